@@ -1,0 +1,34 @@
+# Two commands on a fresh machine:
+#   make run   set everything up (system packages, virtualenv, database, demo data) and start the app
+#   make test  set everything up and run the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test setup system-deps bench clean
+
+run: setup
+	$(PY) -m flask --app wsgi run --host $(HOST) --port $(PORT)
+
+test: setup
+	$(PY) -m pytest
+
+setup: system-deps $(STAMP)
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+bench: setup
+	$(PY) bench/engine.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,184 @@
+"""Command line: ``python -m costing compute|params|staffing``.
+
+compute prints the result JSON on stdout (exit 0, findings do not change the exit code); invalid
+input exits 2 with one ``path: message`` line per problem on stderr and nothing on stdout.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+
+from .engine.budget import compute
+from .engine.model import SITE_TYPES, Site
+from .engine.money import fmt_amount, fmt_rate
+from .engine.parameters import CONFIDENCE, TIER_LABELS, ParameterMissing, default_parameters
+from .engine.parse import MAX_INPUT_BYTES, InputError, Problem, parse_budget, read_json
+from .engine.result import to_json
+from .engine.staffing import staffing_norm
+
+EXIT_INVALID = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"参数错误: {message}\n")
+        sys.exit(EXIT_INVALID)
+
+
+def _fail(problems: list[Problem]) -> int:
+    for problem in problems:
+        sys.stderr.write(f"{problem}\n")
+    return EXIT_INVALID
+
+
+def _read_input(name: str) -> bytes:
+    if name == "-":
+        return sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+    try:
+        with open(name, "rb") as handle:
+            return handle.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        raise InputError([Problem("input", f"无法读取文件 {name}：{exc.strerror}")]) from None
+
+
+def _dump(data) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def cmd_compute(args) -> int:
+    params = default_parameters()
+    try:
+        budget = parse_budget(read_json(_read_input(args.file)), params)
+        result = compute(budget, params)
+    except InputError as exc:
+        return _fail(exc.problems)
+    _dump(to_json(result))
+    return 0
+
+
+def params_in_force(on: date, district: str | None) -> dict:
+    """Every figure in force on a date (for one district's tier, or for both tiers)."""
+    params = default_parameters()
+    tiers = None
+    heading = {"on": on.isoformat(), "parameter_set": params.version}
+    if district is not None:
+        entry = params.district(district, on)
+        tiers = {entry.tier}
+        heading.update(district=entry.name, tier=entry.tier, tier_label=TIER_LABELS[entry.tier],
+                       tier_source=entry.source.citation)
+    rows = []
+    for family in params.families.values():
+        for region in family.records:
+            if tiers is not None and region.startswith("tier") and region not in tiers:
+                continue
+            try:
+                lookup = params.at(family.key, on, region)
+            except ParameterMissing as exc:
+                rows.append({"name": family.key, "label": family.label, "region": region,
+                             "value": None, "missing": str(exc)})
+                continue
+            r = lookup.record
+            rows.append({
+                "name": family.key, "label": family.label, "region": region, "unit": family.unit,
+                "value": fmt_amount(r.value) if family.unit.startswith("CNY") else fmt_rate(r.value),
+                "start": r.start.isoformat() if r.start else None,
+                "end": r.end.isoformat() if r.end else None,
+                "carried_forward": lookup.carried_forward, "source": r.source.citation,
+                "issuer": r.source.issuer, "url": r.source.url,
+                "confidence": r.confidence, "confidence_label": CONFIDENCE[r.confidence],
+                "note": r.note})
+    return {**heading, "parameters": rows}
+
+
+def cmd_params(args) -> int:
+    try:
+        on = date.fromisoformat(args.on) if args.on else date.today()
+    except ValueError:
+        return _fail([Problem("--on", "必须是“年-月-日”格式的日期，如 2025-07-01")])
+    try:
+        listing = params_in_force(on, args.district)
+    except Exception as exc:  # UnknownDistrict
+        if type(exc).__name__ != "UnknownDistrict":
+            raise
+        return _fail([Problem("--district", f"「{args.district}」不是 {on.isoformat()} 在册的区县或功能区名称")])
+    if args.json:
+        _dump(listing)
+        return 0
+    print(f"{on.isoformat()} 有效的政策参数（参数集 {listing['parameter_set']}）")
+    if "district" in listing:
+        print(f"{listing['district']}：最低工资{listing['tier_label']}（{listing['tier_source']}）")
+    for row in listing["parameters"]:
+        if row["value"] is None:
+            print(f"  {row['label']} [{row['region']}]: 无数据（{row['missing']}）")
+            continue
+        carried = "，沿用（已过期末）" if row["carried_forward"] else ""
+        period = f"{row['start'] or '日期不详'} 起" + (f"至 {row['end']}" if row["end"] else "")
+        print(f"  {row['label']} [{row['region']}]: {row['value']} {row['unit']}"
+              f"  {period}{carried}  {row['source']}  可信度：{row['confidence_label']}")
+    return 0
+
+
+def cmd_staffing(args) -> int:
+    params = default_parameters()
+    problems = []
+    needs = {"trade_union": ("workers",), "social_work_org": ("total_posts",),
+             "school": ("people", "per_worker"), "corrections": ("people", "per_worker")}
+    for name in needs.get(args.type, ()):
+        value = getattr(args, name)
+        if value is None:
+            problems.append(Problem(f"--{name.replace('_', '-')}", f"{SITE_TYPES[args.type]}需要填写此项"))
+        elif value < (0 if name == "workers" else 1):
+            problems.append(Problem(f"--{name.replace('_', '-')}", "必须是正整数"))
+    try:
+        on = date.fromisoformat(args.on) if args.on else date.today()
+    except ValueError:
+        problems.append(Problem("--on", "必须是“年-月-日”格式的日期，如 2025-07-01"))
+    if problems:
+        return _fail(problems)
+    site = Site(type=args.type, workers=args.workers, total_posts=args.total_posts,
+                people=args.people, people_per_worker=args.per_worker)
+    norm = staffing_norm(site, params, on)
+    if args.json:
+        _dump({"type": norm.site_type, "required": norm.required, "explanation": norm.explanation,
+               "basis": norm.basis, "binding": norm.severity == "error"})
+    else:
+        print(f"需配备：{norm.required}")
+        print(norm.explanation)
+        print(f"依据：{norm.basis}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m costing", description="重庆市政府购买社会工作服务预算测算")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = sub.add_parser("compute", help="测算预算：输入 JSON 文件（- 为标准输入），输出结果 JSON")
+    p.add_argument("file")
+    p.set_defaults(run=cmd_compute)
+    p = sub.add_parser("params", help="列出某日有效的全部政策参数及其来源")
+    p.add_argument("--on", help="日期，如 2025-07-01（默认今天）")
+    p.add_argument("--district", help="区县名称，如 城口县")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+    p.set_defaults(run=cmd_params)
+    p = sub.add_parser("staffing", help="按实施意见二(三)计算社会工作专业人才配备标准")
+    p.add_argument("--type", required=True, choices=list(SITE_TYPES))
+    p.add_argument("--workers", type=int, help="工会：职工人数")
+    p.add_argument("--total-posts", type=int, help="民办社工机构：岗位总数")
+    p.add_argument("--people", type=int, help="学校：学生人数；矫正等机构：服务对象人数")
+    p.add_argument("--per-worker", type=int, help="学校、矫正等机构：每名社会工作者对应人数（设定）")
+    p.add_argument("--on", help="日期（默认今天）")
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+    p.set_defaults(run=cmd_staffing)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0

@@ -1,0 +1,1 @@
+"""The calculation core: no Flask, SQLAlchemy, WTForms or WeasyPrint here."""

@@ -1,0 +1,225 @@
+"""The rules a budget is checked against. Each finding says what is wrong, with the numbers, and
+the document it rests on. Codes are stable (see README: 检查项代码)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .model import CERTIFICATES, LEVELS, Budget, Post
+from .money import fmt_grouped as g
+from .money import fmt_percent
+from .parameters import CONFIDENCE, TIER_LABELS, ParameterSet
+from .periods import span_text
+from .result import Finding, Result
+from .staffing import SEED, staffing_norm
+
+if TYPE_CHECKING:
+    from .budget import Run
+
+# Seed 二(四): 高级岗位需高级社会工作师；中级岗位需社会工作师；初级岗位需助理社会工作师或社会工作员。
+# A higher certificate satisfies a lower post.
+CERTIFICATE_RANK = {"none": 0, "social_work_worker": 1, "assistant_social_worker": 1,
+                    "social_worker": 2, "senior_social_worker": 3}
+LEVEL_NEEDS = {"none": 0, "junior": 1, "mid": 2, "senior": 3}
+LEVEL_NEEDS_TEXT = {"junior": "助理社会工作师或社会工作员", "mid": "社会工作师", "senior": "高级社会工作师"}
+BASIS_CERTIFICATE = f"{SEED}二(四)"
+BASIS_SI_BASE = "《中华人民共和国社会保险法》第十二条（按职工工资总额缴费）"
+BASIS_HF_RATE = "《住房公积金管理条例》第十八条；建金〔2016〕74号"
+
+
+def run_all(budget: Budget, result: Result, runs: list[Run], params: ParameterSet) -> list[Finding]:
+    findings: list[Finding] = []
+    tier = TIER_LABELS[result.tier]
+    for i, (post, line) in enumerate(zip(budget.personnel, result.personnel)):
+        where = f"personnel[{i}]"
+        active = _active_runs(runs, post)
+        findings += _certificate(post, where)
+        findings += _min_wage(post, line.monthly_allowance, active, where, result.district, tier)
+        findings += _pay_floor(post, line.monthly_allowance, budget, where)
+        findings += _si_base(post, line.monthly_allowance, active, where)
+        findings += _hf_rate(post, active, where)
+    findings += _budget_rules(budget, result)
+    findings += _staffing(budget, params)
+    findings += _parameters(result)
+    return findings
+
+
+def _active_runs(runs: list[Run], post: Post) -> list[tuple[Run, int]]:
+    """The runs the line is filled in, with the number of its months in each."""
+    active = []
+    for run in runs:
+        count = min(run.count, post.months - run.first_index)
+        if count <= 0:
+            break
+        active.append((run, count))
+    return active
+
+
+def _span(active: list[tuple[Run, int]]) -> str:
+    first = active[0][0].months[0]
+    last_run, count = active[-1]
+    return span_text(first, last_run.months[count - 1])
+
+
+def _certificate(post: Post, where: str) -> list[Finding]:
+    if CERTIFICATE_RANK[post.certificate] >= LEVEL_NEEDS[post.level]:
+        return []
+    return [Finding(
+        "CERTIFICATE_BELOW_LEVEL", "error", where,
+        f"{post.post}：{LEVELS[post.level]}岗位应具有{LEVEL_NEEDS_TEXT[post.level]}职业资格证书，"
+        f"填写的证书为「{CERTIFICATES[post.certificate]}」",
+        BASIS_CERTIFICATE)]
+
+
+def _min_wage(post: Post, allowance, active, where: str, district: str, tier: str) -> list[Finding]:
+    pay = post.monthly_pay + allowance
+    by_record: dict = {}
+    for run, count in active:
+        lookup = run.figures.min_wage
+        if pay < lookup.value:
+            by_record.setdefault(lookup.record, []).append((run, count))
+    findings = []
+    for record, spans in by_record.items():
+        findings.append(Finding(
+            "PAY_BELOW_MIN_WAGE", "error", where,
+            f"{post.post}：月应发工资 {g(post.monthly_pay)} 元（含职业津贴 {g(allowance)} 元，合计 {g(pay)} 元）"
+            f"低于{district}（{tier}）{_span(spans)} 的月最低工资标准 {g(record.value)} 元，"
+            f"每人每月差 {g(record.value - pay)} 元",
+            record.source.citation))
+    return findings
+
+
+def _pay_floor(post: Post, allowance, budget: Budget, where: str) -> list[Finding]:
+    floor = budget.rules.floor_for(post.level)
+    pay = post.monthly_pay + allowance
+    if floor is None or pay >= floor:
+        return []
+    return [Finding(
+        "PAY_BELOW_FLOOR", "error", where,
+        f"{post.post}：月应发工资与职业津贴合计 {g(pay)} 元，低于项目规则设定的{LEVELS[post.level]}岗位"
+        f"薪酬下限 {g(floor)} 元，每人每月差 {g(floor - pay)} 元",
+        f"项目规则 rules.pay_floor.{post.level}（采购方设定）")]
+
+
+def _si_base(post: Post, allowance, active, where: str) -> list[Finding]:
+    if post.si_base is None:
+        return []
+    actual = post.monthly_pay + allowance
+    below_pay, below_floor = [], []
+    for run, count in active:
+        floor, ceiling = run.figures.si_floor, run.figures.si_ceiling
+        used = min(max(post.si_base, floor.value), ceiling.value)
+        if used < min(actual, ceiling.value):
+            below_pay.append((run, count))
+        if post.si_base < floor.value:
+            below_floor.append((run, count))
+    findings = []
+    if below_pay:
+        ceiling = below_pay[0][0].figures.si_ceiling
+        findings.append(Finding(
+            "SI_BASE_BELOW_PAY", "error", where,
+            f"{post.post}：申报的社会保险缴费基数 {g(post.si_base)} 元低于实际月工资 {g(actual)} 元"
+            f"（{_span(below_pay)} 的基数上限为 {g(ceiling.value)} 元，不能解释此差额）；"
+            f"缴费基数应按实际工资核定",
+            f"{BASIS_SI_BASE}；{ceiling.record.source.citation}"))
+    if below_floor:
+        floor = below_floor[0][0].figures.si_floor
+        findings.append(Finding(
+            "SI_BASE_BELOW_FLOOR", "info", where,
+            f"{post.post}：申报的社会保险缴费基数 {g(post.si_base)} 元低于 {_span(below_floor)} 的"
+            f"基数下限 {g(floor.value)} 元，已按下限计算",
+            floor.record.source.citation))
+    return findings
+
+
+def _hf_rate(post: Post, active, where: str) -> list[Finding]:
+    if post.housing_fund_rate is None:
+        return []
+    rate = post.housing_fund_rate
+    for run, _count in active:
+        low, high = run.figures.hf_rate_min.value, run.figures.hf_rate_max.value
+        if not low <= rate <= high:
+            return [Finding(
+                "HOUSING_FUND_RATE_OUT_OF_RANGE", "error", where,
+                f"{post.post}：住房公积金单位缴存比例 {fmt_percent(rate)} 不在 "
+                f"{fmt_percent(low)}–{fmt_percent(high)} 之间",
+                BASIS_HF_RATE)]
+    return []
+
+
+def _budget_rules(budget: Budget, result: Result) -> list[Finding]:
+    findings = []
+    rules, totals = budget.rules, result.totals
+    cap = rules.max_management_fee_rate
+    if cap is not None and budget.management_fee_rate > cap:
+        findings.append(Finding(
+            "MANAGEMENT_FEE_ABOVE_CAP", "error", "management_fee_rate",
+            f"管理费费率 {fmt_percent(budget.management_fee_rate)}（{g(totals.management_fee)} 元）"
+            f"高于项目规则设定的上限 {fmt_percent(cap)}",
+            "项目规则 rules.max_management_fee_rate（采购方设定）"))
+    minimum = rules.min_personnel_share
+    if minimum is not None and totals.personnel_share < minimum:
+        findings.append(Finding(
+            "PERSONNEL_SHARE_BELOW_MIN", "error", "totals.personnel_share",
+            f"人员经费 {g(totals.personnel)} 元占预算总额 {g(totals.grand_total)} 元的 "
+            f"{fmt_percent(totals.personnel_share)}，低于项目规则设定的 {fmt_percent(minimum)}",
+            "项目规则 rules.min_personnel_share（采购方设定）；"
+            f"{SEED}三(一)（编制预算时要将社会工作专业人才成本作为重要核算依据）"))
+    appropriation = budget.project.appropriation
+    if appropriation is not None and totals.grand_total > appropriation:
+        findings.append(Finding(
+            "OVER_APPROPRIATION", "error", "project.appropriation",
+            f"预算总额 {g(totals.grand_total)} 元超过预算控制数 {g(appropriation)} 元，"
+            f"超出 {g(totals.grand_total - appropriation)} 元",
+            "财政部令第102号《政府购买服务管理办法》第三条（预算约束）"))
+    return findings
+
+
+def _staffing(budget: Budget, params: ParameterSet) -> list[Finding]:
+    site = budget.project.site
+    if site is None:
+        return []
+    norm = staffing_norm(site, params, budget.project.start.first_day)
+    professional = sum(p.headcount for p in budget.personnel if p.level != "none")
+    if professional >= norm.required:
+        return []
+    unit = "个社会工作专业岗位" if site.type == "social_work_org" else "名社会工作专业人才"
+    return [Finding(
+        "STAFFING_BELOW_NORM", norm.severity, "project.site",
+        f"{norm.explanation}；本预算的社会工作专业岗位（等级为初级及以上）共 {professional} 人，"
+        f"少 {norm.required - professional} {unit.lstrip('个名')}",
+        norm.basis)]
+
+
+def _parameters(result: Result) -> list[Finding]:
+    findings, seen = [], set()
+    for use in result.parameters:
+        if use.record is None:
+            continue
+        r = use.record
+        if use.carried_forward:
+            findings.append(Finding(
+                "PARAMETER_CARRIED_FORWARD", "warning", "parameters",
+                f"{span_text_str(use.first, use.last)} 的「{r.label}」尚无已公布数值，沿用 "
+                f"{r.period_text} 的 {_shown(use)}（{r.source.citation}）；新数值公布后请重新测算",
+                r.source.citation))
+        key = (r.family, r.region, r.start)
+        if not r.verified and key not in seen:
+            seen.add(key)
+            findings.append(Finding(
+                "PARAMETER_UNVERIFIED", "info", "parameters",
+                f"「{r.label}」{_shown(use)} 的来源可信度为「{CONFIDENCE[r.confidence]}」，"
+                f"未见官方原文，请以主管部门文件为准",
+                r.source.citation))
+    return findings
+
+
+def _shown(use) -> str:
+    if use.unit.startswith("CNY"):
+        return f"{g(use.value)} 元"
+    if use.unit in ("rate", "factor"):
+        return fmt_percent(use.value) if use.unit == "rate" else f"×{use.value.normalize()}"
+    return str(use.value.normalize())
+
+
+def span_text_str(first: str, last: str) -> str:
+    return first if first == last else f"{first} 至 {last}"

@@ -1,0 +1,107 @@
+"""The engine's input: a service-purchase budget as frozen dataclasses."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .periods import Month
+
+CATEGORIES = {
+    "children_youth": "儿童和青少年事务", "elderly": "老年", "women": "妇女", "disability": "残疾人",
+    "community": "社区", "family": "家庭", "social_assistance": "社会救助", "veterans": "优抚安置",
+    "justice": "司法", "medical": "医务", "enterprise": "企业", "other": "其他",
+}
+LEVELS = {"none": "无等级（非专业岗位）", "junior": "初级", "mid": "中级", "senior": "高级"}
+CERTIFICATES = {
+    "none": "无", "social_work_worker": "社会工作员", "assistant_social_worker": "助理社会工作师",
+    "social_worker": "社会工作师", "senior_social_worker": "高级社会工作师",
+}
+TAXPAYERS = {"general": "一般纳税人", "small_scale": "小规模纳税人", "exempt": "免征增值税"}
+LOCATIONS = {"urban": "市区", "county_town": "县城、镇", "other": "其他地区"}
+COST_CATEGORIES = {
+    "supervision_training": "督导培训", "activities": "服务活动", "administration": "行政办公",
+    "other": "其他",
+}
+SITE_TYPES = {
+    "urban_community": "城市社区", "rural_community": "农村社区", "trade_union": "街道（乡镇）、开发区工会",
+    "social_work_org": "民办社会工作服务机构", "school": "学校", "corrections": "社区矫正、戒毒、安置帮教机构",
+}
+CONTRIBUTIONS = ("pension", "medical", "serious_illness", "unemployment", "work_injury", "housing_fund")
+CONTRIBUTION_LABELS = {
+    "pension": "养老保险", "medical": "医疗保险（含生育）", "serious_illness": "大额医疗互助",
+    "unemployment": "失业保险", "work_injury": "工伤保险", "housing_fund": "住房公积金",
+}
+
+
+@dataclass(frozen=True)
+class Site:
+    type: str
+    workers: int | None = None        # trade_union: 职工人数
+    total_posts: int | None = None    # social_work_org: 岗位总数
+    people: int | None = None         # school: 学生人数; corrections: 服务对象人数
+    people_per_worker: int | None = None  # school / corrections: 每名社会工作者对应人数（设定）
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str
+    district: str
+    start: Month
+    end: Month
+    appropriation: Decimal | None = None
+    site: Site | None = None
+
+
+@dataclass(frozen=True)
+class Contractor:
+    taxpayer: str = "general"
+    location: str = "urban"
+    work_injury_rate: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Post:
+    post: str
+    category: str
+    level: str
+    certificate: str
+    headcount: int
+    monthly_pay: Decimal
+    months: int
+    monthly_allowance: Decimal | None = None
+    annual_bonus: Decimal = Decimal("0")
+    si_base: Decimal | None = None
+    housing_fund_rate: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class CostLine:
+    category: str
+    name: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal
+
+
+@dataclass(frozen=True)
+class Rules:
+    min_personnel_share: Decimal | None = None
+    max_management_fee_rate: Decimal | None = None
+    pay_floor: tuple[tuple[str, Decimal], ...] = ()
+
+    def floor_for(self, level: str) -> Decimal | None:
+        return dict(self.pay_floor).get(level)
+
+
+@dataclass(frozen=True)
+class Budget:
+    project: Project
+    contractor: Contractor
+    personnel: tuple[Post, ...]
+    costs: tuple[CostLine, ...]
+    management_fee_rate: Decimal = Decimal("0")
+    rules: Rules = Rules()
+
+    @property
+    def months(self) -> int:
+        return self.project.end.index - self.project.start.index + 1

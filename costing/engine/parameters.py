@@ -1,0 +1,252 @@
+"""Dated policy parameters: one lookup, "value of X on date D for region R", each with its source.
+
+The figures live in data/*.yaml (one value per effective date, with document number, issuer, date,
+link and confidence). Asking before the first value of a family is an error; asking after the last
+value's end date returns that value marked as carried forward, so callers can say so.
+"""
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+CONFIDENCE = {
+    "verified_official": "已核实（官方网站原文）",
+    "verified_mirror": "已核实（原文转载）",
+    "secondary": "二手来源",
+    "derived": "推算",
+    "uncertain": "存疑",
+    "not_found": "未找到",
+}
+VERIFIED = frozenset({"verified_official", "verified_mirror"})
+KINDS = frozenset({"amount", "rate", "rate_factor", "count"})
+UNITS = frozenset({"CNY/month", "CNY/hour", "rate", "factor", "persons", "workers"})
+TIER_LABELS = {"tier1": "第一档", "tier2": "第二档"}
+
+
+@dataclass(frozen=True)
+class Source:
+    key: str
+    title: str
+    issuer: str | None
+    doc_no: str | None
+    date: str | None
+    url: str | None
+    via: str | None
+
+    @property
+    def citation(self) -> str:
+        """The short basis shown beside a figure: the document number, else the title."""
+        return self.doc_no or f"《{self.title}》"
+
+
+@dataclass(frozen=True)
+class Record:
+    family: str
+    label: str
+    unit: str
+    region: str
+    start: date | None
+    end: date | None
+    value: Decimal
+    source: Source
+    confidence: str
+    note: str | None = None
+
+    @property
+    def verified(self) -> bool:
+        return self.confidence in VERIFIED
+
+    @property
+    def period_text(self) -> str:
+        start = self.start.isoformat() if self.start else "日期不详"
+        end = self.end.isoformat() if self.end else "至今"
+        return f"{start} 至 {end}"
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A value found for a date: the record, and whether it is carried past its end date."""
+
+    record: Record
+    on: date
+    carried_forward: bool
+
+    @property
+    def value(self) -> Decimal:
+        return self.record.value
+
+
+@dataclass
+class Family:
+    key: str
+    label: str
+    unit: str
+    kind: str
+    regions: tuple[str, ...]
+    renewal: str | None
+    records: dict[str, list[Record]] = field(default_factory=dict)
+    _starts: dict[str, list[date]] = field(default_factory=dict)
+
+    def index(self) -> None:
+        for region, records in self.records.items():
+            records.sort(key=lambda r: r.start or date.min)
+            self._starts[region] = [r.start or date.min for r in records]
+
+    def first_start(self, region: str) -> date | None:
+        records = self.records.get(region) or []
+        return records[0].start if records else None
+
+
+class ParameterMissing(Exception):
+    """No value of a family is known for the date asked (it is before the first value)."""
+
+    def __init__(self, family: Family, region: str, on: date):
+        self.family, self.region, self.on = family, region, on
+        first = family.first_start(region)
+        first_text = first.isoformat() if first else "无"
+        super().__init__(
+            f"{on.isoformat()} 早于「{family.label}」已收录的最早数值（{first_text} 起），无法计算"
+        )
+
+
+class UnknownDistrict(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class DistrictEntry:
+    name: str
+    tier: str
+    start: date
+    source: Source
+    confidence: str
+
+
+class ParameterSet:
+    """One consistent set of parameters, identified by a version."""
+
+    def __init__(self, families: dict[str, Family], districts: dict[str, DistrictEntry],
+                 aliases: dict[str, str], settings: dict[str, Record], version: str):
+        self.families = families
+        self.districts = districts
+        self.aliases = aliases
+        self.settings = settings
+        self.version = version
+
+    def family(self, key: str) -> Family:
+        return self.families[key]
+
+    def at(self, key: str, on: date, region: str) -> Lookup:
+        family = self.families[key]
+        records = family.records.get(region)
+        if not records:
+            raise KeyError(f"{key} has no values for region {region}")
+        position = bisect_right(family._starts[region], on) - 1
+        if position < 0:
+            raise ParameterMissing(family, region, on)
+        record = records[position]
+        return Lookup(record, on, carried_forward=record.end is not None and on > record.end)
+
+    def setting(self, key: str) -> Record:
+        return self.settings[key]
+
+    def canonical_district(self, name: str) -> str | None:
+        name = self.aliases.get(name, name)
+        return name if name in self.districts else None
+
+    def district(self, name: str, on: date | None = None) -> DistrictEntry:
+        canonical = self.canonical_district(name)
+        if canonical is None:
+            raise UnknownDistrict(name)
+        entry = self.districts[canonical]
+        if on is not None and on < entry.start:
+            raise UnknownDistrict(name)
+        return entry
+
+    def district_names(self) -> list[str]:
+        return list(self.districts)
+
+
+def _parse_date(text) -> date | None:
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise ValueError(f"dates must be quoted ISO strings, got {text!r}")
+    return date.fromisoformat(text)
+
+
+def _source(key: str, raw: dict) -> Source:
+    return Source(key=key, title=raw["title"], issuer=raw.get("issuer"), doc_no=raw.get("doc_no"),
+                  date=raw.get("date"), url=raw.get("url"), via=raw.get("via"))
+
+
+def _record(family: Family, raw: dict, sources: dict[str, Source]) -> Record:
+    value = raw["value"]
+    if not isinstance(value, str):
+        raise ValueError(f"{family.key}: values must be strings, got {value!r}")
+    return Record(family=family.key, label=family.label, unit=family.unit, region=raw["region"],
+                  start=_parse_date(raw.get("start")), end=_parse_date(raw.get("end")),
+                  value=Decimal(value), source=sources[raw["source"]],
+                  confidence=raw["confidence"], note=raw.get("note"))
+
+
+def parse_documents(documents: list[tuple[str, dict]]) -> ParameterSet:
+    """Build a ParameterSet from the parsed YAML documents (name, content)."""
+    families: dict[str, Family] = {}
+    districts: dict[str, DistrictEntry] = {}
+    aliases: dict[str, str] = {}
+    settings: dict[str, Record] = {}
+    digest = hashlib.sha256()
+    for name, doc in sorted(documents, key=lambda item: item[0]):
+        digest.update(name.encode())
+        digest.update(yaml.safe_dump(doc, allow_unicode=True, sort_keys=True).encode())
+        sources = {key: _source(key, raw) for key, raw in (doc.get("sources") or {}).items()}
+        for key, raw in (doc.get("families") or {}).items():
+            if key in families:
+                raise ValueError(f"family {key} defined twice")
+            family = Family(key=key, label=raw["label"], unit=raw["unit"], kind=raw["kind"],
+                            regions=tuple(raw["regions"]), renewal=raw.get("renewal"))
+            for value in raw["values"]:
+                record = _record(family, value, sources)
+                family.records.setdefault(record.region, []).append(record)
+            family.index()
+            families[key] = family
+        for key, raw in (doc.get("settings") or {}).items():
+            settings[key] = Record(family=key, label=raw["label"], unit="setting", region="cq",
+                                   start=None, end=None, value=Decimal(raw["value"]),
+                                   source=sources[raw["source"]], confidence=raw["confidence"],
+                                   note=raw.get("note"))
+        tiers = doc.get("district_tiers")
+        if tiers:
+            for group in tiers["tiers"]:
+                for district in group["districts"]:
+                    districts[district] = DistrictEntry(
+                        name=district, tier=group["region"], start=_parse_date(group["start"]),
+                        source=sources[group["source"]], confidence=group["confidence"])
+            aliases.update(tiers.get("aliases") or {})
+    return ParameterSet(families, districts, aliases, settings, version=digest.hexdigest()[:12])
+
+
+def load_documents() -> list[tuple[str, dict]]:
+    folder = resources.files("costing.engine") / "data"
+    documents = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".yaml"):
+            documents.append((entry.name, yaml.load(entry.read_text("utf-8"), Loader=_Loader)))
+    return documents
+
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@lru_cache(maxsize=1)
+def default_parameters() -> ParameterSet:
+    """The parameters shipped with the package (read once per process)."""
+    return parse_documents(load_documents())

@@ -1,0 +1,354 @@
+"""Turn untrusted JSON-like input into a Budget, or say precisely what is wrong with it.
+
+Every problem is reported as (path, message) with a Chinese message, e.g.
+``personnel[2].monthly_pay: 必须是不小于0的金额，最多两位小数``. All problems are collected,
+not just the first. Nothing here computes money.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Callable
+
+from .model import (CATEGORIES, CERTIFICATES, COST_CATEGORIES, LEVELS, LOCATIONS, SITE_TYPES,
+                    TAXPAYERS, Budget, Contractor, CostLine, Post, Project, Rules, Site)
+from .parameters import ParameterSet
+from .periods import Month, months_between
+
+MAX_INPUT_BYTES = 5 * 1024 * 1024
+MAX_LINES = 5000
+MAX_MONTHS = 60
+MAX_HEADCOUNT = 1000
+MAX_COUNT = 10_000_000
+AMOUNT_DIGITS = 12          # Numeric(14, 2): twelve digits before the point
+_AMOUNT = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]{1,2})?$")
+_QUANTITY = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]{1,4})?$")
+_RATE = re.compile(r"^0(\.[0-9]{1,6})?$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+AMOUNT_MESSAGE = "必须是不小于0的金额，最多两位小数"
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class InputError(Exception):
+    """The input cannot be computed; ``problems`` says where and why."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def read_json(data: bytes) -> Any:
+    """Decode bytes as strict UTF-8 JSON (no NaN/Infinity, no duplicate keys, bounded size)."""
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError([Problem("input", f"输入过大（{len(data):,} 字节），最多 {MAX_INPUT_BYTES // 1024 // 1024} MB")])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem("input", f"不是有效的 UTF-8 文本（第 {exc.start + 1} 个字节）")]) from None
+    return read_json_text(text)
+
+
+def read_json_text(text: str) -> Any:
+    def reject_constant(name: str):
+        raise InputError([Problem("input", f"不支持 {name}：金额和数量须为有限数值")])
+
+    def no_duplicates(pairs):
+        obj = {}
+        for key, value in pairs:
+            if key in obj:
+                raise InputError([Problem("input", f"字段「{key}」重复出现")])
+            obj[key] = value
+        return obj
+
+    try:
+        return json.loads(text, parse_constant=reject_constant, parse_float=Decimal,
+                          object_pairs_hook=no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise InputError([Problem("input", f"不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列附近）")]) from None
+    except RecursionError:
+        raise InputError([Problem("input", "JSON 嵌套层次过深")]) from None
+
+
+def _choices(options: dict[str, str]) -> str:
+    return "、".join(f"{key}（{label}）" for key, label in options.items())
+
+
+class _Reader:
+    def __init__(self, params: ParameterSet):
+        self.params = params
+        self.problems: list[Problem] = []
+
+    def fail(self, path: str, message: str) -> None:
+        self.problems.append(Problem(path, message))
+
+    # -- containers -------------------------------------------------------------------------
+    def obj(self, value: Any, path: str, allowed: list[str], required: tuple[str, ...] = ()) -> dict | None:
+        """Check an object's keys: unknown keys and missing required keys are problems."""
+        if not isinstance(value, dict):
+            self.fail(path, "必须是 JSON 对象")
+            return None
+        for key in value:
+            if key not in allowed:
+                self.fail(f"{path}.{key}", "未知字段")
+        for key in required:
+            if key not in value:
+                self.fail(f"{path}.{key}", "必填")
+        return value
+
+    def items(self, value: Any, path: str) -> list | None:
+        if not isinstance(value, list):
+            self.fail(path, "必须是 JSON 数组")
+            return None
+        if len(value) > MAX_LINES:
+            self.fail(path, f"最多 {MAX_LINES} 行，收到 {len(value)} 行")
+            return None
+        return value
+
+    # -- scalars (each returns None after recording a problem) ------------------------------
+    def text(self, value: Any, path: str, max_len: int, required: bool = True) -> str | None:
+        if not isinstance(value, str):
+            self.fail(path, "必须是文本")
+            return None
+        value = value.strip()
+        if required and not value:
+            self.fail(path, "不能为空")
+            return None
+        if len(value) > max_len:
+            self.fail(path, f"最多 {max_len} 个字符，现有 {len(value)} 个")
+            return None
+        if _CONTROL.search(value):
+            self.fail(path, "不能包含换行等控制字符")
+            return None
+        return value
+
+    def choice(self, value: Any, path: str, options: dict[str, str]) -> str | None:
+        if not isinstance(value, str) or value not in options:
+            self.fail(path, f"取值应为 {_choices(options)} 之一")
+            return None
+        return value
+
+    def _decimal(self, value: Any, path: str, pattern: re.Pattern, message: str) -> Decimal | None:
+        if isinstance(value, bool) or not isinstance(value, str):
+            example = "\"6000.00\"" if pattern is _AMOUNT else "\"0.05\"" if pattern is _RATE else "\"24\""
+            self.fail(path, f"{message}，并以字符串书写，如 {example}")
+            return None
+        text = value.strip()
+        if not pattern.match(text):
+            self.fail(path, message)
+            return None
+        return Decimal(text)
+
+    def amount(self, value: Any, path: str) -> Decimal | None:
+        amount = self._decimal(value, path, _AMOUNT, AMOUNT_MESSAGE)
+        if amount is not None and amount >= Decimal(10) ** AMOUNT_DIGITS:
+            self.fail(path, f"金额过大，最多 {AMOUNT_DIGITS} 位整数")
+            return None
+        return amount
+
+    def quantity(self, value: Any, path: str) -> Decimal | None:
+        quantity = self._decimal(value, path, _QUANTITY, "必须是不小于0的数量，最多四位小数")
+        if quantity is not None and quantity >= Decimal(10) ** 9:
+            self.fail(path, "数量过大")
+            return None
+        return quantity
+
+    def rate(self, value: Any, path: str) -> Decimal | None:
+        return self._decimal(value, path, _RATE, "必须是 0 到 1 之间（含 0，不含 1）的小数，最多六位小数")
+
+    def integer(self, value: Any, path: str, low: int, high: int) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(path, f"必须是 {low} 到 {high} 之间的整数")
+            return None
+        if not low <= value <= high:
+            self.fail(path, f"必须是 {low} 到 {high} 之间的整数，现为 {value}")
+            return None
+        return value
+
+    def month(self, value: Any, path: str) -> Month | None:
+        try:
+            if not isinstance(value, str):
+                raise ValueError
+            return Month.parse(value.strip())
+        except ValueError:
+            self.fail(path, "必须是“年-月”格式的月份，如 \"2025-07\"")
+            return None
+
+    def optional(self, raw: dict, key: str, path: str, read: Callable[..., Any], *args) -> Any:
+        if key not in raw or raw[key] is None:
+            return None
+        return read(raw[key], f"{path}.{key}", *args)
+
+
+_TOP = ["project", "contractor", "personnel", "costs", "management_fee_rate", "rules"]
+_PROJECT = ["name", "district", "start", "end", "appropriation", "site"]
+_SITE = ["type", "workers", "total_posts", "people", "people_per_worker"]
+_CONTRACTOR = ["taxpayer", "location", "work_injury_rate"]
+_POST = ["post", "category", "level", "certificate", "headcount", "monthly_pay", "monthly_allowance",
+         "annual_bonus", "months", "si_base", "housing_fund_rate"]
+_COST = ["category", "name", "quantity", "unit", "unit_price"]
+_RULES = ["min_personnel_share", "max_management_fee_rate", "pay_floor"]
+_SITE_NEEDS = {"trade_union": ["workers"], "social_work_org": ["total_posts"],
+               "school": ["people", "people_per_worker"], "corrections": ["people", "people_per_worker"]}
+
+
+def parse_budget(data: Any, params: ParameterSet) -> Budget:
+    """Validate input shaped like the ``compute`` contract; raise InputError listing every problem."""
+    r = _Reader(params)
+    root = r.obj(data, "input", _TOP, ("project",))
+    if root is None:
+        raise InputError(r.problems)
+    project = _project(r, root.get("project"))
+    period = months_between(project.start, project.end) if project and project.start and project.end else None
+    contractor = _contractor(r, root.get("contractor", {}))
+    personnel = _personnel(r, root.get("personnel", []), period)
+    costs = _costs(r, root.get("costs", []))
+    fee_rate = r.optional(root, "management_fee_rate", "input", r.rate)
+    rules = _rules(r, root.get("rules", {}))
+    if r.problems:
+        raise InputError([Problem(p.path.removeprefix("input."), p.message) for p in r.problems])
+    return Budget(project=project.value, contractor=contractor, personnel=tuple(personnel),
+                  costs=tuple(costs), management_fee_rate=fee_rate or Decimal("0"), rules=rules)
+
+
+@dataclass
+class _ProjectRead:
+    value: Project | None
+    start: Month | None
+    end: Month | None
+
+
+def _project(r: _Reader, raw: Any) -> _ProjectRead | None:
+    p = r.obj(raw, "project", _PROJECT, ("name", "district", "start", "end"))
+    if p is None:
+        return None
+    name = r.text(p.get("name"), "project.name", 200) if "name" in p else None
+    district = None
+    if "district" in p:
+        district_text = r.text(p["district"], "project.district", 40)
+        if district_text is not None:
+            district = r.params.canonical_district(district_text)
+            if district is None:
+                r.fail("project.district", f"「{district_text}」不是重庆市最低工资标准文件所列的区县或功能区名称（如「渝中区」「城口县」「两江新区」）")
+    start = r.month(p["start"], "project.start") if "start" in p else None
+    end = r.month(p["end"], "project.end") if "end" in p else None
+    if start and end:
+        count = months_between(start, end)
+        if count < 1:
+            r.fail("project.end", f"结束月份 {end} 早于开始月份 {start}")
+            end = None
+        elif count > MAX_MONTHS:
+            r.fail("project.end", f"项目期限为 {count} 个月，最多 {MAX_MONTHS} 个月")
+            end = None
+    if start and district:
+        entry = r.params.districts[district]
+        if start.first_day < entry.start:
+            r.fail("project.start", f"{district} 自 {entry.start.isoformat()} 起才列入最低工资档次名单，项目开始月份 {start} 早于此日期")
+    appropriation = r.optional(p, "appropriation", "project", r.amount)
+    site = _site(r, p["site"]) if p.get("site") is not None else None
+    value = None
+    if None not in (name, district, start, end):
+        value = Project(name=name, district=district, start=start, end=end,
+                        appropriation=appropriation, site=site)
+    return _ProjectRead(value, start, end)
+
+
+def _site(r: _Reader, raw: Any) -> Site | None:
+    s = r.obj(raw, "project.site", _SITE, ("type",))
+    if s is None:
+        return None
+    kind = r.choice(s.get("type"), "project.site.type", SITE_TYPES) if "type" in s else None
+    values = {key: r.optional(s, key, "project.site", r.integer, 1 if key != "workers" else 0, MAX_COUNT)
+              for key in _SITE[1:]}
+    if kind:
+        for key in _SITE_NEEDS.get(kind, []):
+            if s.get(key) is None:
+                r.fail(f"project.site.{key}", f"{SITE_TYPES[kind]}需要填写此项")
+    return Site(type=kind, **values) if kind else None
+
+
+def _contractor(r: _Reader, raw: Any) -> Contractor:
+    c = r.obj(raw, "contractor", _CONTRACTOR)
+    if c is None:
+        return Contractor()
+    taxpayer = r.choice(c["taxpayer"], "contractor.taxpayer", TAXPAYERS) if "taxpayer" in c else "general"
+    location = r.choice(c["location"], "contractor.location", LOCATIONS) if "location" in c else "urban"
+    rate = r.optional(c, "work_injury_rate", "contractor", r.rate)
+    return Contractor(taxpayer=taxpayer or "general", location=location or "urban", work_injury_rate=rate)
+
+
+def _personnel(r: _Reader, raw: Any, period: int | None) -> list[Post]:
+    lines = r.items(raw, "personnel")
+    posts = []
+    for i, item in enumerate(lines or []):
+        path = f"personnel[{i}]"
+        p = r.obj(item, path, _POST, tuple(_POST[:6]))
+        if p is None:
+            continue
+        before = len(r.problems)
+        post = r.text(p["post"], f"{path}.post", 100) if "post" in p else None
+        category = r.choice(p["category"], f"{path}.category", CATEGORIES) if "category" in p else None
+        level = r.choice(p["level"], f"{path}.level", LEVELS) if "level" in p else None
+        certificate = r.choice(p["certificate"], f"{path}.certificate", CERTIFICATES) if "certificate" in p else None
+        headcount = r.integer(p["headcount"], f"{path}.headcount", 1, MAX_HEADCOUNT) if "headcount" in p else None
+        pay = r.amount(p["monthly_pay"], f"{path}.monthly_pay") if "monthly_pay" in p else None
+        allowance = r.optional(p, "monthly_allowance", path, r.amount)
+        bonus = r.optional(p, "annual_bonus", path, r.amount)
+        months = r.optional(p, "months", path, r.integer, 1, MAX_MONTHS)
+        if months is not None and period is not None and months > period:
+            r.fail(f"{path}.months", f"在岗月数 {months} 超过项目期限 {period} 个月")
+        si_base = r.optional(p, "si_base", path, r.amount)
+        hf_rate = r.optional(p, "housing_fund_rate", path, r.rate)
+        if len(r.problems) == before and period is not None:
+            posts.append(Post(post=post, category=category, level=level, certificate=certificate,
+                              headcount=headcount, monthly_pay=pay, months=months or period,
+                              monthly_allowance=allowance, annual_bonus=bonus or Decimal("0"),
+                              si_base=si_base, housing_fund_rate=hf_rate))
+    return posts
+
+
+def _costs(r: _Reader, raw: Any) -> list[CostLine]:
+    lines = r.items(raw, "costs")
+    costs = []
+    for i, item in enumerate(lines or []):
+        path = f"costs[{i}]"
+        c = r.obj(item, path, _COST, ("category", "name", "quantity", "unit_price"))
+        if c is None:
+            continue
+        before = len(r.problems)
+        category = r.choice(c["category"], f"{path}.category", COST_CATEGORIES) if "category" in c else None
+        name = r.text(c["name"], f"{path}.name", 200) if "name" in c else None
+        quantity = r.quantity(c["quantity"], f"{path}.quantity") if "quantity" in c else None
+        unit = r.text(c["unit"], f"{path}.unit", 20, required=False) if "unit" in c else ""
+        price = r.amount(c["unit_price"], f"{path}.unit_price") if "unit_price" in c else None
+        if len(r.problems) == before:
+            costs.append(CostLine(category=category, name=name, quantity=quantity, unit=unit or "",
+                                  unit_price=price))
+    return costs
+
+
+def _rules(r: _Reader, raw: Any) -> Rules:
+    x = r.obj(raw, "rules", _RULES)
+    if x is None:
+        return Rules()
+    share = r.optional(x, "min_personnel_share", "rules", r.rate)
+    cap = r.optional(x, "max_management_fee_rate", "rules", r.rate)
+    floors = []
+    if x.get("pay_floor") is not None:
+        f = r.obj(x["pay_floor"], "rules.pay_floor", ["junior", "mid", "senior"])
+        for level in ("junior", "mid", "senior"):
+            if f is not None and f.get(level) is not None:
+                amount = r.amount(f[level], f"rules.pay_floor.{level}")
+                if amount is not None:
+                    floors.append((level, amount))
+    return Rules(min_personnel_share=share, max_management_fee_rate=cap, pay_floor=tuple(floors))

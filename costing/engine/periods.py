@@ -1,0 +1,56 @@
+"""Whole calendar months: a project period is a run of them."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass(frozen=True, order=True)
+class Month:
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        """'2025-07' → Month(2025, 7); raises ValueError on anything else."""
+        match = _MONTH.match(text)
+        if not match:
+            raise ValueError(text)
+        year, month = int(match.group(1)), int(match.group(2))
+        if not (1 <= month <= 12 and 1900 <= year <= 2200):
+            raise ValueError(text)
+        return cls(year, month)
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def index(self) -> int:
+        return self.year * 12 + self.month - 1
+
+    @classmethod
+    def from_index(cls, index: int) -> Month:
+        return cls(index // 12, index % 12 + 1)
+
+    def plus(self, months: int) -> Month:
+        return Month.from_index(self.index + months)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+def months_between(start: Month, end: Month) -> int:
+    """Number of months from start to end inclusive."""
+    return end.index - start.index + 1
+
+
+def month_range(start: Month, count: int) -> list[Month]:
+    return [start.plus(i) for i in range(count)]
+
+
+def span_text(first: Month, last: Month) -> str:
+    return str(first) if first == last else f"{first} 至 {last}"

@@ -1,0 +1,204 @@
+"""The engine's output as frozen dataclasses, and its JSON form (amounts as decimal strings)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .money import fmt_amount, fmt_rate
+from .parameters import CONFIDENCE, Record
+
+SEVERITIES = ("error", "warning", "info")
+INPUT_CONFIDENCE = "input"
+CONFIDENCE_LABELS = {**CONFIDENCE, INPUT_CONFIDENCE: "预算填写"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str
+    where: str
+    message: str
+    basis: str
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of months in which one personnel line's per-person monthly figures do not change."""
+    first: str
+    last: str
+    months: int
+    si_base: Decimal
+    hf_base: Decimal
+    per_person_month: tuple[tuple[str, Decimal], ...]
+
+
+@dataclass(frozen=True)
+class LineResult:
+    post: str
+    category: str
+    level: str
+    certificate: str
+    headcount: int
+    months: int
+    monthly_pay: Decimal
+    monthly_allowance: Decimal
+    pay: Decimal
+    bonus: Decimal
+    contributions: tuple[tuple[str, Decimal], ...]
+    total: Decimal
+    segments: tuple[Segment, ...]
+
+    @property
+    def employer_contributions(self) -> Decimal:
+        return sum((amount for _, amount in self.contributions), Decimal("0"))
+
+
+@dataclass(frozen=True)
+class CostResult:
+    category: str
+    name: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class MonthTotal:
+    month: str
+    headcount: int
+    pay: Decimal
+    contributions: Decimal
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class Totals:
+    pay: Decimal
+    bonus: Decimal
+    contributions: tuple[tuple[str, Decimal], ...]
+    personnel: Decimal
+    direct: Decimal
+    direct_by_category: tuple[tuple[str, Decimal], ...]
+    management_fee: Decimal
+    pre_tax: Decimal
+    vat: Decimal
+    surcharges: Decimal
+    tax: Decimal
+    grand_total: Decimal
+    personnel_share: Decimal
+
+
+@dataclass(frozen=True)
+class TaxBasis:
+    taxpayer: str
+    vat_rate: Decimal
+    surcharge_rate: Decimal
+
+
+@dataclass(frozen=True)
+class ParameterUse:
+    """A figure the computation used, with the months it was used for."""
+    record: Record | None
+    name: str
+    label: str
+    value: Decimal
+    unit: str
+    region: str
+    first: str
+    last: str
+    carried_forward: bool
+    source: str
+    confidence: str
+
+
+@dataclass(frozen=True)
+class Result:
+    project_name: str
+    district: str
+    tier: str
+    start: str
+    end: str
+    months: int
+    parameter_set: str
+    personnel: tuple[LineResult, ...]
+    costs: tuple[CostResult, ...]
+    management_fee_rate: Decimal
+    tax_basis: TaxBasis
+    totals: Totals
+    amount_in_words: str
+    by_month: tuple[MonthTotal, ...]
+    findings: tuple[Finding, ...]
+    parameters: tuple[ParameterUse, ...]
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "error")
+
+
+def _amounts(pairs) -> dict[str, str]:
+    return {key: fmt_amount(value) for key, value in pairs}
+
+
+def _value(use: ParameterUse) -> str:
+    return fmt_amount(use.value) if use.unit.startswith("CNY") else fmt_rate(use.value)
+
+
+def to_json(result: Result) -> dict:
+    """The public JSON contract of ``python -m costing compute`` and ``POST /api/v1/compute``."""
+    t = result.totals
+    return {
+        "project": {"name": result.project_name, "district": result.district, "tier": result.tier,
+                    "start": result.start, "end": result.end},
+        "months": result.months,
+        "parameter_set": result.parameter_set,
+        "personnel": [{
+            "post": line.post, "category": line.category, "level": line.level,
+            "certificate": line.certificate, "headcount": line.headcount, "months": line.months,
+            "monthly_pay": fmt_amount(line.monthly_pay),
+            "monthly_allowance": fmt_amount(line.monthly_allowance),
+            "pay": fmt_amount(line.pay), "bonus": fmt_amount(line.bonus),
+            "employer_contributions": _amounts(line.contributions),
+            "total": fmt_amount(line.total),
+            "segments": [{
+                "from": s.first, "to": s.last, "months": s.months,
+                "si_base": fmt_amount(s.si_base), "housing_fund_base": fmt_amount(s.hf_base),
+                "per_person_month": _amounts(s.per_person_month),
+            } for s in line.segments],
+        } for line in result.personnel],
+        "costs": [{
+            "category": c.category, "name": c.name, "quantity": fmt_rate(c.quantity), "unit": c.unit,
+            "unit_price": fmt_amount(c.unit_price), "amount": fmt_amount(c.amount),
+        } for c in result.costs],
+        "totals": {
+            "pay": fmt_amount(t.pay), "bonus": fmt_amount(t.bonus),
+            "employer_contributions": _amounts(t.contributions),
+            "personnel": fmt_amount(t.personnel), "direct": fmt_amount(t.direct),
+            "direct_by_category": _amounts(t.direct_by_category),
+            "management_fee_rate": fmt_rate(result.management_fee_rate),
+            "management_fee": fmt_amount(t.management_fee), "pre_tax": fmt_amount(t.pre_tax),
+            "vat_rate": fmt_rate(result.tax_basis.vat_rate),
+            "surcharge_rate": fmt_rate(result.tax_basis.surcharge_rate),
+            "vat": fmt_amount(t.vat), "surcharges": fmt_amount(t.surcharges), "tax": fmt_amount(t.tax),
+            "grand_total": fmt_amount(t.grand_total), "personnel_share": str(t.personnel_share),
+        },
+        "amount_in_words": result.amount_in_words,
+        "by_month": [{
+            "month": m.month, "headcount": m.headcount, "pay": fmt_amount(m.pay),
+            "employer_contributions": fmt_amount(m.contributions), "total": fmt_amount(m.total),
+        } for m in result.by_month],
+        "findings": [{"code": f.code, "severity": f.severity, "where": f.where, "message": f.message,
+                      "basis": f.basis} for f in result.findings],
+        "parameters": [{
+            "name": u.name, "label": u.label, "value": _value(u), "unit": u.unit, "region": u.region,
+            "start": u.record.start.isoformat() if u.record and u.record.start else None,
+            "end": u.record.end.isoformat() if u.record and u.record.end else None,
+            "used_from": u.first, "used_to": u.last, "carried_forward": u.carried_forward,
+            "source": u.source,
+            "title": u.record.source.title if u.record else None,
+            "issuer": u.record.source.issuer if u.record else None,
+            "url": u.record.source.url if u.record else None,
+            "confidence": u.confidence, "confidence_label": CONFIDENCE_LABELS[u.confidence],
+            "note": u.record.note if u.record else None,
+        } for u in result.parameters],
+    }

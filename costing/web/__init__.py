@@ -1,0 +1,1 @@
+"""The web layer: it calls the engine and never computes money itself."""

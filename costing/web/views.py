@@ -1,0 +1,60 @@
+"""Home page and the JSON compute endpoint."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from ..cli import params_in_force
+from ..engine.budget import compute
+from ..engine.parameters import default_parameters
+from ..engine.parse import InputError, parse_budget, read_json
+from ..engine.result import to_json
+
+bp = Blueprint("main", __name__)
+
+HOME_FAMILIES = ("min_wage.monthly", "si.base_floor", "si.base_ceiling", "si.employer.pension",
+                 "si.employer.medical", "si.employer.serious_illness", "si.employer.unemployment",
+                 "si.employer.work_injury", "hf.base_ceiling", "tax.vat.general", "tax.vat.small_scale")
+
+
+@bp.get("/")
+def home():
+    today = date.today()
+    listing = params_in_force(today, None)
+    rows = [row for row in listing["parameters"] if row["name"] in HOME_FAMILIES and row["value"] is not None]
+    rows.sort(key=lambda row: HOME_FAMILIES.index(row["name"]))
+    return render_template("main/home.html", today=today, rows=rows,
+                           parameter_set=listing["parameter_set"])
+
+
+@bp.post("/api/v1/compute")
+def api_compute():
+    """Same contract as ``python -m costing compute``: 200 with the result, 400 with the problems."""
+    params = default_parameters()
+    try:
+        budget = parse_budget(read_json(request.get_data(cache=False)), params)
+        result = compute(budget, params)
+    except InputError as exc:
+        return jsonify(errors=[{"path": p.path, "message": p.message} for p in exc.problems]), 400
+    return jsonify(to_json(result))
+
+
+def register_errors(app) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        messages = {404: "页面不存在或无权查看", 405: "不支持的请求方式", 413: "提交的内容过大",
+                    400: "请求有误", 403: "无权执行此操作"}
+        message = messages.get(exc.code, "请求无法处理")
+        if request.path.startswith("/api/"):
+            return jsonify(errors=[{"path": "request", "message": message}]), exc.code
+        return render_template("error.html", code=exc.code, message=message), exc.code
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception):
+        app.logger.exception("unhandled error")
+        message = "服务器内部错误，已记录。请稍后重试或联系管理员。"
+        if request.path.startswith("/api/"):
+            return jsonify(errors=[{"path": "request", "message": message}]), 500
+        return render_template("error.html", code=500, message=message), 500

@@ -1,0 +1,141 @@
+"""Every finding code, with the numbers it states and the document it cites."""
+from decimal import Decimal as D
+
+import pytest
+
+from costing.engine.parse import InputError
+
+from .helpers import budget_input, codes, person, run
+
+
+def only(result, code):
+    found = [f for f in result.findings if f.code == code]
+    assert len(found) == 1, (code, codes(result))
+    return found[0]
+
+
+@pytest.mark.parametrize("level, certificate, ok", [
+    ("senior", "senior_social_worker", True), ("senior", "social_worker", False),
+    ("mid", "social_worker", True), ("mid", "senior_social_worker", True),
+    ("mid", "assistant_social_worker", False), ("junior", "social_work_worker", True),
+    ("junior", "assistant_social_worker", True), ("junior", "none", False), ("none", "none", True),
+])
+def test_certificate_must_match_the_post_level(level, certificate, ok):
+    result = run(budget_input(personnel=[person(level=level, certificate=certificate)]))
+    assert ("CERTIFICATE_BELOW_LEVEL" not in codes(result)) is ok
+    if not ok:
+        assert only(result, "CERTIFICATE_BELOW_LEVEL").basis.endswith("二(四)")
+
+
+def test_minimum_wage_counts_the_allowance():
+    result = run(budget_input(personnel=[person(monthly_pay="2230.00", monthly_allowance="100.00")]))
+    assert "PAY_BELOW_MIN_WAGE" not in codes(result)
+    result = run(budget_input(personnel=[person(monthly_pay="2229.99", monthly_allowance="100.00")]))
+    assert "每人每月差 0.01 元" in only(result, "PAY_BELOW_MIN_WAGE").message
+
+
+def test_pay_floor_from_programme_rules():
+    result = run(budget_input(personnel=[person(monthly_pay="3900.00", level="junior")],
+                              rules={"pay_floor": {"junior": "4000.00"}}))
+    finding = only(result, "PAY_BELOW_FLOOR")
+    assert "4,000.00" in finding.message and "100.00" in finding.message
+    assert "rules.pay_floor.junior" in finding.basis
+
+
+def test_declared_base_below_pay_is_an_error_unless_the_ceiling_explains_it():
+    result = run(budget_input(personnel=[person(monthly_pay="6000.00", si_base="5000.00")]))
+    finding = only(result, "SI_BASE_BELOW_PAY")
+    assert "5,000.00" in finding.message and "6,000.00" in finding.message
+    # the contributions follow the declared base, as the budget says
+    assert result.personnel[0].segments[0].si_base == D("5000.00")
+    result = run(budget_input(personnel=[person(monthly_pay="30000.00", si_base="22017.00")]))
+    assert "SI_BASE_BELOW_PAY" not in codes(result)
+
+
+def test_declared_base_below_floor_is_raised_to_the_floor():
+    result = run(budget_input(personnel=[person(monthly_pay="3000.00", si_base="2000.00")]))
+    assert "SI_BASE_BELOW_PAY" not in codes(result)
+    assert only(result, "SI_BASE_BELOW_FLOOR").severity == "info"
+    assert result.personnel[0].segments[0].si_base == D("4404")
+
+
+@pytest.mark.parametrize("rate, ok", [("0.05", True), ("0.12", True), ("0.049", False), ("0.13", False),
+                                      ("0", False)])
+def test_housing_fund_rate_between_5_and_12_percent(rate, ok):
+    result = run(budget_input(personnel=[person(housing_fund_rate=rate)]))
+    assert ("HOUSING_FUND_RATE_OUT_OF_RANGE" not in codes(result)) is ok
+
+
+def test_budget_level_rules():
+    data = budget_input(personnel=[person(monthly_pay="5000.00")], management_fee_rate="0.10",
+                        appropriation="80000.00",
+                        rules={"min_personnel_share": "0.95", "max_management_fee_rate": "0.08"},
+                        costs=[{"category": "activities", "name": "活动", "quantity": "1",
+                                "unit_price": "1000.00"}])
+    result = run(data)
+    assert only(result, "MANAGEMENT_FEE_ABOVE_CAP").where == "management_fee_rate"
+    assert only(result, "PERSONNEL_SHARE_BELOW_MIN").where == "totals.personnel_share"
+    over = only(result, "OVER_APPROPRIATION")
+    excess = result.totals.grand_total - D("80000.00")
+    assert f"{excess:,.2f}" in over.message
+
+
+@pytest.mark.parametrize("site, headcount, short", [
+    ({"type": "urban_community"}, 1, True), ({"type": "urban_community"}, 2, False),
+    ({"type": "rural_community"}, 1, False),
+    ({"type": "trade_union", "workers": 6500}, 2, True), ({"type": "trade_union", "workers": 6500}, 3, False),
+    ({"type": "social_work_org", "total_posts": 10}, 6, True),
+    ({"type": "social_work_org", "total_posts": 10}, 7, False),
+])
+def test_staffing_norms(site, headcount, short):
+    result = run(budget_input(site=site, personnel=[person(headcount=headcount)]))
+    assert ("STAFFING_BELOW_NORM" in codes(result)) is short
+
+
+def test_non_professional_posts_do_not_count_toward_staffing():
+    result = run(budget_input(site={"type": "urban_community"},
+                              personnel=[person(headcount=1), person(level="none", certificate="none")]))
+    assert "STAFFING_BELOW_NORM" in codes(result)
+
+
+def test_months_after_the_last_published_figure_are_carried_forward_and_said():
+    result = run(budget_input(start="2025-07", end="2026-06"))
+    carried = [f for f in result.findings if f.code == "PARAMETER_CARRIED_FORWARD"]
+    labels = " ".join(f.message for f in carried)
+    assert "社会保险缴费基数下限" in labels and "2026-01 至 2026-06" in labels and "4,404.00" in labels
+    assert all(f.severity == "warning" for f in carried)
+
+
+def test_unverified_figures_are_named():
+    result = run(budget_input())
+    unverified = [f for f in result.findings if f.code == "PARAMETER_UNVERIFIED"]
+    assert any("工伤保险" in f.message and "二手来源" in f.message for f in unverified)
+    assert not any("最低工资" in f.message for f in unverified)
+
+
+def test_a_line_breaking_several_rules_gets_several_findings():
+    result = run(budget_input(personnel=[person(monthly_pay="2000.00", certificate="none",
+                                                housing_fund_rate="0.02")]))
+    line_codes = {f.code for f in result.findings if f.where == "personnel[0]"}
+    assert {"PAY_BELOW_MIN_WAGE", "CERTIFICATE_BELOW_LEVEL", "HOUSING_FUND_RATE_OUT_OF_RANGE"} <= line_codes
+
+
+def test_month_before_the_first_figure_is_an_error():
+    with pytest.raises(InputError) as caught:
+        run(budget_input(start="2021-06", end="2022-05"))
+    problem = caught.value.problems[0]
+    assert problem.path == "project.start" and "2022-01-01" in problem.message
+
+
+def test_si_year_can_start_in_july(monkeypatch):
+    from costing.engine import budget as budget_module
+    from costing.engine.parameters import default_parameters
+    from costing.engine.parse import parse_budget
+    params = default_parameters()
+    setting = params.settings["si.base_year_start_month"]
+    monkeypatch.setitem(params.settings, "si.base_year_start_month", setting.__class__(
+        **{**setting.__dict__, "value": D("7")}))
+    data = budget_input(start="2025-03", end="2025-03", personnel=[person(monthly_pay="3000.00")])
+    result = budget_module.compute(parse_budget(data, params), params)
+    # with a July–June 年度, March 2025 belongs to 2024年度: floor 4359
+    assert result.personnel[0].segments[0].si_base == D("4359")

@@ -1,0 +1,90 @@
+"""The shipped policy data: every value sourced, dated in order, written as a string."""
+from datetime import date
+from decimal import Decimal as D
+from importlib import resources
+
+import pytest
+import yaml
+
+from costing.engine.parameters import (CONFIDENCE, KINDS, UNITS, ParameterMissing, default_parameters)
+
+
+def raw_documents():
+    folder = resources.files("costing.engine") / "data"
+    return {e.name: yaml.safe_load(e.read_text("utf-8")) for e in folder.iterdir() if e.name.endswith(".yaml")}
+
+
+def all_values():
+    for name, doc in raw_documents().items():
+        for key, family in (doc.get("families") or {}).items():
+            for value in family["values"]:
+                yield name, key, family, value
+
+
+def test_every_value_has_a_known_source_and_confidence():
+    documents = raw_documents()
+    for name, doc in documents.items():
+        for source in (doc.get("sources") or {}).values():
+            assert source["title"], name
+    for name, key, family, value in all_values():
+        doc = documents[name]
+        assert value["source"] in doc["sources"], (key, value)
+        assert value["confidence"] in CONFIDENCE, (key, value)
+        assert family["unit"] in UNITS and family["kind"] in KINDS, key
+        assert value["region"] in family["regions"], (key, value)
+
+
+def test_values_and_dates_are_strings():
+    for _name, key, _family, value in all_values():
+        assert isinstance(value["value"], str), (key, value)
+        D(value["value"])
+        for field in ("start", "end"):
+            assert value.get(field) is None or isinstance(value[field], str), (key, value)
+
+
+def test_dates_ascend_without_overlap_within_each_region():
+    params = default_parameters()
+    for family in params.families.values():
+        for region, records in family.records.items():
+            for record in records:
+                if record.start and record.end:
+                    assert record.start <= record.end, (family.key, record)
+            for before, after in zip(records, records[1:]):
+                assert after.start is not None, (family.key, region)
+                assert before.start is None or before.start < after.start, (family.key, region)
+                assert before.end is not None and before.end < after.start, (family.key, region)
+
+
+def test_district_map_covers_the_two_tiers():
+    params = default_parameters()
+    tiers = [entry.tier for entry in params.districts.values()]
+    assert tiers.count("tier1") == 29 and tiers.count("tier2") == 12
+    assert params.district("石柱县").name == "石柱土家族自治县"
+    assert params.district("城口县").tier == "tier2"
+
+
+def test_lookup_returns_the_value_in_force_with_its_document():
+    params = default_parameters()
+    found = params.at("min_wage.monthly", date(2025, 7, 1), "tier1")
+    assert found.value == D("2330") and not found.carried_forward
+    assert found.record.source.doc_no == "渝人社发〔2024〕22号"
+    assert params.at("min_wage.monthly", date(2024, 12, 31), "tier2").value == D("2000")
+
+
+def test_lookup_after_the_last_value_is_carried_forward():
+    params = default_parameters()
+    found = params.at("si.base_floor", date(2026, 1, 1), "cq")
+    assert found.value == D("4404") and found.carried_forward
+
+
+def test_lookup_in_a_gap_carries_the_previous_value():
+    params = default_parameters()
+    found = params.at("hf.base_ceiling", date(2023, 5, 1), "cq")
+    assert found.value == D("26742") and found.carried_forward
+
+
+def test_lookup_before_the_first_value_is_an_error():
+    params = default_parameters()
+    with pytest.raises(ParameterMissing) as caught:
+        params.at("si.base_floor", date(2021, 12, 1), "cq")
+    assert "2022-01-01" in str(caught.value)

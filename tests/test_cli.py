@@ -1,0 +1,71 @@
+"""The public contract: python -m costing compute|params|staffing, run as a user would."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from .engine.helpers import budget_input, person
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli(*args, stdin: bytes | None = None):
+    return subprocess.run([sys.executable, "-m", "costing", *args], input=stdin, capture_output=True,
+                          cwd=ROOT, timeout=60)
+
+
+def test_compute_reads_a_file_and_prints_json(tmp_path):
+    path = tmp_path / "budget.json"
+    path.write_text(json.dumps(budget_input(), ensure_ascii=False), "utf-8")
+    done = cli("compute", str(path))
+    assert done.returncode == 0, done.stderr.decode()
+    out = json.loads(done.stdout)
+    assert out["totals"]["grand_total"] == "84432.72"
+    assert out["personnel"][0]["employer_contributions"]["pension"] == "9600.00"
+    assert out["amount_in_words"] == "人民币捌万肆仟肆佰叁拾贰元柒角贰分"
+    assert {"code", "severity", "where", "message", "basis"} <= set(out["findings"][0])
+    assert {"name", "value", "start", "source", "confidence"} <= set(out["parameters"][0])
+
+
+def test_findings_do_not_change_the_exit_code():
+    data = budget_input(personnel=[person(monthly_pay="1000.00")])
+    done = cli("compute", "-", stdin=json.dumps(data).encode())
+    assert done.returncode == 0
+    assert "PAY_BELOW_MIN_WAGE" in {f["code"] for f in json.loads(done.stdout)["findings"]}
+
+
+def test_invalid_input_exits_2_with_path_messages_and_no_stdout():
+    data = budget_input(personnel=[person(), person(), person(monthly_pay="-5")])
+    done = cli("compute", "-", stdin=json.dumps(data).encode())
+    assert done.returncode == 2 and done.stdout == b""
+    assert done.stderr.decode().strip() == "personnel[2].monthly_pay: 必须是不小于0的金额，最多两位小数"
+
+
+def test_garbage_never_prints_a_traceback(tmp_path):
+    for raw in (b"\xff\xfe", b"[]", b"{", b'{"project": Infinity}', b"x" * (10 * 1024 * 1024)):
+        done = cli("compute", "-", stdin=raw)
+        assert done.returncode == 2 and done.stdout == b""
+        assert b"Traceback" not in done.stderr and done.stderr.startswith(b"input: ")
+    done = cli("compute", str(tmp_path / "missing.json"))
+    assert done.returncode == 2 and "无法读取文件" in done.stderr.decode()
+
+
+def test_params_lists_figures_in_force_with_sources():
+    done = cli("params", "--on", "2025-07-01", "--district", "城口县", "--json")
+    assert done.returncode == 0
+    listing = json.loads(done.stdout)
+    assert listing["tier"] == "tier2"
+    wage = next(r for r in listing["parameters"] if r["name"] == "min_wage.monthly")
+    assert (wage["value"], wage["source"]) == ("2200.00", "渝人社发〔2024〕22号")
+    text = cli("params", "--on", "2025-07-01").stdout.decode()
+    assert "最低工资标准（月） [tier1]: 2330.00" in text and "可信度" in text
+    bad = cli("params", "--on", "2025-07-01", "--district", "北京")
+    assert bad.returncode == 2 and bad.stderr.decode().startswith("--district: ")
+
+
+def test_staffing_answers_the_norm():
+    done = cli("staffing", "--type", "trade_union", "--workers", "6500")
+    assert done.returncode == 0
+    assert done.stdout.decode().startswith("需配备：3")
+    done = cli("staffing", "--type", "social_work_org", "--json")
+    assert done.returncode == 2 and "--total-posts: " in done.stderr.decode()

@@ -1,0 +1,59 @@
+import json
+from html.parser import HTMLParser
+
+import pytest
+
+from costing import create_app
+
+from ..engine.helpers import budget_input, person
+
+
+@pytest.fixture
+def client():
+    return create_app({"TESTING": True}).test_client()
+
+
+class Cells(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.cells, self._in = [], False
+
+    def handle_starttag(self, tag, attrs):
+        self._in = tag == "td"
+
+    def handle_data(self, data):
+        if self._in and data.strip():
+            self.cells.append(data.strip())
+
+
+def test_home_page_shows_the_figures_in_force(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    page = Cells()
+    page.feed(response.get_data(as_text=True))
+    assert "最低工资标准（月）" in page.cells
+    assert "渝人社发〔2024〕22号" in page.cells
+    assert 'lang="zh-CN"' in response.get_data(as_text=True)
+
+
+def test_compute_endpoint_has_the_cli_contract(client):
+    response = client.post("/api/v1/compute", data=json.dumps(budget_input()))
+    assert response.status_code == 200
+    assert response.json["totals"]["grand_total"] == "84432.72"
+
+
+def test_compute_endpoint_reports_field_paths(client):
+    response = client.post("/api/v1/compute", data=json.dumps(budget_input(personnel=[person(headcount=0)])))
+    assert response.status_code == 400
+    assert response.json["errors"][0]["path"] == "personnel[0].headcount"
+
+
+def test_oversized_body_is_413(client):
+    response = client.post("/api/v1/compute", data=b" " * (7 * 1024 * 1024))
+    assert response.status_code == 413
+    assert response.json["errors"][0]["message"] == "提交的内容过大"
+
+
+def test_unknown_page_is_a_chinese_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404 and "页面不存在" in response.get_data(as_text=True)
