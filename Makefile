@@ -12,6 +12,8 @@ PORT ?= 5000
 .PHONY: run test setup system-deps bench clean
 
 run: setup
+	$(PY) -m flask --app wsgi db upgrade
+	$(PY) -m flask --app wsgi costing demo
 	$(PY) -m flask --app wsgi run --host $(HOST) --port $(PORT)
 
 test: setup

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from flask import Flask
@@ -9,21 +10,62 @@ from flask import Flask
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def database_url(url: str | None, instance_path: str) -> str:
+    """COSTING_DATABASE_URL, with postgres URLs pointed at psycopg 3; else SQLite under instance/."""
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'costing.sqlite'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _secret_key(instance_path: str) -> str:
+    """COSTING_SECRET_KEY, else a random key kept in instance/secret_key (made on first start)."""
+    if os.environ.get("COSTING_SECRET_KEY"):
+        return os.environ["COSTING_SECRET_KEY"]
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
-                instance_path=str(ROOT / "instance"))
+                instance_path=os.environ.get("COSTING_INSTANCE_PATH", str(ROOT / "instance")))
+    config = config or {}
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(
-        SECRET_KEY=os.environ.get("COSTING_SECRET_KEY", "dev-only-change-me"),
+        SECRET_KEY=config.get("SECRET_KEY") or _secret_key(app.instance_path),
+        SQLALCHEMY_DATABASE_URI=database_url(os.environ.get("COSTING_DATABASE_URL"), app.instance_path),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         MAX_CONTENT_LENGTH=6 * 1024 * 1024,
-        JSON_AS_ASCII=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("COSTING_SECURE_COOKIES") == "1",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+        LOGIN_MAX_FAILURES=5,
+        LOGIN_LOCK_MINUTES=15,
     )
-    if config:
-        app.config.update(config)
+    app.config.update(config)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    from .web import filters, views
+    from .models import db
+    from .web import extensions
+    app.url_map.converters["id"] = extensions.RowId
+    db.init_app(app)
+    extensions.init_app(app)
+
+    from .web import admin, auth, budgets, filters, views
     filters.register(app)
-    app.register_blueprint(views.bp)
+    for blueprint in (views.bp, auth.bp, budgets.bp, admin.bp):
+        app.register_blueprint(blueprint)
     views.register_errors(app)
+    from . import commands
+    commands.register(app)
     return app

@@ -1,6 +1,8 @@
 """Template filters: display formatting only (the engine keeps full precision)."""
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+from ..engine.model import CERTIFICATES, LOCATIONS
 from ..engine.money import fmt_grouped, fmt_percent
 from ..engine.result import CONFIDENCE_LABELS
 
@@ -17,7 +19,27 @@ def percent(value) -> str:
     return fmt_percent(Decimal(value))
 
 
+REGIONS = {"tier1": "第一档", "tier2": "第二档", "cq": "重庆市", "all": "全国", **LOCATIONS, **CERTIFICATES}
+
+
+def region(value: str) -> str:
+    return REGIONS.get(value, value)
+
+
+CHINA = timezone(timedelta(hours=8))   # China Standard Time has no daylight saving
+
+
+def localtime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:             # SQLite gives back naive UTC
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
 def register(app) -> None:
+    app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.filters["region"] = region
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.globals["confidence_labels"] = CONFIDENCE_LABELS

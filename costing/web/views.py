@@ -8,15 +8,45 @@ from werkzeug.exceptions import HTTPException
 
 from ..cli import params_in_force
 from ..engine.budget import compute
+from ..engine.model import SITE_TYPES, Site
+from ..engine.staffing import staffing_norm
 from ..engine.parameters import default_parameters
 from ..engine.parse import InputError, parse_budget, read_json
 from ..engine.result import to_json
+from .extensions import csrf
 
 bp = Blueprint("main", __name__)
 
 HOME_FAMILIES = ("min_wage.monthly", "si.base_floor", "si.base_ceiling", "si.employer.pension",
                  "si.employer.medical", "si.employer.serious_illness", "si.employer.unemployment",
                  "si.employer.work_injury", "hf.base_ceiling", "tax.vat.general", "tax.vat.small_scale")
+
+
+@bp.get("/staffing")
+def staffing():
+    """The seed's staffing norms (二(三)) for a site, as a small calculator."""
+    site_type = request.args.get("type", "")
+    answer, problems = None, {}
+    values = {key: request.args.get(key, "").strip() for key in ("workers", "total_posts", "people", "people_per_worker")}
+    if site_type in SITE_TYPES:
+        numbers = {}
+        for key, text in values.items():
+            if text:
+                if not text.isdigit() or len(text) > 9:
+                    problems[key] = "必须是不小于0的整数"
+                else:
+                    numbers[key] = int(text)
+        needed = {"trade_union": ["workers"], "social_work_org": ["total_posts"],
+                  "school": ["people", "people_per_worker"], "corrections": ["people", "people_per_worker"]}
+        for key in needed.get(site_type, []):
+            if key not in numbers and key not in problems:
+                problems[key] = "必填"
+        if numbers.get("people_per_worker") == 0:
+            problems["people_per_worker"] = "必须大于0"
+        if not problems:
+            answer = staffing_norm(Site(type=site_type, **numbers), default_parameters(), date.today())
+    return render_template("main/staffing.html", site_types=SITE_TYPES, site_type=site_type, values=values,
+                           problems=problems, answer=answer)
 
 
 @bp.get("/")
@@ -30,6 +60,7 @@ def home():
 
 
 @bp.post("/api/v1/compute")
+@csrf.exempt
 def api_compute():
     """Same contract as ``python -m costing compute``: 200 with the result, 400 with the problems."""
     params = default_parameters()

@@ -1,16 +1,7 @@
 import json
 from html.parser import HTMLParser
 
-import pytest
-
-from costing import create_app
-
 from ..engine.helpers import budget_input, person
-
-
-@pytest.fixture
-def client():
-    return create_app({"TESTING": True}).test_client()
 
 
 class Cells(HTMLParser):

@@ -1,0 +1,163 @@
+"""Database models (SQLAlchemy 2.0 typed). Amounts are Numeric(14, 2); a revision's figures are stored
+as the engine's JSON so an approved revision reads the same after the policy data changes."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from flask import current_app
+from flask_login import UserMixin
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import (Boolean, DateTime, ForeignKey, Integer, MetaData, Numeric, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+          "ck": "ck_%(table_name)s_%(constraint_name)s",
+          "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s"}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+db = SQLAlchemy(model_class=Base)
+
+ORG_KINDS = {"purchaser": "采购人（购买主体）", "contractor": "承接主体", "bureau": "主管部门"}
+ROLES = {"preparer": "编制", "approver": "审核"}
+STATUSES = {"draft": "草稿", "submitted": "已提交", "approved": "已审核"}
+Money = Numeric(14, 2)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def kind_label(self) -> str:
+        return ORG_KINDS[self.kind]
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    role: Mapped[str] = mapped_column(String(20), default="preparer")
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    organisation: Mapped[Organisation] = relationship()
+
+    def set_password(self, password: str) -> None:
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def role_label(self) -> str:
+        return "管理员" if self.is_admin else ROLES[self.role]
+
+
+class Budget(db.Model):
+    """A project's budget: a chain of revisions; the list shows the latest one's figures."""
+    __tablename__ = "budget"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    district: Mapped[str] = mapped_column(String(40))
+    start: Mapped[str] = mapped_column(String(7))
+    end: Mapped[str] = mapped_column(String(7))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    grand_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    revision_count: Mapped[int] = mapped_column(Integer, default=0)   # optimistic lock: the latest number
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    organisation: Mapped[Organisation] = relationship()
+    revisions: Mapped[list[Revision]] = relationship(back_populates="budget", order_by="Revision.number",
+                                                     cascade="all, delete-orphan")
+    shares: Mapped[list[BudgetShare]] = relationship(back_populates="budget", cascade="all, delete-orphan")
+
+    @property
+    def latest(self) -> Revision:
+        return self.revisions[-1]
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES[self.status]
+
+
+class Revision(db.Model):
+    """One saved state of a budget. Its input and computed figures never change once written;
+    only its workflow stamps move forward (submitted, approved)."""
+    __tablename__ = "revision"
+    __table_args__ = (UniqueConstraint("budget_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    budget_id: Mapped[int] = mapped_column(ForeignKey("budget.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    input_json: Mapped[str] = mapped_column(Text)
+    result_json: Mapped[str] = mapped_column(Text)
+    parameter_set: Mapped[str] = mapped_column(String(40))
+    grand_total: Mapped[Decimal] = mapped_column(Money)
+    personnel_total: Mapped[Decimal] = mapped_column(Money)
+    error_count: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    budget: Mapped[Budget] = relationship(back_populates="revisions")
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES[self.status]
+
+
+class BudgetShare(db.Model):
+    __tablename__ = "budget_share"
+    __table_args__ = (UniqueConstraint("budget_id", "contractor_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    budget_id: Mapped[int] = mapped_column(ForeignKey("budget.id"), index=True)
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    shared_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    shared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    budget: Mapped[Budget] = relationship(back_populates="shares")
+    contractor: Mapped[Organisation] = relationship()
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(80), default="")
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    user: Mapped[User | None] = relationship()

@@ -1,0 +1,48 @@
+"""Who may see and do what with a budget. Every budget query goes through ``visible_to``."""
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import exists, or_, select
+
+from ...models import Budget, BudgetShare, User, db
+
+
+def visible_to(user: User):
+    """A WHERE clause: the budgets this user may see."""
+    if user.is_admin:
+        return True
+    kind = user.organisation.kind
+    if kind == "purchaser":
+        return Budget.organisation_id == user.organisation_id
+    if kind == "contractor":
+        return exists().where(BudgetShare.budget_id == Budget.id,
+                              BudgetShare.contractor_id == user.organisation_id)
+    return False
+
+
+def load_budget(budget_id: int, user: User) -> Budget:
+    """The budget if this user may see it; 404 otherwise (no difference between absent and hidden)."""
+    budget = db.session.scalar(select(Budget).where(Budget.id == budget_id, visible_to(user)))
+    if budget is None:
+        abort(404)
+    return budget
+
+
+def can_create(user: User) -> bool:
+    return user.organisation.kind == "purchaser" and not user.is_admin
+
+
+def can_edit(user: User, budget: Budget) -> bool:
+    return can_create(user) and budget.organisation_id == user.organisation_id
+
+
+def can_approve(user: User, budget: Budget) -> bool:
+    return can_edit(user, budget) and user.role == "approver"
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        abort(403)
+
+
+__all__ = ["visible_to", "load_budget", "can_create", "can_edit", "can_approve", "require", "or_"]

@@ -1,0 +1,103 @@
+"""The budget form mirrors the compute contract: a field named ``personnel-2-monthly_pay`` is the
+contract's ``personnel[2].monthly_pay``. Fields are text; the engine validates every value, so the
+form, the API and the CLI give the same messages."""
+from flask_wtf import FlaskForm
+from wtforms import FieldList, Form, FormField, HiddenField, SelectChoice, SelectField, StringField
+
+from ...engine.model import (CATEGORIES, CERTIFICATES, COST_CATEGORIES, LEVELS, LOCATIONS, SITE_TYPES,
+                             TAXPAYERS)
+from ...engine.parameters import default_parameters
+
+
+def choices(options: dict[str, str], blank: str | None = None) -> list[SelectChoice]:
+    return ([SelectChoice("", blank)] if blank is not None else []) + [
+        SelectChoice(key, label) for key, label in options.items()]
+
+
+def district_choices() -> list[SelectChoice]:
+    """The districts grouped by minimum-wage tier."""
+    params = default_parameters()
+    groups = {"tier1": "最低工资第一档", "tier2": "最低工资第二档"}
+    return [SelectChoice("", "请选择区县")] + [SelectChoice(name, name, optgroup=groups[entry.tier])
+                                            for name, entry in params.districts.items()]
+
+
+def _select(label, options, blank=None, default=None):
+    return SelectField(label, choices=choices(options, blank), validate_choice=False, default=default)
+
+
+class SiteForm(Form):
+    type = _select("配备标准检查", SITE_TYPES, blank="不检查")
+    workers = StringField("职工人数")
+    total_posts = StringField("岗位总数")
+    people = StringField("学生或服务对象人数")
+    people_per_worker = StringField("每名社工对应人数")
+
+
+class ProjectForm(Form):
+    name = StringField("项目名称")
+    district = SelectField("区县", choices=district_choices, validate_choice=False)
+    start = StringField("开始月份")
+    end = StringField("结束月份")
+    appropriation = StringField("预算控制数（元）")
+    site = FormField(SiteForm)
+
+
+class ContractorForm(Form):
+    taxpayer = _select("纳税人类型", TAXPAYERS, default="general")
+    location = _select("城建税所在地", LOCATIONS, default="urban")
+    work_injury_rate = StringField("工伤费率（留空按一类 0.3%）")
+
+
+class PostForm(Form):
+    post = StringField("岗位")
+    category = _select("类别", CATEGORIES, default="community")
+    level = _select("等级", LEVELS, default="junior")
+    certificate = _select("证书", CERTIFICATES, default="assistant_social_worker")
+    headcount = StringField("人数", default="1")
+    monthly_pay = StringField("月应发工资")
+    monthly_allowance = StringField("职业津贴")
+    annual_bonus = StringField("年终奖")
+    months = StringField("月数")
+    si_base = StringField("申报基数")
+    housing_fund_rate = StringField("公积金比例")
+
+
+class CostForm(Form):
+    category = _select("类别", COST_CATEGORIES, default="activities")
+    name = StringField("名称")
+    quantity = StringField("数量")
+    unit = StringField("单位")
+    unit_price = StringField("单价")
+
+
+class PayFloorForm(Form):
+    junior = StringField("初级岗位薪酬下限")
+    mid = StringField("中级岗位薪酬下限")
+    senior = StringField("高级岗位薪酬下限")
+
+
+class RulesForm(Form):
+    min_personnel_share = StringField("人员经费最低占比")
+    max_management_fee_rate = StringField("管理费费率上限")
+    pay_floor = FormField(PayFloorForm)
+
+
+class BudgetForm(FlaskForm):
+    project = FormField(ProjectForm)
+    contractor = FormField(ContractorForm)
+    personnel = FieldList(FormField(PostForm), min_entries=0, max_entries=5000)
+    costs = FieldList(FormField(CostForm), min_entries=0, max_entries=5000)
+    management_fee_rate = StringField("管理费费率")
+    rules = FormField(RulesForm)
+    note = StringField("修订说明")
+    base_revision = HiddenField()
+
+
+class ShareForm(FlaskForm):
+    contractor = SelectField("承接主体", choices=[], validate_choice=False)
+
+
+class ActionForm(FlaskForm):
+    """A bare form for POST-only actions (submit, approve, delete…): it carries the CSRF token."""
+    reason = StringField("说明")

@@ -1,0 +1,89 @@
+"""Between the budget form and the engine's contract; the same rules as static/js/budget-form.js."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from wtforms import FieldList, FormField
+
+from ...engine.parse import Problem
+
+INTEGER_KEYS = frozenset({"headcount", "months", "workers", "total_posts", "people", "people_per_worker"})
+FORM_ONLY = frozenset({"csrf_token", "note", "base_revision"})
+_INT = re.compile(r"^[0-9]{1,9}$")
+
+
+def clean(value: Any, key: str | None = None) -> Any:
+    """Drop blank values and empty objects; integers for count fields. Returns None for "nothing"."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if k in FORM_ONLY:
+                continue
+            v = clean(v, k)
+            if v is not None:
+                out[k] = v
+        if key == "site" and "type" not in out:
+            return None
+        return out or None
+    if isinstance(value, list):
+        return [clean(item) or {} for item in value]
+    if value is None:
+        return None
+    text = str(value).strip()
+    if text == "":
+        return None
+    if key in INTEGER_KEYS and _INT.match(text):
+        return int(text)
+    return text
+
+
+def form_to_contract(form) -> dict:
+    data = clean(form.data) or {}
+    data.setdefault("project", {})
+    data.setdefault("personnel", [])
+    data.setdefault("costs", [])
+    return data
+
+
+def contract_to_form_data(data: dict) -> dict:
+    """Stored contract input → the nested data WTForms takes (missing keys stay blank)."""
+    def text(value):
+        if isinstance(value, dict):
+            return {k: text(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [text(v) for v in value]
+        return "" if value is None else str(value)
+    return text(data)
+
+
+_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def field_for(form, path: str):
+    """The leaf form field a contract path names (``personnel[2].monthly_pay``), or None."""
+    node = form
+    for name, index in _PART.findall(path):
+        if index:
+            if not isinstance(node, FieldList) or int(index) >= len(node.entries):
+                return None
+            node = node.entries[int(index)]
+        else:
+            container = node.form if isinstance(node, FormField) else node
+            try:
+                node = container[name]
+            except (KeyError, TypeError):
+                return None
+    return None if isinstance(node, (FormField, FieldList)) or node is form else node
+
+
+def attach_problems(form, problems: list[Problem]) -> list[str]:
+    """Put each engine problem beside its field; return the ones that have no field of their own."""
+    general = []
+    for problem in problems:
+        field = field_for(form, problem.path)
+        if field is None:
+            general.append(f"{problem.path}: {problem.message}")
+        else:
+            field.errors = list(field.errors) + [problem.message]
+    return general

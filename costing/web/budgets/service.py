@@ -1,0 +1,165 @@
+"""Budget workflow: saving revisions, submitting, approving, sharing. Views call these; these call
+the engine; nothing here computes money itself."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import update
+
+from ...engine.budget import compute
+from ...engine.parameters import default_parameters
+from ...engine.parse import InputError, parse_budget
+from ...engine.result import to_json
+from ...models import Budget, BudgetShare, Organisation, Revision, User, db, utcnow
+from .. import audit
+
+
+class WorkflowError(Exception):
+    """An action that the budget's state does not allow; the message is shown to the user."""
+
+
+@dataclass
+class Conflict(Exception):
+    """Someone saved a newer revision since this form was opened."""
+    latest: Revision
+
+
+@dataclass(frozen=True)
+class Computed:
+    input: dict
+    result: dict
+    parameter_set: str
+    grand_total: Decimal
+    personnel_total: Decimal
+    error_count: int
+
+
+def compute_contract(data: dict) -> Computed:
+    """Validate and compute contract input; raises InputError with field paths."""
+    params = default_parameters()
+    result = compute(parse_budget(data, params), params)
+    return Computed(input=data, result=to_json(result), parameter_set=params.version,
+                    grand_total=result.totals.grand_total, personnel_total=result.totals.personnel,
+                    error_count=result.error_count)
+
+
+def _revision(budget: Budget, number: int, user: User, computed: Computed, note: str) -> Revision:
+    return Revision(budget=budget, number=number, author_id=user.id, note=(note or "").strip()[:500],
+                    input_json=json.dumps(computed.input, ensure_ascii=False),
+                    result_json=json.dumps(computed.result, ensure_ascii=False),
+                    parameter_set=computed.parameter_set, grand_total=computed.grand_total,
+                    personnel_total=computed.personnel_total, error_count=computed.error_count,
+                    status="draft")
+
+
+def _summarise(budget: Budget, computed: Computed) -> None:
+    project = computed.input["project"]
+    budget.name = project["name"].strip()
+    budget.district = computed.result["project"]["district"]
+    budget.start, budget.end = computed.result["project"]["start"], computed.result["project"]["end"]
+    budget.grand_total = computed.grand_total
+    budget.error_count = computed.error_count
+    budget.updated_at = utcnow()
+
+
+def create_budget(user: User, data: dict, note: str = "") -> Budget:
+    computed = compute_contract(data)
+    budget = Budget(organisation_id=user.organisation_id, created_by_id=user.id, status="draft",
+                    revision_count=1)
+    _summarise(budget, computed)
+    db.session.add(budget)
+    db.session.add(_revision(budget, 1, user, computed, note or "新建"))
+    db.session.flush()
+    audit.record("create", f"budget:{budget.id}", budget.name, user=user)
+    return budget
+
+
+def save_revision(budget: Budget, user: User, data: dict, note: str, base_number: int) -> Revision:
+    """A new immutable revision, unless someone saved since ``base_number`` (then Conflict)."""
+    if budget.status == "submitted":
+        raise WorkflowError("预算已提交审核，审核通过或退回后才能修改")
+    computed = compute_contract(data)
+    # optimistic lock: only one writer can move the revision count from base_number
+    moved = db.session.execute(
+        update(Budget).where(Budget.id == budget.id, Budget.revision_count == base_number)
+        .values(revision_count=base_number + 1).execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        db.session.rollback()
+        db.session.refresh(budget)
+        raise Conflict(budget.latest)
+    db.session.refresh(budget, ["revision_count"])
+    revision = _revision(budget, base_number + 1, user, computed, note)
+    db.session.add(revision)
+    budget.status = "draft"
+    _summarise(budget, computed)
+    db.session.flush()
+    audit.record("save", f"budget:{budget.id}", f"修订 {revision.number}：{revision.note}", user=user)
+    return revision
+
+
+def duplicate(budget: Budget, user: User) -> Budget:
+    data = json.loads(budget.latest.input_json)
+    data["project"]["name"] = (data["project"]["name"] + "（副本）")[:200]
+    copy = create_budget(user, data, f"复制自预算 {budget.id} 修订 {budget.latest.number}")
+    audit.record("duplicate", f"budget:{copy.id}", f"复制自 budget:{budget.id}", user=user)
+    return copy
+
+
+def delete_draft(budget: Budget, user: User) -> None:
+    if budget.status != "draft" or any(r.approved_at for r in budget.revisions):
+        raise WorkflowError("只能删除从未审核通过的草稿")
+    audit.record("delete", f"budget:{budget.id}", budget.name, user=user)
+    db.session.delete(budget)
+
+
+def submit(budget: Budget, user: User) -> None:
+    if budget.status != "draft":
+        raise WorkflowError("只有草稿可以提交")
+    latest = budget.latest
+    latest.status, latest.submitted_by_id, latest.submitted_at = "submitted", user.id, utcnow()
+    budget.status, budget.updated_at = "submitted", utcnow()
+    audit.record("submit", f"budget:{budget.id}", f"修订 {latest.number}", user=user)
+
+
+def approve(budget: Budget, user: User) -> None:
+    latest = budget.latest
+    if budget.status != "submitted":
+        raise WorkflowError("只有已提交的预算可以审核")
+    if latest.author_id == user.id:
+        raise WorkflowError("不能审核自己编制的修订，请由本单位其他审核人审核")
+    latest.status, latest.approved_by_id, latest.approved_at = "approved", user.id, utcnow()
+    budget.status, budget.updated_at = "approved", utcnow()
+    audit.record("approve", f"budget:{budget.id}", f"修订 {latest.number}", user=user)
+
+
+def return_for_changes(budget: Budget, user: User, reason: str) -> None:
+    if budget.status != "submitted":
+        raise WorkflowError("只有已提交的预算可以退回")
+    budget.latest.status = "draft"
+    budget.status, budget.updated_at = "draft", utcnow()
+    audit.record("return", f"budget:{budget.id}", (reason or "").strip(), user=user)
+
+
+def share(budget: Budget, user: User, contractor: Organisation) -> None:
+    if contractor.kind != "contractor":
+        raise WorkflowError("只能共享给承接主体")
+    if any(s.contractor_id == contractor.id for s in budget.shares):
+        raise WorkflowError(f"已共享给 {contractor.name}")
+    db.session.add(BudgetShare(budget=budget, contractor_id=contractor.id, shared_by_id=user.id))
+    audit.record("share", f"budget:{budget.id}", contractor.name, user=user)
+
+
+def unshare(budget: Budget, user: User, share_id: int) -> None:
+    for item in budget.shares:
+        if item.id == share_id:
+            audit.record("unshare", f"budget:{budget.id}", item.contractor.name, user=user)
+            db.session.delete(item)
+            return
+    raise WorkflowError("没有这项共享")
+
+
+__all__ = ["InputError", "Conflict", "WorkflowError", "compute_contract", "create_budget",
+           "save_revision", "duplicate", "delete_draft", "submit", "approve", "return_for_changes",
+           "share", "unshare"]

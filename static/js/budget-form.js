@@ -1,0 +1,227 @@
+// Budget form: add and remove rows, and a live preview through POST /api/v1/compute.
+// The form's field names mirror the compute contract ("personnel-2-monthly_pay" is
+// personnel[2].monthly_pay); formToContract follows the same rules as costing/web/budgets/mapping.py.
+(function () {
+  "use strict";
+  const form = document.getElementById("budget-form");
+  if (!form) return;
+  const INTEGER_KEYS = new Set(["headcount", "months", "workers", "total_posts", "people", "people_per_worker"]);
+  const FORM_ONLY = new Set(["csrf_token", "note", "base_revision"]);
+  const money = new Intl.NumberFormat("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const stateEl = document.getElementById("preview-state");
+
+  function clean(value, key) {
+    if (Array.isArray(value)) return value.filter((v) => v !== undefined).map((v) => clean(v) || {});
+    if (value !== null && typeof value === "object") {
+      const out = {};
+      for (const [k, v] of Object.entries(value)) {
+        const c = clean(v, k);
+        if (c !== null) out[k] = c;
+      }
+      if (key === "site" && !("type" in out)) return null;
+      return Object.keys(out).length ? out : null;
+    }
+    const text = String(value).trim();
+    if (text === "") return null;
+    if (INTEGER_KEYS.has(key) && /^[0-9]{1,9}$/.test(text)) return parseInt(text, 10);
+    return text;
+  }
+
+  function formToContract() {
+    const data = {};
+    for (const el of form.elements) {
+      if (!el.name || FORM_ONLY.has(el.name)) continue;
+      const parts = el.name.split("-");
+      let node = data;
+      parts.forEach((part, i) => {
+        const last = i === parts.length - 1;
+        const nextIsIndex = !last && /^\d+$/.test(parts[i + 1]);
+        const key = /^\d+$/.test(part) ? parseInt(part, 10) : part;
+        if (last) node[key] = el.value;
+        else node = node[key] = node[key] || (nextIsIndex ? [] : {});
+      });
+    }
+    const out = clean(data) || {};
+    out.project = out.project || {};
+    out.personnel = out.personnel || [];
+    out.costs = out.costs || [];
+    return out;
+  }
+
+  // Contract path "personnel[2].monthly_pay" → field name "personnel-2-monthly_pay".
+  const pathToName = (path) => path.replace(/\[(\d+)\]/g, "-$1").replace(/\./g, "-");
+
+  function clearErrors() {
+    form.querySelectorAll("[data-error-for]").forEach((el) => { el.textContent = ""; });
+    form.querySelectorAll(".has-error").forEach((el) => el.classList.remove("has-error"));
+  }
+
+  function showErrors(errors) {
+    const general = [];
+    for (const e of errors) {
+      const slot = form.querySelector(`[data-error-for="${CSS.escape(pathToName(e.path))}"]`);
+      if (slot) {
+        slot.textContent = slot.textContent ? slot.textContent + "；" + e.message : e.message;
+        slot.parentElement.classList.add("has-error");
+      } else {
+        general.push(`${e.path}: ${e.message}`);
+      }
+    }
+    return general;
+  }
+
+  function where(path) {
+    const m = /^(personnel|costs)\[(\d+)\]/.exec(path);
+    if (!m) return "";  // budget-level finding
+    return (m[1] === "personnel" ? "人员第 " : "费用第 ") + (parseInt(m[2], 10) + 1) + " 行：";
+  }
+
+  function render(result) {
+    const t = result.totals;
+    for (const el of document.querySelectorAll("[data-total]")) {
+      const key = el.dataset.total;
+      el.textContent = key === "personnel_share"
+        ? (parseFloat(t[key]) * 100).toFixed(2) + "%"
+        : money.format(Number(t[key])) + " 元";
+    }
+    document.getElementById("preview-words").textContent = result.amount_in_words;
+    const list = document.getElementById("preview-findings");
+    list.replaceChildren();
+    clearRowFindings();
+    const shown = result.findings.filter((f) => f.severity !== "info");
+    const errors = shown.filter((f) => f.severity === "error").length;
+    const counts = document.getElementById("preview-counts");
+    counts.textContent = errors ? `${errors} 项错误，${shown.length - errors} 项提示`
+      : (shown.length ? `无错误，${shown.length} 项提示` : "未发现问题");
+    counts.className = errors ? "count-error" : "count-ok";
+    const byRow = new Map();
+    for (const f of shown) {
+      const li = findingItem(f);
+      const m = /^(personnel|costs)\[(\d+)\]$/.exec(f.where);
+      const row = m && form.querySelectorAll(`tr[data-row="${m[1]}"]`)[parseInt(m[2], 10)];
+      if (row) {
+        if (!byRow.has(row)) byRow.set(row, []);
+        byRow.get(row).push(li);
+      } else {
+        list.append(li);
+      }
+    }
+    for (const [row, items] of byRow) {
+      const tr = document.createElement("tr");
+      tr.className = "live-finding";
+      const td = document.createElement("td");
+      td.colSpan = row.children.length;
+      const ul = document.createElement("ul");
+      ul.className = "findings compact";
+      ul.append(...items);
+      td.append(ul);
+      tr.append(td);
+      row.after(tr);
+    }
+    if (!list.children.length) {
+      const li = document.createElement("li");
+      li.className = "muted";
+      li.textContent = shown.length ? "其余结论见各岗位下方。" : "未发现问题。";
+      list.append(li);
+    }
+  }
+
+  function findingItem(f) {
+    const li = document.createElement("li");
+    li.className = "finding finding-" + f.severity;
+    li.dataset.code = f.code;
+    li.textContent = `${where(f.where)}${f.message}`;
+    const basis = document.createElement("span");
+    basis.className = "basis";
+    basis.textContent = "依据：" + f.basis;
+    li.append(basis);
+    return li;
+  }
+
+  const clearRowFindings = () => form.querySelectorAll("tr.live-finding").forEach((tr) => tr.remove());
+
+  let timer = null;
+  let sequence = 0;
+  async function preview() {
+    const mine = ++sequence;
+    stateEl.textContent = "计算中…";
+    let response;
+    try {
+      response = await fetch(form.dataset.previewUrl, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(formToContract()),
+      });
+    } catch (err) {
+      if (mine === sequence) stateEl.textContent = "无法连接服务器";
+      return;
+    }
+    if (mine !== sequence) return;            // a newer preview is on its way
+    const body = await response.json();
+    clearErrors();
+    if (response.ok) {
+      render(body);
+      stateEl.textContent = "已更新";
+      form.dataset.previewState = "ok";
+    } else {
+      const general = showErrors(body.errors || []);
+      const list = document.getElementById("preview-findings");
+      list.replaceChildren();
+      clearRowFindings();
+      for (const message of general) {
+        const li = document.createElement("li");
+        li.className = "finding finding-error";
+        li.textContent = message;
+        list.append(li);
+      }
+      document.getElementById("preview-counts").textContent = `${(body.errors || []).length} 处输入需要修改`;
+      document.getElementById("preview-counts").className = "count-error";
+      stateEl.textContent = "输入有误";
+      form.dataset.previewState = "invalid";
+    }
+  }
+  const schedule = () => { clearTimeout(timer); stateEl.textContent = "…"; timer = setTimeout(preview, 300); };
+
+  function renumber(kind) {
+    const rows = form.querySelectorAll(`tr[data-row="${kind}"]`);
+    rows.forEach((row, index) => {
+      row.querySelectorAll("[name], [id], [data-error-for]").forEach((el) => {
+        for (const attr of ["name", "id", "data-error-for"]) {
+          const value = el.getAttribute(attr);
+          if (value) el.setAttribute(attr, value.replace(new RegExp(`^${kind}-\\d+-`), `${kind}-${index}-`));
+        }
+      });
+    });
+  }
+
+  form.addEventListener("click", (event) => {
+    const add = event.target.closest("[data-add-row]");
+    if (add) {
+      const kind = add.dataset.addRow;
+      const template = document.getElementById(`${kind}-template`);
+      const row = template.content.firstElementChild.cloneNode(true);
+      document.querySelector(`#${kind}-rows tbody`).append(row);
+      renumber(kind);
+      row.querySelector("input, select").focus();
+      schedule();
+      return;
+    }
+    const remove = event.target.closest("[data-remove-row]");
+    if (remove) {
+      const row = remove.closest("tr");
+      const kind = row.dataset.row;
+      row.remove();
+      renumber(kind);
+      schedule();
+    }
+  });
+  form.addEventListener("input", schedule);
+  form.addEventListener("change", schedule);
+  let saving = false;
+  form.addEventListener("submit", (event) => {
+    if (saving) { event.preventDefault(); return; }
+    saving = true;
+    form.querySelector("button[type=submit]").textContent = "保存中…";
+  });
+  preview();
+})();

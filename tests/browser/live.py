@@ -1,0 +1,58 @@
+"""A real server in a thread and Debian's Chromium driven by Playwright (no browser download)."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from contextlib import contextmanager
+
+from werkzeug.serving import make_server
+
+CHROMIUM = os.environ.get("COSTING_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+
+
+@contextmanager
+def live_server(database_uri: str, demo: bool = True):
+    """Serve a fresh app (migrated, with the demo data) on a free port; yields its base URL."""
+    from flask_migrate import upgrade
+
+    from costing import ROOT, create_app
+    from costing.commands import load_demo
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri, "SECRET_KEY": "browser-tests"})
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        if demo:
+            load_demo()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", app
+    finally:
+        server.shutdown()
+        thread.join(5)
+        with app.app_context():
+            from costing.models import db
+            db.engine.dispose()
+
+
+@contextmanager
+def chromium():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def log_in(page, base: str, username: str, password: str = "demo-2025") -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/budgets/")

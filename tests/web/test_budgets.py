@@ -1,0 +1,181 @@
+"""Budgets through the browser's HTTP: create, validate, save revisions, approve, share, history."""
+import json
+import re
+
+from sqlalchemy import func, select
+
+from costing.models import AuditEntry, Budget, Revision, db
+
+from . import world
+from .world import form_fields, log_in, sample
+
+
+def revisions(budget_id):
+    return db.session.scalar(select(func.count()).select_from(Revision).where(Revision.budget_id == budget_id))
+
+
+def audit_actions():
+    return [e.action for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+
+
+def test_create_budget_from_the_form(app, client):
+    world.build()
+    log_in(client, "a_prep")
+    response = client.post("/budgets/new", data=form_fields(sample(name="新项目")) | {"note": "初稿"})
+    assert response.status_code == 302
+    budget = db.session.scalar(select(Budget).where(Budget.name == "新项目"))
+    assert budget.status == "draft" and budget.revision_count == 1
+    assert str(budget.grand_total) == json.loads(budget.latest.result_json)["totals"]["grand_total"]
+    page = client.get(response.location).get_data(as_text=True)
+    assert "新项目" in page and "406,527.00" in page and "人民币肆拾万陆仟伍佰贰拾柒元整" in page
+    assert "create" in audit_actions()
+
+
+def test_bad_input_keeps_what_was_typed_and_saves_nothing(app, client):
+    world.build()
+    log_in(client, "a_prep")
+    data = form_fields(sample(name="坏输入")) | {"personnel-1-monthly_pay": "4,300.5x", "personnel-0-headcount": "0"}
+    response = client.post("/budgets/new", data=data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'value="4,300.5x"' in page and 'value="坏输入"' in page
+    assert "必须是不小于0的金额，最多两位小数" in page
+    assert "必须是 1 到 1000 之间的整数" in page
+    assert db.session.scalar(select(Budget).where(Budget.name == "坏输入")) is None
+
+
+def test_findings_appear_next_to_their_line_and_disappear_when_fixed(app, client):
+    w = world.build()
+    log_in(client, "a_prep")
+    low = form_fields(sample(name="A 项目")) | {"base_revision": "1", "personnel-1-monthly_pay": "2000.00"}
+    assert client.post(f"/budgets/{w.budget_a}/edit", data=low).status_code == 302
+    page = client.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
+    row = page[page.index("社会工作者</td>"):]
+    row = row[:row.index("</tr>", row.index("finding-row"))]
+    assert "PAY_BELOW_MIN_WAGE" in row and "2,330.00" in row and "渝人社发〔2024〕22号" in row
+    fixed = low | {"base_revision": "2", "personnel-1-monthly_pay": "4300.00"}
+    assert client.post(f"/budgets/{w.budget_a}/edit", data=fixed).status_code == 302
+    assert "PAY_BELOW_MIN_WAGE" not in client.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
+
+
+def test_second_save_of_the_same_draft_is_refused_and_keeps_input(app, client):
+    w = world.build()
+    other = app.test_client()
+    log_in(client, "a_prep")
+    log_in(other, "a_appr")
+    first = form_fields(sample(name="A 项目")) | {"base_revision": "1", "personnel-0-monthly_pay": "6100.00",
+                                                  "note": "第一位"}
+    second = form_fields(sample(name="A 项目")) | {"base_revision": "1", "personnel-0-monthly_pay": "6234.56",
+                                                   "note": "第二位"}
+    assert client.post(f"/budgets/{w.budget_a}/edit", data=first).status_code == 302
+    response = other.post(f"/budgets/{w.budget_a}/edit", data=second)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert 'value="6234.56"' in page and "修订 2" in page and "A 编制" in page
+    assert 'name="base_revision" type="hidden" value="2"' in page
+    assert revisions(w.budget_a) == 2
+    # saving again after reading the conflict page is a deliberate overwrite
+    assert other.post(f"/budgets/{w.budget_a}/edit", data=second | {"base_revision": "2"}).status_code == 302
+    assert revisions(w.budget_a) == 3
+
+
+def test_submit_approve_lock_and_edit_into_a_new_draft(app, client):
+    w = world.build()
+    approver = app.test_client()
+    log_in(client, "a_prep")
+    log_in(approver, "a_appr")
+    assert client.post(f"/budgets/{w.budget_a}/submit").status_code == 302
+    assert db.session.get(Budget, w.budget_a).status == "submitted"
+    # submitted budgets cannot be edited
+    edit = form_fields(sample(name="A 项目")) | {"base_revision": "1"}
+    client.post(f"/budgets/{w.budget_a}/edit", data=edit)
+    assert revisions(w.budget_a) == 1
+    # the preparer is not an approver; the approver is not the author
+    assert client.post(f"/budgets/{w.budget_a}/approve").status_code == 403
+    approver.post(f"/budgets/{w.budget_a}/approve")
+    budget = db.session.get(Budget, w.budget_a)
+    db.session.refresh(budget)
+    approved = budget.latest
+    frozen = approved.result_json
+    assert budget.status == "approved" and approved.approved_by_id == w.users["a_appr"]
+    page = client.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
+    assert "已审核" in page and "本修订已锁定" in page
+    # editing an approved budget starts a new draft revision; the approved one stays as it was
+    assert client.post(f"/budgets/{w.budget_a}/edit", data=edit | {"personnel-0-monthly_pay": "7000.00"}).status_code == 302
+    db.session.expire_all()
+    budget = db.session.get(Budget, w.budget_a)
+    assert budget.status == "draft" and budget.latest.number == 2
+    first = db.session.scalar(select(Revision).where(Revision.budget_id == w.budget_a, Revision.number == 1))
+    assert first.status == "approved" and first.result_json == frozen
+    assert {"submit", "approve", "save"} <= set(audit_actions())
+
+
+def test_approvers_cannot_approve_their_own_revision(app, client):
+    w = world.build()
+    log_in(client, "a_appr")
+    edit = form_fields(sample(name="A 项目")) | {"base_revision": "1"}
+    client.post(f"/budgets/{w.budget_a}/edit", data=edit)
+    client.post(f"/budgets/{w.budget_a}/submit")
+    response = client.post(f"/budgets/{w.budget_a}/approve", follow_redirects=True)
+    assert "不能审核自己编制的修订" in response.get_data(as_text=True)
+    assert db.session.get(Budget, w.budget_a).status == "submitted"
+
+
+def test_return_for_changes(app, client):
+    w = world.build()
+    log_in(client, "a_prep")
+    client.post(f"/budgets/{w.budget_a}/submit")
+    approver = log_in(app.test_client(), "a_appr")
+    approver.post(f"/budgets/{w.budget_a}/return", data={"reason": "督导费偏高"})
+    db.session.expire_all()
+    assert db.session.get(Budget, w.budget_a).status == "draft"
+
+
+def test_history_shows_what_changed(app, client):
+    w = world.build()
+    log_in(client, "a_prep")
+    data = form_fields(sample(name="A 项目")) | {"base_revision": "1", "personnel-0-monthly_pay": "6000.00",
+                                                 "costs-1-unit_price": "2500.00"}
+    client.post(f"/budgets/{w.budget_a}/edit", data=data)
+    page = client.get(f"/budgets/{w.budget_a}/history?a=1&b=2").get_data(as_text=True)
+    assert "月应发工资 5800.00 → 6000.00" in page
+    assert "单价 2000.00 → 2500.00" in page
+    assert re.search(r"预算总额</td><td class=\"num\">406,527.00</td>", page)
+
+
+def test_duplicate_and_delete_a_draft(app, client):
+    w = world.build()
+    log_in(client, "a_prep")
+    response = client.post(f"/budgets/{w.budget_a}/duplicate")
+    copy_id = int(response.location.rstrip("/").split("/")[-1])
+    assert db.session.get(Budget, copy_id).name == "A 项目（副本）"
+    client.post(f"/budgets/{copy_id}/delete")
+    assert db.session.get(Budget, copy_id) is None
+    assert "delete" in audit_actions()
+
+
+def test_sharing_is_explicit_and_logged(app, client):
+    w = world.build()
+    log_in(client, "a_prep")
+    d = next(o for o in db.session.scalars(select(__import__("costing.models", fromlist=["Organisation"]).Organisation))
+             if o.name == "同心社工中心")
+    client.post(f"/budgets/{w.budget_a}/share", data={"contractor": str(d.id)})
+    viewer = log_in(app.test_client(), "d_user")
+    assert viewer.get(f"/budgets/{w.budget_a}").status_code == 200
+    assert audit_actions().count("share") == 2
+
+
+def test_user_text_is_escaped(app, client):
+    world.build()
+    log_in(client, "a_prep")
+    name = '<script>alert(1)</script><img src=x onerror=alert(2)>'
+    response = client.post("/budgets/new", data=form_fields(sample(name=name)))
+    page = client.get(response.location).get_data(as_text=True)
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_oversized_post_is_413(app, client):
+    world.build()
+    log_in(client, "a_prep")
+    response = client.post("/budgets/new", data={"note": "x" * (7 * 1024 * 1024)})
+    assert response.status_code == 413

@@ -1,0 +1,68 @@
+"""A small world for web tests: two purchasers, two contractors, an administrator, two budgets."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from costing.commands import create_user
+from costing.models import Organisation, db
+from costing.web.budgets import service
+
+PASSWORD = "correct-horse"
+SAMPLE = json.loads((Path(__file__).resolve().parents[2] / "docs" / "example-budget.json").read_text("utf-8"))
+
+
+@dataclass
+class World:
+    users: dict
+    budget_a: int      # purchaser A's budget, shared with contractor C
+    budget_b: int      # purchaser B's budget
+
+
+def sample(**project) -> dict:
+    data = json.loads(json.dumps(SAMPLE))
+    data["project"].update(project)
+    return data
+
+
+def build() -> World:
+    orgs = {key: Organisation(name=name, kind=kind) for key, name, kind in (
+        ("A", "渝北区民政局", "purchaser"), ("B", "江北区民政局", "purchaser"),
+        ("C", "和光社工中心", "contractor"), ("D", "同心社工中心", "contractor"), ("X", "重庆市民政局", "bureau"))}
+    db.session.add_all(orgs.values())
+    db.session.flush()
+    users = {
+        "a_prep": create_user("a_prep", "A 编制", PASSWORD, orgs["A"], "preparer"),
+        "a_appr": create_user("a_appr", "A 审核", PASSWORD, orgs["A"], "approver"),
+        "b_prep": create_user("b_prep", "B 编制", PASSWORD, orgs["B"], "preparer"),
+        "c_user": create_user("c_user", "C 财务", PASSWORD, orgs["C"], "preparer"),
+        "d_user": create_user("d_user", "D 财务", PASSWORD, orgs["D"], "preparer"),
+        "admin": create_user("admin", "管理员", PASSWORD, orgs["X"], "approver", is_admin=True),
+    }
+    budget_a = service.create_budget(users["a_prep"], sample(name="A 项目"))
+    service.share(budget_a, users["a_prep"], orgs["C"])
+    budget_b = service.create_budget(users["b_prep"], sample(name="B 项目"))
+    db.session.commit()
+    return World(users={k: u.id for k, u in users.items()}, budget_a=budget_a.id, budget_b=budget_b.id)
+
+
+def log_in(client, username: str, password: str = PASSWORD):
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
+
+
+def form_fields(data: dict, prefix: str = "") -> dict:
+    """Contract input → the flat field names the budget form posts (personnel-0-post …)."""
+    out = {}
+    for key, value in data.items():
+        name = f"{prefix}-{key}" if prefix else key
+        if isinstance(value, dict):
+            out.update(form_fields(value, name))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                out.update(form_fields(item, f"{name}-{index}"))
+        else:
+            out[name] = str(value)
+    return out
