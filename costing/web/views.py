@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..cli import params_in_force
@@ -73,6 +74,11 @@ def api_compute():
 
 
 def register_errors(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        message = "页面已过期或来源无效，请刷新页面后重试"
+        return render_template("error.html", code=400, message=message), 400
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         messages = {404: "页面不存在或无权查看", 405: "不支持的请求方式", 413: "提交的内容过大",

@@ -11,7 +11,7 @@ from werkzeug.serving import make_server
 CHROMIUM = os.environ.get("COSTING_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
+                 "--disable-dev-shm-usage", "--lang=zh-CN"]
 
 
 @contextmanager

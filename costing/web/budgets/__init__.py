@@ -12,6 +12,7 @@ from ...engine.model import (CATEGORIES, CERTIFICATES, CONTRIBUTION_LABELS, COST
                              TAXPAYERS)
 from ...engine.parse import InputError
 from ...models import Budget, Organisation, Revision, db
+from ..extensions import csrf
 from . import access, chart, diff, mapping, service
 from .forms import ActionForm, BudgetForm, ShareForm
 
@@ -59,7 +60,10 @@ def _invalid_csrf(form) -> list[str]:
     return ["页面已过期或来源无效，请刷新后重新提交（已保留您填写的内容）"] if "csrf_token" in form.errors else []
 
 
+# The budget form checks its own CSRF token (FlaskForm) so that a refused token re-renders the
+# form with everything the user typed, instead of the global CSRF error page.
 @bp.route("/new", methods=["GET", "POST"])
+@csrf.exempt
 def new():
     access.require(access.can_create(current_user))
     if request.method == "GET":
@@ -100,6 +104,7 @@ def show(budget_id: int):
 
 
 @bp.route("/<id:budget_id>/edit", methods=["GET", "POST"])
+@csrf.exempt
 def edit(budget_id: int):
     budget = access.load_budget(budget_id, current_user)
     access.require(access.can_edit(current_user, budget))

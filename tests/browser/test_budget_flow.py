@@ -1,0 +1,109 @@
+"""In real Chromium: create a budget, watch the live total, fix a finding, submit, approve, see it locked."""
+import re
+
+import pytest
+
+from .live import chromium, live_server, log_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    path = tmp_path_factory.mktemp("browser") / "browser.sqlite"
+    with live_server(f"sqlite:///{path}") as (base, app):
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as browser:
+        yield browser
+
+
+def total(page) -> str:
+    return page.inner_text("[data-total='grand_total']")
+
+
+def wait_preview(page):
+    page.wait_for_function("document.getElementById('preview-state').textContent === '已更新'")
+
+
+def test_create_submit_approve(server, browser, tmp_path):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, server, "yubei.bianzhi")
+    page.click("text=新建预算")
+    page.fill("input[name='project-name']", "江北区社区社工服务项目")
+    page.select_option("select[name='project-district']", "江北区")
+    page.fill("input[name='project-start']", "2025-07")
+    page.fill("input[name='project-end']", "2026-06")
+
+    # three posts: the first row is on the page, two more are added
+    page.click("text=＋ 添加岗位")
+    page.click("text=＋ 添加岗位")
+    posts = [("站长", "mid", "social_worker", "1", "5800.00"), ("社工", "junior", "assistant_social_worker", "2", "4300.00"),
+             ("社工助理", "junior", "social_work_worker", "1", "4000.00")]
+    for i, (post, level, certificate, headcount, pay) in enumerate(posts):
+        page.fill(f"input[name='personnel-{i}-post']", post)
+        page.select_option(f"select[name='personnel-{i}-level']", level)
+        page.select_option(f"select[name='personnel-{i}-certificate']", certificate)
+        page.fill(f"input[name='personnel-{i}-headcount']", headcount)
+        page.fill(f"input[name='personnel-{i}-monthly_pay']", pay)
+    # two cost lines
+    page.click("text=＋ 添加费用")
+    for i, (name, quantity, unit, price) in enumerate([("专业督导", "24", "小时", "300.00"), ("社区活动", "12", "场", "2000.00")]):
+        page.fill(f"input[name='costs-{i}-name']", name)
+        page.fill(f"input[name='costs-{i}-quantity']", quantity)
+        page.fill(f"input[name='costs-{i}-unit']", unit)
+        page.fill(f"input[name='costs-{i}-unit_price']", price)
+    wait_preview(page)
+    before = total(page)
+    assert re.match(r"^[\d,]+\.\d\d 元$", before)
+
+    # the live total follows the typing; a pay under the minimum wage shows a finding under its row
+    page.fill("input[name='personnel-2-monthly_pay']", "2000.00")
+    page.wait_for_selector("tr.live-finding [data-code='PAY_BELOW_MIN_WAGE']")
+    wait_preview(page)
+    assert total(page) != before
+    page.screenshot(path=tmp_path / "edit-finding.png", full_page=True)
+    # a bad value gets its message beside the field, without losing the rest
+    page.fill("input[name='personnel-1-headcount']", "0")
+    page.wait_for_selector("[data-error-for='personnel-1-headcount']:has-text('必须是 1 到 1000 之间的整数')")
+    page.fill("input[name='personnel-1-headcount']", "2")
+    page.fill("input[name='note']", "初稿")
+    page.click("button:has-text('保存')")
+    page.wait_for_selector("text=已保存为修订 1")
+    assert page.locator("tr.finding-row:has-text('PAY_BELOW_MIN_WAGE')").count() == 1
+
+    # fix it: the finding disappears
+    page.click("a:has-text('编辑')")
+    page.fill("input[name='personnel-2-monthly_pay']", "4000.00")
+    page.wait_for_function("!document.querySelector(\"[data-code='PAY_BELOW_MIN_WAGE']\")")
+    page.fill("input[name='note']", "按最低工资调整")
+    page.click("button:has-text('保存')")
+    page.wait_for_selector("text=已保存为修订 2")
+    assert "PAY_BELOW_MIN_WAGE" not in page.content()
+    budget_url = page.url
+
+    page.click("button:has-text('提交审核')")
+    page.wait_for_selector("text=已提交审核")
+    assert page.locator("a:has-text('编辑')").count() == 0
+
+    # the section head approves
+    approver = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
+    approver.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(approver, server, "yubei.shenhe")
+    approver.goto(budget_url)
+    approver.click("button:has-text('审核通过')")
+    approver.wait_for_selector("text=本修订已锁定")
+    approver.screenshot(path=tmp_path / "approved.png", full_page=True)
+
+    page.reload()
+    assert page.locator(".status-approved").count() >= 1
+    assert page.locator("text=本修订已锁定").count() == 1
+    assert page.locator("a:has-text('编辑（生成新草稿）')").count() == 1
+    assert errors == []
+    context.close()

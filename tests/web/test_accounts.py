@@ -1,0 +1,120 @@
+"""Signing in, lock-out, cookies, CSRF, administration and the audit log."""
+import re
+
+from sqlalchemy import select
+
+from costing.models import AuditEntry, Organisation, User, db
+
+from . import world
+from .world import PASSWORD, log_in
+
+
+def test_sign_in_and_out(app, client):
+    world.build()
+    response = client.post("/login", data={"username": "a_prep", "password": PASSWORD})
+    assert response.status_code == 302
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert client.get("/budgets/").status_code == 200
+    client.post("/logout")
+    assert client.get("/budgets/").status_code == 302
+
+
+def test_wrong_password_is_a_chinese_message(app, client):
+    world.build()
+    response = client.post("/login", data={"username": "a_prep", "password": "nope"})
+    assert response.status_code == 401 and "用户名或密码不正确" in response.get_data(as_text=True)
+    response = client.post("/login", data={"username": "nobody", "password": "nope"})
+    assert response.status_code == 401 and "用户名或密码不正确" in response.get_data(as_text=True)
+
+
+def test_lock_out_after_repeated_failures_and_unlock(app, client):
+    world.build()
+    for _ in range(5):
+        response = client.post("/login", data={"username": "a_prep", "password": "wrong"})
+    assert "已锁定" in response.get_data(as_text=True)
+    response = client.post("/login", data={"username": "a_prep", "password": PASSWORD})
+    assert response.status_code == 401 and "锁定" in response.get_data(as_text=True)
+    admin = log_in(app.test_client(), "admin")
+    user = db.session.scalar(select(User).where(User.username == "a_prep"))
+    admin.post(f"/admin/users/{user.id}/unlock")
+    assert client.post("/login", data={"username": "a_prep", "password": PASSWORD}).status_code == 302
+    actions = [e.action for e in db.session.scalars(select(AuditEntry))]
+    assert {"sign_in_failed", "locked", "unlock", "sign_in"} <= set(actions)
+
+
+def test_next_parameter_cannot_redirect_elsewhere(app, client):
+    world.build()
+    response = client.post("/login?next=//evil.example/x", data={"username": "a_prep", "password": PASSWORD})
+    assert response.location == "/budgets/"
+
+
+def test_csrf_is_required_on_forms(database_uri):
+    from costing import create_app
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri, "SECRET_KEY": "tests",
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    from tests.conftest import Client, _empty_tables
+    app.test_client_class = Client
+    with app.app_context():
+        _empty_tables()
+        world.build()
+        client = app.test_client()
+        refused = client.post("/login", data={"username": "a_prep", "password": PASSWORD})
+        assert refused.status_code == 400 and "页面已过期" in refused.get_data(as_text=True)
+        page = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        assert client.post("/login", data={"username": "a_prep", "password": PASSWORD,
+                                           "csrf_token": token}).status_code == 302
+        response = client.post("/budgets/new", data={"project-name": "无令牌"})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400 and "页面已过期" in page and 'value="无令牌"' in page
+        assert client.post("/budgets/1/submit").status_code == 400
+        from costing.models import Budget
+        assert db.session.get(Budget, 1).status == "draft"
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_admin_creates_organisations_and_users(app, client):
+    world.build()
+    log_in(client, "admin")
+    response = client.post("/admin/organisations", data={"name": "沙坪坝区民政局", "kind": "purchaser"})
+    assert response.status_code == 302
+    org = db.session.scalar(select(Organisation).where(Organisation.name == "沙坪坝区民政局"))
+    response = client.post("/admin/users", data={"username": "spb.zhang", "display_name": "张三", "password": "short",
+                                                  "organisation": org.id, "role": "preparer"})
+    assert response.status_code == 400 and "至少 8 位" in response.get_data(as_text=True)
+    assert 'value="spb.zhang"' in response.get_data(as_text=True)
+    response = client.post("/admin/users", data={"username": "spb.zhang", "display_name": "张三",
+                                                  "password": "long-enough-1", "organisation": org.id,
+                                                  "role": "preparer"})
+    assert response.status_code == 302
+    assert log_in(app.test_client(), "spb.zhang", "long-enough-1")
+    audit = client.get("/admin/audit").get_data(as_text=True)
+    assert "新建单位" in audit and "新建用户" in audit and "登录" in audit
+
+
+def test_create_admin_command(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["costing", "create-admin", "--username", "root", "--password", "s3cret-pass"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.username == "root"))
+    assert user.is_admin and user.check_password("s3cret-pass")
+    result = runner.invoke(args=["costing", "create-admin", "--username", "root", "--password", "s3cret-pass"])
+    assert result.exit_code != 0 and "已存在" in result.output
+
+
+def test_demo_command_is_idempotent(app):
+    runner = app.test_cli_runner()
+    assert "已载入演示数据" in runner.invoke(args=["costing", "demo"]).output
+    assert "已存在" in runner.invoke(args=["costing", "demo"]).output
+    client = app.test_client()
+    log_in(client, "yubei.bianzhi", "demo-2025")
+    assert "渝北区乡镇（街道）社会工作服务站项目" in client.get("/budgets/").get_data(as_text=True)
+
+
+def test_staffing_page(client):
+    page = client.get("/staffing?type=trade_union&workers=6500").get_data(as_text=True)
+    assert "需配备 <strong>3</strong>" in page and "二(三)7" in page
+    page = client.get("/staffing?type=social_work_org&total_posts=abc").get_data(as_text=True)
+    assert "必须是不小于0的整数" in page and 'value="abc"' in page
