@@ -61,9 +61,9 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     extensions.init_app(app)
 
-    from .web import admin, auth, budgets, filters, views
+    from .web import admin, auth, budgets, filters, rosters, views
     filters.register(app)
-    for blueprint in (views.bp, auth.bp, budgets.bp, admin.bp):
+    for blueprint in (views.bp, auth.bp, budgets.bp, rosters.bp, admin.bp):
         app.register_blueprint(blueprint)
     views.register_errors(app)
     from . import commands

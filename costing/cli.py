@@ -60,6 +60,33 @@ def cmd_compute(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    """check FILE [--roster roster.xlsx|csv]: a pay proposal against the rules and the budget."""
+    from .engine.roster import check_input, check_to_json
+    from .rosterfile import read_roster_file, row_problems
+    params = default_parameters()
+    try:
+        data = read_json(_read_input(args.file))
+        if args.roster:
+            if isinstance(data, dict) and "roster" in data:
+                raise InputError([Problem("roster", "已用 --roster 指定花名册文件，输入中不能再有 roster")])
+            budget = data.get("budget", data) if isinstance(data, dict) else data
+            try:
+                with open(args.roster, "rb") as handle:
+                    content = handle.read(MAX_INPUT_BYTES + 1)
+            except OSError as exc:
+                raise InputError([Problem("--roster", f"无法读取文件 {args.roster}：{exc.strerror}")]) from None
+            data = {"budget": budget, "roster": read_roster_file(args.roster, content)}
+        try:
+            result = check_input(data, params)
+        except InputError as exc:
+            raise InputError(row_problems(exc.problems) if args.roster else exc.problems) from None
+    except InputError as exc:
+        return _fail(exc.problems)
+    _dump(check_to_json(result))
+    return 0
+
+
 def params_in_force(on: date, district: str | None) -> dict:
     """Every figure in force on a date (for one district's tier, or for both tiers)."""
     params = default_parameters()
@@ -158,6 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("compute", help="测算预算：输入 JSON 文件（- 为标准输入），输出结果 JSON")
     p.add_argument("file")
     p.set_defaults(run=cmd_compute)
+    p = sub.add_parser("check", help="核对薪酬方案：{\"budget\": 预算, \"roster\": 花名册} 或配合 --roster 文件")
+    p.add_argument("file")
+    p.add_argument("--roster", help="花名册文件（.xlsx 或 .csv，按模板填写）")
+    p.set_defaults(run=cmd_check)
     p = sub.add_parser("params", help="列出某日有效的全部政策参数及其来源")
     p.add_argument("--on", help="日期，如 2025-07-01（默认今天）")
     p.add_argument("--district", help="区县名称，如 城口县")

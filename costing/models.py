@@ -161,3 +161,26 @@ class AuditEntry(db.Model):
     target: Mapped[str] = mapped_column(String(80), default="")
     detail: Mapped[str] = mapped_column(String(500), default="")
     user: Mapped[User | None] = relationship()
+
+
+class Roster(db.Model):
+    """A contractor's pay proposal (花名册 with pay) checked against one budget. It belongs to the
+    contractor organisation; the purchaser sees it only once the contractor shares it."""
+    __tablename__ = "roster"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    budget_id: Mapped[int] = mapped_column(ForeignKey("budget.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    roster_json: Mapped[str] = mapped_column(Text)
+    result_json: Mapped[str] = mapped_column(Text)
+    budget_revision: Mapped[int] = mapped_column(Integer)
+    people: Mapped[int] = mapped_column(Integer, default=0)
+    failing: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    shared_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    shared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    organisation: Mapped[Organisation] = relationship()
+    budget: Mapped[Budget] = relationship()

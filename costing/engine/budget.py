@@ -17,12 +17,13 @@ from . import checks
 from .model import CONTRIBUTIONS, COST_CATEGORIES, Budget, Post
 from .money import amount_in_words, round_cents, round_share
 from .parameters import Lookup, ParameterMissing, ParameterSet, default_parameters
-from .parse import InputError, Problem
+from .parse import AMOUNT_DIGITS, InputError, Problem
 from .periods import Month
 from .result import (INPUT_CONFIDENCE, CostResult, LineResult, MonthTotal, ParameterUse, Result,
                      Segment, TaxBasis, Totals)
 
 ZERO = Decimal("0")
+TOTAL_LIMIT = Decimal(10) ** AMOUNT_DIGITS      # the database keeps Numeric(14, 2)
 SI_ITEMS = ("pension", "medical", "serious_illness", "unemployment", "work_injury")
 _SI_FAMILIES = {item: f"si.employer.{item}" for item in SI_ITEMS}
 
@@ -157,7 +158,8 @@ def compute(budget: Budget, params: ParameterSet | None = None) -> Result:
                                                   post.certificate)
                       for post in budget.personnel
                       if post.monthly_allowance is None and post.certificate != "none"}
-        tax_lookups = _tax_lookups(params, budget)
+        tax_lookups = _tax_lookups(params, budget, project.start.first_day)
+        end_tax_lookups = _tax_lookups(params, budget, project.end.first_day)
     except ParameterMissing as exc:
         raise InputError([Problem("project.start", str(exc))]) from None
 
@@ -223,6 +225,9 @@ def compute(budget: Budget, params: ParameterSet | None = None) -> Result:
     for lookup in tax_uses:
         usage.add(lookup, project.start, project.start)
     totals = _totals(lines, all_contributions, costs, budget.management_fee_rate, tax_basis)
+    if totals.grand_total >= TOTAL_LIMIT:
+        raise InputError([Problem("totals.grand_total", f"预算总额 {totals.grand_total:,} 元超过系统上限"
+                                                        f"（最多 {AMOUNT_DIGITS} 位整数），请检查人数、工资和数量")])
     by_month = _by_month(project.start, budget.months, month_heads, month_pay, month_contrib)
     parameters = usage.uses(budget)
     result = Result(
@@ -231,7 +236,11 @@ def compute(budget: Budget, params: ParameterSet | None = None) -> Result:
         personnel=tuple(lines), costs=costs, management_fee_rate=budget.management_fee_rate,
         tax_basis=tax_basis, totals=totals, amount_in_words=amount_in_words(totals.grand_total),
         by_month=by_month, findings=(), parameters=parameters)
-    return replace(result, findings=tuple(checks.run_all(budget, result, runs, params)))
+    findings = checks.run_all(budget, result, runs, params)
+    end_basis, _ = _tax_basis(budget, end_tax_lookups)
+    if (end_basis.vat_rate, end_basis.surcharge_rate) != (tax_basis.vat_rate, tax_basis.surcharge_rate):
+        findings.append(checks.tax_rates_change(project, tax_basis, end_basis, end_tax_lookups["vat"]))
+    return replace(result, findings=tuple(findings))
 
 
 def _by_month(start: Month, count: int, heads: list, pay: list, contrib: list) -> tuple[MonthTotal, ...]:
@@ -243,8 +252,7 @@ def _by_month(start: Month, count: int, heads: list, pay: list, contrib: list) -
     return tuple(months)
 
 
-def _tax_lookups(params: ParameterSet, budget: Budget) -> dict[str, Lookup]:
-    day = budget.project.start.first_day
+def _tax_lookups(params: ParameterSet, budget: Budget, day: date) -> dict[str, Lookup]:
     taxpayer = budget.contractor.taxpayer
     found = {"vat": params.at(f"tax.vat.{taxpayer}", day, "all")}
     if taxpayer != "exempt":

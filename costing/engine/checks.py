@@ -190,6 +190,16 @@ def _staffing(budget: Budget, params: ParameterSet) -> list[Finding]:
         norm.basis)]
 
 
+def tax_rates_change(project, start, end, end_vat) -> Finding:
+    """Taxes are computed with the first month's rates; say so when the rates change in the period."""
+    return Finding(
+        "TAX_RATES_CHANGE_IN_PERIOD", "warning", "contractor.taxpayer",
+        f"税费按首月 {project.start} 的税率计算（增值税 {fmt_percent(start.vat_rate)}，附加 "
+        f"{fmt_percent(start.surcharge_rate)}）；到 {project.end} 税率将为增值税 {fmt_percent(end.vat_rate)}、附加 "
+        f"{fmt_percent(end.surcharge_rate)}。如合同跨越该日期，请按实际开票时间核实税费",
+        end_vat.record.source.citation)
+
+
 def _parameters(result: Result) -> list[Finding]:
     findings, seen = [], set()
     for use in result.parameters:

@@ -103,7 +103,7 @@ def unlock(user_id: int):
 
 @bp.get("/audit")
 def audit_log():
-    page = max(1, request.args.get("page", 1, type=int))
+    page = min(max(1, request.args.get("page", 1, type=int)), 10**6)
     total = db.session.scalar(select(func.count()).select_from(AuditEntry))
     entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())
                                  .offset((page - 1) * PAGE).limit(PAGE)).all()

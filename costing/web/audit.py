@@ -6,6 +6,7 @@ from ..models import AuditEntry, db
 ACTIONS = {"sign_in": "登录", "sign_in_failed": "登录失败", "locked": "账号锁定", "sign_out": "退出",
            "create": "新建预算", "save": "保存", "duplicate": "复制", "delete": "删除草稿", "submit": "提交",
            "approve": "审核通过", "return": "退回修改", "share": "共享", "unshare": "取消共享", "export": "导出",
+           "roster_save": "保存薪酬方案", "roster_import": "导入花名册", "roster_share": "共享薪酬方案",
            "create_org": "新建单位", "create_user": "新建用户", "unlock": "解除锁定", "update_user": "修改用户"}
 
 

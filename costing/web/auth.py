@@ -1,5 +1,6 @@
 """Signing in and out, with lock-out after repeated failures."""
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -20,8 +21,12 @@ class LoginForm(FlaskForm):
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    """Only a path on this site: no scheme, no host, no backslash, no control or space characters."""
+    if target and target.startswith("/") and not any(ch in target for ch in "\\") \
+            and not any(ord(ch) < 0x21 or ch.isspace() for ch in target):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and not target.startswith("//"):
+            return target
     return url_for("budgets.index")
 
 
@@ -32,7 +37,9 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
+        # the row stays locked until commit, so parallel guesses are counted one after another
+        user = db.session.scalar(select(User).where(User.username == form.username.data.strip())
+                                 .with_for_update())
         now = utcnow()
         locked_until = user.locked_until if user else None
         if locked_until is not None and locked_until.tzinfo is None:

@@ -5,6 +5,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
 from ..models import User, db
+from . import small_int
 
 class RowId(IntegerConverter):
     """A row id in a URL: 1 to 2^31 − 1 (PostgreSQL's integer); anything else is a 404."""
@@ -25,7 +26,8 @@ login_manager.session_protection = "strong"
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    number = small_int(user_id)
+    return db.session.get(User, number) if number is not None else None
 
 
 def init_app(app) -> None:

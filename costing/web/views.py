@@ -1,9 +1,10 @@
 """Home page and the JSON compute endpoint."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, abort, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -14,6 +15,7 @@ from ..engine.staffing import staffing_norm
 from ..engine.parameters import default_parameters
 from ..engine.parse import InputError, parse_budget, read_json
 from ..engine.result import to_json
+from ..models import db
 from .extensions import csrf
 
 bp = Blueprint("main", __name__)
@@ -33,7 +35,7 @@ def staffing():
         numbers = {}
         for key, text in values.items():
             if text:
-                if not text.isdigit() or len(text) > 9:
+                if not re.fullmatch(r"[0-9]{1,9}", text):
                     problems[key] = "必须是不小于0的整数"
                 else:
                     numbers[key] = int(text)
@@ -73,17 +75,40 @@ def api_compute():
     return jsonify(to_json(result))
 
 
+@bp.post("/api/v1/check")
+@csrf.exempt
+def api_check():
+    """Same contract as ``python -m costing check``: {"budget": …, "roster": […]}."""
+    from ..engine.roster import check_input, check_to_json
+    try:
+        result = check_input(read_json(request.get_data(cache=False)), default_parameters())
+    except InputError as exc:
+        return jsonify(errors=[{"path": p.path, "message": p.message} for p in exc.problems]), 400
+    return jsonify(check_to_json(result))
+
+
 def register_errors(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         message = "页面已过期或来源无效，请刷新页面后重试"
         return render_template("error.html", code=400, message=message), 400
 
+    @app.before_request
+    def refuse_nul_bytes():
+        """PostgreSQL cannot store NUL characters; no form field or query needs them."""
+        values = list(request.args.values())
+        if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded",
+                                                             "multipart/form-data"):
+            values += list(request.form.values())
+        if any("\x00" in value for value in values):
+            abort(400)
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         messages = {404: "页面不存在或无权查看", 405: "不支持的请求方式", 413: "提交的内容过大",
                     400: "请求有误", 403: "无权执行此操作"}
         message = messages.get(exc.code, "请求无法处理")
+        db.session.rollback()
         if request.path.startswith("/api/"):
             return jsonify(errors=[{"path": "request", "message": message}]), exc.code
         return render_template("error.html", code=exc.code, message=message), exc.code
@@ -91,6 +116,7 @@ def register_errors(app) -> None:
     @app.errorhandler(Exception)
     def server_error(exc: Exception):
         app.logger.exception("unhandled error")
+        db.session.rollback()       # the page below reads the signed-in user through the session
         message = "服务器内部错误，已记录。请稍后重试或联系管理员。"
         if request.path.startswith("/api/"):
             return jsonify(errors=[{"path": "request", "message": message}]), 500

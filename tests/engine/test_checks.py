@@ -139,3 +139,16 @@ def test_si_year_can_start_in_july(monkeypatch):
     result = budget_module.compute(parse_budget(data, params), params)
     # with a July–June 年度, March 2025 belongs to 2024年度: floor 4359
     assert result.personnel[0].segments[0].si_base == D("4359")
+
+
+def test_tax_rate_change_within_the_period_is_said():
+    data = budget_input(start="2027-07", end="2028-06", contractor={"taxpayer": "small_scale"})
+    finding = only(run(data), "TAX_RATES_CHANGE_IN_PERIOD")
+    assert "1%" in finding.message and "3%" in finding.message and finding.severity == "warning"
+
+
+def test_totals_beyond_the_database_limit_are_an_input_error():
+    data = budget_input(personnel=[person(monthly_pay="100000000000.00", headcount=10)])
+    with pytest.raises(InputError) as caught:
+        run(data)
+    assert caught.value.problems[0].path == "totals.grand_total"

@@ -118,3 +118,17 @@ def test_staffing_page(client):
     assert "需配备 <strong>3</strong>" in page and "二(三)7" in page
     page = client.get("/staffing?type=social_work_org&total_posts=abc").get_data(as_text=True)
     assert "必须是不小于0的整数" in page and 'value="abc"' in page
+
+
+def test_next_cannot_hide_a_host_behind_control_characters(app, client):
+    world.build()
+    for target in ("/%09/evil.example", "/\t/evil.example", "/%0d/x", "https://evil.example/"):
+        response = client.post(f"/login?next={target}", data={"username": "a_prep", "password": PASSWORD})
+        assert response.status_code == 302 and response.location == "/budgets/", target
+        client.post("/logout")
+
+
+def test_nul_bytes_are_refused_not_a_server_error(app, client):
+    world.build()
+    assert client.post("/login", data={"username": "a_prep\x00", "password": "x"}).status_code == 400
+    assert client.get("/staffing?type=trade_union&workers=1%00").status_code == 400

@@ -179,3 +179,37 @@ def test_oversized_post_is_413(app, client):
     log_in(client, "a_prep")
     response = client.post("/budgets/new", data={"note": "x" * (7 * 1024 * 1024)})
     assert response.status_code == 413
+
+
+def test_an_approval_is_for_the_revision_on_screen(app, client):
+    w = world.build()
+    log_in(client, "a_prep")
+    client.post(f"/budgets/{w.budget_a}/submit", data={"revision": "1"})
+    approver = log_in(app.test_client(), "a_appr")
+    response = approver.post(f"/budgets/{w.budget_a}/approve", data={"revision": "7"}, follow_redirects=True)
+    assert "最新的是修订 1" in response.get_data(as_text=True)
+    assert db.session.get(Budget, w.budget_a).status == "submitted"
+    approver.post(f"/budgets/{w.budget_a}/approve", data={"revision": "1"})
+    assert db.session.get(Budget, w.budget_a).status == "approved"
+
+
+def test_saving_a_budget_submitted_meanwhile_keeps_the_input(app, client):
+    w = world.build()
+    log_in(client, "a_prep")
+    client.post(f"/budgets/{w.budget_a}/submit")
+    data = form_fields(sample(name="A 项目")) | {"base_revision": "1", "personnel-0-monthly_pay": "6543.21"}
+    response = client.post(f"/budgets/{w.budget_a}/edit", data=data)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert 'value="6543.21"' in page and "已提交审核" in page
+    assert revisions(w.budget_a) == 1
+
+
+def test_rows_beyond_the_limit_are_reported_not_dropped(app, client):
+    world.build()
+    log_in(client, "a_prep")
+    data = sample(name="很多行")
+    data["costs"] = [{"category": "other", "name": f"费用{i}", "quantity": "1", "unit_price": "1.00"}
+                     for i in range(5001)]
+    response = client.post("/budgets/new", data=form_fields(data))
+    assert response.status_code == 400 and "最多 5000 行，收到 5001 行" in response.get_data(as_text=True)

@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 from ...engine.model import (CATEGORIES, CERTIFICATES, CONTRIBUTION_LABELS, COST_CATEGORIES, LEVELS,
                              TAXPAYERS)
 from ...engine.parse import InputError
-from ...models import Budget, Organisation, Revision, db
+from ...models import Budget, Organisation, Revision, Roster, db
 from ..extensions import csrf
 from . import access, chart, diff, mapping, service
 from .forms import ActionForm, BudgetForm, ShareForm
@@ -96,8 +96,14 @@ def show(budget_id: int):
                                                      .order_by(Organisation.name)) if o.id not in shared]
     share_form = ShareForm()
     share_form.contractor.choices = [SelectChoice(str(o.id), o.name) for o in contractors]
+    from ..rosters import visible_to as rosters_visible   # rosters build on budgets
+    from ..rosters.forms import UploadForm
+    rosters = db.session.scalars(select(Roster).where(Roster.budget_id == budget.id, rosters_visible(current_user))
+                                 .order_by(Roster.updated_at.desc())).all()
     return render_template(
-        "budgets/show.html", budget=budget, revision=revision, result=result,
+        "budgets/show.html", budget=budget, revision=revision, result=result, rosters=rosters,
+        is_contractor=current_user.organisation.kind == "contractor" and not current_user.is_admin,
+        upload_form=UploadForm(),
         input=json.loads(revision.input_json), findings=findings_by_where, labels=LABELS,
         slices=chart.composition(result["totals"]), action=ActionForm(), share_form=share_form,
         can_edit=access.can_edit(current_user, budget), can_approve=access.can_approve(current_user, budget))
@@ -106,9 +112,9 @@ def show(budget_id: int):
 @bp.route("/<id:budget_id>/edit", methods=["GET", "POST"])
 @csrf.exempt
 def edit(budget_id: int):
-    budget = access.load_budget(budget_id, current_user)
+    budget = access.load_budget(budget_id, current_user, for_update=request.method == "POST")
     access.require(access.can_edit(current_user, budget))
-    if budget.status == "submitted":
+    if request.method == "GET" and budget.status == "submitted":
         flash("预算已提交审核，审核通过或退回后才能修改", "error")
         return redirect(url_for("budgets.show", budget_id=budget.id))
     if request.method == "GET":
@@ -118,7 +124,8 @@ def edit(budget_id: int):
     form = BudgetForm()
     if not form.validate():
         return _render_form(form, budget, general=_invalid_csrf(form), status=400)
-    base = int(form.base_revision.data) if (form.base_revision.data or "").isdigit() else -1
+    base = mapping.small_int(form.base_revision.data)
+    base = -1 if base is None else base
     try:
         revision = service.save_revision(budget, current_user, mapping.form_to_contract(form),
                                          form.note.data, base)
@@ -140,7 +147,7 @@ def edit(budget_id: int):
 
 def _action(budget_id: int, check, act, done: str, after=None):
     """A POST-only workflow action: check the right, run it, commit, say what happened."""
-    budget = access.load_budget(budget_id, current_user)
+    budget = access.load_budget(budget_id, current_user, for_update=True)
     access.require(check(current_user, budget))
     here = url_for("budgets.show", budget_id=budget.id)
     form = ActionForm()
@@ -160,19 +167,20 @@ def _action(budget_id: int, check, act, done: str, after=None):
 
 @bp.post("/<id:budget_id>/submit")
 def submit(budget_id: int):
-    return _action(budget_id, access.can_edit, lambda b, f: service.submit(b, current_user), "已提交审核")
+    return _action(budget_id, access.can_edit, lambda b, f: service.submit(b, current_user, mapping.small_int(f.revision.data)), "已提交审核")
 
 
 @bp.post("/<id:budget_id>/approve")
 def approve(budget_id: int):
-    return _action(budget_id, access.can_approve, lambda b, f: service.approve(b, current_user),
+    return _action(budget_id, access.can_approve, lambda b, f: service.approve(b, current_user, mapping.small_int(f.revision.data)),
                    "审核通过，本修订已锁定")
 
 
 @bp.post("/<id:budget_id>/return")
 def return_for_changes(budget_id: int):
     return _action(budget_id, access.can_approve,
-                   lambda b, f: service.return_for_changes(b, current_user, f.reason.data), "已退回修改")
+                   lambda b, f: service.return_for_changes(b, current_user, f.reason.data,
+                                                          mapping.small_int(f.revision.data)), "已退回修改")
 
 
 @bp.post("/<id:budget_id>/duplicate")
@@ -189,12 +197,13 @@ def delete(budget_id: int):
 
 @bp.post("/<id:budget_id>/share")
 def share(budget_id: int):
-    budget = access.load_budget(budget_id, current_user)
+    budget = access.load_budget(budget_id, current_user, for_update=True)
     access.require(access.can_edit(current_user, budget))
     form = ShareForm()
     contractor = None
-    if form.validate() and (form.contractor.data or "").isdigit():
-        contractor = db.session.get(Organisation, int(form.contractor.data))
+    number = mapping.small_int(form.contractor.data)
+    if form.validate() and number is not None:
+        contractor = db.session.get(Organisation, number)
     if contractor is None or contractor.kind != "contractor":
         flash("请选择要共享的承接主体", "error")
         return redirect(url_for("budgets.show", budget_id=budget.id))

@@ -20,9 +20,13 @@ def visible_to(user: User):
     return False
 
 
-def load_budget(budget_id: int, user: User) -> Budget:
-    """The budget if this user may see it; 404 otherwise (no difference between absent and hidden)."""
-    budget = db.session.scalar(select(Budget).where(Budget.id == budget_id, visible_to(user)))
+def load_budget(budget_id: int, user: User, for_update: bool = False) -> Budget:
+    """The budget if this user may see it; 404 otherwise (no difference between absent and hidden).
+    ``for_update`` locks the row until commit, so workflow steps on one budget happen one at a time."""
+    query = select(Budget).where(Budget.id == budget_id, visible_to(user))
+    if for_update:
+        query = query.with_for_update(of=Budget)
+    budget = db.session.scalar(query)
     if budget is None:
         abort(404)
     return budget

@@ -86,8 +86,8 @@ class RulesForm(Form):
 class BudgetForm(FlaskForm):
     project = FormField(ProjectForm)
     contractor = FormField(ContractorForm)
-    personnel = FieldList(FormField(PostForm), min_entries=0, max_entries=5000)
-    costs = FieldList(FormField(CostForm), min_entries=0, max_entries=5000)
+    personnel = FieldList(FormField(PostForm), min_entries=0)
+    costs = FieldList(FormField(CostForm), min_entries=0)
     management_fee_rate = StringField("管理费费率")
     rules = FormField(RulesForm)
     note = StringField("修订说明")
@@ -99,5 +99,7 @@ class ShareForm(FlaskForm):
 
 
 class ActionForm(FlaskForm):
-    """A bare form for POST-only actions (submit, approve, delete…): it carries the CSRF token."""
+    """A bare form for POST-only actions (submit, approve, delete…): it carries the CSRF token and
+    the revision number the user was looking at."""
     reason = StringField("说明")
+    revision = HiddenField()

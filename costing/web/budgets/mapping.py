@@ -1,4 +1,4 @@
-"""Between the budget form and the engine's contract; the same rules as static/js/budget-form.js."""
+"""Between the live forms (budgets, rosters) and the engine's contracts; the same rules as static/js/live-form.js."""
 from __future__ import annotations
 
 import re
@@ -6,19 +6,22 @@ from typing import Any
 
 from wtforms import FieldList, FormField
 
+from .. import small_int  # noqa: F401  (re-exported for the views)
+
 from ...engine.parse import Problem
 
 INTEGER_KEYS = frozenset({"headcount", "months", "workers", "total_posts", "people", "people_per_worker"})
-FORM_ONLY = frozenset({"csrf_token", "note", "base_revision"})
+FORM_ONLY = frozenset({"csrf_token", "note", "base_revision", "name", "version"})
 _INT = re.compile(r"^[0-9]{1,9}$")
 
 
 def clean(value: Any, key: str | None = None) -> Any:
-    """Drop blank values and empty objects; integers for count fields. Returns None for "nothing"."""
+    """Drop blank values and empty objects; integers for count fields. Returns None for "nothing".
+    Form-only fields (CSRF token, revision note…) are dropped at the top level."""
     if isinstance(value, dict):
         out = {}
         for k, v in value.items():
-            if k in FORM_ONLY:
+            if key is None and k in FORM_ONLY:
                 continue
             v = clean(v, k)
             if v is not None:
@@ -27,7 +30,7 @@ def clean(value: Any, key: str | None = None) -> Any:
             return None
         return out or None
     if isinstance(value, list):
-        return [clean(item) or {} for item in value]
+        return [clean(item, "item") or {} for item in value]
     if value is None:
         return None
     text = str(value).strip()

@@ -6,13 +6,13 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from ...engine.budget import compute
 from ...engine.parameters import default_parameters
 from ...engine.parse import InputError, parse_budget
 from ...engine.result import to_json
-from ...models import Budget, BudgetShare, Organisation, Revision, User, db, utcnow
+from ...models import Budget, BudgetShare, Organisation, Revision, Roster, User, db, utcnow
 from .. import audit
 
 
@@ -110,11 +110,21 @@ def duplicate(budget: Budget, user: User) -> Budget:
 def delete_draft(budget: Budget, user: User) -> None:
     if budget.status != "draft" or any(r.approved_at for r in budget.revisions):
         raise WorkflowError("只能删除从未审核通过的草稿")
+    if db.session.scalar(select(Roster.id).where(Roster.budget_id == budget.id).limit(1)):
+        raise WorkflowError("已有承接主体按此预算核对薪酬方案，不能删除；可以复制后另行编制")
     audit.record("delete", f"budget:{budget.id}", budget.name, user=user)
     db.session.delete(budget)
 
 
-def submit(budget: Budget, user: User) -> None:
+def _expect(budget: Budget, number: int | None) -> None:
+    """The action is about the revision the user saw; refuse if a newer one was saved since."""
+    if number is not None and number != budget.latest.number:
+        raise WorkflowError(f"您看到的是修订 {number}，最新的是修订 {budget.latest.number}（有人刚刚保存），"
+                            f"请查看最新修订后再操作")
+
+
+def submit(budget: Budget, user: User, seen: int | None = None) -> None:
+    _expect(budget, seen)
     if budget.status != "draft":
         raise WorkflowError("只有草稿可以提交")
     latest = budget.latest
@@ -123,7 +133,8 @@ def submit(budget: Budget, user: User) -> None:
     audit.record("submit", f"budget:{budget.id}", f"修订 {latest.number}", user=user)
 
 
-def approve(budget: Budget, user: User) -> None:
+def approve(budget: Budget, user: User, seen: int | None = None) -> None:
+    _expect(budget, seen)
     latest = budget.latest
     if budget.status != "submitted":
         raise WorkflowError("只有已提交的预算可以审核")
@@ -134,7 +145,8 @@ def approve(budget: Budget, user: User) -> None:
     audit.record("approve", f"budget:{budget.id}", f"修订 {latest.number}", user=user)
 
 
-def return_for_changes(budget: Budget, user: User, reason: str) -> None:
+def return_for_changes(budget: Budget, user: User, reason: str, seen: int | None = None) -> None:
+    _expect(budget, seen)
     if budget.status != "submitted":
         raise WorkflowError("只有已提交的预算可以退回")
     budget.latest.status = "draft"

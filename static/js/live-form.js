@@ -1,12 +1,14 @@
-// Budget form: add and remove rows, and a live preview through POST /api/v1/compute.
-// The form's field names mirror the compute contract ("personnel-2-monthly_pay" is
-// personnel[2].monthly_pay); formToContract follows the same rules as costing/web/budgets/mapping.py.
+// Live forms (budgets and rosters): add and remove rows, and a live preview through
+// POST /api/v1/compute (data-preview-kind="compute") or POST /api/v1/check ("check").
+// Field names mirror the contract ("personnel-2-monthly_pay" is personnel[2].monthly_pay);
+// formToContract follows the same rules as costing/web/budgets/mapping.py.
 (function () {
   "use strict";
-  const form = document.getElementById("budget-form");
+  const form = document.querySelector("form[data-preview-url]");
   if (!form) return;
+  const kind = form.dataset.previewKind || "compute";
   const INTEGER_KEYS = new Set(["headcount", "months", "workers", "total_posts", "people", "people_per_worker"]);
-  const FORM_ONLY = new Set(["csrf_token", "note", "base_revision"]);
+  const FORM_ONLY = new Set(["csrf_token", "note", "base_revision", "name", "version"]);
   const money = new Intl.NumberFormat("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   const stateEl = document.getElementById("preview-state");
 
@@ -42,10 +44,17 @@
       });
     }
     const out = clean(data) || {};
+    if (kind === "check") return out;
     out.project = out.project || {};
     out.personnel = out.personnel || [];
     out.costs = out.costs || [];
     return out;
+  }
+
+  function payload() {
+    const contract = formToContract();
+    if (kind !== "check") return contract;
+    return { budget: JSON.parse(document.getElementById("budget-input").textContent), roster: contract.roster || [] };
   }
 
   // Contract path "personnel[2].monthly_pay" → field name "personnel-2-monthly_pay".
@@ -71,20 +80,26 @@
   }
 
   function where(path) {
-    const m = /^(personnel|costs)\[(\d+)\]/.exec(path);
+    const m = /^(personnel|costs|roster)\[(\d+)\]/.exec(path);
     if (!m) return "";  // budget-level finding
-    return (m[1] === "personnel" ? "人员第 " : "费用第 ") + (parseInt(m[2], 10) + 1) + " 行：";
+    const noun = { personnel: "人员第 ", costs: "费用第 ", roster: "花名册第 " }[m[1]];
+    return noun + (parseInt(m[2], 10) + 1) + " 行：";
   }
 
-  function render(result) {
+  function showTotals(result) {
     const t = result.totals;
     for (const el of document.querySelectorAll("[data-total]")) {
       const key = el.dataset.total;
-      el.textContent = key === "personnel_share"
-        ? (parseFloat(t[key]) * 100).toFixed(2) + "%"
-        : money.format(Number(t[key])) + " 元";
+      if (!(key in t)) continue;
+      el.textContent = key === "personnel_share" ? (parseFloat(t[key]) * 100).toFixed(2) + "%"
+        : /^\d+$/.test(String(t[key])) ? String(t[key]) : money.format(Number(t[key])) + " 元";
     }
-    document.getElementById("preview-words").textContent = result.amount_in_words;
+    const words = document.getElementById("preview-words");
+    if (words) words.textContent = result.amount_in_words || "";
+  }
+
+  function render(result) {
+    showTotals(result);
     const list = document.getElementById("preview-findings");
     list.replaceChildren();
     clearRowFindings();
@@ -97,7 +112,7 @@
     const byRow = new Map();
     for (const f of shown) {
       const li = findingItem(f);
-      const m = /^(personnel|costs)\[(\d+)\]$/.exec(f.where);
+      const m = /^(personnel|costs|roster)\[(\d+)\]/.exec(f.where);
       const row = m && form.querySelectorAll(`tr[data-row="${m[1]}"]`)[parseInt(m[2], 10)];
       if (row) {
         if (!byRow.has(row)) byRow.set(row, []);
@@ -150,7 +165,7 @@
       response = await fetch(form.dataset.previewUrl, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(formToContract()),
+        body: JSON.stringify(payload()),
       });
     } catch (err) {
       if (mine === sequence) stateEl.textContent = "无法连接服务器";

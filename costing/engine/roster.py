@@ -1,0 +1,306 @@
+"""Check a contractor's pay proposal (薪酬方案: a staff roster) against the rules and the budget.
+
+Each person is computed month by month like a budget line (same runs, same rounding: each
+contribution item per person per month, ROUND_HALF_UP to the 分), with the employer rates the
+contractor declares (statutory when blank). Findings say what is wrong, with the numbers and the
+document; the comparison says, post by post, whether the proposal pays at least what the budget funds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+from . import checks
+from .budget import SI_ITEMS, RunRates, build_runs, compute, person_month
+from .model import CATEGORIES, CERTIFICATES, CONTRIBUTIONS, LEVELS, Budget, Post
+from .money import fmt_amount, fmt_percent, fmt_rate
+from .money import fmt_grouped as g
+from .parameters import ParameterMissing, ParameterSet, default_parameters
+from .parse import MAX_LINES, InputError, Problem, _Reader, parse_budget
+from .result import Finding, Result, to_json
+
+ZERO = Decimal("0")
+STATUS = {"ok": "合规", "attention": "需关注", "fail": "不合规"}
+RATE_LABELS = {"pension": "养老保险", "medical": "医疗保险（含生育）", "serious_illness": "大额医疗互助",
+               "unemployment": "失业保险", "work_injury": "工伤保险"}
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    post: str
+    category: str
+    level: str
+    certificate: str
+    monthly_pay: Decimal
+    monthly_allowance: Decimal
+    si_base: Decimal | None
+    employer_rates: tuple[tuple[str, Decimal], ...]
+    housing_fund_rate: Decimal | None
+    months: int
+
+
+_PERSON = ["id", "post", "category", "level", "certificate", "monthly_pay", "monthly_allowance", "si_base",
+           "employer_rates", "housing_fund_rate", "months"]
+
+
+def parse_roster(data: Any, params: ParameterSet, period: int) -> list[Person]:
+    """Validate roster rows (``roster[i].field`` paths); raise InputError listing every problem."""
+    r = _Reader(params)
+    rows = r.items(data, "roster")
+    people = []
+    for i, item in enumerate(rows or []):
+        path = f"roster[{i}]"
+        p = r.obj(item, path, _PERSON, ("id", "post", "level", "certificate", "monthly_pay"))
+        if p is None:
+            continue
+        before = len(r.problems)
+        ident = r.text(p["id"], f"{path}.id", 50) if "id" in p else None
+        post = r.text(p["post"], f"{path}.post", 100) if "post" in p else None
+        category = r.choice(p["category"], f"{path}.category", CATEGORIES) if p.get("category") else "other"
+        level = r.choice(p["level"], f"{path}.level", LEVELS) if "level" in p else None
+        certificate = r.choice(p["certificate"], f"{path}.certificate", CERTIFICATES) if "certificate" in p else None
+        pay = r.amount(p["monthly_pay"], f"{path}.monthly_pay") if "monthly_pay" in p else None
+        allowance = r.optional(p, "monthly_allowance", path, r.amount)
+        si_base = r.optional(p, "si_base", path, r.amount)
+        hf_rate = r.optional(p, "housing_fund_rate", path, r.rate)
+        months = r.optional(p, "months", path, r.integer, 1, period)
+        rates = []
+        if p.get("employer_rates") is not None:
+            declared = r.obj(p["employer_rates"], f"{path}.employer_rates", list(SI_ITEMS))
+            for item in SI_ITEMS:
+                if declared is not None and declared.get(item) is not None:
+                    rate = r.rate(declared[item], f"{path}.employer_rates.{item}")
+                    if rate is not None:
+                        rates.append((item, rate))
+        if len(r.problems) == before:
+            people.append(Person(ident, post, category, level, certificate, pay, allowance or ZERO, si_base,
+                                 tuple(rates), hf_rate, months or period))
+    if r.problems:
+        raise InputError(r.problems)
+    return people
+
+
+@dataclass(frozen=True)
+class PersonResult:
+    person: Person
+    months: int
+    pay: Decimal
+    contributions: tuple[tuple[str, Decimal], ...]
+    employer_cost: Decimal          # pay + employer contributions over the months
+    monthly_cost: Decimal           # first month: pay + allowance + contributions
+    status: str
+
+
+@dataclass(frozen=True)
+class PostComparison:
+    post: str
+    budget_headcount: int
+    roster_headcount: int
+    budget_monthly_pay: Decimal | None       # per person, pay + allowance (headcount-weighted)
+    roster_monthly_pay: Decimal | None
+    budget_monthly_cost: Decimal | None      # per person, first month incl. employer contributions
+    roster_monthly_cost: Decimal | None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    budget: Result
+    people: tuple[PersonResult, ...]
+    comparison: tuple[PostComparison, ...]
+    findings: tuple[Finding, ...]
+    roster_cost: Decimal
+
+
+def _average(total: Decimal, count: int) -> Decimal:
+    from .money import round_cents
+    return round_cents(total / count)
+
+
+def check_roster(budget: Budget, people: list[Person], params: ParameterSet | None = None) -> CheckResult:
+    params = params or default_parameters()
+    budget_result = compute(budget, params)
+    tier = params.district(budget.project.district).tier
+    try:
+        runs = build_runs(params, budget, tier)
+    except ParameterMissing as exc:      # compute() has raised already in that case
+        raise InputError([Problem("budget.project.start", str(exc))]) from None
+    hf_default = runs[0].figures.hf_rate_min.value
+    findings: list[Finding] = []
+    results = []
+    for i, person in enumerate(people):
+        where = f"roster[{i}]"
+        label = f"{person.id}（{person.post}）"
+        post = Post(post=label, category=person.category, level=person.level, certificate=person.certificate,
+                    headcount=1, monthly_pay=person.monthly_pay, months=person.months,
+                    monthly_allowance=person.monthly_allowance, si_base=person.si_base,
+                    housing_fund_rate=person.housing_fund_rate)
+        active = checks._active_runs(runs, post)
+        own = list(checks._certificate(post, where))
+        own += checks._min_wage(post, person.monthly_allowance, active, where, budget_result.district,
+                                checks.TIER_LABELS[tier])
+        own += checks._pay_floor(post, person.monthly_allowance, budget, where)
+        own += checks._si_base(post, person.monthly_allowance, active, where)
+        own += _si_ceiling(post, active, where)
+        own += _declared_rates(person, label, active, where)
+        own += checks._hf_rate(post, active, where)
+        findings += own
+        declared = dict(person.employer_rates)
+        hf_rate = person.housing_fund_rate if person.housing_fund_rate is not None else hf_default
+        actual = person.monthly_pay + person.monthly_allowance
+        totals = dict.fromkeys(CONTRIBUTIONS, ZERO)
+        first_month = None
+        for run, count in active:
+            rates = replace(run.rates, rates=tuple((item, declared.get(item, rate)) for item, rate in run.rates.rates))
+            pm = person_month(actual, person.si_base, hf_rate, rates)
+            for item, amount in pm.items:
+                totals[item] += amount * count
+            if first_month is None:
+                first_month = actual + pm.contributions
+        pay = actual * person.months
+        severities = {f.severity for f in own}
+        status = "fail" if "error" in severities else "attention" if "warning" in severities else "ok"
+        results.append(PersonResult(person, person.months, pay, tuple(totals.items()),
+                                    pay + sum(totals.values(), ZERO), first_month, status))
+    comparison, compare_findings = _compare(budget, budget_result, results)
+    roster_cost = sum((r.employer_cost for r in results), ZERO)
+    findings += compare_findings
+    if roster_cost < budget_result.totals.personnel:
+        findings.append(Finding(
+            "PAY_BELOW_BUDGET", "warning", "totals",
+            f"薪酬方案的人员成本合计 {g(roster_cost)} 元（工资、津贴与单位缴费），低于预算人员经费 "
+            f"{g(budget_result.totals.personnel)} 元，差 {g(budget_result.totals.personnel - roster_cost)} 元",
+            f"{checks.SEED}三(一)（承接政府购买服务项目的单位应合理确定社会工作专业人才的薪酬标准）"))
+    return CheckResult(budget_result, tuple(results), tuple(comparison), tuple(findings), roster_cost)
+
+
+def _si_ceiling(post: Post, active, where: str) -> list[Finding]:
+    if post.si_base is None:
+        return []
+    over = [(run, count) for run, count in active if post.si_base > run.figures.si_ceiling.value]
+    if not over:
+        return []
+    ceiling = over[0][0].figures.si_ceiling
+    return [Finding(
+        "SI_BASE_ABOVE_CEILING", "warning", where,
+        f"{post.post}：申报的社会保险缴费基数 {g(post.si_base)} 元高于 {checks._span(over)} 的基数上限 "
+        f"{g(ceiling.value)} 元，按上限计算",
+        ceiling.record.source.citation)]
+
+
+def _declared_rates(person: Person, label: str, active, where: str) -> list[Finding]:
+    findings = []
+    for item, rate in person.employer_rates:
+        for run, _count in active:
+            lookup = dict(run.figures.rates).get(item)
+            if lookup is not None and rate < lookup.value:
+                findings.append(Finding(
+                    "SI_RATE_BELOW_STATUTORY", "error", f"{where}.employer_rates.{item}",
+                    f"{label}：{RATE_LABELS[item]}单位费率 {fmt_percent(rate)} 低于法定费率 "
+                    f"{fmt_percent(lookup.value)}",
+                    lookup.record.source.citation))
+                break
+    return findings
+
+
+def _compare(budget: Budget, result: Result, people: list[PersonResult]):
+    posts: dict[str, dict] = {}
+    for post, line in zip(budget.personnel, result.personnel):
+        entry = posts.setdefault(post.post, {"heads": 0, "pay": ZERO, "cost": ZERO, "r_heads": 0,
+                                             "r_pay": ZERO, "r_cost": ZERO})
+        first = line.segments[0] if line.segments else None
+        monthly_cost = line.monthly_pay + line.monthly_allowance + (
+            sum((a for _, a in first.per_person_month), ZERO) if first else ZERO)
+        entry["heads"] += post.headcount
+        entry["pay"] += (line.monthly_pay + line.monthly_allowance) * post.headcount
+        entry["cost"] += monthly_cost * post.headcount
+    for person in people:
+        entry = posts.setdefault(person.person.post, {"heads": 0, "pay": ZERO, "cost": ZERO, "r_heads": 0,
+                                                      "r_pay": ZERO, "r_cost": ZERO})
+        entry["r_heads"] += 1
+        entry["r_pay"] += person.person.monthly_pay + person.person.monthly_allowance
+        entry["r_cost"] += person.monthly_cost or ZERO
+    rows, findings = [], []
+    for name, e in posts.items():
+        row = PostComparison(
+            name, e["heads"], e["r_heads"],
+            _average(e["pay"], e["heads"]) if e["heads"] else None,
+            _average(e["r_pay"], e["r_heads"]) if e["r_heads"] else None,
+            _average(e["cost"], e["heads"]) if e["heads"] else None,
+            _average(e["r_cost"], e["r_heads"]) if e["r_heads"] else None)
+        rows.append(row)
+        where = f"comparison[{name}]"
+        if row.budget_headcount != row.roster_headcount:
+            findings.append(Finding(
+                "HEADCOUNT_MISMATCH", "warning", where,
+                f"岗位「{name}」：预算 {row.budget_headcount} 人，薪酬方案 {row.roster_headcount} 人",
+                "采购人预算（人员经费明细）"))
+        if row.budget_monthly_pay is not None and row.roster_monthly_pay is not None \
+                and row.roster_monthly_pay < row.budget_monthly_pay:
+            findings.append(Finding(
+                "PAY_BELOW_BUDGET", "error", where,
+                f"岗位「{name}」：预算按每人每月应发工资与津贴 {g(row.budget_monthly_pay)} 元"
+                f"（含单位缴费 {g(row.budget_monthly_cost)} 元）安排，薪酬方案平均只有 "
+                f"{g(row.roster_monthly_pay)} 元（含单位缴费 {g(row.roster_monthly_cost)} 元），"
+                f"每人每月少 {g(row.budget_monthly_pay - row.roster_monthly_pay)} 元",
+                f"采购人预算；{checks.SEED}三(一)"))
+    return rows, findings
+
+
+def check_input(data: Any, params: ParameterSet | None = None) -> CheckResult:
+    """The ``check`` contract: {"budget": <compute input>, "roster": [...]}."""
+    params = params or default_parameters()
+    r = _Reader(params)
+    root = r.obj(data, "input", ["budget", "roster"], ("budget", "roster"))
+    if root is None or r.problems:
+        raise InputError([Problem(p.path.removeprefix("input."), p.message) for p in r.problems])
+    try:
+        budget = parse_budget(root["budget"], params)
+    except InputError as exc:
+        raise InputError([Problem(f"budget.{p.path}", p.message) for p in exc.problems]) from None
+    people = parse_roster(root["roster"], params, budget.months)
+    return check_roster(budget, people, params)
+
+
+def check_to_json(result: CheckResult) -> dict:
+    by_person: dict[int, list] = {}
+    for f in result.findings:
+        if f.where.startswith("roster["):
+            by_person.setdefault(int(f.where[7:f.where.index("]")]), []).append(f.code)
+    errors = sum(1 for r in result.people if r.status == "fail")
+    budget = to_json(result.budget)
+    return {
+        "people": [{
+            "id": r.person.id, "post": r.person.post, "level": r.person.level,
+            "certificate": r.person.certificate, "months": r.months,
+            "monthly_pay": fmt_amount(r.person.monthly_pay),
+            "monthly_allowance": fmt_amount(r.person.monthly_allowance),
+            "si_base": fmt_amount(r.person.si_base) if r.person.si_base is not None else None,
+            "housing_fund_rate": fmt_rate(r.person.housing_fund_rate) if r.person.housing_fund_rate is not None else None,
+            "employer_rates": {k: fmt_rate(v) for k, v in r.person.employer_rates},
+            "pay": fmt_amount(r.pay), "employer_contributions": {k: fmt_amount(v) for k, v in r.contributions},
+            "employer_contributions_total": fmt_amount(r.employer_cost - r.pay),
+            "employer_cost": fmt_amount(r.employer_cost), "monthly_cost": fmt_amount(r.monthly_cost),
+            "status": r.status, "status_label": STATUS[r.status], "findings": by_person.get(i, []),
+        } for i, r in enumerate(result.people)],
+        "comparison": [{
+            "post": c.post, "budget_headcount": c.budget_headcount, "roster_headcount": c.roster_headcount,
+            "budget_monthly_pay": fmt_amount(c.budget_monthly_pay) if c.budget_monthly_pay is not None else None,
+            "roster_monthly_pay": fmt_amount(c.roster_monthly_pay) if c.roster_monthly_pay is not None else None,
+            "budget_monthly_cost": fmt_amount(c.budget_monthly_cost) if c.budget_monthly_cost is not None else None,
+            "roster_monthly_cost": fmt_amount(c.roster_monthly_cost) if c.roster_monthly_cost is not None else None,
+        } for c in result.comparison],
+        "totals": {"people": len(result.people), "fail": errors,
+                   "attention": sum(1 for r in result.people if r.status == "attention"),
+                   "ok": sum(1 for r in result.people if r.status == "ok"),
+                   "roster_cost": fmt_amount(result.roster_cost),
+                   "budget_personnel": budget["totals"]["personnel"]},
+        "findings": [{"code": f.code, "severity": f.severity, "where": f.where, "message": f.message,
+                      "basis": f.basis} for f in result.findings],
+        "parameters": budget["parameters"],
+        "parameter_set": budget["parameter_set"],
+    }
+
+
+__all__ = ["Person", "parse_roster", "check_roster", "check_input", "check_to_json", "MAX_LINES"]

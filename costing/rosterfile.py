@@ -1,0 +1,266 @@
+"""Staff rosters (花名册) from XLSX or CSV files, and the template to fill in.
+
+Files are untrusted: bounded in size, rows and uncompressed size; an .xlsx must really be a workbook
+and a .csv really text (UTF-8 or GB18030); formulas and merged cells are refused, never evaluated.
+A file with any bad row imports nothing: every problem is listed as 「第 5 行 月应发工资：…」.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from .engine.model import CATEGORIES, CERTIFICATES, LEVELS
+from .engine.parse import InputError, Problem
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 5000
+MAX_UNCOMPRESSED = 64 * 1024 * 1024
+RATE_ITEMS = ("pension", "medical", "serious_illness", "unemployment", "work_injury")
+
+# header → (field, kind); the order is the template's column order
+COLUMNS = [
+    ("姓名或工号", "id", "text"), ("岗位", "post", "text"), ("类别", "category", "category"),
+    ("等级", "level", "level"), ("证书", "certificate", "certificate"), ("证书编号", "certificate_no", "text"),
+    ("月应发工资", "monthly_pay", "amount"), ("职业津贴", "monthly_allowance", "amount"),
+    ("申报缴费基数", "si_base", "amount"),
+    ("养老单位费率", "pension", "rate"), ("医疗单位费率", "medical", "rate"),
+    ("大额医疗单位费率", "serious_illness", "rate"), ("失业单位费率", "unemployment", "rate"),
+    ("工伤单位费率", "work_injury", "rate"), ("公积金比例", "housing_fund_rate", "rate"),
+    ("在岗月数", "months", "count"),
+]
+REQUIRED = ("姓名或工号", "岗位", "等级", "证书", "月应发工资")
+HEADER_OF = {field: header for header, field, _ in COLUMNS}
+LABEL_TO_CODE = {
+    "category": {label: code for code, label in CATEGORIES.items()},
+    "level": {label: code for code, label in LEVELS.items()} | {"无等级": "none", "无": "none"},
+    "certificate": {label: code for code, label in CERTIFICATES.items()},
+}
+EXAMPLE = ["SG-001", "社会工作者", "社区", "初级", "助理社会工作师", "", "4300.00", "200.00", "", "", "", "", "",
+           "", "0.05", "12"]
+
+
+def _cell_text(value) -> str:
+    """A cell as text without float noise: 4300.5 → '4300.5', 12.0 → '12'."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        text = repr(value)
+        return text[:-2] if text.endswith(".0") else text
+    return str(value).strip()
+
+
+def _normalise(kind: str, text: str):
+    """Spreadsheet conventions → contract values (labels to codes, '16%' to '0.16', '4,300' to '4300')."""
+    if text == "":
+        return None
+    if kind in ("category", "level", "certificate"):
+        return LABEL_TO_CODE[kind].get(text, text)
+    if kind == "amount":
+        return text.replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").strip()
+    if kind == "rate" and text.endswith("%"):
+        try:
+            return format((Decimal(text[:-1].strip()) / 100).normalize(), "f")
+        except InvalidOperation:
+            return text
+    if kind == "count":
+        return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else text
+    return text
+
+
+@dataclass(frozen=True)
+class Sheet:
+    headers: list[str]
+    rows: list[list[str]]           # data rows as text, row i is spreadsheet row i + 2
+
+
+def rows_to_roster(sheet: Sheet) -> list[dict]:
+    """Header checks, then each row as a roster entry of the check contract."""
+    problems = []
+    known = {header for header, _, _ in COLUMNS}
+    headers = [h.strip() for h in sheet.headers]
+    while headers and headers[-1] == "":
+        headers.pop()
+    for index, header in enumerate(headers):
+        if header == "":
+            problems.append(Problem(f"第 1 行 第 {index + 1} 列", "表头为空"))
+        elif header not in known:
+            problems.append(Problem(f"第 1 行 第 {index + 1} 列", f"未知列「{header}」（请使用模板的表头）"))
+    for header in REQUIRED:
+        if header not in headers:
+            problems.append(Problem("第 1 行", f"缺少必需的列「{header}」"))
+    if len(set(headers)) != len(headers):
+        problems.append(Problem("第 1 行", "有重复的列名"))
+    if problems:
+        raise InputError(problems)
+    if len(sheet.rows) > MAX_ROWS:
+        raise InputError([Problem("文件", f"最多 {MAX_ROWS} 行人员，文件有 {len(sheet.rows)} 行")])
+    kinds = {header: (field, kind) for header, field, kind in COLUMNS}
+    roster = []
+    for row in sheet.rows:
+        entry, rates = {}, {}
+        for header, text in zip(headers, row):
+            field, kind = kinds[header]
+            value = _normalise(kind, text)
+            if value is None or field == "certificate_no":
+                continue
+            if field in RATE_ITEMS:
+                rates[field] = value
+            else:
+                entry[field] = value
+        if rates:
+            entry["employer_rates"] = rates
+        roster.append(entry)
+    return roster
+
+
+def row_problems(problems: list[Problem]) -> list[Problem]:
+    """Engine paths (roster[3].monthly_pay) → spreadsheet terms (第 5 行 月应发工资)."""
+    out = []
+    for p in problems:
+        m = re.match(r"^roster\[(\d+)\](?:\.(\w+))?(?:\.(\w+))?$", p.path)
+        if not m:
+            out.append(p)
+            continue
+        field = m.group(3) or m.group(2)
+        column = HEADER_OF.get(field, field or "")
+        message = p.message
+        if field in LABEL_TO_CODE and message.startswith("取值应为"):
+            options = {"category": CATEGORIES, "level": LEVELS, "certificate": CERTIFICATES}[field]
+            message = "请从下拉列表中选择：" + "、".join(options.values())
+        out.append(Problem(f"第 {int(m.group(1)) + 2} 行" + (f" {column}" if column else ""), message))
+    return out
+
+
+def _refuse(message: str):
+    raise InputError([Problem("文件", message)])
+
+
+def read_xlsx(data: bytes) -> Sheet:
+    if not data.startswith(b"PK\x03\x04"):
+        _refuse("文件内容不是 Excel 工作簿（.xlsx）")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = archive.namelist()
+        infos = archive.infolist()
+    except zipfile.BadZipFile:
+        _refuse("文件内容不是 Excel 工作簿（.xlsx），或文件已损坏")
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        _refuse("文件内容不是 Excel 工作簿（.xlsx）")
+    if len(infos) > 500 or sum(i.file_size for i in infos) > MAX_UNCOMPRESSED:
+        _refuse("文件解压后过大，已拒绝")
+    for info in infos:
+        if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+            with archive.open(info) as handle:
+                if b"<mergeCell " in handle.read():
+                    _refuse("工作表含有合并单元格，请取消合并后再导入")
+    import openpyxl
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception:  # openpyxl raises many kinds on malformed files
+        _refuse("无法读取这个 Excel 文件，请用模板重新填写后保存为 .xlsx")
+    try:
+        sheet = workbook.worksheets[0]
+        headers: list[str] | None = None
+        rows: list[list[str]] = []
+        problems = []
+        for number, row in enumerate(sheet.iter_rows(), start=1):
+            if number > MAX_ROWS + 1:
+                _refuse(f"最多 {MAX_ROWS} 行人员，文件超过此数")
+            texts = []
+            for column, cell in enumerate(row, start=1):
+                if getattr(cell, "data_type", None) == "f":
+                    problems.append(Problem(f"第 {number} 行 第 {column} 列", "单元格含公式，请改为直接填写数值"))
+                texts.append(_cell_text(cell.value))
+            if headers is None:
+                headers = texts
+            elif any(texts):
+                rows.append(texts)
+        if problems:
+            raise InputError(problems)
+        return Sheet(headers or [], rows)
+    finally:
+        workbook.close()
+
+
+def read_csv(data: bytes) -> Sheet:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        _refuse("CSV 文件是 UTF-16 编码，请另存为 UTF-8 或 GB18030（GBK）编码的 CSV")
+    if b"\x00" in data[:8192] or data.startswith(b"MZ") or data.startswith(b"PK\x03\x04"):
+        _refuse("文件内容不是 CSV 文本文件")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        _refuse("CSV 文件编码无法识别，请保存为 UTF-8 或 GB18030（GBK）编码")
+    rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+    if not rows:
+        _refuse("文件是空的")
+    body = [row for row in rows[1:] if any(row)]
+    return Sheet(rows[0], body)
+
+
+def read_roster_file(filename: str, data: bytes) -> list[dict]:
+    """A roster file → roster entries (still to be validated by the engine)."""
+    if len(data) > MAX_BYTES:
+        _refuse(f"文件过大（{len(data) / 1024 / 1024:.1f} MB），最多 5 MB")
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        sheet = read_xlsx(data)
+    elif name.endswith(".csv"):
+        sheet = read_csv(data)
+    else:
+        _refuse("只接受 .xlsx 或 .csv 文件")
+    return rows_to_roster(sheet)
+
+
+def template_workbook() -> bytes:
+    """The XLSX template: Chinese headers, one example row, drop-down lists, an explanation sheet."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "花名册"
+    sheet.append([header for header, _, _ in COLUMNS])
+    sheet.append(EXAMPLE)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDE7EF")
+        cell.alignment = Alignment(horizontal="center")
+    for cell in sheet[2]:
+        cell.data_type = "s"
+    widths = [14, 16, 16, 10, 16, 14, 12, 10, 12, 12, 12, 14, 12, 12, 11, 9]
+    for index, width in enumerate(widths):
+        sheet.column_dimensions[chr(ord("A") + index)].width = width
+    sheet.freeze_panes = "A2"
+    lists = workbook.create_sheet("选项")
+    for column, options in enumerate((CATEGORIES, LEVELS, CERTIFICATES), start=1):
+        for row, label in enumerate(options.values(), start=1):
+            lists.cell(row=row, column=column, value=label)
+    for letter, column, count in (("C", "A", len(CATEGORIES)), ("D", "B", len(LEVELS)), ("E", "C", len(CERTIFICATES))):
+        rule = DataValidation(type="list", formula1=f"=选项!${column}$1:${column}${count}", allow_blank=True,
+                              showErrorMessage=True, errorTitle="请从列表中选择", error="请从下拉列表中选择")
+        rule.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
+        sheet.add_data_validation(rule)
+    notes = workbook.create_sheet("说明")
+    for line in (
+        "每行一名工作人员；第 1 行为表头，请勿修改。最多 5000 行，文件不超过 5 MB。",
+        "姓名或工号：可用工号代替姓名以保护个人信息。岗位：与采购人预算中的岗位名称一致，便于逐岗对比。",
+        "类别、等级、证书：从下拉列表选择。月应发工资、职业津贴、申报缴费基数：元/月，最多两位小数。",
+        "各项单位费率与公积金比例：小数（0.16）或百分数（16%）；留空按法定费率（公积金按 5%）。",
+        "在岗月数：留空为整个服务期。请直接填写数值，不要使用公式或合并单元格。",
+    ):
+        notes.append([line])
+    notes.column_dimensions["A"].width = 110
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

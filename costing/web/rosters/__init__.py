@@ -1,0 +1,257 @@
+"""Contractors check their pay proposals (rosters) against the standards and the purchaser's budget."""
+from __future__ import annotations
+
+import io
+import json
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import and_, select
+
+from ...engine.model import CATEGORIES, CERTIFICATES, CONTRIBUTION_LABELS, LEVELS
+from ...models import Budget, Roster, db
+from ...rosterfile import MAX_BYTES, read_roster_file, row_problems, template_workbook
+from .. import audit
+from ..budgets import access as budget_access
+from ..budgets import mapping
+from ..budgets.forms import ActionForm
+from ..extensions import csrf
+from . import export, service
+from .forms import RosterForm, UploadForm
+
+bp = Blueprint("rosters", __name__, url_prefix="/rosters")
+LABELS = {"categories": CATEGORIES, "levels": LEVELS, "certificates": CERTIFICATES,
+          "contributions": CONTRIBUTION_LABELS}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    return None
+
+
+def visible_to(user):
+    if user.is_admin:
+        return True
+    if user.organisation.kind == "contractor":
+        return Roster.organisation_id == user.organisation_id
+    if user.organisation.kind == "purchaser":
+        return and_(Roster.shared_at.is_not(None), Roster.budget_id.in_(
+            select(Budget.id).where(Budget.organisation_id == user.organisation_id)))
+    return False
+
+
+def load(roster_id: int) -> Roster:
+    item = db.session.scalar(select(Roster).where(Roster.id == roster_id, visible_to(current_user)))
+    if item is None:
+        abort(404)
+    return item
+
+
+def can_edit(item: Roster) -> bool:
+    return (current_user.organisation.kind == "contractor" and not current_user.is_admin
+            and item.organisation_id == current_user.organisation_id)
+
+
+def _contractor_budget(budget_id: int | None) -> Budget:
+    if current_user.organisation.kind != "contractor" or current_user.is_admin:
+        abort(403)
+    if budget_id is None:
+        abort(404)
+    return budget_access.load_budget(budget_id, current_user)
+
+
+@bp.get("/")
+def index():
+    items = db.session.scalars(select(Roster).where(visible_to(current_user)).order_by(Roster.updated_at.desc())).all()
+    budgets = []
+    if current_user.organisation.kind == "contractor" and not current_user.is_admin:
+        budgets = db.session.scalars(select(Budget).where(budget_access.visible_to(current_user))
+                                     .order_by(Budget.updated_at.desc())).all()
+    return render_template("rosters/index.html", items=items, budgets=budgets)
+
+
+@bp.get("/template.xlsx")
+def template():
+    return send_file(io.BytesIO(template_workbook()), mimetype=XLSX, as_attachment=True,
+                     download_name="薪酬方案花名册模板.xlsx")
+
+
+def _render_form(form, budget, item=None, general=(), status=200):
+    blank = RosterForm(formdata=None, data={"roster": [{}]}).roster[0]
+    return render_template("rosters/edit.html", form=form, budget=budget, item=item, general=general,
+                           blank=blank, upload=UploadForm(), labels=LABELS, invalid=status == 400,
+                           budget_input=json.loads(budget.latest.input_json)), status
+
+
+def _form_roster(form) -> list:
+    data = mapping.clean(form.data) or {}
+    return data.get("roster", [])
+
+
+def _field_problems(form, problems) -> list[str]:
+    """Engine paths roster[i].x → the entry form's fields; the rest are listed on top."""
+    return mapping.attach_problems(form, problems)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@csrf.exempt          # the form checks its own token, so a refused token keeps the input
+def new():
+    budget = _contractor_budget(request.args.get("budget", type=int))
+    if request.method == "GET":
+        # one row per budgeted person, with the post, its grading, allowance and months; the pay is theirs to state
+        result = json.loads(budget.latest.result_json)
+        people = [{"post": line["post"], "category": line["category"], "level": line["level"],
+                   "certificate": line["certificate"], "monthly_allowance": line["monthly_allowance"],
+                   "months": "" if line["months"] == result["months"] else str(line["months"])}
+                  for line in result["personnel"] for _ in range(line["headcount"])][:200]
+        data = {"name": f"{budget.name} 薪酬方案", "roster": people or [{}]}
+        return _render_form(RosterForm(formdata=None, data=data), budget)
+    form = RosterForm()
+    if not form.validate():
+        return _render_form(form, budget, general=["页面已过期或来源无效，请刷新后重新提交（已保留您填写的内容）"], status=400)
+    try:
+        item = service.create(current_user, budget, form.name.data, _form_roster(form))
+    except service.InputError as exc:
+        db.session.rollback()
+        if any(p.path == "name" for p in exc.problems):
+            form.name.errors = [p.message for p in exc.problems if p.path == "name"]
+        return _render_form(form, budget, general=_field_problems(form, [p for p in exc.problems if p.path != "name"]),
+                            status=400)
+    db.session.commit()
+    flash(f"已保存并核对：{item.people} 人", "success")
+    return redirect(url_for("rosters.show", roster_id=item.id))
+
+
+@bp.route("/<id:roster_id>/edit", methods=["GET", "POST"])
+@csrf.exempt
+def edit(roster_id: int):
+    item = load(roster_id)
+    if not can_edit(item):
+        abort(403)
+    if request.method == "GET":
+        data = {"name": item.name, "version": str(item.version),
+                "roster": mapping.contract_to_form_data(json.loads(item.roster_json))}
+        return _render_form(RosterForm(formdata=None, data=data), item.budget, item)
+    form = RosterForm()
+    if not form.validate():
+        return _render_form(form, item.budget, item, ["页面已过期或来源无效，请刷新后重新提交（已保留您填写的内容）"], 400)
+    version = mapping.small_int(form.version.data)
+    version = -1 if version is None else version
+    try:
+        name = (form.name.data or "").strip()
+        if not name or len(name) > 200:
+            form.name.errors = ["不能为空，最多 200 个字符"]
+            raise service.InputError([])
+        item.name = name
+        service.update(item, current_user, _form_roster(form), version)
+    except service.InputError as exc:
+        db.session.rollback()
+        return _render_form(form, item.budget, item, _field_problems(form, exc.problems), 400)
+    except service.WorkflowError as exc:
+        db.session.rollback()
+        return _render_form(form, item.budget, item, [str(exc)], 409)
+    db.session.commit()
+    flash(f"已保存并重新核对：{item.people} 人", "success")
+    return redirect(url_for("rosters.show", roster_id=item.id))
+
+
+def _read_upload(form) -> list:
+    upload = form.file.data
+    if upload is None or not getattr(upload, "filename", ""):
+        raise service.InputError([service.Problem("文件", "请选择要导入的 .xlsx 或 .csv 文件")])
+    data = upload.stream.read(MAX_BYTES + 1)
+    return read_roster_file(upload.filename, data)
+
+
+@bp.post("/import")
+@bp.post("/<id:roster_id>/import")
+def import_file(roster_id: int | None = None):
+    """All or nothing: a file with any bad row imports nothing and lists every problem."""
+    item = load(roster_id) if roster_id else None
+    if item is not None and not can_edit(item):
+        abort(403)
+    budget = item.budget if item else _contractor_budget(request.args.get("budget", type=int))
+    form = UploadForm()
+    problems: list = []
+    if not form.validate():
+        problems = [service.Problem("文件", "页面已过期或来源无效，请刷新后重试")]
+    else:
+        try:
+            roster = _read_upload(form)
+            filename = form.file.data.filename
+            if item is None:
+                item = service.create(current_user, budget, f"{budget.name} 薪酬方案（{filename}）"[:200], roster, "导入")
+                audit.record("roster_import", f"roster:{item.id}", f"{filename}：{len(roster)} 人")
+            else:
+                service.update(item, current_user, roster, item.version, "导入")
+        except service.InputError as exc:
+            db.session.rollback()
+            problems = row_problems(exc.problems)
+        except service.WorkflowError as exc:
+            db.session.rollback()
+            problems = [service.Problem("文件", str(exc))]
+    if problems:
+        return render_template("rosters/import_failed.html", problems=problems, budget=budget, item=item,
+                               upload=UploadForm()), 400
+    db.session.commit()
+    flash(f"已导入并核对：{item.people} 人", "success")
+    return redirect(url_for("rosters.show", roster_id=item.id))
+
+
+@bp.get("/<id:roster_id>")
+def show(roster_id: int):
+    item = load(roster_id)
+    result = json.loads(item.result_json)
+    findings: dict[str, list] = {}
+    for finding in result["findings"]:
+        key = finding["where"].split(".employer_rates")[0]
+        findings.setdefault(key, []).append(finding)
+    return render_template("rosters/show.html", item=item, result=result, findings=findings, labels=LABELS,
+                           can_edit=can_edit(item), action=ActionForm(), upload=UploadForm(),
+                           outdated=item.budget_revision != item.budget.latest.number)
+
+
+@bp.post("/<id:roster_id>/share")
+def share(roster_id: int):
+    item = load(roster_id)
+    if not can_edit(item):
+        abort(403)
+    if not ActionForm().validate():
+        abort(400)
+    try:
+        service.share(item, current_user)
+    except service.WorkflowError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("rosters.show", roster_id=item.id))
+    db.session.commit()
+    flash(f"已共享给 {item.budget.organisation.name}（只读）", "success")
+    return redirect(url_for("rosters.show", roster_id=item.id))
+
+
+@bp.post("/<id:roster_id>/recheck")
+def recheck(roster_id: int):
+    item = load(roster_id)
+    if not can_edit(item):
+        abort(403)
+    if not ActionForm().validate():
+        abort(400)
+    try:
+        service.update(item, current_user, json.loads(item.roster_json), item.version, "按最新预算重新核对")
+    except service.InputError as exc:
+        db.session.rollback()
+        flash("按最新预算核对失败：" + "；".join(str(p) for p in exc.problems[:5]), "error")
+        return redirect(url_for("rosters.show", roster_id=item.id))
+    db.session.commit()
+    flash(f"已按预算修订 {item.budget_revision} 重新核对", "success")
+    return redirect(url_for("rosters.show", roster_id=item.id))
+
+
+@bp.get("/<id:roster_id>/export.xlsx")
+def export_xlsx(roster_id: int):
+    item = load(roster_id)
+    data = export.report_workbook(item.name, item.budget.name, json.loads(item.result_json))
+    audit.record("export", f"roster:{item.id}", "薪酬方案核对报告 XLSX")
+    db.session.commit()
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=f"薪酬方案核对-{item.id}.xlsx")

@@ -1,0 +1,40 @@
+"""The roster entry form mirrors the check contract: ``roster-3-employer_rates-pension`` is
+``roster[3].employer_rates.pension``; the engine validates every value."""
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import FieldList, Form, FormField, HiddenField, StringField
+
+from ...engine.model import CATEGORIES, CERTIFICATES, LEVELS
+from ..budgets.forms import _select
+
+
+class RatesForm(Form):
+    pension = StringField("养老")
+    medical = StringField("医疗")
+    serious_illness = StringField("大额")
+    unemployment = StringField("失业")
+    work_injury = StringField("工伤")
+
+
+class PersonForm(Form):
+    id = StringField("姓名或工号")
+    post = StringField("岗位")
+    category = _select("类别", CATEGORIES, default="community")
+    level = _select("等级", LEVELS, default="junior")
+    certificate = _select("证书", CERTIFICATES, default="assistant_social_worker")
+    monthly_pay = StringField("月应发工资")
+    monthly_allowance = StringField("职业津贴")
+    si_base = StringField("申报基数")
+    employer_rates = FormField(RatesForm)
+    housing_fund_rate = StringField("公积金比例")
+    months = StringField("在岗月数")
+
+
+class RosterForm(FlaskForm):
+    name = StringField("方案名称")
+    roster = FieldList(FormField(PersonForm), min_entries=0)
+    version = HiddenField()
+
+
+class UploadForm(FlaskForm):
+    file = FileField("花名册文件（.xlsx 或 .csv）")

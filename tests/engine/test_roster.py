@@ -1,0 +1,110 @@
+"""Pay-proposal checks: every finding code with Decimal figures, and the comparison with the budget."""
+from decimal import Decimal as D
+
+import pytest
+
+from costing.engine.parse import InputError
+from costing.engine.roster import check_input, check_to_json
+
+from .helpers import budget_input, person
+
+
+def staff(**overrides):
+    base = {"id": "S1", "post": "社工", "level": "junior", "certificate": "assistant_social_worker",
+            "monthly_pay": "5000.00"}
+    base.update(overrides)
+    return base
+
+
+def budget(**kw):
+    return budget_input(personnel=[person(post="社工", headcount=2, monthly_pay="5000.00")], **kw)
+
+
+def run(roster, data=None):
+    return check_input({"budget": data or budget(), "roster": roster})
+
+
+def codes_at(result, where):
+    return [f.code for f in result.findings if f.where.startswith(where)]
+
+
+def test_a_compliant_person_costs_what_a_budget_line_costs():
+    result = run([staff(), staff(id="S2")])
+    first = result.people[0]
+    # base 5000: 800.00 + 425.00 + 75.00 + 25.00 + 15.00 + housing fund 250.00 = 1590.00 a month
+    assert first.monthly_cost == D("6590.00")
+    assert first.employer_cost == D("79080.00") and first.status == "ok"
+    assert result.roster_cost == result.budget.totals.personnel == D("158160.00")
+    assert [f.code for f in result.findings] == []
+
+
+def test_each_person_rule():
+    result = run([
+        staff(id="low", monthly_pay="2000.00"),
+        staff(id="cert", certificate="none"),
+        staff(id="floor", monthly_pay="4500.00"),
+        staff(id="under", monthly_pay="6000.00", si_base="5000.00"),
+        staff(id="tiny", level="none", certificate="none", monthly_pay="4000.00", si_base="3000.00"),
+        staff(id="huge", monthly_pay="30000.00", si_base="30000.00"),
+        staff(id="rate", employer_rates={"pension": "0.14", "work_injury": "0.003"}),
+        staff(id="hf", housing_fund_rate="0.15"),
+    ], budget(rules={"pay_floor": {"junior": "4800.00"}}))
+    assert codes_at(result, "roster[0]") == ["PAY_BELOW_MIN_WAGE", "PAY_BELOW_FLOOR"]
+    assert codes_at(result, "roster[1]") == ["CERTIFICATE_BELOW_LEVEL"]
+    assert codes_at(result, "roster[2]") == ["PAY_BELOW_FLOOR"]
+    assert codes_at(result, "roster[3]") == ["SI_BASE_BELOW_PAY"]
+    assert codes_at(result, "roster[4]") == ["SI_BASE_BELOW_FLOOR"]
+    assert codes_at(result, "roster[5]") == ["SI_BASE_ABOVE_CEILING"]
+    assert codes_at(result, "roster[6]") == ["SI_RATE_BELOW_STATUTORY"]
+    assert codes_at(result, "roster[7]") == ["HOUSING_FUND_RATE_OUT_OF_RANGE"]
+    rate = next(f for f in result.findings if f.code == "SI_RATE_BELOW_STATUTORY")
+    assert rate.where == "roster[6].employer_rates.pension" and "14%" in rate.message and "16%" in rate.message
+    assert [p.status for p in result.people] == ["fail", "fail", "fail", "fail", "ok", "attention", "fail", "fail"]
+
+
+def test_declared_rates_are_used_for_the_cost():
+    result = run([staff(employer_rates={"pension": "0.14"})])
+    # pension 5000 × 14% = 700.00 instead of 800.00
+    assert dict(result.people[0].contributions)["pension"] == D("8400.00")
+
+
+def test_pay_below_budget_per_post_and_in_total():
+    result = run([staff(), staff(id="S2", monthly_pay="4000.00")])
+    post = next(f for f in result.findings if f.code == "PAY_BELOW_BUDGET" and f.where == "comparison[社工]")
+    # budget 5000.00 per person; the proposal averages (5000 + 4000) / 2 = 4500.00
+    assert "5,000.00" in post.message and "4,500.00" in post.message and "500.00" in post.message
+    total = next(f for f in result.findings if f.code == "PAY_BELOW_BUDGET" and f.where == "totals")
+    assert total.severity == "warning"
+    row = result.comparison[0]
+    assert (row.budget_monthly_pay, row.roster_monthly_pay) == (D("5000.00"), D("4500.00"))
+    # pay 4000 is under the base floor 4404: 704.64 + 374.34 + 66.06 + 22.02 + 13.21; housing fund 4000 × 5% = 200.00
+    assert result.people[1].monthly_cost == D("4000.00") + D("704.64") + D("374.34") + D("66.06") + D("22.02") \
+        + D("13.21") + D("200.00")
+
+
+def test_headcount_mismatch_and_unbudgeted_posts():
+    result = run([staff(), staff(id="X", post="督导")])
+    mismatch = [f for f in result.findings if f.code == "HEADCOUNT_MISMATCH"]
+    assert {f.where for f in mismatch} == {"comparison[社工]", "comparison[督导]"}
+    assert "预算 2 人，薪酬方案 1 人" in mismatch[0].message
+
+
+def test_bad_roster_rows_name_their_field():
+    with pytest.raises(InputError) as caught:
+        run([staff(monthly_pay="-1"), staff(level="boss", employer_rates={"pension": "1.5"}, extra="x")])
+    paths = {p.path for p in caught.value.problems}
+    assert paths == {"roster[0].monthly_pay", "roster[1].level", "roster[1].employer_rates.pension",
+                     "roster[1].extra"}
+
+
+def test_budget_problems_are_prefixed():
+    with pytest.raises(InputError) as caught:
+        run([staff()], budget_input(district="火星"))
+    assert caught.value.problems[0].path == "budget.project.district"
+
+
+def test_json_report():
+    out = check_to_json(run([staff(), staff(id="S2", certificate="none")]))
+    assert out["totals"]["fail"] == 1 and out["people"][1]["status_label"] == "不合规"
+    assert out["people"][1]["findings"] == ["CERTIFICATE_BELOW_LEVEL"]
+    assert out["people"][0]["employer_cost"] == "79080.00"

@@ -1,0 +1,136 @@
+"""Roster files: the template, good files, and every kind of bad file. Nothing is half-imported."""
+import csv
+import io
+import zipfile
+
+import openpyxl
+import pytest
+
+from costing.engine.parse import InputError
+from costing.engine.roster import check_input
+from costing.rosterfile import COLUMNS, read_roster_file, row_problems, template_workbook
+
+from .engine.helpers import budget_input, person
+
+HEADERS = [h for h, _, _ in COLUMNS]
+
+
+def row(**values):
+    base = {"姓名或工号": "SG-001", "岗位": "社工", "类别": "社区", "等级": "初级", "证书": "助理社会工作师",
+            "月应发工资": "5000.00"}
+    base.update(values)
+    return [base.get(h, "") for h in HEADERS]
+
+
+def xlsx(rows, headers=HEADERS, tweak=None) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(headers)
+    for r in rows:
+        sheet.append(r)
+    if tweak:
+        tweak(sheet)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def csv_bytes(rows, encoding="utf-8", headers=HEADERS) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def problems(name, data):
+    with pytest.raises(InputError) as caught:
+        read_roster_file(name, data)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_the_template_reads_back_as_its_example_row():
+    data = template_workbook()
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert [c.value for c in book["花名册"][1]] == HEADERS
+    assert len(book["花名册"].data_validations.dataValidation) == 3
+    assert read_roster_file("模板.xlsx", data) == [{
+        "id": "SG-001", "post": "社会工作者", "category": "community", "level": "junior",
+        "certificate": "assistant_social_worker", "monthly_pay": "4300.00", "monthly_allowance": "200.00",
+        "housing_fund_rate": "0.05", "months": 12}]
+
+
+def test_xlsx_numbers_labels_and_percentages():
+    data = xlsx([row(月应发工资=4300.5, 养老单位费率="16%", 工伤单位费率=0.003, 在岗月数=6.0)])
+    entry = read_roster_file("r.xlsx", data)[0]
+    assert entry["monthly_pay"] == "4300.5" and entry["months"] == 6
+    assert entry["employer_rates"] == {"pension": "0.16", "work_injury": "0.003"}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_csv_in_utf8_or_gb18030(encoding):
+    entries = read_roster_file("r.csv", csv_bytes([row(月应发工资="4,300.00")], encoding))
+    assert entries[0]["monthly_pay"] == "4300.00" and entries[0]["post"] == "社工"
+
+
+def test_utf16_csv_is_refused_with_advice():
+    assert "UTF-16" in problems("r.csv", csv_bytes([row()], "utf-16"))[0]
+
+
+def test_undecodable_csv():
+    assert "编码无法识别" in problems("r.csv", b"\xe5\xa7\x93\xff\xfe\x81 ,x\n")[0]
+
+
+def test_extra_and_missing_columns():
+    found = problems("r.csv", csv_bytes([row() + ["x"]], headers=HEADERS + ["备注"]))
+    assert found == ["第 1 行 第 17 列: 未知列「备注」（请使用模板的表头）"]
+    headers = [h for h in HEADERS if h != "月应发工资"]
+    found = problems("r.xlsx", xlsx([[c for h, c in zip(HEADERS, row()) if h != "月应发工资"]], headers))
+    assert found == ["第 1 行: 缺少必需的列「月应发工资」"]
+
+
+def test_merged_cells_are_refused():
+    data = xlsx([row(), row()], tweak=lambda sheet: sheet.merge_cells("B2:B3"))
+    assert "合并单元格" in problems("r.xlsx", data)[0]
+
+
+def test_formulas_are_refused_not_evaluated():
+    data = xlsx([row(月应发工资="=2000*3")])
+    assert problems("r.xlsx", data) == ["第 2 行 第 7 列: 单元格含公式，请改为直接填写数值"]
+
+
+def test_5001_rows_are_refused():
+    data = csv_bytes([row(姓名或工号=f"S{i}") for i in range(5001)])
+    assert "最多 5000 行" in problems("r.csv", data)[0]
+
+
+def test_a_renamed_exe_is_refused():
+    exe = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 200
+    assert "不是 Excel 工作簿" in problems("staff.xlsx", exe)[0]
+    assert "不是 CSV 文本文件" in problems("staff.csv", exe)[0]
+    assert "只接受 .xlsx 或 .csv" in problems("staff.exe", exe)[0]
+
+
+def test_a_zip_bomb_is_refused():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+        z.writestr("xl/worksheets/sheet1.xml", b"0" * (80 * 1024 * 1024))
+    data = out.getvalue()
+    assert len(data) < 5 * 1024 * 1024
+    assert "解压后过大" in problems("bomb.xlsx", data)[0]
+
+
+def test_files_over_5_mb_are_refused():
+    assert "最多 5 MB" in problems("r.csv", b"a" * (5 * 1024 * 1024 + 1))[0]
+
+
+def test_bad_rows_are_all_listed_by_row_and_column():
+    entries = read_roster_file("r.csv", csv_bytes([row(), row(月应发工资="abc"), row(), row(等级="局长")]))
+    budget = budget_input(personnel=[person(post="社工", headcount=4)])
+    with pytest.raises(InputError) as caught:
+        check_input({"budget": budget, "roster": entries})
+    assert [str(p) for p in row_problems(caught.value.problems)] == [
+        "第 3 行 月应发工资: 必须是不小于0的金额，最多两位小数",
+        "第 5 行 等级: 请从下拉列表中选择：无等级（非专业岗位）、初级、中级、高级"]

@@ -1,0 +1,143 @@
+"""Contractors' pay proposals in the browser's HTTP: entry, import, report, sharing, export, privacy."""
+import csv
+import io
+import re
+
+import openpyxl
+from sqlalchemy import func, select
+
+from costing.models import AuditEntry, Roster, db
+from costing.rosterfile import COLUMNS
+
+from . import world
+from .world import log_in
+
+HEADERS = [h for h, _, _ in COLUMNS]
+
+
+def roster_file(rows) -> bytes:
+    book = openpyxl.Workbook()
+    book.active.append(HEADERS)
+    for r in rows:
+        book.active.append([r.get(h, "") for h in HEADERS])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def person(**values):
+    base = {"姓名或工号": "SG-001", "岗位": "社会工作者", "类别": "老年", "等级": "初级", "证书": "助理社会工作师",
+            "月应发工资": "4300.00", "职业津贴": "200.00"}
+    return base | values
+
+
+def upload(client, url, data, name="花名册.xlsx"):
+    return client.post(url, data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+
+
+def count():
+    return db.session.scalar(select(func.count()).select_from(Roster))
+
+
+def test_contractor_imports_a_roster_and_sees_the_report(app, client):
+    w = world.build()
+    log_in(client, "c_user")
+    rows = [person(), person(**{"姓名或工号": "SG-002", "月应发工资": "2000.00"}),
+            person(**{"姓名或工号": "SG-003", "岗位": "社工站站长", "等级": "中级", "证书": "社会工作师",
+                      "月应发工资": "5800.00", "职业津贴": "300.00"})]
+    response = upload(client, f"/rosters/import?budget={w.budget_a}", roster_file(rows))
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "SG-002" in page and "不合规" in page and "PAY_BELOW_MIN_WAGE" in page
+    assert "HEADCOUNT_MISMATCH" in page
+    actions = [e.action for e in db.session.scalars(select(AuditEntry))]
+    assert "roster_import" in actions
+
+
+def test_a_file_with_a_bad_row_imports_nothing(app, client):
+    w = world.build()
+    log_in(client, "c_user")
+    rows = [person(), person(**{"月应发工资": "四千"}), person(), person(**{"证书": "博士"})]
+    response = upload(client, f"/rosters/import?budget={w.budget_a}", roster_file(rows))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "未导入任何人员" in page
+    assert "第 3 行 月应发工资：必须是不小于0的金额，最多两位小数" in page
+    assert "第 5 行 证书：请从下拉列表中选择" in page
+    assert count() == 0
+
+
+def test_an_exe_named_xlsx_is_refused(app, client):
+    w = world.build()
+    log_in(client, "c_user")
+    response = upload(client, f"/rosters/import?budget={w.budget_a}", b"MZ" + b"\x00" * 100, "staff.xlsx")
+    assert response.status_code == 400 and "不是 Excel 工作簿" in response.get_data(as_text=True)
+
+
+def test_roster_entry_in_the_page(app, client):
+    w = world.build()
+    log_in(client, "c_user")
+    page = client.get(f"/rosters/new?budget={w.budget_a}").get_data(as_text=True)
+    assert re.search(r'name="roster-4-post"[^>]*value="社会工作者（儿童）"', page)
+    data = {"name": "2025 方案", "roster-0-id": "A1", "roster-0-post": "社会工作者", "roster-0-level": "junior",
+            "roster-0-certificate": "none", "roster-0-monthly_pay": "4300.00",
+            "roster-0-employer_rates-pension": "0.12"}
+    response = client.post(f"/rosters/new?budget={w.budget_a}", data=data)
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "CERTIFICATE_BELOW_LEVEL" in page and "SI_RATE_BELOW_STATUTORY" in page
+    bad = dict(data, **{"roster-0-monthly_pay": "-5"})
+    response = client.post(f"/rosters/new?budget={w.budget_a}", data=bad)
+    assert response.status_code == 400 and 'value="-5"' in response.get_data(as_text=True)
+    assert count() == 1
+
+
+def test_privacy_purchaser_sees_a_roster_only_once_shared(app, client):
+    w = world.build()
+    contractor = log_in(client, "c_user")
+    response = upload(contractor, f"/rosters/import?budget={w.budget_a}", roster_file([person()]))
+    roster_id = int(response.location.rstrip("/").split("/")[-1])
+    purchaser = log_in(app.test_client(), "a_prep")
+    other_contractor = log_in(app.test_client(), "d_user")
+    other_purchaser = log_in(app.test_client(), "b_prep")
+    assert purchaser.get(f"/rosters/{roster_id}").status_code == 404
+    assert "SG-001" not in purchaser.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
+    contractor.post(f"/rosters/{roster_id}/share")
+    assert purchaser.get(f"/rosters/{roster_id}").status_code == 200
+    assert purchaser.post(f"/rosters/{roster_id}/edit", data={}).status_code == 403
+    assert other_contractor.get(f"/rosters/{roster_id}").status_code == 404
+    assert other_purchaser.get(f"/rosters/{roster_id}").status_code == 404
+    for guess in (roster_id + 1, 999):
+        assert other_contractor.get(f"/rosters/{guess}").status_code == 404
+    assert other_contractor.get(f"/rosters/new?budget={w.budget_a}").status_code == 404
+    actions = [e.action for e in db.session.scalars(select(AuditEntry))]
+    assert "roster_share" in actions
+
+
+def test_export_is_a_workbook_whose_text_cannot_run(app, client):
+    w = world.build()
+    log_in(client, "c_user")
+    evil = person(**{"姓名或工号": '=HYPERLINK("http://x","y")', "岗位": "@SUM(A1)"})
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(HEADERS)
+    writer.writerow([evil.get(h, "") for h in HEADERS])
+    response = upload(client, f"/rosters/import?budget={w.budget_a}", text.getvalue().encode(), "r.csv")
+    roster_id = int(response.location.rstrip("/").split("/")[-1])
+    exported = client.get(f"/rosters/{roster_id}/export.xlsx")
+    assert exported.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(exported.data))
+    cell = book["人员核对"]["A2"]
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
+    assert book["人员核对"]["B2"].data_type == "s"
+    assert "export" in [e.action for e in db.session.scalars(select(AuditEntry))]
+
+
+def test_check_api(client):
+    from .world import SAMPLE
+    body = {"budget": SAMPLE, "roster": [{"id": "A", "post": "社会工作者", "level": "junior",
+                                         "certificate": "assistant_social_worker", "monthly_pay": "4300.00"}]}
+    response = client.post("/api/v1/check", json=body)
+    assert response.status_code == 200 and response.json["totals"]["people"] == 1
+    response = client.post("/api/v1/check", json={"budget": SAMPLE, "roster": [{"id": "A"}]})
+    assert response.status_code == 400
+    assert {e["path"] for e in response.json["errors"]} >= {"roster[0].post", "roster[0].monthly_pay"}
