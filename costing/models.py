@@ -24,7 +24,7 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 
-ORG_KINDS = {"purchaser": "采购人（购买主体）", "contractor": "承接主体", "bureau": "主管部门"}
+ORG_KINDS = {"purchaser": "采购人", "contractor": "承接主体", "bureau": "主管部门"}
 ROLES = {"preparer": "编制", "approver": "审核"}
 STATUSES = {"draft": "草稿", "submitted": "已提交", "approved": "已审核"}
 Money = Numeric(14, 2)
@@ -74,7 +74,11 @@ class User(UserMixin, db.Model):
 
     @property
     def role_label(self) -> str:
-        return "管理员" if self.is_admin else ROLES[self.role]
+        if self.is_admin:
+            return "管理员"
+        if self.organisation.kind == "contractor":
+            return "承接主体"
+        return ROLES[self.role]
 
 
 class Budget(db.Model):
@@ -105,6 +109,12 @@ class Budget(db.Model):
     @property
     def status_label(self) -> str:
         return STATUSES[self.status]
+
+    @property
+    def approved_number(self) -> int | None:
+        """The newest revision that was approved (it stays approved when a new draft follows)."""
+        approved = [r.number for r in self.revisions if r.approved_at is not None]
+        return max(approved) if approved else None
 
 
 class Revision(db.Model):

@@ -186,7 +186,7 @@ def _staffing(budget: Budget, params: ParameterSet) -> list[Finding]:
     return [Finding(
         "STAFFING_BELOW_NORM", norm.severity, "project.site",
         f"{norm.explanation}；本预算的社会工作专业岗位（等级为初级及以上）共 {professional} 人，"
-        f"少 {norm.required - professional} {unit.lstrip('个名')}",
+        f"少 {norm.required - professional} {unit}",
         norm.basis)]
 
 

@@ -40,20 +40,20 @@ def staffing_norm(site: Site, params: ParameterSet, on: date) -> Norm:
         else:
             required = ceil_int(Decimal(workers) / per.value)
             text = (f"职工 {workers:,} 人，超过 {int(small.value):,} 人，每 {int(per.value):,} 人配备 1 名，"
-                    f"即 ⌈{workers:,} ÷ {int(per.value):,}⌉ = {required} 名")
+                    f"即 {workers:,} ÷ {int(per.value):,} 向上取整 = {required} 名")
         return Norm(kind, required, text, f"{SEED}二(三)7", "warning", (small, per))
     if kind == "social_work_org":
         share = params.at("staffing.social_work_org.min_share", on, "cq")
         posts = site.total_posts or 0
         required = ceil_int(Decimal(posts) * share.value)
         text = (f"岗位总数 {posts:,} 个，社会工作专业岗位不低于 {fmt_percent(share.value)}，"
-                f"即 ⌈{posts:,} × {fmt_percent(share.value)}⌉ = {required} 个")
+                f"即 {posts:,} × {fmt_percent(share.value)} 向上取整 = {required} 个")
         return Norm(kind, required, text, f"{SEED}二(三)9", "error", (share,))
     # school / corrections: the seed gives no ratio; the user sets people per social worker
     people, per = site.people or 0, site.people_per_worker or 1
     required = ceil_int(Decimal(people) / Decimal(per))
     noun = "学生" if kind == "school" else "服务对象"
     clause = "二(三)6" if kind == "school" else "二(三)5"
-    text = (f"{noun} {people:,} 人，按设定每 {per:,} 人配备 1 名，即 ⌈{people:,} ÷ {per:,}⌉ = {required} 名"
+    text = (f"{noun} {people:,} 人，按设定每 {per:,} 人配备 1 名，即 {people:,} ÷ {per:,} 向上取整 = {required} 名"
             f"（原文未规定比例，比例为使用者设定）")
     return Norm(kind, required, text, f"{SEED}{clause}", "warning", ())

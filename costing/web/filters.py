@@ -37,7 +37,24 @@ def localtime(value: datetime | None) -> str:
     return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
+def share(value) -> str:
+    """A share of a whole with two decimals: 0.6465 → '64.65%'."""
+    if value is None or value == "":
+        return ""
+    return f"{Decimal(value) * 100:.2f}%"
+
+
+AUDIT_TARGETS = {"budget": "预算", "user": "用户", "organisation": "单位", "roster": "薪酬方案"}
+
+
+def audit_target(value: str) -> str:
+    kind, _, number = (value or "").partition(":")
+    return f"{AUDIT_TARGETS[kind]} #{number}" if kind in AUDIT_TARGETS and number else value
+
+
 def register(app) -> None:
+    app.jinja_env.filters["share"] = share
+    app.jinja_env.filters["audit_target"] = audit_target
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["region"] = region
     app.jinja_env.filters["money"] = money

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -23,6 +23,11 @@ bp = Blueprint("main", __name__)
 HOME_FAMILIES = ("min_wage.monthly", "si.base_floor", "si.base_ceiling", "si.employer.pension",
                  "si.employer.medical", "si.employer.serious_illness", "si.employer.unemployment",
                  "si.employer.work_injury", "hf.base_ceiling", "tax.vat.general", "tax.vat.small_scale")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
 @bp.get("/staffing")

@@ -12,6 +12,36 @@
   const money = new Intl.NumberFormat("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   const stateEl = document.getElementById("preview-state");
 
+  const AMOUNT_KEYS = new Set(["monthly_pay", "monthly_allowance", "annual_bonus", "si_base", "unit_price",
+    "appropriation", "junior", "mid", "senior", "quantity"]);
+  const RATE_KEYS = new Set(["housing_fund_rate", "work_injury_rate", "management_fee_rate", "min_personnel_share",
+    "max_management_fee_rate", "pension", "medical", "serious_illness", "unemployment", "work_injury"]);
+
+  // "7%" → "0.07" without floating point: move the decimal point two places left.
+  function percentToFraction(text) {
+    const m = /^([0-9]+)(?:\.([0-9]+))?%$/.exec(text);
+    if (!m) return text;
+    const digits = (m[1] + (m[2] || "")).replace(/^0+(?=\d)/, "");
+    const scale = (m[2] || "").length + 2;
+    const padded = digits.padStart(scale + 1, "0");
+    const whole = padded.slice(0, padded.length - scale).replace(/^0+(?=\d)/, "");
+    const frac = padded.slice(padded.length - scale).replace(/0+$/, "");
+    return frac ? `${whole}.${frac}` : whole;
+  }
+
+  // Same conventions as mapping.friendly(): full-width characters, thousands separators, percentages.
+  function friendly(key, text) {
+    text = text.normalize("NFKC").trim();
+    if (AMOUNT_KEYS.has(key)) {
+      text = text.replace(/[,，]/g, "").replace(/^[¥￥]/, "");
+      const m = /^([0-9]{1,12})(?:\.([0-9]{1,2}))?$/.exec(text);
+      if (key !== "quantity" && m) text = `${m[1].replace(/^0+(?=\d)/, "")}.${(m[2] || "").padEnd(2, "0")}`;
+      return text;
+    }
+    if (RATE_KEYS.has(key)) return percentToFraction(text.replace(/\s+/g, ""));
+    return text;
+  }
+
   function clean(value, key) {
     if (Array.isArray(value)) return value.filter((v) => v !== undefined).map((v) => clean(v) || {});
     if (value !== null && typeof value === "object") {
@@ -23,7 +53,7 @@
       if (key === "site" && !("type" in out)) return null;
       return Object.keys(out).length ? out : null;
     }
-    const text = String(value).trim();
+    const text = friendly(key, String(value));
     if (text === "") return null;
     if (INTEGER_KEYS.has(key) && /^[0-9]{1,9}$/.test(text)) return parseInt(text, 10);
     return text;
@@ -65,10 +95,18 @@
     form.querySelectorAll(".has-error").forEach((el) => el.classList.remove("has-error"));
   }
 
+  // A field shows its message once the user has typed in it (or after a save attempt): a new, empty
+  // form does not open covered in "必填".
+  const touched = new Set();
+  const pristine = form.dataset.pristine === "true";
+  const shown = (name) => !pristine || touched.has(name);
+
   function showErrors(errors) {
     const general = [];
     for (const e of errors) {
-      const slot = form.querySelector(`[data-error-for="${CSS.escape(pathToName(e.path))}"]`);
+      const name = pathToName(e.path);
+      const slot = form.querySelector(`[data-error-for="${CSS.escape(name)}"]`);
+      if (slot && !shown(name)) continue;
       if (slot) {
         slot.textContent = slot.textContent ? slot.textContent + "；" + e.message : e.message;
         slot.parentElement.classList.add("has-error");
@@ -175,6 +213,7 @@
     const body = await response.json();
     clearErrors();
     if (response.ok) {
+      document.querySelectorAll("[data-total]").forEach((el) => el.classList.remove("stale"));
       render(body);
       stateEl.textContent = "已更新";
       form.dataset.previewState = "ok";
@@ -189,8 +228,12 @@
         li.textContent = message;
         list.append(li);
       }
-      document.getElementById("preview-counts").textContent = `${(body.errors || []).length} 处输入需要修改`;
+      const count = (body.errors || []).length;
+      document.getElementById("preview-counts").textContent = pristine && !touched.size
+        ? `请填写项目与人员（${count} 项待填）` : `${count} 处输入需要修改`;
       document.getElementById("preview-counts").className = "count-error";
+      // the totals shown belong to the last valid input: grey them out instead of presenting them as current
+      document.querySelectorAll("[data-total]").forEach((el) => el.classList.add("stale"));
       stateEl.textContent = "输入有误";
       form.dataset.previewState = "invalid";
     }
@@ -218,6 +261,7 @@
       document.querySelector(`#${kind}-rows tbody`).append(row);
       renumber(kind);
       row.querySelector("input, select").focus();
+      dirty = true;
       schedule();
       return;
     }
@@ -227,11 +271,21 @@
       const kind = row.dataset.row;
       row.remove();
       renumber(kind);
+      dirty = true;
       schedule();
     }
   });
-  form.addEventListener("input", schedule);
-  form.addEventListener("change", schedule);
+  let dirty = false;
+  const edited = (event) => {
+    if (event.target.name) touched.add(event.target.name);
+    dirty = true;
+    schedule();
+  };
+  form.addEventListener("input", edited);
+  form.addEventListener("change", edited);
+  window.addEventListener("beforeunload", (event) => {
+    if (dirty && !saving) { event.preventDefault(); event.returnValue = ""; }
+  });
   let saving = false;
   form.addEventListener("submit", (event) => {
     if (saving) { event.preventDefault(); return; }

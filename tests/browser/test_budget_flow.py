@@ -54,6 +54,7 @@ def test_create_submit_approve(server, browser, tmp_path):
         page.fill(f"input[name='personnel-{i}-monthly_pay']", pay)
     # two cost lines
     page.click("text=＋ 添加费用")
+    page.click("text=＋ 添加费用")
     for i, (name, quantity, unit, price) in enumerate([("专业督导", "24", "小时", "300.00"), ("社区活动", "12", "场", "2000.00")]):
         page.fill(f"input[name='costs-{i}-name']", name)
         page.fill(f"input[name='costs-{i}-quantity']", quantity)

@@ -213,3 +213,38 @@ def test_rows_beyond_the_limit_are_reported_not_dropped(app, client):
                      for i in range(5001)]
     response = client.post("/budgets/new", data=form_fields(data))
     assert response.status_code == 400 and "最多 5000 行，收到 5001 行" in response.get_data(as_text=True)
+
+
+def test_friendly_input_full_width_separators_and_percentages(app, client):
+    world.build()
+    log_in(client, "a_prep")
+    data = form_fields(sample(name="友好输入")) | {"personnel-0-monthly_pay": "５,８００．００",
+                                                  "personnel-1-housing_fund_rate": "7%", "management_fee_rate": "5 %"}
+    response = client.post("/budgets/new", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    budget = db.session.scalar(select(Budget).where(Budget.name == "友好输入"))
+    stored = json.loads(budget.latest.input_json)
+    assert stored["personnel"][0]["monthly_pay"] == "5800.00"
+    assert stored["personnel"][1]["housing_fund_rate"] == "0.07" and stored["management_fee_rate"] == "0.05"
+
+
+def test_the_conflict_page_lists_what_the_other_person_changed(app, client):
+    w = world.build()
+    other = log_in(app.test_client(), "a_appr")
+    log_in(client, "a_prep")
+    theirs = form_fields(sample(name="A 项目")) | {"base_revision": "1", "costs-0-unit_price": "280.00"}
+    mine = form_fields(sample(name="A 项目")) | {"base_revision": "1", "personnel-0-monthly_pay": "6000.00"}
+    assert other.post(f"/budgets/{w.budget_a}/edit", data=theirs).status_code == 302
+    page = client.post(f"/budgets/{w.budget_a}/edit", data=mine).get_data(as_text=True)
+    assert "对方所做的修改（修订 1 → 修订 2）" in page and "单价 300.00 → 280.00" in page
+
+
+def test_unsharing(app, client):
+    w = world.build()
+    log_in(client, "a_prep")
+    from costing.models import BudgetShare
+    share = db.session.scalar(select(BudgetShare).where(BudgetShare.budget_id == w.budget_a))
+    client.post(f"/budgets/{w.budget_a}/unshare/{share.id}")
+    viewer = log_in(app.test_client(), "c_user")
+    assert viewer.get(f"/budgets/{w.budget_a}").status_code == 404
+    assert "unshare" in audit_actions()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timezone
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -11,13 +12,15 @@ from wtforms import SelectChoice
 from ...engine.model import (CATEGORIES, CERTIFICATES, CONTRIBUTION_LABELS, COST_CATEGORIES, LEVELS,
                              TAXPAYERS)
 from ...engine.parse import InputError
-from ...models import Budget, Organisation, Revision, Roster, db
+from ...models import AuditEntry, Budget, Organisation, Revision, Roster, db
 from ..extensions import csrf
 from . import access, chart, diff, mapping, service
 from .forms import ActionForm, BudgetForm, ShareForm
 
 bp = Blueprint("budgets", __name__, url_prefix="/budgets")
-LABELS = {"categories": CATEGORIES, "levels": LEVELS, "certificates": CERTIFICATES,
+CONTRIBUTIONS_SHORT = {"pension": "养老", "medical": "医疗", "serious_illness": "大额医疗", "unemployment": "失业",
+                       "work_injury": "工伤", "housing_fund": "公积金"}
+LABELS = {"contributions_short": CONTRIBUTIONS_SHORT, "categories": CATEGORIES, "levels": LEVELS, "certificates": CERTIFICATES,
           "cost_categories": COST_CATEGORIES, "contributions": CONTRIBUTION_LABELS, "taxpayers": TAXPAYERS}
 
 
@@ -36,6 +39,10 @@ def _revision(budget: Budget, number: int | None) -> Revision:
     abort(404)
 
 
+def _aware(moment):
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 @bp.get("/")
 def index():
     budgets = db.session.scalars(select(Budget).where(access.visible_to(current_user))
@@ -45,7 +52,7 @@ def index():
 
 def _new_form_data() -> dict:
     return {"project": {"start": "", "end": ""}, "contractor": {"taxpayer": "general", "location": "urban"},
-            "personnel": [{"headcount": "1"}], "costs": [{}]}
+            "personnel": [{"headcount": "1"}], "costs": []}
 
 
 def _render_form(form, budget=None, general=(), conflict=None, status=200):
@@ -84,7 +91,10 @@ def new():
 @bp.get("/<id:budget_id>")
 def show(budget_id: int):
     budget = access.load_budget(budget_id, current_user)
-    revision = _revision(budget, request.args.get("revision", type=int))
+    number = request.args.get("revision", type=int)
+    if number is None and current_user.organisation.kind == "contractor" and budget.approved_number:
+        number = budget.approved_number      # contractors read the approved figures, not a draft in progress
+    revision = _revision(budget, number)
     result = json.loads(revision.result_json)
     findings_by_where = {}
     for finding in result["findings"]:
@@ -100,8 +110,13 @@ def show(budget_id: int):
     from ..rosters.forms import UploadForm
     rosters = db.session.scalars(select(Roster).where(Roster.budget_id == budget.id, rosters_visible(current_user))
                                  .order_by(Roster.updated_at.desc())).all()
+    returned = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "return",
+                                                          AuditEntry.target == f"budget:{budget.id}")
+                                 .order_by(AuditEntry.id.desc()).limit(1))
+    if returned is not None and budget.latest.submitted_at and _aware(returned.at) < _aware(budget.latest.submitted_at):
+        returned = None
     return render_template(
-        "budgets/show.html", budget=budget, revision=revision, result=result, rosters=rosters,
+        "budgets/show.html", budget=budget, revision=revision, result=result, rosters=rosters, returned=returned,
         is_contractor=current_user.organisation.kind == "contractor" and not current_user.is_admin,
         upload_form=UploadForm(),
         input=json.loads(revision.input_json), findings=findings_by_where, labels=LABELS,
@@ -134,8 +149,11 @@ def edit(budget_id: int):
         return _render_form(form, budget, general=mapping.attach_problems(form, exc.problems), status=400)
     except service.Conflict as exc:
         other = json.loads(exc.latest.result_json)
+        numbers = [r.number for r in budget.revisions]
+        comparison = diff.compare(_revision(budget, base), exc.latest) if base in numbers and base != exc.latest.number else None
         form.base_revision.data = str(exc.latest.number)
-        return _render_form(form, budget, conflict={"revision": exc.latest, "result": other}, status=409)
+        return _render_form(form, budget, conflict={"revision": exc.latest, "result": other, "base": base,
+                                                    "comparison": comparison}, status=409)
     except service.WorkflowError as exc:
         db.session.rollback()
         return _render_form(form, budget, general=[str(exc)], status=409)
@@ -216,6 +234,11 @@ def share(budget_id: int):
     db.session.commit()
     flash(f"已共享给 {contractor.name}（只读）", "success")
     return redirect(url_for("budgets.show", budget_id=budget.id))
+
+
+@bp.post("/<id:budget_id>/unshare/<id:share_id>")
+def unshare(budget_id: int, share_id: int):
+    return _action(budget_id, access.can_edit, lambda b, f: service.unshare(b, current_user, share_id), "已取消共享")
 
 
 @bp.get("/<id:budget_id>/history")

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from decimal import Decimal
 from typing import Any
 
 from wtforms import FieldList, FormField
@@ -10,9 +12,34 @@ from .. import small_int  # noqa: F401  (re-exported for the views)
 
 from ...engine.parse import Problem
 
+AMOUNT_KEYS = frozenset({"monthly_pay", "monthly_allowance", "annual_bonus", "si_base", "unit_price", "appropriation",
+                         "junior", "mid", "senior", "quantity"})
+RATE_KEYS = frozenset({"housing_fund_rate", "work_injury_rate", "management_fee_rate", "min_personnel_share",
+                       "max_management_fee_rate", "pension", "medical", "serious_illness", "unemployment",
+                       "work_injury"})
 INTEGER_KEYS = frozenset({"headcount", "months", "workers", "total_posts", "people", "people_per_worker"})
 FORM_ONLY = frozenset({"csrf_token", "note", "base_revision", "name", "version"})
 _INT = re.compile(r"^[0-9]{1,9}$")
+
+
+_PERCENT = re.compile(r"^([0-9]+(?:\.[0-9]+)?)%$")
+_PLAIN_AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
+
+
+def friendly(key: str | None, text: str) -> str:
+    """What people type into a form → the contract's form: full-width characters (５８００),
+    thousands separators in amounts (5,800.00) and percentages in rates (7% → 0.07)."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    if key in AMOUNT_KEYS:
+        text = re.sub(r"[,，]", "", text).removeprefix("¥").removeprefix("￥")
+        if key != "quantity" and _PLAIN_AMOUNT.match(text):
+            text = f"{Decimal(text):.2f}"          # 4500 → 4500.00: amounts are kept to the 分
+        return text
+    if key in RATE_KEYS:
+        compact = re.sub(r"\s+", "", text)
+        match = _PERCENT.match(compact)
+        return format((Decimal(match.group(1)) / 100).normalize(), "f") if match else compact
+    return text
 
 
 def clean(value: Any, key: str | None = None) -> Any:
@@ -33,7 +60,7 @@ def clean(value: Any, key: str | None = None) -> Any:
         return [clean(item, "item") or {} for item in value]
     if value is None:
         return None
-    text = str(value).strip()
+    text = friendly(key, str(value))
     if text == "":
         return None
     if key in INTEGER_KEYS and _INT.match(text):

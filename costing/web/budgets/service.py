@@ -149,6 +149,8 @@ def return_for_changes(budget: Budget, user: User, reason: str, seen: int | None
     _expect(budget, seen)
     if budget.status != "submitted":
         raise WorkflowError("只有已提交的预算可以退回")
+    if not (reason or "").strip():
+        raise WorkflowError("请填写退回原因，编制人将在预算页看到它")
     budget.latest.status = "draft"
     budget.status, budget.updated_at = "draft", utcnow()
     audit.record("return", f"budget:{budget.id}", (reason or "").strip(), user=user)
