@@ -10,8 +10,12 @@ import csv
 import io
 import re
 import zipfile
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+
+import defusedxml.ElementTree as DefusedET
+from defusedxml import DefusedXmlException as DefusedError
 
 from .engine.model import CATEGORIES, CERTIFICATES, LEVELS
 from .engine.parse import InputError, Problem
@@ -141,12 +145,72 @@ def _refuse(message: str):
     raise InputError([Problem("文件", message)])
 
 
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_CELL_REF = re.compile(r"^([A-Z]{1,3})([0-9]+)$")
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index
+
+
+def _xml(archive: zipfile.ZipFile, name: str):
+    """A part of the workbook for parsing, refused if it declares a DTD or entities (XML bombs,
+    external entities). The check is on the prolog, so the fast C parser can then be used."""
+    with archive.open(name) as handle:
+        head = handle.read(8192)
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        raise DefusedError(name)
+    return archive.open(name)
+
+
+def _first_sheet_path(archive: zipfile.ZipFile) -> str:
+    """xl/workbook.xml names the sheets in order; its relationships say which file holds the first."""
+    workbook = DefusedET.fromstring(archive.read("xl/workbook.xml"))
+    sheet = workbook.find(f"{_NS}sheets/{_NS}sheet")
+    if sheet is None:
+        _refuse("工作簿中没有工作表")
+    rel_id = sheet.get(f"{_REL_NS}id")
+    rels = DefusedET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    for rel in rels:
+        if rel.get("Id") == rel_id:
+            target = rel.get("Target", "").lstrip("/")
+            return target if target.startswith("xl/") else f"xl/{target}"
+    _refuse("工作簿结构无法识别")
+
+
+def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
+    if "xl/sharedStrings.xml" not in archive.namelist():
+        return []
+    strings = []
+    for _event, element in ET.iterparse(_xml(archive, "xl/sharedStrings.xml")):
+        if element.tag == f"{_NS}si":
+            strings.append("".join(t.text or "" for t in element.iter(f"{_NS}t")))
+            element.clear()
+    return strings
+
+
+def _number_text(text: str) -> str:
+    """Excel's stored number → plain decimal text (no exponent, no float noise beyond what was stored)."""
+    if "E" in text or "e" in text:
+        try:
+            return format(Decimal(text).normalize(), "f")
+        except InvalidOperation:
+            return text
+    return text[:-2] if text.endswith(".0") else text
+
+
 def read_xlsx(data: bytes) -> Sheet:
+    """The first worksheet's cells as text, read straight from the workbook's XML (defused: no
+    entities, no DTDs). Formulas and merged cells are refused; nothing is ever evaluated."""
     if not data.startswith(b"PK\x03\x04"):
         _refuse("文件内容不是 Excel 工作簿（.xlsx）")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        names = archive.namelist()
+        names = set(archive.namelist())
         infos = archive.infolist()
     except zipfile.BadZipFile:
         _refuse("文件内容不是 Excel 工作簿（.xlsx），或文件已损坏")
@@ -154,38 +218,54 @@ def read_xlsx(data: bytes) -> Sheet:
         _refuse("文件内容不是 Excel 工作簿（.xlsx）")
     if len(infos) > 500 or sum(i.file_size for i in infos) > MAX_UNCOMPRESSED:
         _refuse("文件解压后过大，已拒绝")
-    for info in infos:
-        if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-            with archive.open(info) as handle:
-                if b"<mergeCell " in handle.read():
-                    _refuse("工作表含有合并单元格，请取消合并后再导入")
-    import openpyxl
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception:  # openpyxl raises many kinds on malformed files
-        _refuse("无法读取这个 Excel 文件，请用模板重新填写后保存为 .xlsx")
-    try:
-        sheet = workbook.worksheets[0]
-        headers: list[str] | None = None
-        rows: list[list[str]] = []
+        path = _first_sheet_path(archive)
+        if path not in names:
+            _refuse("工作簿结构无法识别")
+        strings = _shared_strings(archive)
+        rows: dict[int, dict[int, str]] = {}
         problems = []
-        for number, row in enumerate(sheet.iter_rows(), start=1):
+        for _event, element in ET.iterparse(_xml(archive, path)):
+            tag = element.tag
+            if tag == f"{_NS}mergeCell":
+                _refuse("工作表含有合并单元格，请取消合并后再导入")
+            if tag != f"{_NS}c":
+                if tag == f"{_NS}row":
+                    element.clear()
+                continue
+            match = _CELL_REF.match(element.get("r", ""))
+            if not match:
+                continue
+            column, number = _column_index(match.group(1)), int(match.group(2))
             if number > MAX_ROWS + 1:
                 _refuse(f"最多 {MAX_ROWS} 行人员，文件超过此数")
-            texts = []
-            for column, cell in enumerate(row, start=1):
-                if getattr(cell, "data_type", None) == "f":
-                    problems.append(Problem(f"第 {number} 行 第 {column} 列", "单元格含公式，请改为直接填写数值"))
-                texts.append(_cell_text(cell.value))
-            if headers is None:
-                headers = texts
-            elif any(texts):
-                rows.append(texts)
-        if problems:
-            raise InputError(problems)
-        return Sheet(headers or [], rows)
-    finally:
-        workbook.close()
+            if element.find(f"{_NS}f") is not None:
+                problems.append(Problem(f"第 {number} 行 第 {column} 列", "单元格含公式，请改为直接填写数值"))
+            kind = element.get("t", "n")
+            value = element.find(f"{_NS}v")
+            if kind == "s" and value is not None and (value.text or "").isdigit():
+                index = int(value.text)
+                text = strings[index] if index < len(strings) else ""
+            elif kind == "inlineStr":
+                text = "".join(t.text or "" for t in element.iter(f"{_NS}t"))
+            elif value is not None and value.text is not None:
+                text = _number_text(value.text) if kind == "n" else value.text
+            else:
+                text = ""
+            if text.strip():
+                rows.setdefault(number, {})[column] = text.strip()
+    except InputError:
+        raise
+    except (DefusedError, ET.ParseError, KeyError, ValueError):
+        _refuse("无法读取这个 Excel 文件，请用模板重新填写后保存为 .xlsx")
+    if problems:
+        raise InputError(problems)
+    if not rows:
+        _refuse("工作表是空的")
+    width = max(max(cells) for cells in rows.values())
+    header = rows.get(1, {})
+    table = [[cells.get(c, "") for c in range(1, width + 1)] for n, cells in sorted(rows.items()) if n > 1]
+    return Sheet([header.get(c, "") for c in range(1, width + 1)], table)
 
 
 def read_csv(data: bytes) -> Sheet:

@@ -134,3 +134,15 @@ def test_bad_rows_are_all_listed_by_row_and_column():
     assert [str(p) for p in row_problems(caught.value.problems)] == [
         "第 3 行 月应发工资: 必须是不小于0的金额，最多两位小数",
         "第 5 行 等级: 请从下拉列表中选择：无等级（非专业岗位）、初级、中级、高级"]
+
+
+def test_xml_entities_are_refused():
+    laughs = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+              '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&lol2;</t></si></sst>')
+    source = io.BytesIO(xlsx([row()]))
+    out = io.BytesIO()
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(out, "w") as copy:
+        for item in original.infolist():
+            copy.writestr(item, original.read(item.filename))
+        copy.writestr("xl/sharedStrings.xml", laughs)
+    assert "无法读取这个 Excel 文件" in problems("r.xlsx", out.getvalue())[0]

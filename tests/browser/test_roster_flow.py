@@ -1,0 +1,49 @@
+"""In real Chromium: a contractor downloads the template, fills in a few rows, uploads it and reads the report."""
+import openpyxl
+import pytest
+
+from .live import chromium, live_server, log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_upload_the_filled_template_and_see_the_report(tmp_path):
+    with live_server(f"sqlite:///{tmp_path}/roster.sqlite") as (base, _app), chromium() as browser:
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True)
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        log_in(page, base, "shegong.caiwu")
+        page.goto(f"{base}/budgets/1")
+        with page.expect_download() as download:
+            page.click("a:has-text('下载花名册模板')")
+        template = tmp_path / "template.xlsx"
+        download.value.save_as(template)
+        book = openpyxl.load_workbook(template)
+        sheet = book["花名册"]
+        rows = [("SG-001", "社工站站长", "社区", "中级", "社会工作师", "", 5800, 300),
+                ("SG-002", "社会工作者", "老年", "初级", "助理社会工作师", "", 4300, 200),
+                ("SG-003", "社会工作者", "老年", "初级", "无", "", 2100, 0)]
+        for index, values in enumerate(rows, start=2):
+            for column, value in enumerate(values, start=1):
+                sheet.cell(row=index, column=column, value=value)
+            for column in range(9, 17):
+                sheet.cell(row=index, column=column, value=None)
+        filled = tmp_path / "花名册.xlsx"
+        book.save(filled)
+        page.set_input_files("input[type=file]", str(filled))
+        page.click("button:has-text('导入并核对')")
+        page.wait_for_selector("text=已导入并核对：3 人")
+        report = page.inner_text("main")
+        assert "SG-003" in report and "不合规" in report
+        assert "PAY_BELOW_MIN_WAGE" in report and "CERTIFICATE_BELOW_LEVEL" in report
+        assert "与预算逐岗对比" in report and "HEADCOUNT_MISMATCH" in report
+        page.screenshot(path=tmp_path / "report.png", full_page=True)
+        with page.expect_download() as exported:
+            page.click("a:has-text('导出 Excel')")
+        exported_path = tmp_path / "report.xlsx"
+        exported.value.save_as(exported_path)
+        workbook = openpyxl.load_workbook(exported_path)
+        assert workbook["人员核对"]["A4"].value == "SG-003"
+        assert errors == []
+        context.close()
