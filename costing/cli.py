@@ -87,6 +87,38 @@ def cmd_check(args) -> int:
     return 0
 
 
+def cmd_annex(args) -> int:
+    """annex FILE.json --pdf out.pdf --xlsx out.xlsx: the budget annex for compute-contract input."""
+    if not args.pdf and not args.xlsx:
+        return _fail([Problem("--pdf/--xlsx", "至少指定一个输出文件")])
+    params = default_parameters()
+    try:
+        result = to_json(compute(parse_budget(read_json(_read_input(args.file)), params), params))
+    except InputError as exc:
+        return _fail(exc.problems)
+    from .annex.fetcher import RefusedURL
+    from .annex.render import AnnexMeta, annex_pdf, verification_code
+    from .annex.workbook import annex_workbook
+    meta = AnnexMeta(code=verification_code(result), purchaser=args.purchaser, contractor=args.contractor,
+                     contract_no=args.contract_no)
+    outputs = [(args.pdf, annex_pdf), (args.xlsx, annex_workbook)]
+    for path, render in outputs:
+        if not path:
+            continue
+        try:
+            content = render(result, meta)
+        except RefusedURL as exc:
+            return _fail([Problem("annex", str(exc))])
+        try:
+            with open(path, "wb") as handle:
+                handle.write(content)
+        except OSError as exc:
+            return _fail([Problem(path, f"无法写入：{exc.strerror}")])
+        print(f"{path}: {len(content):,} 字节")
+    print(f"核验码 {meta.code}（命令行生成的附件未经系统审核，标为草稿）")
+    return 0
+
+
 def params_in_force(on: date, district: str | None) -> dict:
     """Every figure in force on a date (for one district's tier, or for both tiers)."""
     params = default_parameters()
@@ -189,6 +221,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--roster", help="花名册文件（.xlsx 或 .csv，按模板填写）")
     p.set_defaults(run=cmd_check)
+    p = sub.add_parser("annex", help="生成合同附件：预算明细表 PDF 和/或 Excel")
+    p.add_argument("file")
+    p.add_argument("--pdf", help="输出 PDF 文件")
+    p.add_argument("--xlsx", help="输出 Excel 文件")
+    p.add_argument("--purchaser", help="甲方（采购人）名称")
+    p.add_argument("--contractor", help="乙方（承接主体）名称")
+    p.add_argument("--contract-no", help="合同编号")
+    p.set_defaults(run=cmd_annex)
     p = sub.add_parser("params", help="列出某日有效的全部政策参数及其来源")
     p.add_argument("--on", help="日期，如 2025-07-01（默认今天）")
     p.add_argument("--district", help="区县名称，如 城口县")

@@ -8,7 +8,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import (Boolean, DateTime, ForeignKey, Integer, MetaData, Numeric, String, Text,
+from sqlalchemy import (Boolean, DateTime, ForeignKey, Integer, LargeBinary, MetaData, Numeric, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -134,6 +134,7 @@ class Revision(db.Model):
     grand_total: Mapped[Decimal] = mapped_column(Money)
     personnel_total: Mapped[Decimal] = mapped_column(Money)
     error_count: Mapped[int] = mapped_column(Integer)
+    verify_code: Mapped[str | None] = mapped_column(String(20), index=True)   # derived from result_json
     status: Mapped[str] = mapped_column(String(20), default="draft")
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -194,3 +195,14 @@ class Roster(db.Model):
     shared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     organisation: Mapped[Organisation] = relationship()
     budget: Mapped[Budget] = relationship()
+
+
+class AnnexFile(db.Model):
+    """An approved revision's annex, rendered once and served from here afterwards."""
+    __tablename__ = "annex_file"
+    __table_args__ = (UniqueConstraint("revision_id", "kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revision.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))          # pdf / xlsx
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -9,6 +9,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..cli import params_in_force
+from sqlalchemy import select
+
 from ..engine.budget import compute
 from ..engine.model import SITE_TYPES, Site
 from ..engine.staffing import staffing_norm
@@ -23,6 +25,18 @@ bp = Blueprint("main", __name__)
 HOME_FAMILIES = ("min_wage.monthly", "si.base_floor", "si.base_ceiling", "si.employer.pension",
                  "si.employer.medical", "si.employer.serious_illness", "si.employer.unemployment",
                  "si.employer.work_injury", "hf.base_ceiling", "tax.vat.general", "tax.vat.small_scale")
+
+
+@bp.get("/verify/<code>")
+def verify(code: str):
+    """Public: which budget revision a paper annex's code belongs to, or that it matches nothing."""
+    from ..models import Revision
+    normalised = re.sub(r"[^A-Z2-7]", "", code.upper())[:12]
+    pretty = "-".join(normalised[i:i + 4] for i in range(0, len(normalised), 4))
+    revision = None
+    if len(normalised) == 12:
+        revision = db.session.scalar(select(Revision).where(Revision.verify_code == pretty))
+    return render_template("main/verify.html", code=pretty or code[:20], revision=revision), (200 if revision else 404)
 
 
 @bp.get("/favicon.ico")

@@ -236,6 +236,13 @@ def share(budget_id: int):
     return redirect(url_for("budgets.show", budget_id=budget.id))
 
 
+@bp.get("/<id:budget_id>/annex.<any(pdf, xlsx):kind>")
+def annex(budget_id: int, kind: str):
+    from . import annexes
+    budget = access.load_budget(budget_id, current_user)
+    return annexes.download(budget, _revision(budget, request.args.get("revision", type=int)), kind)
+
+
 @bp.post("/<id:budget_id>/unshare/<id:share_id>")
 def unshare(budget_id: int, share_id: int):
     return _action(budget_id, access.can_edit, lambda b, f: service.unshare(b, current_user, share_id), "已取消共享")

@@ -1,0 +1,94 @@
+"""Annex downloads from the budget page, stored annexes of approved revisions, and /verify."""
+import re
+import subprocess
+
+from sqlalchemy import func, select
+
+from costing.models import AnnexFile, AuditEntry, Budget, Revision, db
+
+from . import world
+from .world import log_in
+
+
+def approve(app, budget_id):
+    preparer = log_in(app.test_client(), "a_prep")
+    preparer.post(f"/budgets/{budget_id}/submit")
+    log_in(app.test_client(), "a_appr").post(f"/budgets/{budget_id}/approve")
+
+
+def text_of(pdf: bytes) -> str:
+    return re.sub(r"\s+", "", subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                                             check=True).stdout.decode())
+
+
+def test_a_draft_annex_is_marked_draft_and_not_stored(app, client):
+    w = world.build()
+    log_in(client, "a_prep")
+    response = client.get(f"/budgets/{w.budget_a}/annex.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = text_of(response.data)
+    assert "草稿·未经审核" in text and "A项目预算明细表" in text and "渝北区民政局" in text
+    assert db.session.scalar(select(func.count()).select_from(AnnexFile)) == 0
+    assert "export" in [e.action for e in db.session.scalars(select(AuditEntry))]
+
+
+def test_an_approved_annex_is_rendered_once_and_stored(app, client):
+    w = world.build()
+    approve(app, w.budget_a)
+    log_in(client, "a_prep")
+    first = client.get(f"/budgets/{w.budget_a}/annex.pdf")
+    assert "草稿" not in text_of(first.data) and "已审核" in text_of(first.data)
+    stored = db.session.scalar(select(AnnexFile))
+    assert stored.kind == "pdf" and stored.content == first.data
+    second = client.get(f"/budgets/{w.budget_a}/annex.pdf")
+    assert second.data == first.data
+    xlsx = client.get(f"/budgets/{w.budget_a}/annex.xlsx")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    assert db.session.scalar(select(func.count()).select_from(AnnexFile)) == 2
+
+
+def test_an_approved_annex_reads_the_same_after_the_policy_data_changes(app, client, monkeypatch):
+    w = world.build()
+    approve(app, w.budget_a)
+    log_in(client, "a_prep")
+    before = text_of(client.get(f"/budgets/{w.budget_a}/annex.pdf").data)
+    db.session.execute(AnnexFile.__table__.delete())      # force a fresh render from the stored figures
+    db.session.commit()
+    from costing.engine import parameters
+    params = parameters.default_parameters()
+    family = params.families["si.employer.pension"]
+    record = family.records["cq"][-1]
+    monkeypatch.setitem(family.records, "cq", family.records["cq"][:-1] + [
+        record.__class__(**{**record.__dict__, "value": record.value + 1})])
+    after = text_of(client.get(f"/budgets/{w.budget_a}/annex.pdf").data)
+    assert after == before
+
+
+def test_contractors_may_download_what_is_shared_with_them(app, client):
+    w = world.build()
+    log_in(client, "c_user")
+    assert client.get(f"/budgets/{w.budget_a}/annex.pdf").status_code == 200
+    other = log_in(app.test_client(), "d_user")
+    assert other.get(f"/budgets/{w.budget_a}/annex.pdf").status_code == 404
+    assert other.get(f"/budgets/{w.budget_a}/annex.xlsx").status_code == 404
+
+
+def test_verify_tells_which_revision_a_code_belongs_to(app, client):
+    w = world.build()
+    approve(app, w.budget_a)
+    revision = db.session.scalar(select(Revision).where(Revision.budget_id == w.budget_a))
+    page = client.get(f"/verify/{revision.verify_code}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "A 项目" in text and "已审核" in text and "406,527.00" in text
+    assert client.get(f"/verify/{revision.verify_code.lower().replace('-', '')}").status_code == 200
+    missing = client.get("/verify/AAAA-BBBB-CCCC")
+    assert missing.status_code == 404 and "不匹配" in missing.get_data(as_text=True)
+    assert client.get("/verify/%3Cscript%3E").status_code == 404
+
+
+def test_the_printed_code_is_the_revisions_code(app, client):
+    w = world.build()
+    log_in(client, "a_prep")
+    revision = db.session.scalar(select(Revision).where(Revision.budget_id == w.budget_a))
+    assert revision.verify_code in text_of(client.get(f"/budgets/{w.budget_a}/annex.pdf").data)
+    assert db.session.get(Budget, w.budget_a) is not None
