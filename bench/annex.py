@@ -1,0 +1,144 @@
+"""Annex speed: the PDF for 20, 100 and 500 personnel lines, warm in-process, against LibreOffice
+converting the exported XLSX to PDF (what officers do today).
+
+Run: .venv/bin/python bench/annex.py   (installs Debian's libreoffice-calc-nogui when missing and run
+as root). Prints median seconds, peak memory of a process rendering that size, file size and pages,
+the time to serve an approved revision's stored annex, and LibreOffice's time for the same workbook.
+Goals: 20 lines ≤ 0.25 s, 100 ≤ 0.6 s, 500 ≤ 2.5 s; stored annex ≤ 50 ms; faster than LibreOffice up to
+at least 200 lines; peak memory ≤ 300 MB; file ≤ 500 KB.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SIZES = (20, 100, 200, 500)
+
+
+def result_for(lines: int) -> dict:
+    from costing.engine.budget import compute
+    from costing.engine.parameters import default_parameters
+    from costing.engine.parse import parse_budget
+    from costing.engine.result import to_json
+    data = json.loads((ROOT / "docs" / "example-budget.json").read_text("utf-8"))
+    base = data["personnel"]
+    data["personnel"] = [dict(base[i % len(base)], post=f"社会工作者（第{i + 1}岗）", monthly_pay=f"{4000 + i * 7}.00")
+                         for i in range(lines)]
+    data["project"]["appropriation"] = "99999999.00"
+    params = default_parameters()
+    return to_json(compute(parse_budget(data, params), params))
+
+
+def child(lines: int) -> None:
+    """Run in a fresh process: render once to warm up, then report peak RSS of a render."""
+    import resource
+    from costing.annex.render import AnnexMeta, annex_pdf, verification_code
+    result = result_for(lines)
+    meta = AnnexMeta(code=verification_code(result))
+    annex_pdf(result, meta)
+    annex_pdf(result, meta)
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+
+
+def libreoffice() -> str | None:
+    found = shutil.which("libreoffice") or shutil.which("soffice")
+    if found is None and os.geteuid() == 0:
+        print("installing libreoffice-calc-nogui for the comparison …", file=sys.stderr)
+        subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "libreoffice-calc-nogui"],
+                       check=False, capture_output=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        found = shutil.which("libreoffice") or shutil.which("soffice")
+    return found
+
+
+def pages(pdf: bytes) -> int:
+    info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    return int(re.search(r"Pages:\s+(\d+)", info).group(1))
+
+
+def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--child":
+        child(int(sys.argv[2]))
+        return
+    from costing.annex.render import AnnexMeta, annex_pdf, verification_code
+    from costing.annex.workbook import annex_workbook
+    office = libreoffice()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for lines in SIZES:
+            result = result_for(lines)
+            meta = AnnexMeta(code=verification_code(result))
+            pdf = annex_pdf(result, meta)             # warm: fonts, templates, stylesheet
+            repeat = 5 if lines <= 200 else 3
+            times = []
+            for _ in range(repeat):
+                start = time.perf_counter()
+                pdf = annex_pdf(result, meta)
+                times.append(time.perf_counter() - start)
+            peak = subprocess.run([sys.executable, __file__, "--child", str(lines)], capture_output=True, text=True,
+                                  check=True).stdout.strip()
+            lo = "—"
+            if office:
+                xlsx = Path(tmp) / f"annex-{lines}.xlsx"
+                xlsx.write_bytes(annex_workbook(result, meta))
+                profile = Path(tmp) / "lo-profile"
+                convert = [office, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
+                           "--outdir", tmp, str(xlsx)]
+                subprocess.run(convert, capture_output=True, check=True)      # first start creates the profile
+                lo_times = []
+                for _ in range(3):
+                    start = time.perf_counter()
+                    subprocess.run(convert, capture_output=True, check=True)
+                    lo_times.append(time.perf_counter() - start)
+                lo = f"{statistics.median(lo_times):.2f}"
+            rows.append((lines, statistics.median(times), peak, len(pdf), pages(pdf), lo))
+    stored = stored_annex_ms()
+    print("| personnel lines | PDF median s | peak memory MB | size KB | pages | LibreOffice XLSX→PDF s |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for lines, median, peak, size, count, lo in rows:
+        print(f"| {lines} | {median:.2f} | {peak} | {size / 1024:.0f} | {count} | {lo} |")
+    print(f"\nstored annex of an approved revision served (100 lines, median of 30): {stored:.1f} ms")
+
+
+def stored_annex_ms() -> float:
+    """Serve an approved revision's stored PDF through the app (test client, server time)."""
+    from tests.browser.live import live_server
+    with tempfile.TemporaryDirectory() as tmp, live_server(f"sqlite:///{tmp}/bench.sqlite") as (_base, app):
+        from costing.models import User, db
+        from costing.web.budgets import service
+        data = json.loads((ROOT / "docs" / "example-budget.json").read_text("utf-8"))
+        data["personnel"] = [dict(data["personnel"][1], post=f"岗位{i}") for i in range(100)]
+        data["project"]["appropriation"] = "99999999.00"
+        with app.app_context():
+            preparer = db.session.query(User).filter_by(username="yubei.bianzhi").one()
+            approver = db.session.query(User).filter_by(username="yubei.shenhe").one()
+            budget = service.create_budget(preparer, data)
+            service.submit(budget, preparer)
+            service.approve(budget, approver)
+            db.session.commit()
+            budget_id = budget.id
+        client = app.test_client()
+        app.config["WTF_CSRF_ENABLED"] = False
+        client.post("/login", data={"username": "yubei.bianzhi", "password": "demo-2025"})
+        assert client.get(f"/budgets/{budget_id}/annex.pdf").status_code == 200      # renders and stores
+        times = []
+        for _ in range(30):
+            start = time.perf_counter()
+            response = client.get(f"/budgets/{budget_id}/annex.pdf")
+            times.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 200
+        return statistics.median(times)
+
+
+if __name__ == "__main__":
+    main()
