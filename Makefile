@@ -14,7 +14,7 @@ PORT ?= 5000
 run: setup
 	$(PY) -m flask --app wsgi db upgrade
 	$(PY) -m flask --app wsgi costing demo
-	$(PY) -m flask --app wsgi run --host $(HOST) --port $(PORT)
+	COSTING_PUBLIC_URL=$${COSTING_PUBLIC_URL:-http://$(HOST):$(PORT)} $(PY) -m flask --app wsgi run --host $(HOST) --port $(PORT)
 
 test: setup
 	$(PY) -m pytest

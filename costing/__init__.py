@@ -49,6 +49,8 @@ def create_app(config: dict | None = None) -> Flask:
         REMEMBER_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
         LOGIN_MAX_FAILURES=5,
+        # the public address printed in annexes for /verify (never taken from a request's Host header)
+        PUBLIC_URL=os.environ.get("COSTING_PUBLIC_URL"),
         LOGIN_LOCK_MINUTES=15,
     )
     app.config.update(config)

@@ -80,7 +80,8 @@ def cmd_check(args) -> int:
         try:
             result = check_input(data, params)
         except InputError as exc:
-            raise InputError(row_problems(exc.problems) if args.roster else exc.problems) from None
+            rows = getattr(data["roster"], "row_numbers", None)
+            raise InputError(row_problems(exc.problems, rows) if args.roster else exc.problems) from None
     except InputError as exc:
         return _fail(exc.problems)
     _dump(check_to_json(result))

@@ -9,13 +9,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
+import zlib
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-
-import defusedxml.ElementTree as DefusedET
-from defusedxml import DefusedXmlException as DefusedError
+from decimal import Decimal
 
 from .engine.model import CATEGORIES, CERTIFICATES, LEVELS
 from .engine.parse import InputError, Problem
@@ -47,18 +45,6 @@ EXAMPLE = ["SG-001", "社会工作者", "社区", "初级", "助理社会工作�
            "", "0.05", "12"]
 
 
-def _cell_text(value) -> str:
-    """A cell as text without float noise: 4300.5 → '4300.5', 12.0 → '12'."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float):
-        text = repr(value)
-        return text[:-2] if text.endswith(".0") else text
-    return str(value).strip()
-
-
 def _normalise(kind: str, text: str):
     """Spreadsheet conventions → contract values (labels to codes, '16%' to '0.16', '4,300' to '4300')."""
     if text == "":
@@ -67,11 +53,8 @@ def _normalise(kind: str, text: str):
         return LABEL_TO_CODE[kind].get(text, text)
     if kind == "amount":
         return text.replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").strip()
-    if kind == "rate" and text.endswith("%"):
-        try:
-            return format((Decimal(text[:-1].strip()) / 100).normalize(), "f")
-        except InvalidOperation:
-            return text
+    if kind == "rate" and re.fullmatch(r"[0-9]{1,6}(\.[0-9]{1,6})?%", text):
+        return format((Decimal(text[:-1]) / 100).normalize(), "f")
     if kind == "count":
         return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else text
     return text
@@ -80,7 +63,12 @@ def _normalise(kind: str, text: str):
 @dataclass(frozen=True)
 class Sheet:
     headers: list[str]
-    rows: list[list[str]]           # data rows as text, row i is spreadsheet row i + 2
+    rows: list[tuple[int, list[str]]]       # (spreadsheet row number, cells as text); blank rows left out
+
+
+class Roster(list):
+    """Roster entries read from a file; ``row_numbers[i]`` is the spreadsheet row of entry i."""
+    row_numbers: list[int]
 
 
 def rows_to_roster(sheet: Sheet) -> list[dict]:
@@ -104,9 +92,12 @@ def rows_to_roster(sheet: Sheet) -> list[dict]:
         raise InputError(problems)
     if len(sheet.rows) > MAX_ROWS:
         raise InputError([Problem("文件", f"最多 {MAX_ROWS} 行人员，文件有 {len(sheet.rows)} 行")])
+    if not sheet.rows:
+        raise InputError([Problem("文件", "文件中没有人员（第 2 行起每行一人）")])
     kinds = {header: (field, kind) for header, field, kind in COLUMNS}
-    roster = []
-    for row in sheet.rows:
+    roster = Roster()
+    roster.row_numbers = [number for number, _ in sheet.rows]
+    for _number, row in sheet.rows:
         entry, rates = {}, {}
         for header, text in zip(headers, row):
             field, kind = kinds[header]
@@ -123,7 +114,7 @@ def rows_to_roster(sheet: Sheet) -> list[dict]:
     return roster
 
 
-def row_problems(problems: list[Problem]) -> list[Problem]:
+def row_problems(problems: list[Problem], row_numbers: list[int] | None = None) -> list[Problem]:
     """Engine paths (roster[3].monthly_pay) → spreadsheet terms (第 5 行 月应发工资)."""
     out = []
     for p in problems:
@@ -137,7 +128,9 @@ def row_problems(problems: list[Problem]) -> list[Problem]:
         if field in LABEL_TO_CODE and message.startswith("取值应为"):
             options = {"category": CATEGORIES, "level": LEVELS, "certificate": CERTIFICATES}[field]
             message = "请从下拉列表中选择：" + "、".join(options.values())
-        out.append(Problem(f"第 {int(m.group(1)) + 2} 行" + (f" {column}" if column else ""), message))
+        index = int(m.group(1))
+        number = row_numbers[index] if row_numbers and index < len(row_numbers) else index + 2
+        out.append(Problem(f"第 {number} 行" + (f" {column}" if column else ""), message))
     return out
 
 
@@ -148,6 +141,11 @@ def _refuse(message: str):
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _CELL_REF = re.compile(r"^([A-Z]{1,3})([0-9]+)$")
+_XML_DECL = re.compile(rb"^\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)[\"']")
+_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]{1,2})?$")
+MAX_COLUMNS = 40
+XLSX_ERRORS = (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError, OSError, KeyError,
+               ValueError, ET.ParseError)
 
 
 def _column_index(letters: str) -> int:
@@ -157,29 +155,41 @@ def _column_index(letters: str) -> int:
     return index
 
 
-def _xml(archive: zipfile.ZipFile, name: str):
-    """A part of the workbook for parsing, refused if it declares a DTD or entities (XML bombs,
-    external entities). The check is on the prolog, so the fast C parser can then be used."""
-    with archive.open(name) as handle:
-        head = handle.read(8192)
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-        raise DefusedError(name)
-    return archive.open(name)
+def _xml(archive: zipfile.ZipFile, name: str) -> io.BytesIO:
+    """A part of the workbook, refused unless it is UTF-8 XML without a DTD or entities (XML bombs,
+    external entities). The whole part is checked, so the fast C parser can then be used."""
+    data = archive.read(name)
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if not body.lstrip()[:1] == b"<":
+        raise ValueError(f"{name} is not UTF-8 XML")
+    declared = _XML_DECL.match(body)
+    if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+        raise ValueError(f"{name} declares {declared.group(1)!r}")
+    if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
+        raise ValueError(f"{name} declares a DTD or entities")
+    return io.BytesIO(body)
 
 
 def _first_sheet_path(archive: zipfile.ZipFile) -> str:
     """xl/workbook.xml names the sheets in order; its relationships say which file holds the first."""
-    workbook = DefusedET.fromstring(archive.read("xl/workbook.xml"))
+    workbook = ET.parse(_xml(archive, "xl/workbook.xml")).getroot()
     sheet = workbook.find(f"{_NS}sheets/{_NS}sheet")
     if sheet is None:
         _refuse("工作簿中没有工作表")
     rel_id = sheet.get(f"{_REL_NS}id")
-    rels = DefusedET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    for rel in rels:
+    for rel in ET.parse(_xml(archive, "xl/_rels/workbook.xml.rels")).getroot():
         if rel.get("Id") == rel_id:
             target = rel.get("Target", "").lstrip("/")
             return target if target.startswith("xl/") else f"xl/{target}"
     _refuse("工作簿结构无法识别")
+
+
+def _string_item(si) -> str:
+    """A shared or inline string: its text runs, without phonetic guides (<rPh>)."""
+    direct = si.find(f"{_NS}t")
+    if direct is not None:
+        return direct.text or ""
+    return "".join(t.text or "" for run in si.findall(f"{_NS}r") for t in run.findall(f"{_NS}t"))
 
 
 def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
@@ -188,31 +198,35 @@ def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
     strings = []
     for _event, element in ET.iterparse(_xml(archive, "xl/sharedStrings.xml")):
         if element.tag == f"{_NS}si":
-            strings.append("".join(t.text or "" for t in element.iter(f"{_NS}t")))
+            strings.append(_string_item(element))
             element.clear()
     return strings
 
 
 def _number_text(text: str) -> str:
-    """Excel's stored number → plain decimal text (no exponent, no float noise beyond what was stored)."""
-    if "E" in text or "e" in text:
-        try:
-            return format(Decimal(text).normalize(), "f")
-        except InvalidOperation:
-            return text
+    """Excel's stored number → plain decimal text. Exponents are taken only when small (a cell like
+    1E999999 stays as typed and is then refused as an amount); float noise such as
+    4730.000000000001 is taken to the cent it stands for."""
+    if not _NUMBER.match(text):
+        return text
+    value = Decimal(text)
+    cents = value.quantize(Decimal("0.01"))
+    if value != cents and abs(value - cents) < Decimal("0.000000001"):
+        value = cents
+    text = format(value.normalize() if "E" in text.upper() else value, "f")
     return text[:-2] if text.endswith(".0") else text
 
 
 def read_xlsx(data: bytes) -> Sheet:
-    """The first worksheet's cells as text, read straight from the workbook's XML (defused: no
-    entities, no DTDs). Formulas and merged cells are refused; nothing is ever evaluated."""
+    """The first worksheet's cells as text, read straight from the workbook's XML. Formulas and
+    merged cells are refused; nothing is ever evaluated."""
     if not data.startswith(b"PK\x03\x04"):
         _refuse("文件内容不是 Excel 工作簿（.xlsx）")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = set(archive.namelist())
         infos = archive.infolist()
-    except zipfile.BadZipFile:
+    except XLSX_ERRORS:
         _refuse("文件内容不是 Excel 工作簿（.xlsx），或文件已损坏")
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         _refuse("文件内容不是 Excel 工作簿（.xlsx）")
@@ -225,38 +239,49 @@ def read_xlsx(data: bytes) -> Sheet:
         strings = _shared_strings(archive)
         rows: dict[int, dict[int, str]] = {}
         problems = []
-        for _event, element in ET.iterparse(_xml(archive, path)):
+        row_number, column = 0, 0
+        for event, element in ET.iterparse(_xml(archive, path), events=("start", "end")):
             tag = element.tag
-            if tag == f"{_NS}mergeCell":
-                _refuse("工作表含有合并单元格，请取消合并后再导入")
-            if tag != f"{_NS}c":
+            if event == "start":
                 if tag == f"{_NS}row":
-                    element.clear()
+                    row_number = int(element.get("r") or row_number + 1)
+                    column = 0
+                elif tag == f"{_NS}mergeCell":
+                    _refuse("工作表含有合并单元格，请取消合并后再导入")
+                continue
+            if tag == f"{_NS}row":
+                element.clear()
+                continue
+            if tag != f"{_NS}c":
                 continue
             match = _CELL_REF.match(element.get("r", ""))
-            if not match:
-                continue
-            column, number = _column_index(match.group(1)), int(match.group(2))
+            if match:          # the reference is optional in the format: else the next column of the row
+                column, number = _column_index(match.group(1)), int(match.group(2))
+            else:
+                column, number = column + 1, row_number
             if number > MAX_ROWS + 1:
                 _refuse(f"最多 {MAX_ROWS} 行人员，文件超过此数")
             if element.find(f"{_NS}f") is not None:
                 problems.append(Problem(f"第 {number} 行 第 {column} 列", "单元格含公式，请改为直接填写数值"))
             kind = element.get("t", "n")
             value = element.find(f"{_NS}v")
-            if kind == "s" and value is not None and (value.text or "").isdigit():
+            if kind == "s" and value is not None and re.fullmatch(r"[0-9]{1,9}", value.text or ""):
                 index = int(value.text)
                 text = strings[index] if index < len(strings) else ""
             elif kind == "inlineStr":
-                text = "".join(t.text or "" for t in element.iter(f"{_NS}t"))
+                inline = element.find(f"{_NS}is")
+                text = _string_item(inline) if inline is not None else ""
             elif value is not None and value.text is not None:
                 text = _number_text(value.text) if kind == "n" else value.text
             else:
                 text = ""
             if text.strip():
+                if column > MAX_COLUMNS:
+                    _refuse(f"第 {number} 行第 {column} 列有内容：最多 {MAX_COLUMNS} 列，请使用模板")
                 rows.setdefault(number, {})[column] = text.strip()
     except InputError:
         raise
-    except (DefusedError, ET.ParseError, KeyError, ValueError):
+    except XLSX_ERRORS:
         _refuse("无法读取这个 Excel 文件，请用模板重新填写后保存为 .xlsx")
     if problems:
         raise InputError(problems)
@@ -264,7 +289,7 @@ def read_xlsx(data: bytes) -> Sheet:
         _refuse("工作表是空的")
     width = max(max(cells) for cells in rows.values())
     header = rows.get(1, {})
-    table = [[cells.get(c, "") for c in range(1, width + 1)] for n, cells in sorted(rows.items()) if n > 1]
+    table = [(n, [cells.get(c, "") for c in range(1, width + 1)]) for n, cells in sorted(rows.items()) if n > 1]
     return Sheet([header.get(c, "") for c in range(1, width + 1)], table)
 
 
@@ -281,10 +306,15 @@ def read_csv(data: bytes) -> Sheet:
             continue
     else:
         _refuse("CSV 文件编码无法识别，请保存为 UTF-8 或 GB18030（GBK）编码")
-    rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+    try:
+        rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+    except csv.Error as exc:
+        _refuse(f"CSV 格式有误（{exc}），请检查引号是否成对")
     if not rows:
         _refuse("文件是空的")
-    body = [row for row in rows[1:] if any(row)]
+    if max(len(row) for row in rows) > MAX_COLUMNS:
+        _refuse(f"最多 {MAX_COLUMNS} 列，请使用模板")
+    body = [(number, row) for number, row in enumerate(rows[1:], start=2) if any(row)]
     return Sheet(rows[0], body)
 
 

@@ -146,3 +146,65 @@ def test_xml_entities_are_refused():
             copy.writestr(item, original.read(item.filename))
         copy.writestr("xl/sharedStrings.xml", laughs)
     assert "无法读取这个 Excel 文件" in problems("r.xlsx", out.getvalue())[0]
+
+
+def rewrite(data: bytes, name: str, content: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as original, zipfile.ZipFile(out, "w") as copy:
+        for item in original.infolist():
+            copy.writestr(item.filename, content if item.filename == name else original.read(item.filename))
+    return out.getvalue()
+
+
+def sheet_xml(cells: str) -> bytes:
+    return ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+            f'spreadsheetml/2006/main"><sheetData>{cells}</sheetData></worksheet>').encode()
+
+
+def inline(ref, text):
+    attr = f' r="{ref}"' if ref else ""
+    return f'<c{attr} t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def test_a_dtd_anywhere_in_a_part_is_refused():
+    laughs = (b'<?xml version="1.0"?><!-- ' + b"x" * 9000 + b' --><!DOCTYPE a [<!ENTITY b "c">]>'
+              b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>')
+    data = rewrite(xlsx([row()]), "xl/worksheets/sheet1.xml", laughs)
+    assert "无法读取这个 Excel 文件" in problems("r.xlsx", data)[0]
+    utf16 = sheet_xml(inline("A1", "x")).decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+    assert "无法读取这个 Excel 文件" in problems("r.xlsx", rewrite(xlsx([row()]), "xl/worksheets/sheet1.xml", utf16))[0]
+
+
+def test_huge_exponents_and_far_columns_are_refused_cheaply():
+    header = "".join(inline(f"{chr(65 + i)}1", h) for i, h in enumerate(HEADERS))
+    cells = header + inline("A2", "S1") + inline("B2", "社工") + inline("D2", "初级") + inline("E2", "无") \
+        + '<c r="G2"><v>1E999999</v></c>'
+    data = rewrite(xlsx([row()]), "xl/worksheets/sheet1.xml", sheet_xml(f'<row r="1">{header}</row>'
+                                                                         f'<row r="2">{cells[len(header):]}</row>'))
+    assert read_roster_file("r.xlsx", data)[0]["monthly_pay"] == "1E999999"     # then refused as an amount
+    far = sheet_xml(f'<row r="1">{header}</row><row r="2">{inline("ZZZ2", "x")}</row>')
+    assert "最多 40 列" in problems("r.xlsx", rewrite(xlsx([row()]), "xl/worksheets/sheet1.xml", far))[0]
+
+
+def test_cells_without_references_are_read_in_order():
+    header = "".join(inline(None, h) for h in HEADERS)
+    values = "".join(inline(None, v) for v in row())
+    data = rewrite(xlsx([row()]), "xl/worksheets/sheet1.xml", sheet_xml(f"<row>{header}</row><row>{values}</row>"))
+    assert read_roster_file("r.xlsx", data)[0]["post"] == "社工"
+
+
+def test_problems_name_the_real_row_when_blank_rows_are_skipped():
+    data = csv_bytes([row(), [""] * len(HEADERS), [""] * len(HEADERS), row(月应发工资="abc")])
+    entries = read_roster_file("r.csv", data)
+    budget = budget_input(personnel=[person(post="社工", headcount=2)])
+    with pytest.raises(InputError) as caught:
+        check_input({"budget": budget, "roster": entries})
+    assert [str(p) for p in row_problems(caught.value.problems, entries.row_numbers)] == [
+        "第 5 行 月应发工资: 必须是不小于0的金额，最多两位小数"]
+
+
+def test_odd_csv_and_empty_files():
+    assert "CSV 格式有误" in problems("r.csv", csv_bytes([]) + b'"' + b"x" * 200_000)[0]
+    assert "没有人员" in problems("r.csv", csv_bytes([]))[0]
+    entry = read_roster_file("r.csv", csv_bytes([row(养老单位费率="1e999999999%")]))[0]
+    assert entry["employer_rates"]["pension"] == "1e999999999%"      # refused later as a rate, no overflow

@@ -22,9 +22,10 @@ LABELS = {"categories": CATEGORIES, "levels": LEVELS, "certificates": CERTIFICAT
           "levels_short": {"none": "—", "junior": "初级", "mid": "中级", "senior": "高级"}}
 
 
-def verification_code(result: dict) -> str:
-    """A short code derived from the stored figures: the same figures always give the same code."""
-    canonical = json.dumps(result, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+def verification_code(result: dict, identity: str = "") -> str:
+    """A short code derived from the stored figures and the revision's identity (budget and number),
+    so two revisions with equal figures still get different codes."""
+    canonical = identity + json.dumps(result, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     digest = base64.b32encode(hashlib.sha256(canonical.encode("utf-8")).digest()).decode()
     return "-".join((digest[0:4], digest[4:8], digest[8:12]))
 

@@ -20,11 +20,12 @@ CONTRIBUTIONS = ("pension", "medical", "serious_illness", "unemployment", "work_
 
 
 def _put(sheet, row: int, column: int, value, money: bool = False, bold: bool = False):
+    """A value: text is always stored as text (never a formula); amounts as numbers."""
     cell = sheet.cell(row=row, column=column)
-    if isinstance(value, str) and not money and not value.startswith("=SUM(") and not value.startswith("=ROUND("):
-        safe_text(cell, value)
-    elif money and isinstance(value, str) and not value.startswith("="):
+    if money:
         cell.value = Decimal(value)
+    elif isinstance(value, str):
+        safe_text(cell, value)
     else:
         cell.value = value
     if money:
@@ -35,8 +36,13 @@ def _put(sheet, row: int, column: int, value, money: bool = False, bold: bool = 
     return cell
 
 
-def _formula(sheet, row: int, column: int, formula: str, bold: bool = True):
-    """Our own formulas only (SUM, ROUND over cell references)."""
+def _sum(letter: str, first: int, last: int) -> str | int:
+    """SUM over the data rows, or 0 when there are none (a SUM over the total's own cell would be circular)."""
+    return f"=SUM({letter}{first}:{letter}{last})" if last >= first else 0
+
+
+def _formula(sheet, row: int, column: int, formula, bold: bool = True):
+    """Our own formulas only (SUM, ROUND over cell references), built here from numbers and references."""
     cell = sheet.cell(row=row, column=column, value=formula)
     cell.number_format = MONEY
     cell.border = BOX
@@ -91,10 +97,9 @@ def annex_workbook(result: dict, meta: AnnexMeta) -> bytes:
     people_total = row + 1
     _put(people, people_total, 1, "合计", bold=True)
     first = 2
-    people.cell(row=people_total, column=5, value=f"=SUM(E{first}:E{max(row, first)})").border = BOX
-    for column in [9] + list(range(10, 17)):
-        letter = get_column_letter(column)
-        _formula(people, people_total, column, f"=SUM({letter}{first}:{letter}{max(row, first)})")
+    people.cell(row=people_total, column=5, value=_sum("E", first, row)).border = BOX
+    for column in range(9, 17):
+        _formula(people, people_total, column, _sum(get_column_letter(column), first, row))
     _print(people, title)
 
     costs = book.create_sheet("直接费用")
@@ -110,7 +115,7 @@ def annex_workbook(result: dict, meta: AnnexMeta) -> bytes:
         _put(costs, row, 7, cost["amount"], money=True)
     costs_total = row + 1
     _put(costs, costs_total, 1, "合计", bold=True)
-    _formula(costs, costs_total, 7, f"=SUM(G2:G{max(row, 2)})")
+    _formula(costs, costs_total, 7, _sum("G", 2, row))
     _print(costs, title)
 
     summary = book.create_sheet("汇总", 0)

@@ -49,6 +49,8 @@ def parse_roster(data: Any, params: ParameterSet, period: int) -> list[Person]:
     """Validate roster rows (``roster[i].field`` paths); raise InputError listing every problem."""
     r = _Reader(params)
     rows = r.items(data, "roster")
+    if rows is not None and not rows:
+        r.fail("roster", "至少需要一名人员")
     people = []
     for i, item in enumerate(rows or []):
         path = f"roster[{i}]"

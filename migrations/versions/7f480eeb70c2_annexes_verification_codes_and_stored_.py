@@ -42,10 +42,14 @@ def upgrade():
     # existing revisions get their code from the figures they stored (same rule as
     # costing.annex.render.verification_code, copied here so this migration never changes)
     bind = op.get_bind()
-    revision = sa.table('revision', sa.column('id', sa.Integer), sa.column('result_json', sa.Text),
+    revision = sa.table('revision', sa.column('id', sa.Integer), sa.column('budget_id', sa.Integer),
+                        sa.column('number', sa.Integer), sa.column('result_json', sa.Text),
                         sa.column('verify_code', sa.String))
-    for row_id, result_json in bind.execute(sa.select(revision.c.id, revision.c.result_json)).all():
-        canonical = json.dumps(json.loads(result_json), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    rows = bind.execute(sa.select(revision.c.id, revision.c.budget_id, revision.c.number, revision.c.result_json))
+    for row_id, budget_id, number, result_json in rows.all():
+        identity = f"budget:{budget_id}:revision:{number}"
+        canonical = identity + json.dumps(json.loads(result_json), ensure_ascii=False, sort_keys=True,
+                                          separators=(",", ":"))
         digest = base64.b32encode(hashlib.sha256(canonical.encode("utf-8")).digest()).decode()
         code = "-".join((digest[0:4], digest[4:8], digest[8:12]))
         bind.execute(revision.update().where(revision.c.id == row_id).values(verify_code=code))

@@ -192,3 +192,25 @@ def test_workbook_text_cannot_become_a_formula():
     book = openpyxl.load_workbook(io.BytesIO(annex_workbook(result, AnnexMeta(code="X"))))
     for sheet, ref in (("人员经费", "B2"), ("人员经费", "B3"), ("直接费用", "C2"), ("直接费用", "C3")):
         assert book[sheet][ref].data_type == "s", (sheet, ref, book[sheet][ref].value)
+
+
+def test_user_text_that_looks_like_our_formulas_stays_text():
+    result = result_of(budget_input(personnel=[person(post='=SUM(1)+HYPERLINK("http://evil")')],
+                                    costs=[{"category": "other", "name": "=ROUND(1,0)&WEBSERVICE(1)", "quantity": "1",
+                                            "unit_price": "1.00"}]))
+    book = openpyxl.load_workbook(io.BytesIO(annex_workbook(result, AnnexMeta(code="X"))))
+    assert book["人员经费"]["B2"].data_type == "s" and book["直接费用"]["C2"].data_type == "s"
+
+
+def test_an_empty_list_totals_to_zero_not_a_circular_formula():
+    result = result_of(budget_input(costs=[]))
+    book = openpyxl.load_workbook(io.BytesIO(annex_workbook(result, AnnexMeta(code="X"))))
+    assert book["直接费用"]["G2"].value == 0
+    summary = book["汇总"]
+    rows = {summary.cell(row=r, column=1).value: r for r in range(1, summary.max_row + 1)}
+    assert evaluate(book, "汇总", f"B{rows['预算总额']}") == D(result["totals"]["grand_total"])
+
+
+def test_equal_figures_in_two_revisions_get_different_codes():
+    result = result_of(budget_input())
+    assert verification_code(result, "budget:1:revision:1") != verification_code(result, "budget:1:revision:2")

@@ -92,3 +92,14 @@ def test_the_printed_code_is_the_revisions_code(app, client):
     revision = db.session.scalar(select(Revision).where(Revision.budget_id == w.budget_a))
     assert revision.verify_code in text_of(client.get(f"/budgets/{w.budget_a}/annex.pdf").data)
     assert db.session.get(Budget, w.budget_a) is not None
+
+
+def test_the_verify_link_never_comes_from_the_request_host(app, client):
+    from costing.web.budgets.annexes import verify_url
+    w = world.build()
+    with app.test_request_context("/", headers={"Host": "evil.example"}):
+        assert verify_url("AAAA-BBBB-CCCC") is None
+        app.config["PUBLIC_URL"] = "https://costing.example.gov.cn"
+        assert verify_url("AAAA-BBBB-CCCC") == "https://costing.example.gov.cn/verify/AAAA-BBBB-CCCC"
+    log_in(client, "a_prep")
+    assert "https://costing.example.gov.cn/verify/" in text_of(client.get(f"/budgets/{w.budget_a}/annex.pdf").data)

@@ -141,3 +141,31 @@ def test_check_api(client):
     response = client.post("/api/v1/check", json={"budget": SAMPLE, "roster": [{"id": "A"}]})
     assert response.status_code == 400
     assert {e["path"] for e in response.json["errors"]} >= {"roster[0].post", "roster[0].monthly_pay"}
+
+
+def test_after_an_unshare_the_contractor_cannot_recheck_against_the_budget(app, client):
+    w = world.build()
+    contractor = log_in(client, "c_user")
+    response = upload(contractor, f"/rosters/import?budget={w.budget_a}", roster_file([person()]))
+    roster_id = int(response.location.rstrip("/").split("/")[-1])
+    from costing.models import BudgetShare
+    share = db.session.scalar(select(BudgetShare).where(BudgetShare.budget_id == w.budget_a))
+    log_in(app.test_client(), "a_prep").post(f"/budgets/{w.budget_a}/unshare/{share.id}")
+    assert contractor.get(f"/rosters/{roster_id}").status_code == 200          # their own report stays
+    assert contractor.get(f"/rosters/{roster_id}/edit").status_code == 403
+    assert contractor.post(f"/rosters/{roster_id}/recheck").status_code == 403
+    assert upload(contractor, f"/rosters/{roster_id}/import", roster_file([person()])).status_code == 403
+
+
+def test_rosters_are_checked_against_the_approved_revision(app, client):
+    w = world.build()
+    preparer = log_in(app.test_client(), "a_prep")
+    preparer.post(f"/budgets/{w.budget_a}/submit")
+    log_in(app.test_client(), "a_appr").post(f"/budgets/{w.budget_a}/approve")
+    from .world import form_fields, sample
+    preparer.post(f"/budgets/{w.budget_a}/edit", data=form_fields(sample(name="A 项目")) | {
+        "base_revision": "1", "personnel-1-monthly_pay": "8765.43"})
+    log_in(client, "c_user")
+    response = upload(client, f"/rosters/import?budget={w.budget_a}", roster_file([person()]))
+    page = client.get(response.location).get_data(as_text=True)
+    assert "按修订 1 核对" in page and "8,765.43" not in page

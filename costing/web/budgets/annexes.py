@@ -4,8 +4,9 @@ from __future__ import annotations
 import io
 import json
 
-from flask import render_template, send_file, url_for
+from flask import current_app, render_template, send_file, url_for
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ...annex.fetcher import RefusedURL
 from ...annex.render import AnnexMeta, annex_pdf
@@ -24,7 +25,13 @@ def meta_for(budget: Budget, revision: Revision) -> AnnexMeta:
         purchaser=budget.organisation.name, contractor=contractors[0] if len(contractors) == 1 else None,
         approved_by=revision.approved_by.display_name if revision.approved_by else None,
         approved_at=revision.approved_at.strftime("%Y-%m-%d") if revision.approved_at else None,
-        verify_url=url_for("main.verify", code=revision.verify_code, _external=True))
+        verify_url=verify_url(revision.verify_code))
+
+
+def verify_url(code: str) -> str | None:
+    """From the configured public address only: a request's Host header must not end up in a PDF."""
+    base = current_app.config.get("PUBLIC_URL")
+    return f"{base.rstrip('/')}{url_for('main.verify', code=code)}" if base else None
 
 
 def download(budget: Budget, revision: Revision, kind: str):
@@ -43,6 +50,11 @@ def download(budget: Budget, revision: Revision, kind: str):
         if revision.status == "approved":      # an approved revision never changes: keep its annex
             db.session.add(AnnexFile(revision_id=revision.id, kind=kind, content=content))
     audit.record("export", f"budget:{budget.id}", f"修订 {revision.number} 附件 {kind.upper()}")
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:         # another request stored the same approved annex a moment ago
+        db.session.rollback()
+        audit.record("export", f"budget:{budget.id}", f"修订 {revision.number} 附件 {kind.upper()}")
+        db.session.commit()
     name = f"{budget.name}-预算明细表-修订{revision.number}{'' if revision.status == 'approved' else '-草稿'}.{kind}"
     return send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=name)

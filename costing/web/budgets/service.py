@@ -47,8 +47,11 @@ def compute_contract(data: dict) -> Computed:
 
 def _revision(budget: Budget, number: int, user: User, computed: Computed, note: str) -> Revision:
     from ...annex.render import verification_code
+    if budget.id is None:
+        db.session.add(budget)
+        db.session.flush()          # the code includes the budget's id
     return Revision(budget=budget, number=number, author_id=user.id, note=(note or "").strip()[:500],
-                    verify_code=verification_code(computed.result),
+                    verify_code=verification_code(computed.result, f"budget:{budget.id}:revision:{number}"),
                     input_json=json.dumps(computed.input, ensure_ascii=False),
                     result_json=json.dumps(computed.result, ensure_ascii=False),
                     parameter_set=computed.parameter_set, grand_total=computed.grand_total,

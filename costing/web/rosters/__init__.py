@@ -50,8 +50,11 @@ def load(roster_id: int) -> Roster:
 
 
 def can_edit(item: Roster) -> bool:
+    """The owning contractor, while the budget is still shared with it (after an unshare the roster
+    stays readable to its owner, but nothing may be rechecked against the budget)."""
     return (current_user.organisation.kind == "contractor" and not current_user.is_admin
-            and item.organisation_id == current_user.organisation_id)
+            and item.organisation_id == current_user.organisation_id
+            and any(share.contractor_id == current_user.organisation_id for share in item.budget.shares))
 
 
 def _contractor_budget(budget_id: int | None) -> Budget:
@@ -82,7 +85,7 @@ def _render_form(form, budget, item=None, general=(), status=200):
     blank = RosterForm(formdata=None, data={"roster": [{}]}).roster[0]
     return render_template("rosters/edit.html", form=form, budget=budget, item=item, general=general,
                            blank=blank, upload=UploadForm(), labels=LABELS, invalid=status == 400,
-                           budget_input=json.loads(budget.latest.input_json)), status
+                           budget_input=json.loads(service.reference(budget).input_json)), status
 
 
 def _form_roster(form) -> list:
@@ -101,7 +104,7 @@ def new():
     budget = _contractor_budget(request.args.get("budget", type=int))
     if request.method == "GET":
         # one row per budgeted person, with the post, its grading, allowance and months; the pay is theirs to state
-        result = json.loads(budget.latest.result_json)
+        result = json.loads(service.reference(budget).result_json)
         people = [{"post": line["post"], "category": line["category"], "level": line["level"],
                    "certificate": line["certificate"], "monthly_allowance": line["monthly_allowance"],
                    "months": "" if line["months"] == result["months"] else str(line["months"])}
@@ -175,6 +178,7 @@ def import_file(roster_id: int | None = None):
     budget = item.budget if item else _contractor_budget(request.args.get("budget", type=int))
     form = UploadForm()
     problems: list = []
+    roster = None
     if not form.validate():
         problems = [service.Problem("文件", "页面已过期或来源无效，请刷新后重试")]
     else:
@@ -182,13 +186,13 @@ def import_file(roster_id: int | None = None):
             roster = _read_upload(form)
             filename = form.file.data.filename
             if item is None:
-                item = service.create(current_user, budget, f"{budget.name} 薪酬方案（{filename}）"[:200], roster, "导入")
+                item = service.create(current_user, budget, f"{budget.name} 薪酬方案（{filename[:80]}）", roster, "导入")
                 audit.record("roster_import", f"roster:{item.id}", f"{filename}：{len(roster)} 人")
             else:
                 service.update(item, current_user, roster, item.version, "导入")
         except service.InputError as exc:
             db.session.rollback()
-            problems = row_problems(exc.problems)
+            problems = row_problems(exc.problems, getattr(roster, "row_numbers", None))
         except service.WorkflowError as exc:
             db.session.rollback()
             problems = [service.Problem("文件", str(exc))]
@@ -210,7 +214,7 @@ def show(roster_id: int):
         findings.setdefault(key, []).append(finding)
     return render_template("rosters/show.html", item=item, result=result, findings=findings, labels=LABELS,
                            can_edit=can_edit(item), action=ActionForm(), upload=UploadForm(),
-                           outdated=item.budget_revision != item.budget.latest.number)
+                           outdated=item.budget_revision != service.reference(item.budget).number)
 
 
 @bp.post("/<id:roster_id>/share")

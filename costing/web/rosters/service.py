@@ -2,34 +2,42 @@
 from __future__ import annotations
 
 import json
+import re
 
 from ...engine.parameters import default_parameters
 from ...engine.parse import InputError, Problem
 from ...engine.roster import check_input, check_to_json
-from ...models import Budget, Roster, User, db, utcnow
+from ...models import Budget, Revision, Roster, User, db, utcnow
 from .. import audit
 from ..budgets.service import WorkflowError
 
 __all__ = ["InputError", "WorkflowError", "check", "create", "update", "share"]
 
 
+def reference(budget: Budget) -> Revision:
+    """The revision a roster is checked against: the approved one if there is one (what the contractor
+    reads on the budget page), else the latest."""
+    number = budget.approved_number
+    return next((r for r in budget.revisions if r.number == number), budget.latest) if number else budget.latest
+
+
 def check(budget: Budget, roster: list) -> dict:
-    """Validate and check roster entries against the budget's latest revision (InputError if invalid)."""
-    data = {"budget": json.loads(budget.latest.input_json), "roster": roster}
+    """Validate and check roster entries against the reference revision (InputError if invalid)."""
+    data = {"budget": json.loads(reference(budget).input_json), "roster": roster}
     return check_to_json(check_input(data, default_parameters()))
 
 
 def _store(item: Roster, roster: list, result: dict) -> None:
     item.roster_json = json.dumps(roster, ensure_ascii=False)
     item.result_json = json.dumps(result, ensure_ascii=False)
-    item.budget_revision = item.budget.latest.number
+    item.budget_revision = reference(item.budget).number
     item.people = result["totals"]["people"]
     item.failing = result["totals"]["fail"]
     item.updated_at = utcnow()
 
 
 def create(user: User, budget: Budget, name: str, roster: list, how: str = "录入") -> Roster:
-    name = (name or "").strip()
+    name = re.sub(r"[\x00-\x1f\x7f]", "", name or "").strip()
     if not name:
         raise InputError([Problem("name", "不能为空")])
     if len(name) > 200:
