@@ -108,6 +108,33 @@ def main() -> None:
     for lines, median, peak, size, count, lo in rows:
         print(f"| {lines} | {median:.2f} | {peak} | {size / 1024:.0f} | {count} | {lo} |")
     print(f"\nstored annex of an approved revision served (100 lines, median of 30): {stored:.1f} ms")
+    base = calibration()
+    print(f"calibration, the notes' plain optimised 13-column table here: 20 rows {base[20]:.2f} s, "
+          f"100 rows {base[100]:.2f} s (the notes: 0.19 s, 0.53 s)")
+
+
+def calibration() -> dict[int, float]:
+    """The plain, fully optimised 13-column table of ../shared/notes/weasyprint-speed.md on this machine:
+    what any annex costs here at best (the notes measured 0.19 s / 0.53 s for 20 / 100 rows)."""
+    import gc
+    from weasyprint import HTML
+    from costing.annex.render import _fonts
+    out = {}
+    for n in (20, 100):
+        cells = "".join(f"<td>{x}</td>" for x in ("1", "社会工作者", "社区", "初级", "1", "4,300.00", "200.00", "12",
+                                                   "54,000.00", "8,640.00", "4,590.00", "810.00", "88,000.00"))
+        html = ('<html lang="zh-CN"><style>@page { size: A4 landscape; margin: 12mm } html { font-family: "Noto Sans CJK SC";'
+                ' font-size: 9pt } table { table-layout: fixed; width: 100%; border-collapse: collapse }'
+                ' td { border: 0.3pt solid #555; white-space: nowrap }</style><table><colgroup>'
+                + '<col style="width: 20mm">' * 13 + "</colgroup><tbody>" + f"<tr>{cells}</tr>" * n
+                + "</tbody></table></html>")
+        HTML(string=html).write_pdf(font_config=_fonts())
+        gc.disable()
+        start = time.perf_counter()
+        HTML(string=html).write_pdf(font_config=_fonts())
+        out[n] = time.perf_counter() - start
+        gc.enable()
+    return out
 
 
 def stored_annex_ms() -> float:
