@@ -61,8 +61,25 @@ def environment() -> Environment:
     return env
 
 
+def basis_rows(parameters: list[dict]) -> list[dict]:
+    """One row per figure: a value used in its own period and carried past its end date is one
+    row that says from which month it is carried."""
+    rows: dict[tuple, dict] = {}
+    for p in parameters:
+        key = (p["name"], p["region"], p["start"], p["value"], p["source"])
+        row = rows.get(key)
+        if row is None:
+            rows[key] = row = {**p, "carried_from": p["used_from"] if p["carried_forward"] else None}
+        else:
+            row["used_from"], row["used_to"] = min(row["used_from"], p["used_from"]), max(row["used_to"], p["used_to"])
+            if p["carried_forward"]:
+                row["carried_from"] = min(filter(None, (row["carried_from"], p["used_from"])))
+    return list(rows.values())
+
+
 def annex_html(result: dict, meta: AnnexMeta) -> str:
-    return environment().get_template("annex/budget.html").render(result=result, meta=meta, labels=LABELS)
+    return environment().get_template("annex/budget.html").render(result=result, meta=meta, labels=LABELS,
+                                                                  basis=basis_rows(result["parameters"]))
 
 
 @lru_cache(maxsize=1)

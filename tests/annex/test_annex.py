@@ -214,3 +214,13 @@ def test_an_empty_list_totals_to_zero_not_a_circular_formula():
 def test_equal_figures_in_two_revisions_get_different_codes():
     result = result_of(budget_input())
     assert verification_code(result, "budget:1:revision:1") != verification_code(result, "budget:1:revision:2")
+
+
+def test_a_carried_figure_is_one_basis_row_that_says_so():
+    from costing.annex.render import basis_rows
+    result = result_of(budget_input(start="2025-07", end="2026-06"))
+    floors = [p for p in result["parameters"] if p["name"] == "si.base_floor"]
+    assert len(floors) == 2                                 # the engine reports both uses
+    merged = [p for p in basis_rows(result["parameters"]) if p["name"] == "si.base_floor"]
+    assert len(merged) == 1
+    assert (merged[0]["used_from"], merged[0]["used_to"], merged[0]["carried_from"]) == ("2025-07", "2026-06", "2026-01")

@@ -115,8 +115,10 @@ def show(budget_id: int):
                                  .order_by(AuditEntry.id.desc()).limit(1))
     if returned is not None and budget.latest.submitted_at and _aware(returned.at) < _aware(budget.latest.submitted_at):
         returned = None
+    from ...annex.render import basis_rows
     return render_template(
         "budgets/show.html", budget=budget, revision=revision, result=result, rosters=rosters, returned=returned,
+        basis=basis_rows(result["parameters"]),
         is_contractor=current_user.organisation.kind == "contractor" and not current_user.is_admin,
         upload_form=UploadForm(),
         input=json.loads(revision.input_json), findings=findings_by_where, labels=LABELS,
