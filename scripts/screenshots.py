@@ -41,6 +41,16 @@ def main() -> None:
         approver.screenshot(path=OUT / "budgets.png")
         approver.goto(f"{base}/staffing?type=trade_union&workers=6500")
         approver.screenshot(path=OUT / "staffing.png")
+        # the contractor checks its pay proposal against the approved budget
+        contractor = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        log_in(contractor, base, "shegong.caiwu")
+        contractor.goto(f"{base}/rosters/new?budget=1")
+        for i, pay in enumerate(["5800.00", "4500.00", "2000.00", "4500.00", "4100.00"]):
+            contractor.fill(f"input[name='roster-{i}-id']", f"SG-00{i + 1}")
+            contractor.fill(f"input[name='roster-{i}-monthly_pay']", pay)
+        contractor.click("button:has-text('保存并核对')")
+        contractor.wait_for_selector("text=已保存并核对")
+        contractor.screenshot(path=OUT / "roster.png", full_page=True)
     print(f"screenshots in {OUT}")
 
 

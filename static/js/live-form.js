@@ -31,6 +31,7 @@
 
   // Same conventions as mapping.friendly(): full-width characters, thousands separators, percentages.
   function friendly(key, text) {
+    if (!AMOUNT_KEYS.has(key) && !RATE_KEYS.has(key) && !INTEGER_KEYS.has(key)) return text.trim();
     text = text.normalize("NFKC").trim();
     if (AMOUNT_KEYS.has(key)) {
       text = text.replace(/[,，]/g, "").replace(/^[¥￥]/, "");

@@ -248,3 +248,11 @@ def test_unsharing(app, client):
     viewer = log_in(app.test_client(), "c_user")
     assert viewer.get(f"/budgets/{w.budget_a}").status_code == 404
     assert "unshare" in audit_actions()
+
+
+def test_names_keep_their_full_width_punctuation(app, client):
+    world.build()
+    log_in(client, "a_prep")
+    client.post("/budgets/new", data=form_fields(sample(name="渝北区乡镇（街道）项目")) | {"personnel-0-headcount": "１"})
+    budget = db.session.scalar(select(Budget).where(Budget.name == "渝北区乡镇（街道）项目"))
+    assert budget is not None and json.loads(budget.latest.input_json)["personnel"][0]["headcount"] == 1

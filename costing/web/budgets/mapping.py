@@ -29,6 +29,8 @@ _PLAIN_AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
 def friendly(key: str | None, text: str) -> str:
     """What people type into a form → the contract's form: full-width characters (５８００),
     thousands separators in amounts (5,800.00) and percentages in rates (7% → 0.07)."""
+    if key not in AMOUNT_KEYS and key not in RATE_KEYS and key not in INTEGER_KEYS:
+        return text.strip()            # names and posts are kept exactly as typed (（街道） stays full-width)
     text = unicodedata.normalize("NFKC", text).strip()
     if key in AMOUNT_KEYS:
         text = re.sub(r"[,，]", "", text).removeprefix("¥").removeprefix("￥")
