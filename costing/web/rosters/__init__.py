@@ -93,11 +93,6 @@ def _form_roster(form) -> list:
     return data.get("roster", [])
 
 
-def _field_problems(form, problems) -> list[str]:
-    """Engine paths roster[i].x → the entry form's fields; the rest are listed on top."""
-    return mapping.attach_problems(form, problems)
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @csrf.exempt          # the form checks its own token, so a refused token keeps the input
 def new():
@@ -120,7 +115,7 @@ def new():
         db.session.rollback()
         if any(p.path == "name" for p in exc.problems):
             form.name.errors = [p.message for p in exc.problems if p.path == "name"]
-        return _render_form(form, budget, general=_field_problems(form, [p for p in exc.problems if p.path != "name"]),
+        return _render_form(form, budget, general=mapping.attach_problems(form, [p for p in exc.problems if p.path != "name"]),
                             status=400)
     db.session.commit()
     flash(f"已保存并核对：{item.people} 人", "success")
@@ -151,7 +146,7 @@ def edit(roster_id: int):
         service.update(item, current_user, _form_roster(form), version)
     except service.InputError as exc:
         db.session.rollback()
-        return _render_form(form, item.budget, item, _field_problems(form, exc.problems), 400)
+        return _render_form(form, item.budget, item, mapping.attach_problems(form, exc.problems), 400)
     except service.WorkflowError as exc:
         db.session.rollback()
         return _render_form(form, item.budget, item, [str(exc)], 409)
@@ -217,39 +212,41 @@ def show(roster_id: int):
                            outdated=item.budget_revision != service.reference(item.budget).number)
 
 
-@bp.post("/<id:roster_id>/share")
-def share(roster_id: int):
+def _owner_action(roster_id: int, act, done):
+    """A POST by the owning contractor: check the right and the token, run it, commit, say what happened."""
     item = load(roster_id)
     if not can_edit(item):
         abort(403)
     if not ActionForm().validate():
         abort(400)
+    here = url_for("rosters.show", roster_id=item.id)
     try:
-        service.share(item, current_user)
+        act(item)
     except service.WorkflowError as exc:
+        db.session.rollback()
         flash(str(exc), "error")
-        return redirect(url_for("rosters.show", roster_id=item.id))
+        return redirect(here)
+    except service.InputError as exc:      # only a recheck revalidates the stored roster
+        db.session.rollback()
+        flash("按最新预算核对失败：" + "；".join(str(p) for p in exc.problems[:5]), "error")
+        return redirect(here)
     db.session.commit()
-    flash(f"已共享给 {item.budget.organisation.name}（只读）", "success")
-    return redirect(url_for("rosters.show", roster_id=item.id))
+    flash(done(item), "success")
+    return redirect(here)
+
+
+@bp.post("/<id:roster_id>/share")
+def share(roster_id: int):
+    return _owner_action(roster_id, lambda item: service.share(item, current_user),
+                         lambda item: f"已共享给 {item.budget.organisation.name}（只读）")
 
 
 @bp.post("/<id:roster_id>/recheck")
 def recheck(roster_id: int):
-    item = load(roster_id)
-    if not can_edit(item):
-        abort(403)
-    if not ActionForm().validate():
-        abort(400)
-    try:
-        service.update(item, current_user, json.loads(item.roster_json), item.version, "按最新预算重新核对")
-    except service.InputError as exc:
-        db.session.rollback()
-        flash("按最新预算核对失败：" + "；".join(str(p) for p in exc.problems[:5]), "error")
-        return redirect(url_for("rosters.show", roster_id=item.id))
-    db.session.commit()
-    flash(f"已按预算修订 {item.budget_revision} 重新核对", "success")
-    return redirect(url_for("rosters.show", roster_id=item.id))
+    return _owner_action(
+        roster_id,
+        lambda item: service.update(item, current_user, json.loads(item.roster_json), item.version, "按最新预算重新核对"),
+        lambda item: f"已按预算修订 {item.budget_revision} 重新核对")
 
 
 @bp.get("/<id:roster_id>/export.xlsx")
