@@ -48,3 +48,9 @@ def test_oversized_body_is_413(client):
 def test_unknown_page_is_a_chinese_404(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404 and "页面不存在" in response.get_data(as_text=True)
+
+
+def test_the_api_reads_json_sent_without_a_json_content_type(client):
+    response = client.post("/api/v1/compute", data=json.dumps(budget_input()).encode(),
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200 and response.json["totals"]["grand_total"] == "84432.72"
