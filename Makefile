@@ -13,6 +13,7 @@ PORT ?= 5000
 
 run: setup
 	$(PY) -m flask --app wsgi db upgrade
+	$(PY) -m flask --app wsgi costing seed
 	$(PY) -m flask --app wsgi costing demo
 	COSTING_PUBLIC_URL=$${COSTING_PUBLIC_URL:-http://$(HOST):$(PORT)} $(PY) -m flask --app wsgi run --host $(HOST) --port $(PORT)
 

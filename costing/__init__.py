@@ -62,6 +62,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["id"] = extensions.RowId
     db.init_app(app)
     extensions.init_app(app)
+    from .paramstore import Provider
+    app.extensions["costing_params"] = Provider()
 
     from .web import admin, auth, budgets, filters, rosters, views
     filters.register(app)

@@ -13,7 +13,7 @@ from datetime import date
 from .engine.budget import compute
 from .engine.model import SITE_TYPES, Site
 from .engine.money import fmt_amount, fmt_rate
-from .engine.parameters import CONFIDENCE, TIER_LABELS, ParameterMissing, default_parameters
+from .engine.parameters import CONFIDENCE, TIER_LABELS, ParameterMissing, ParameterSet, default_parameters
 from .engine.parse import MAX_INPUT_BYTES, InputError, Problem, parse_budget, read_json
 from .engine.result import to_json
 from .engine.staffing import staffing_norm
@@ -49,8 +49,19 @@ def _dump(data) -> None:
     sys.stdout.write("\n")
 
 
+def _parameters(args) -> ParameterSet:
+    """The shipped figures, or with --db the confirmed set in the app's database."""
+    if not getattr(args, "db", False):
+        return default_parameters()
+    from . import create_app
+    from .models import db
+    app = create_app()
+    with app.app_context():
+        return app.extensions["costing_params"].get(db.session)
+
+
 def cmd_compute(args) -> int:
-    params = default_parameters()
+    params = _parameters(args)
     try:
         budget = parse_budget(read_json(_read_input(args.file)), params)
         result = compute(budget, params)
@@ -64,7 +75,7 @@ def cmd_check(args) -> int:
     """check FILE [--roster roster.xlsx|csv]: a pay proposal against the rules and the budget."""
     from .engine.roster import check_input, check_to_json
     from .rosterfile import read_roster_file, row_problems
-    params = default_parameters()
+    params = _parameters(args)
     try:
         data = read_json(_read_input(args.file))
         if args.roster:
@@ -92,7 +103,7 @@ def cmd_annex(args) -> int:
     """annex FILE.json --pdf out.pdf --xlsx out.xlsx: the budget annex for compute-contract input."""
     if not args.pdf and not args.xlsx:
         return _fail([Problem("--pdf/--xlsx", "至少指定一个输出文件")])
-    params = default_parameters()
+    params = _parameters(args)
     try:
         result = to_json(compute(parse_budget(read_json(_read_input(args.file)), params), params))
     except InputError as exc:
@@ -120,9 +131,9 @@ def cmd_annex(args) -> int:
     return 0
 
 
-def params_in_force(on: date, district: str | None) -> dict:
+def params_in_force(on: date, district: str | None, params: ParameterSet | None = None) -> dict:
     """Every figure in force on a date (for one district's tier, or for both tiers)."""
-    params = default_parameters()
+    params = params or default_parameters()
     tiers = None
     heading = {"on": on.isoformat(), "parameter_set": params.version}
     if district is not None:
@@ -154,13 +165,34 @@ def params_in_force(on: date, district: str | None) -> dict:
     return {**heading, "parameters": rows}
 
 
+def cmd_export(folder: str) -> int:
+    """params --export DIR: the database's confirmed parameters as data files."""
+    from pathlib import Path
+
+    from . import create_app, paramstore
+    from .models import db
+    app = create_app()
+    with app.app_context():
+        app.extensions["costing_params"].get(db.session)          # an empty database gets the shipped set
+        documents = paramstore.export_documents(db.session)
+        version = paramstore.today_version(db.session)
+    try:
+        written = paramstore.write_documents(Path(folder), documents)
+    except OSError as exc:
+        return _fail([Problem("--export", f"无法写入 {folder}：{exc.strerror}")])
+    print(f"已导出参数集 {version}：{len(written)} 个文件到 {folder}")
+    return 0
+
+
 def cmd_params(args) -> int:
+    if args.export:
+        return cmd_export(args.export)
     try:
         on = date.fromisoformat(args.on) if args.on else date.today()
     except ValueError:
         return _fail([Problem("--on", "必须是“年-月-日”格式的日期，如 2025-07-01")])
     try:
-        listing = params_in_force(on, args.district)
+        listing = params_in_force(on, args.district, _parameters(args))
     except Exception as exc:  # UnknownDistrict
         if type(exc).__name__ != "UnknownDistrict":
             raise
@@ -234,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--on", help="日期，如 2025-07-01（默认今天）")
     p.add_argument("--district", help="区县名称，如 城口县")
     p.add_argument("--json", action="store_true", help="输出 JSON")
+    p.add_argument("--export", metavar="DIR", help="把数据库中已生效的参数导出为数据文件（与随软件发布的格式相同）")
     p.set_defaults(run=cmd_params)
     p = sub.add_parser("staffing", help="按实施意见二(三)计算社会工作专业人才配备标准")
     p.add_argument("--type", required=True, choices=list(SITE_TYPES))
@@ -244,6 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--on", help="日期（默认今天）")
     p.add_argument("--json", action="store_true", help="输出 JSON")
     p.set_defaults(run=cmd_staffing)
+    for name in ("compute", "check", "annex", "params"):
+        sub.choices[name].add_argument("--db", action="store_true",
+                                       help="使用数据库中已复核生效的参数（COSTING_DATABASE_URL），而非随软件发布的数据文件")
     return parser
 
 

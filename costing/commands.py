@@ -81,4 +81,26 @@ def register(app) -> None:
         else:
             click.echo("演示数据已存在")
 
+    @group.command("seed")
+    @click.option("--from", "folder", type=click.Path(exists=True, file_okay=False), default=None,
+                  help="从该目录的数据文件导入（默认：随软件发布的数据文件）")
+    def seed_command(folder):
+        """把数据文件中的政策参数加入数据库（只添加数据库中还没有的数值，已有的不改动）。"""
+        from . import paramstore
+        from .web import audit
+        try:
+            documents = paramstore.read_documents(Path(folder)) if folder else paramstore.shipped_documents()
+        except (OSError, ValueError, KeyError) as exc:
+            raise click.ClickException(f"数据文件有误：{exc}") from None
+        report = paramstore.seed(db.session, documents, origin="imported" if folder else "shipped")
+        if report.changed:
+            audit.record("params_seed", folder or "shipped",
+                         f"新增 {report.values} 个数值、{report.districts} 条区县档次" +
+                         ("；" + "；".join(report.closed) if report.closed else ""))
+        db.session.commit()
+        click.echo(f"政策参数：新增 {report.values} 个数值、{report.districts} 条区县档次，"
+                   f"参数集 {paramstore.today_version(db.session)}")
+        for line in report.closed:
+            click.echo(f"  {line}")
+
     app.cli.add_command(group)

@@ -2,13 +2,13 @@
 as the engine's JSON so an approved revision reads the same after the policy data changes."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from flask import current_app
 from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import (Boolean, DateTime, ForeignKey, Integer, LargeBinary, MetaData, Numeric, String, Text,
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, MetaData, Numeric, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -206,3 +206,124 @@ class AnnexFile(db.Model):
     kind: Mapped[str] = mapped_column(String(10))          # pdf / xlsx
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# Policy parameters. The shipped data files (costing/engine/data/*.yaml) seed these tables; the
+# administrators add dated values, which count only once a second administrator confirms them.
+# `document` is the data file a row belongs to, so the tables export back to the same files.
+PARAM_STATUSES = {"pending": "待复核", "confirmed": "已生效", "rejected": "已驳回", "withdrawn": "已撤回"}
+PARAM_ORIGINS = {"shipped": "随软件发布", "imported": "从数据文件导入", "admin": "管理员录入"}
+
+
+class ParamSource(db.Model):
+    __tablename__ = "param_source"
+    __table_args__ = (UniqueConstraint("document", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document: Mapped[str] = mapped_column(String(60))
+    key: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(500))
+    issuer: Mapped[str | None] = mapped_column(String(200))
+    doc_no: Mapped[str | None] = mapped_column(String(200))
+    date: Mapped[str | None] = mapped_column(String(20))
+    url: Mapped[str | None] = mapped_column(String(500))
+    via: Mapped[str | None] = mapped_column(String(500))
+
+
+class ParamFamily(db.Model):
+    __tablename__ = "param_family"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    document: Mapped[str] = mapped_column(String(60))
+    position: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))
+    regions: Mapped[list] = mapped_column(JSON)
+    renewal: Mapped[str | None] = mapped_column(String(200))
+    renewal_months: Mapped[int | None] = mapped_column(Integer)
+
+
+class _Reviewed:
+    """Who entered a row and who confirmed it (two-person rule)."""
+    status: Mapped[str] = mapped_column(String(20), default="confirmed", index=True)
+    origin: Mapped[str] = mapped_column(String(20), default="shipped")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    review_note: Mapped[str] = mapped_column(String(500), default="")
+
+    @property
+    def status_label(self) -> str:
+        return PARAM_STATUSES[self.status]
+
+    @property
+    def origin_label(self) -> str:
+        return PARAM_ORIGINS[self.origin]
+
+
+class ParamValue(_Reviewed, db.Model):
+    __tablename__ = "param_value"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_key: Mapped[str] = mapped_column(ForeignKey("param_family.key"), index=True)
+    region: Mapped[str] = mapped_column(String(40))
+    start: Mapped[date | None] = mapped_column(Date)
+    end: Mapped[date | None] = mapped_column(Date)
+    value: Mapped[str] = mapped_column(String(40))
+    source_id: Mapped[int] = mapped_column(ForeignKey("param_source.id"))
+    confidence: Mapped[str] = mapped_column(String(30))
+    note: Mapped[str | None] = mapped_column(String(500))
+    family: Mapped[ParamFamily] = relationship()
+    source: Mapped[ParamSource] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys="ParamValue.created_by_id")
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys="ParamValue.reviewed_by_id")
+
+
+class ParamSetting(db.Model):
+    __tablename__ = "param_setting"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    document: Mapped[str] = mapped_column(String(60))
+    position: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(200))
+    value: Mapped[str] = mapped_column(String(40))
+    source_id: Mapped[int] = mapped_column(ForeignKey("param_source.id"))
+    confidence: Mapped[str] = mapped_column(String(30))
+    note: Mapped[str | None] = mapped_column(String(500))
+    source: Mapped[ParamSource] = relationship()
+
+
+class DistrictTier(_Reviewed, db.Model):
+    """From `start`, `district` belongs to minimum-wage tier `region`."""
+    __tablename__ = "district_tier"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document: Mapped[str] = mapped_column(String(60))
+    district: Mapped[str] = mapped_column(String(60), index=True)
+    region: Mapped[str] = mapped_column(String(20))
+    start: Mapped[date] = mapped_column(Date)
+    source_id: Mapped[int] = mapped_column(ForeignKey("param_source.id"))
+    confidence: Mapped[str] = mapped_column(String(30))
+    source: Mapped[ParamSource] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys="DistrictTier.created_by_id")
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys="DistrictTier.reviewed_by_id")
+
+
+class DistrictAlias(db.Model):
+    __tablename__ = "district_alias"
+    alias: Mapped[str] = mapped_column(String(60), primary_key=True)
+    document: Mapped[str] = mapped_column(String(60))
+    position: Mapped[int] = mapped_column(Integer)
+    district: Mapped[str] = mapped_column(String(60))
+
+
+class ParamState(db.Model):
+    """One row: bumped whenever the confirmed set changes, so every process knows to reload it."""
+    __tablename__ = "param_state"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[str] = mapped_column(String(40), default="")
+
+
+class ParamDocument(db.Model):
+    """A data file the parameters came from (and are exported to)."""
+    __tablename__ = "param_document"
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    tiers_label: Mapped[str | None] = mapped_column(String(200))     # the district_tiers heading, if any

@@ -6,10 +6,11 @@ import os
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from costing import create_app, database_url
-from costing.models import db
+from costing.models import DistrictTier, ParamState, ParamValue, db
+from costing.paramstore import seed, shipped_documents
 
 PG_URL = os.environ.get("COSTING_TEST_DATABASE_URL")
 DATABASES = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -28,19 +29,48 @@ def database_uri(request, tmp_path_factory):
         with db.engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         db.create_all()
+        _seed_parameters()
         db.engine.dispose()
     return uri
 
 
+PARAM_TABLES = {"param_document", "param_source", "param_family", "param_value", "param_setting", "district_tier",
+                "district_alias", "param_state"}
+ACCOUNT_TABLES = ("user_account", "organisation")     # referenced by the parameter tables' reviewer columns
+
+
+def _seed_parameters() -> None:
+    seed(db.session, shipped_documents())
+    db.session.commit()
+
+
+def _parameters_touched() -> bool:
+    """True unless the parameter tables hold exactly the shipped data as seeded (generation 1)."""
+    state = db.session.get(ParamState, 1)
+    if state is None or state.generation != 1:
+        return True
+    return any(db.session.scalar(select(func.count()).select_from(model).where(model.origin != "shipped"))
+               for model in (ParamValue, DistrictTier))
+
+
 def _empty_tables() -> None:
-    tables = list(reversed(db.metadata.sorted_tables))
+    """Empty every table between tests; the parameter tables keep the shipped data (seeding them
+    again costs more than most tests) unless the test changed them."""
+    touched = _parameters_touched()
+    tables = [t for t in reversed(db.metadata.sorted_tables) if touched or t.name not in PARAM_TABLES]
     if db.engine.dialect.name == "postgresql":
-        names = ", ".join(t.name for t in tables)
+        names = ", ".join(t.name for t in tables if touched or t.name not in ACCOUNT_TABLES)
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        if not touched:
+            for name in ACCOUNT_TABLES:
+                db.session.execute(text(f"DELETE FROM {name}"))
+                db.session.execute(text(f"ALTER SEQUENCE {name}_id_seq RESTART"))
     else:
         for table in tables:
             db.session.execute(table.delete())
     db.session.commit()
+    if touched:
+        _seed_parameters()
 
 
 class Client(FlaskClient):

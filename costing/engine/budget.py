@@ -149,7 +149,7 @@ def compute(budget: Budget, params: ParameterSet | None = None) -> Result:
     """Compute the budget; raise InputError when a month lies before the first known figure."""
     params = params or default_parameters()
     project = budget.project
-    district = params.district(project.district)
+    district = params.district(project.district, project.start.first_day)
     tier = district.tier
     try:
         runs = build_runs(params, budget, tier)

@@ -91,6 +91,7 @@ class Family:
     kind: str
     regions: tuple[str, ...]
     renewal: str | None
+    renewal_months: int | None = None
     records: dict[str, list[Record]] = field(default_factory=dict)
     _starts: dict[str, list[date]] = field(default_factory=dict)
 
@@ -132,10 +133,11 @@ class DistrictEntry:
 class ParameterSet:
     """One consistent set of parameters, identified by a version."""
 
-    def __init__(self, families: dict[str, Family], districts: dict[str, DistrictEntry],
+    def __init__(self, families: dict[str, Family], history: dict[str, list[DistrictEntry]],
                  aliases: dict[str, str], settings: dict[str, Record], version: str):
         self.families = families
-        self.districts = districts
+        self.history = {name: sorted(entries, key=lambda e: e.start) for name, entries in history.items()}
+        self.districts = {name: entries[-1] for name, entries in self.history.items()}   # the latest entry
         self.aliases = aliases
         self.settings = settings
         self.version = version
@@ -165,10 +167,17 @@ class ParameterSet:
         canonical = self.canonical_district(name)
         if canonical is None:
             raise UnknownDistrict(name)
-        entry = self.districts[canonical]
-        if on is not None and on < entry.start:
+        entries = self.history[canonical]
+        if on is None:
+            return entries[-1]
+        position = bisect_right([e.start for e in entries], on) - 1
+        if position < 0:
             raise UnknownDistrict(name)
-        return entry
+        return entries[position]
+
+    def first_listed(self, name: str) -> date:
+        """The date from which the district is listed in a tier at all."""
+        return self.history[name][0].start
 
     def district_names(self) -> list[str]:
         return list(self.districts)
@@ -200,7 +209,7 @@ def _record(family: Family, raw: dict, sources: dict[str, Source]) -> Record:
 def parse_documents(documents: list[tuple[str, dict]]) -> ParameterSet:
     """Build a ParameterSet from the parsed YAML documents (name, content)."""
     families: dict[str, Family] = {}
-    districts: dict[str, DistrictEntry] = {}
+    districts: dict[str, list[DistrictEntry]] = {}
     aliases: dict[str, str] = {}
     settings: dict[str, Record] = {}
     digest = hashlib.sha256()
@@ -212,7 +221,8 @@ def parse_documents(documents: list[tuple[str, dict]]) -> ParameterSet:
             if key in families:
                 raise ValueError(f"family {key} defined twice")
             family = Family(key=key, label=raw["label"], unit=raw["unit"], kind=raw["kind"],
-                            regions=tuple(raw["regions"]), renewal=raw.get("renewal"))
+                            regions=tuple(raw["regions"]), renewal=raw.get("renewal"),
+                            renewal_months=raw.get("renewal_months"))
             for value in raw["values"]:
                 record = _record(family, value, sources)
                 family.records.setdefault(record.region, []).append(record)
@@ -227,9 +237,9 @@ def parse_documents(documents: list[tuple[str, dict]]) -> ParameterSet:
         if tiers:
             for group in tiers["tiers"]:
                 for district in group["districts"]:
-                    districts[district] = DistrictEntry(
+                    districts.setdefault(district, []).append(DistrictEntry(
                         name=district, tier=group["region"], start=_parse_date(group["start"]),
-                        source=sources[group["source"]], confidence=group["confidence"])
+                        source=sources[group["source"]], confidence=group["confidence"]))
             aliases.update(tiers.get("aliases") or {})
     return ParameterSet(families, districts, aliases, settings, version=digest.hexdigest()[:12])
 

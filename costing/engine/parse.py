@@ -251,9 +251,9 @@ def _project(r: _Reader, raw: Any) -> _ProjectRead | None:
             r.fail("project.end", f"项目期限为 {count} 个月，最多 {MAX_MONTHS} 个月")
             end = None
     if start and district:
-        entry = r.params.districts[district]
-        if start.first_day < entry.start:
-            r.fail("project.start", f"{district} 自 {entry.start.isoformat()} 起才列入最低工资档次名单，项目开始月份 {start} 早于此日期")
+        listed = r.params.first_listed(district)
+        if start.first_day < listed:
+            r.fail("project.start", f"{district} 自 {listed.isoformat()} 起才列入最低工资档次名单，项目开始月份 {start} 早于此日期")
     appropriation = r.optional(p, "appropriation", "project", r.amount)
     site = _site(r, p["site"]) if p.get("site") is not None else None
     value = None

@@ -123,7 +123,7 @@ def _average(total: Decimal, count: int) -> Decimal:
 def check_roster(budget: Budget, people: list[Person], params: ParameterSet | None = None) -> CheckResult:
     params = params or default_parameters()
     budget_result = compute(budget, params)
-    tier = params.district(budget.project.district).tier
+    tier = params.district(budget.project.district, budget.project.start.first_day).tier
     try:
         runs = build_runs(params, budget, tier)
     except ParameterMissing as exc:      # compute() has raised already in that case

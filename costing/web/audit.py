@@ -1,4 +1,5 @@
 """The audit log: who did what, when."""
+from flask import has_request_context
 from flask_login import current_user
 
 from ..models import AuditEntry, db
@@ -7,12 +8,15 @@ ACTIONS = {"sign_in": "登录", "sign_in_failed": "登录失败", "locked": "账
            "create": "新建预算", "save": "保存", "duplicate": "复制", "delete": "删除草稿", "submit": "提交",
            "approve": "审核通过", "return": "退回修改", "share": "共享", "unshare": "取消共享", "export": "导出",
            "roster_save": "保存薪酬方案", "roster_import": "导入花名册", "roster_share": "共享薪酬方案",
+           "params_seed": "导入政策参数", "param_add": "录入政策参数", "param_confirm": "复核通过政策参数",
+           "param_reject": "驳回政策参数", "param_withdraw": "撤回政策参数", "budget_recompute": "按最新参数重新测算",
            "create_org": "新建单位", "create_user": "新建用户", "unlock": "解除锁定", "update_user": "修改用户"}
 
 
 def record(action: str, target: str = "", detail: str = "", user=None) -> None:
     """Add an entry to the current transaction (committed with the change it records)."""
-    user = user if user is not None else (current_user if current_user.is_authenticated else None)
+    if user is None and has_request_context() and current_user.is_authenticated:
+        user = current_user
     db.session.add(AuditEntry(action=action, target=target[:80], detail=detail[:500],
                               user_id=user.id if user else None,
                               organisation_id=user.organisation_id if user else None))

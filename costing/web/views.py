@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
@@ -14,7 +13,7 @@ from sqlalchemy import select
 from ..engine.budget import compute
 from ..engine.model import SITE_TYPES, Site
 from ..engine.staffing import staffing_norm
-from ..engine.parameters import default_parameters
+from .parameters import current_parameters, today
 from ..engine.parse import InputError, parse_budget, read_json
 from ..engine.result import to_json
 from ..models import db
@@ -66,18 +65,18 @@ def staffing():
         if numbers.get("people_per_worker") == 0:
             problems["people_per_worker"] = "必须大于0"
         if not problems:
-            answer = staffing_norm(Site(type=site_type, **numbers), default_parameters(), date.today())
+            answer = staffing_norm(Site(type=site_type, **numbers), current_parameters(), today())
     return render_template("main/staffing.html", site_types=SITE_TYPES, site_type=site_type, values=values,
                            problems=problems, answer=answer)
 
 
 @bp.get("/")
 def home():
-    today = date.today()
-    listing = params_in_force(today, None)
+    on = today()
+    listing = params_in_force(on, None, current_parameters())
     rows = [row for row in listing["parameters"] if row["name"] in HOME_FAMILIES and row["value"] is not None]
     rows.sort(key=lambda row: HOME_FAMILIES.index(row["name"]))
-    return render_template("main/home.html", today=today, rows=rows,
+    return render_template("main/home.html", today=on, rows=rows,
                            parameter_set=listing["parameter_set"])
 
 
@@ -85,7 +84,7 @@ def home():
 @csrf.exempt
 def api_compute():
     """Same contract as ``python -m costing compute``: 200 with the result, 400 with the problems."""
-    params = default_parameters()
+    params = current_parameters()
     try:
         budget = parse_budget(read_json(request.get_data(cache=False)), params)
         result = compute(budget, params)
@@ -100,7 +99,7 @@ def api_check():
     """Same contract as ``python -m costing check``: {"budget": …, "roster": […]}."""
     from ..engine.roster import check_input, check_to_json
     try:
-        result = check_input(read_json(request.get_data(cache=False)), default_parameters())
+        result = check_input(read_json(request.get_data(cache=False)), current_parameters())
     except InputError as exc:
         return jsonify(errors=[{"path": p.path, "message": p.message} for p in exc.problems]), 400
     return jsonify(check_to_json(result))

@@ -6,7 +6,6 @@ from wtforms import FieldList, Form, FormField, HiddenField, SelectChoice, Selec
 
 from ...engine.model import (CATEGORIES, CERTIFICATES, COST_CATEGORIES, LEVELS, LOCATIONS, SITE_TYPES,
                              TAXPAYERS)
-from ...engine.parameters import default_parameters
 
 
 def choices(options: dict[str, str], blank: str | None = None) -> list[SelectChoice]:
@@ -16,7 +15,8 @@ def choices(options: dict[str, str], blank: str | None = None) -> list[SelectCho
 
 def district_choices() -> list[SelectChoice]:
     """The districts grouped by minimum-wage tier."""
-    params = default_parameters()
+    from ..parameters import current_parameters
+    params = current_parameters()
     groups = {"tier1": "最低工资第一档", "tier2": "最低工资第二档"}
     return [SelectChoice("", "请选择区县")] + [SelectChoice(name, name, optgroup=groups[entry.tier])
                                             for name, entry in params.districts.items()]

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select, update
 
 from ...engine.budget import compute
-from ...engine.parameters import default_parameters
+from ..parameters import current_parameters
 from ...engine.parse import InputError, parse_budget
 from ...engine.result import to_json
 from ...models import Budget, BudgetShare, Organisation, Revision, Roster, User, db, utcnow
@@ -38,7 +38,7 @@ class Computed:
 
 def compute_contract(data: dict) -> Computed:
     """Validate and compute contract input; raises InputError with field paths."""
-    params = default_parameters()
+    params = current_parameters()
     result = compute(parse_budget(data, params), params)
     return Computed(input=data, result=to_json(result), parameter_set=params.version,
                     grand_total=result.totals.grand_total, personnel_total=result.totals.personnel,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import re
 
-from ...engine.parameters import default_parameters
+from ..parameters import current_parameters
 from ...engine.parse import InputError, Problem
 from ...engine.roster import check_input, check_to_json
 from ...models import Budget, Revision, Roster, User, db, utcnow
@@ -24,7 +24,7 @@ def reference(budget: Budget) -> Revision:
 def check(budget: Budget, roster: list) -> dict:
     """Validate and check roster entries against the reference revision (InputError if invalid)."""
     data = {"budget": json.loads(reference(budget).input_json), "roster": roster}
-    return check_to_json(check_input(data, default_parameters()))
+    return check_to_json(check_input(data, current_parameters()))
 
 
 def _store(item: Roster, roster: list, result: dict) -> None:
