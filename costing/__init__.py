@@ -65,9 +65,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .paramstore import Provider
     app.extensions["costing_params"] = Provider()
 
-    from .web import admin, auth, budgets, filters, rosters, views
+    from .web import admin, auth, budgets, filters, paramadmin, rosters, views
     filters.register(app)
-    for blueprint in (views.bp, auth.bp, budgets.bp, rosters.bp, admin.bp):
+    for blueprint in (views.bp, auth.bp, budgets.bp, rosters.bp, admin.bp, paramadmin.bp):
         app.register_blueprint(blueprint)
     views.register_errors(app)
     from . import commands

@@ -8,16 +8,19 @@ or from the database, and `export_documents` writes the tables back to the same 
 """
 from __future__ import annotations
 
+import re
 import threading
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import yaml
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from .engine.parameters import ParameterSet, load_documents, parse_documents
+from .engine.parameters import CONFIDENCE, TIER_LABELS, ParameterSet, load_documents, parse_documents
 from .models import (DistrictAlias, DistrictTier, ParamDocument, ParamFamily, ParamSetting, ParamSource, ParamState,
                      ParamValue, utcnow)
 
@@ -277,3 +280,266 @@ def today_version(session: Session) -> str:
 
 def reviewed_now(row, reviewer, status: str, note: str = "") -> None:
     row.status, row.reviewed_by_id, row.reviewed_at, row.review_note = status, reviewer.id, utcnow(), note
+
+
+# ---------------------------------------------------------------- administration (two-person rule)
+
+EARLIEST = date(2000, 1, 1)
+AHEAD_DAYS = 366          # a notice may be published up to a year before it takes effect
+RANGES = {               # unit: (lowest, highest) accepted for a new value
+    "CNY/month": (Decimal("100"), Decimal("100000")),
+    "CNY/hour": (Decimal("1"), Decimal("1000")),
+    "rate": (Decimal("0"), Decimal("0.5")),
+    "factor": (Decimal("0"), Decimal("1")),
+    "persons": (Decimal("1"), Decimal("100000")),
+    "workers": (Decimal("1"), Decimal("100000")),
+}
+UNIT_HINTS = {"CNY/month": "元/月", "CNY/hour": "元/小时", "rate": "费率（如 16% 或 0.16）", "factor": "系数（0–1）",
+              "persons": "人", "workers": "人"}
+
+
+class Refused(Exception):
+    """An administrative action that cannot be taken; `problems` maps form fields to messages."""
+
+    def __init__(self, problems: dict[str, str]):
+        self.problems = problems
+        super().__init__("；".join(problems.values()))
+
+
+@dataclass
+class SourceInput:
+    doc_no: str = ""
+    title: str = ""
+    issuer: str = ""
+    date: date | None = None
+    url: str = ""
+
+    def problems(self, today: date) -> dict[str, str]:
+        found = {}
+        if not (self.doc_no or self.title):
+            found["doc_no"] = "请填写文号；没有文号的，填写文件标题"
+        if not self.issuer:
+            found["issuer"] = "请填写发文机关"
+        if self.date is None:
+            found["doc_date"] = "请填写发文日期"
+        elif self.date > today:
+            found["doc_date"] = f"发文日期 {self.date} 晚于今天"
+        elif self.date < EARLIEST:
+            found["doc_date"] = f"发文日期不能早于 {EARLIEST}"
+        if self.url and not re.fullmatch(r"https?://\S{1,490}", self.url):
+            found["url"] = "链接须以 http:// 或 https:// 开头，且不含空格"
+        return found
+
+    def make(self, session: Session, document: str) -> ParamSource:
+        source = ParamSource(document=document, key="admin-new", title=self.title or self.doc_no,
+                             issuer=self.issuer, doc_no=self.doc_no or None, date=_iso(self.date),
+                             url=self.url or None, via="管理员录入")
+        session.add(source)
+        session.flush()
+        source.key = f"admin-{source.id}"
+        return source
+
+
+@dataclass
+class ValueInput:
+    region: str
+    start: date | None
+    end: date | None
+    value: str            # as typed: "4,500", "16%", "0.16"
+    source: SourceInput
+    confidence: str
+    note: str = ""
+
+
+def parse_value(text: str, unit: str) -> Decimal:
+    """The typed value as a Decimal in the family's unit (rates accept "16%" or "0.16")."""
+    cleaned = unicodedata.normalize("NFKC", text or "").strip().replace(",", "").replace("，", "")
+    percent = cleaned.endswith("%")
+    if percent:
+        cleaned = cleaned[:-1].strip()
+    if not re.fullmatch(r"[0-9]{1,7}(\.[0-9]{1,6})?", cleaned):
+        raise ValueError("请填写数字" + ("，如 16% 或 0.16" if unit == "rate" else ""))
+    value = Decimal(cleaned)
+    if percent:
+        if unit not in ("rate", "factor"):
+            raise ValueError(f"单位是{UNIT_HINTS[unit]}，不能用百分数")
+        value = value / 100
+    if unit in ("persons", "workers") and value != value.to_integral_value():
+        raise ValueError("须为整数")
+    low, high = RANGES[unit]
+    if not low <= value <= high:
+        shown = (lambda d: f"{d * 100:g}%") if unit == "rate" else (lambda d: f"{d:,}")
+        raise ValueError(f"{shown(value)} 超出合理范围（{shown(low)}–{shown(high)}），请核对")
+    return value
+
+
+def canonical_text(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text
+
+
+def check_value(session: Session, family: ParamFamily, data: ValueInput, today: date) -> dict[str, str]:
+    """Everything wrong with a new value for `family`, by form field."""
+    problems = data.source.problems(today)
+    if data.region not in family.regions:
+        problems["region"] = "请选择适用范围"
+    try:
+        parse_value(data.value, family.unit)
+    except ValueError as exc:
+        problems["value"] = str(exc)
+    if data.confidence not in CONFIDENCE:
+        problems["confidence"] = "请选择可信度"
+    if data.start is None:
+        problems["start"] = "请填写起始日期"
+    elif data.start < EARLIEST:
+        problems["start"] = f"起始日期不能早于 {EARLIEST}"
+    elif data.start > today + timedelta(days=AHEAD_DAYS):
+        problems["start"] = f"起始日期 {data.start} 距今超过一年，请核对"
+    if data.start and data.end and data.end < data.start:
+        problems["end"] = f"截止日期 {data.end} 早于起始日期 {data.start}"
+    if "start" not in problems and "end" not in problems and "region" not in problems:
+        clash = _overlap(session, family.key, data.region, data.start, data.end, None)
+        if clash:
+            problems["start"] = clash
+    return problems
+
+
+def _overlap(session: Session, family_key: str, region: str, start: date, end: date | None,
+             exclude: int | None, confirmed_only: bool = False) -> str | None:
+    """A message if [start, end] overlaps a live value of the same family and region; an open-ended
+    confirmed value that starts earlier is not a clash: it will end the day before `start`."""
+    statuses = ("confirmed",) if confirmed_only else LIVE
+    rows = session.scalars(select(ParamValue).where(ParamValue.family_key == family_key, ParamValue.region == region,
+                                                    ParamValue.status.in_(statuses)))
+    for row in rows:
+        if row.id == exclude:
+            continue
+        row_start, row_end = row.start or date.min, row.end or date.max
+        if row.status == "confirmed" and row.end is None and row_start < start:
+            continue
+        if row_start <= (end or date.max) and start <= row_end:
+            period = f"{_iso(row.start) or '日期不详'} 至 {_iso(row.end) or '今'}"
+            state = "待复核的" if row.status == "pending" else "已生效的"
+            return (f"与{state}数值重叠：{period}，{row.value}（{row.source.doc_no or row.source.title}）；"
+                    f"同一适用范围的有效期不能重叠")
+    return None
+
+
+def successor_note(session: Session, row: ParamValue) -> str | None:
+    """What confirming a pending value will do to the open-ended value before it."""
+    before = _open_predecessor(session, row)
+    if before is None:
+        return None
+    return f"复核通过后，{_iso(before.start) or '日期不详'} 起的数值 {before.value} 将截止于 {row.start - timedelta(days=1)}"
+
+
+def _open_predecessor(session: Session, row: ParamValue) -> ParamValue | None:
+    return session.scalar(select(ParamValue).where(
+        ParamValue.family_key == row.family_key, ParamValue.region == row.region, ParamValue.status == "confirmed",
+        ParamValue.end.is_(None), ParamValue.id != row.id))
+
+
+def add_value(session: Session, family: ParamFamily, data: ValueInput, user, today: date) -> ParamValue:
+    problems = check_value(session, family, data, today)
+    if problems:
+        raise Refused(problems)
+    source = data.source.make(session, family.document)
+    row = ParamValue(family_key=family.key, region=data.region, start=data.start, end=data.end,
+                     value=canonical_text(parse_value(data.value, family.unit)), source_id=source.id,
+                     confidence=data.confidence, note=data.note or None, status="pending", origin="admin",
+                     created_by_id=user.id)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _reviewable(row, reviewer) -> None:
+    if row.status != "pending":
+        raise Refused({"status": f"该项已{row.status_label}，不能再处理"})
+    if row.created_by_id == reviewer.id:
+        raise Refused({"status": "录入人不能复核自己录入的数值：须由另一位管理员复核（两人原则）"})
+
+
+def confirm_value(session: Session, row: ParamValue, reviewer) -> str | None:
+    """Confirm a pending value (locked row); returns what happened to the value before it."""
+    _reviewable(row, reviewer)
+    clash = _overlap(session, row.family_key, row.region, row.start, row.end, row.id, confirmed_only=True)
+    if clash:
+        raise Refused({"status": clash})
+    closed = None
+    before = _open_predecessor(session, row)
+    if before is not None and (before.start or date.min) < row.start:
+        before.end = row.start - timedelta(days=1)
+        closed = f"{_iso(before.start) or '日期不详'} 起的数值 {before.value} 截止于 {before.end}"
+    reviewed_now(row, reviewer, "confirmed")
+    session.flush()
+    bump(session)
+    return closed
+
+
+def reject(session: Session, row, reviewer, reason: str) -> None:
+    _reviewable(row, reviewer)
+    if not reason.strip():
+        raise Refused({"reason": "请说明驳回理由"})
+    reviewed_now(row, reviewer, "rejected", reason.strip()[:500])
+
+
+def withdraw(session: Session, row, user) -> None:
+    if row.status != "pending":
+        raise Refused({"status": f"该项已{row.status_label}，不能撤回"})
+    if row.created_by_id != user.id:
+        raise Refused({"status": "只有录入人可以撤回"})
+    reviewed_now(row, user, "withdrawn")
+
+
+# district → tier entries follow the same rule
+
+@dataclass
+class TierInput:
+    district: str
+    region: str
+    start: date | None
+    source: SourceInput
+    confidence: str
+
+
+def add_tier(session: Session, data: TierInput, user, today: date) -> DistrictTier:
+    problems = data.source.problems(today)
+    if not re.fullmatch(r"[\u4e00-\u9fff]{2,30}", data.district):
+        problems["district"] = "请填写区县全称（2–30 个汉字），如「城口县」"
+    if data.region not in TIER_LABELS:
+        problems["region"] = "请选择档次"
+    if data.confidence not in CONFIDENCE:
+        problems["confidence"] = "请选择可信度"
+    if data.start is None:
+        problems["start"] = "请填写起始日期"
+    elif not EARLIEST <= data.start <= today + timedelta(days=AHEAD_DAYS):
+        problems["start"] = f"起始日期须在 {EARLIEST} 至 {today + timedelta(days=AHEAD_DAYS)} 之间"
+    elif "district" not in problems:
+        same = session.scalar(select(DistrictTier).where(DistrictTier.district == data.district,
+                                                         DistrictTier.start == data.start,
+                                                         DistrictTier.status.in_(LIVE)))
+        if same is not None:
+            problems["start"] = f"{data.district} 自 {data.start} 起已有{same.status_label}的档次记录"
+    if problems:
+        raise Refused(problems)
+    document = session.scalar(select(ParamDocument).where(ParamDocument.tiers_label.is_not(None)))
+    source = data.source.make(session, document.name)
+    row = DistrictTier(document=document.name, district=data.district, region=data.region, start=data.start,
+                       source_id=source.id, confidence=data.confidence, status="pending", origin="admin",
+                       created_by_id=user.id)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def confirm_tier(session: Session, row: DistrictTier, reviewer) -> None:
+    _reviewable(row, reviewer)
+    same = session.scalar(select(DistrictTier).where(DistrictTier.district == row.district,
+                                                     DistrictTier.start == row.start,
+                                                     DistrictTier.status == "confirmed"))
+    if same is not None:
+        raise Refused({"status": f"{row.district} 自 {row.start} 起已有生效的档次记录"})
+    reviewed_now(row, reviewer, "confirmed")
+    session.flush()
+    bump(session)

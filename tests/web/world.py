@@ -39,6 +39,7 @@ def build() -> World:
         "c_user": create_user("c_user", "C 财务", PASSWORD, orgs["C"], "preparer"),
         "d_user": create_user("d_user", "D 财务", PASSWORD, orgs["D"], "preparer"),
         "admin": create_user("admin", "管理员", PASSWORD, orgs["X"], "approver", is_admin=True),
+        "admin2": create_user("admin2", "复核管理员", PASSWORD, orgs["X"], "approver", is_admin=True),
     }
     budget_a = service.create_budget(users["a_prep"], sample(name="A 项目"))
     service.share(budget_a, users["a_prep"], orgs["C"])

@@ -14,6 +14,7 @@ from ...engine.model import (CATEGORIES, CERTIFICATES, CONTRIBUTION_LABELS, COST
 from ...engine.parse import InputError
 from ...models import AuditEntry, Budget, Organisation, Revision, Roster, db
 from ..extensions import csrf
+from ..parameters import current_parameters
 from . import access, chart, diff, mapping, service
 from .forms import ActionForm, BudgetForm, ShareForm
 
@@ -116,9 +117,12 @@ def show(budget_id: int):
     if returned is not None and budget.latest.submitted_at and _aware(returned.at) < _aware(budget.latest.submitted_at):
         returned = None
     from ...annex.render import basis_rows
+    change = None
+    if revision.number == budget.latest.number and revision.status == "draft":
+        change = service.policy_change(revision)
     return render_template(
         "budgets/show.html", budget=budget, revision=revision, result=result, rosters=rosters, returned=returned,
-        basis=basis_rows(result["parameters"]),
+        basis=basis_rows(result["parameters"]), change=change, version_now=current_parameters().version,
         is_contractor=current_user.organisation.kind == "contractor" and not current_user.is_admin,
         upload_form=UploadForm(),
         input=json.loads(revision.input_json), findings=findings_by_where, labels=LABELS,
@@ -201,6 +205,13 @@ def return_for_changes(budget_id: int):
     return _action(budget_id, access.can_approve,
                    lambda b, f: service.return_for_changes(b, current_user, f.reason.data,
                                                           mapping.small_int(f.revision.data)), "已退回修改")
+
+
+@bp.post("/<id:budget_id>/recompute")
+def recompute(budget_id: int):
+    return _action(budget_id, access.can_edit,
+                   lambda b, f: service.recompute(b, current_user, mapping.small_int(f.revision.data)),
+                   "已按最新政策参数重新测算，生成新的草稿修订")
 
 
 @bp.post("/<id:budget_id>/duplicate")

@@ -3,17 +3,17 @@ the engine; nothing here computes money itself."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import select, update
 
 from ...engine.budget import compute
-from ..parameters import current_parameters
 from ...engine.parse import InputError, parse_budget
 from ...engine.result import to_json
 from ...models import Budget, BudgetShare, Organisation, Revision, Roster, User, db, utcnow
 from .. import audit
+from ..parameters import current_parameters
 
 
 class WorkflowError(Exception):
@@ -179,6 +179,79 @@ def unshare(budget: Budget, user: User, share_id: int) -> None:
     raise WorkflowError("没有这项共享")
 
 
+@dataclass
+class PolicyChange:
+    """What the latest confirmed parameters would do to a draft revision computed with an older set."""
+    version_then: str
+    version_now: str
+    grand_total_then: Decimal
+    grand_total_now: Decimal | None = None
+    comparison: dict | None = None
+    basis_added: list = field(default_factory=list)
+    basis_dropped: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+
+    @property
+    def delta(self) -> Decimal | None:
+        return None if self.grand_total_now is None else self.grand_total_now - self.grand_total_then
+
+    @property
+    def lines(self) -> list[tuple[str, Decimal, Decimal, Decimal, bool]]:
+        """(label, before, after, difference, is_total) for each line and total that changes."""
+        if self.comparison is None:
+            return []
+        c = self.comparison
+        rows = [(ch.label, Decimal(ch.total_before), Decimal(ch.total_after), False)
+                for ch in c["personnel"] + c["costs"] if ch.kind == "changed"]
+        rows += [(label, Decimal(before), Decimal(after), True) for label, before, after, *_ in c["totals"]
+                 if before != after]
+        return [(label, before, after, after - before, total) for label, before, after, total in rows]
+
+
+def policy_change(revision: Revision) -> PolicyChange | None:
+    """None if the revision was computed with today's confirmed set; else the recomputed difference."""
+    from types import SimpleNamespace
+
+    from ...annex.render import basis_rows
+    from . import diff
+    version = current_parameters().version
+    if revision.parameter_set == version:
+        return None
+    change = PolicyChange(revision.parameter_set, version, revision.grand_total)
+    try:
+        computed = compute_contract(json.loads(revision.input_json))
+    except InputError as exc:
+        change.problems = [f"{p.path}: {p.message}" for p in exc.problems]
+        return change
+    change.grand_total_now = computed.grand_total
+    change.comparison = diff.compare(revision, SimpleNamespace(input_json=revision.input_json,
+                                                               result_json=json.dumps(computed.result)))
+
+    def keyed(rows):
+        return {(r["name"], r["region"], r["start"], r["value"], r["end"]): r for r in rows}
+    then = keyed(basis_rows(json.loads(revision.result_json)["parameters"]))
+    now = keyed(basis_rows(computed.result["parameters"]))
+    change.basis_added = [row for key, row in now.items() if key not in then]
+    change.basis_dropped = [row for key, row in then.items() if key not in now]
+    return change
+
+
+def recompute(budget: Budget, user: User, seen: int | None = None) -> Revision:
+    """The latest draft recomputed with today's confirmed parameters, as a new revision."""
+    _expect(budget, seen)
+    if budget.status != "draft":
+        raise WorkflowError("只有草稿可以按最新政策参数重新测算；已提交或已审核的修订保持原有数字")
+    version = current_parameters().version
+    if budget.latest.parameter_set == version:
+        raise WorkflowError("本预算已按最新政策参数测算")
+    then = budget.latest.parameter_set
+    revision = save_revision(budget, user, json.loads(budget.latest.input_json),
+                             f"按最新政策参数重新测算（参数集 {then} → {version}）", budget.revision_count)
+    audit.record("budget_recompute", f"budget:{budget.id}", f"修订 {revision.number}：参数集 {then} → {version}",
+                 user=user)
+    return revision
+
+
 __all__ = ["InputError", "Conflict", "WorkflowError", "compute_contract", "create_budget",
            "save_revision", "duplicate", "delete_draft", "submit", "approve", "return_for_changes",
-           "share", "unshare"]
+           "share", "unshare", "policy_change", "recompute"]

@@ -1,0 +1,239 @@
+"""Administration of the policy parameters: every family with the value in force today and its full
+history; new dated values and district tiers, which count only once a second administrator confirms
+them (two-person rule); warnings for families overdue for renewal."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import SelectChoice, SelectField, StringField
+from wtforms.validators import Length
+
+from .. import paramstore
+from ..engine.parameters import CONFIDENCE, TIER_LABELS, ParameterMissing, UnknownDistrict
+from ..engine.staleness import stale_families
+from ..models import DistrictTier, ParamFamily, ParamValue, db
+from . import audit
+from .filters import REGIONS
+from .parameters import current_parameters, today
+
+bp = Blueprint("params", __name__, url_prefix="/admin/parameters")
+
+
+@bp.before_request
+@login_required
+def _admins_only():
+    if not current_user.is_admin:
+        abort(403)
+
+
+def _date_problem(text: str) -> tuple[date | None, str | None]:
+    text = (text or "").strip()
+    if not text:
+        return None, None
+    try:
+        return date.fromisoformat(text), None
+    except ValueError:
+        return None, "请按“年-月-日”填写，如 2026-01-01"
+
+
+class SourceForm(FlaskForm):
+    doc_no = StringField("文号", validators=[Length(max=200, message="最多 200 个字符")])
+    title = StringField("文件标题", validators=[Length(max=500, message="最多 500 个字符")])
+    issuer = StringField("发文机关", validators=[Length(max=200, message="最多 200 个字符")])
+    doc_date = StringField("发文日期")
+    url = StringField("链接", validators=[Length(max=500, message="最多 500 个字符")])
+    confidence = SelectField("可信度", choices=[SelectChoice("", "请选择")] +
+                             [SelectChoice(k, v) for k, v in CONFIDENCE.items()], validate_choice=False)
+
+    def source_input(self) -> tuple[paramstore.SourceInput, dict[str, str]]:
+        day, problem = _date_problem(self.doc_date.data)
+        data = paramstore.SourceInput(doc_no=(self.doc_no.data or "").strip(), title=(self.title.data or "").strip(),
+                                      issuer=(self.issuer.data or "").strip(), date=day,
+                                      url=(self.url.data or "").strip())
+        return data, ({"doc_date": problem} if problem else {})
+
+    def show(self, problems: dict[str, str]) -> None:
+        for name, message in problems.items():
+            field = getattr(self, name, None)
+            if field is not None:
+                field.errors = list(field.errors or []) + [message]
+            else:
+                flash(message, "error")
+
+
+class ValueForm(SourceForm):
+    region = SelectField("适用范围", validate_choice=False)
+    start = StringField("起始日期")
+    end = StringField("截止日期（空为至今）")
+    value = StringField("数值")
+    note = StringField("说明", validators=[Length(max=500, message="最多 500 个字符")])
+
+
+class TierForm(SourceForm):
+    district = StringField("区县", validators=[Length(max=60, message="最多 60 个字符")])
+    region = SelectField("最低工资档次", choices=[SelectChoice("", "请选择")] +
+                         [SelectChoice(k, v) for k, v in TIER_LABELS.items()], validate_choice=False)
+    start = StringField("起始日期")
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField("驳回理由", validators=[Length(max=500, message="最多 500 个字符")])
+
+
+def _pending_values():
+    return db.session.scalars(select(ParamValue).where(ParamValue.status == "pending").order_by(ParamValue.id)).all()
+
+
+def _pending_tiers():
+    return db.session.scalars(select(DistrictTier).where(DistrictTier.status == "pending")
+                              .order_by(DistrictTier.id)).all()
+
+
+@bp.get("/")
+def index():
+    params = current_parameters()
+    on = today()
+    families = db.session.scalars(select(ParamFamily).order_by(ParamFamily.document, ParamFamily.position)).all()
+    in_force = {}
+    for family in families:
+        rows = []
+        for region in family.regions:
+            try:
+                rows.append((region, params.at(family.key, on, region)))
+            except (ParameterMissing, KeyError):      # no value yet on that date, or none for the region
+                rows.append((region, None))
+        in_force[family.key] = rows
+    return render_template("admin/params_index.html", families=families, in_force=in_force, on=on,
+                           stale=stale_families(params, on), pending=_pending_values(),
+                           pending_tiers=_pending_tiers(), version=params.version, action=FlaskForm())
+
+
+@bp.route("/family/<key>", methods=["GET", "POST"])
+def family(key: str):
+    family = db.session.get(ParamFamily, key) or abort(404)
+    form = ValueForm()
+    form.region.choices = [SelectChoice(r, REGIONS.get(r, r)) for r in family.regions]
+    if len(family.regions) > 1:
+        form.region.choices.insert(0, SelectChoice("", "请选择"))
+    status = 200
+    if request.method == "POST":
+        if not form.validate():
+            status = 400
+        else:
+            source, problems = form.source_input()
+            start, start_problem = _date_problem(form.start.data)
+            end, end_problem = _date_problem(form.end.data)
+            data = paramstore.ValueInput(region=form.region.data or "", start=start, end=end,
+                                         value=form.value.data or "", source=source,
+                                         confidence=form.confidence.data or "", note=(form.note.data or "").strip())
+            problems.update({k: v for k, v in (("start", start_problem), ("end", end_problem)) if v})
+            try:
+                if problems:
+                    raise paramstore.Refused(problems)
+                row = paramstore.add_value(db.session, family, data, current_user, today())
+            except paramstore.Refused as refused:
+                db.session.rollback()
+                form.show({**refused.problems, **problems})
+                status = 400
+            else:
+                audit.record("param_add", f"param:{row.id}",
+                             f"{family.label} {REGIONS.get(row.region, row.region)} {row.start} 起 {row.value}（待复核）")
+                db.session.commit()
+                flash("已录入，待另一位管理员复核后生效", "success")
+                return redirect(url_for("params.family", key=key))
+    values = db.session.scalars(select(ParamValue).where(ParamValue.family_key == key)
+                                .order_by(ParamValue.region, ParamValue.start, ParamValue.id)).all()
+    notes = {v.id: paramstore.successor_note(db.session, v) for v in values if v.status == "pending"}
+    return render_template("admin/params_family.html", family=family, values=values, form=form, notes=notes,
+                           action=FlaskForm(), reject_form=ReasonForm()), status
+
+
+def _act(model, row_id: int, verb: str):
+    row = db.session.get(model, row_id, with_for_update=True) or abort(404)
+    form = ReasonForm()
+    if not form.validate():
+        abort(400)
+    try:
+        if verb == "confirm":
+            closed = (paramstore.confirm_value(db.session, row, current_user) if model is ParamValue
+                      else paramstore.confirm_tier(db.session, row, current_user))
+        elif verb == "reject":
+            paramstore.reject(db.session, row, current_user, form.reason.data or "")
+            closed = None
+        else:
+            paramstore.withdraw(db.session, row, current_user)
+            closed = None
+    except paramstore.Refused as refused:
+        db.session.rollback()
+        for message in refused.problems.values():
+            flash(message, "error")
+        return row, False
+    what = _describe(row)
+    audit.record(f"param_{verb}", f"{'param' if model is ParamValue else 'tier'}:{row.id}",
+                 what + (f"；{closed}" if closed else "") + (f"；理由：{row.review_note}" if verb == "reject" else ""))
+    db.session.commit()
+    flash({"confirm": "已复核通过，新数值已生效", "reject": "已驳回", "withdraw": "已撤回"}[verb]
+          + (f"；{closed}" if closed else ""), "success")
+    return row, True
+
+
+def _describe(row) -> str:
+    if isinstance(row, ParamValue):
+        return f"{row.family.label} {REGIONS.get(row.region, row.region)} {row.start} 起 {row.value}"
+    return f"{row.district} {row.start} 起 {TIER_LABELS.get(row.region, row.region)}"
+
+
+@bp.post("/values/<id:value_id>/<any(confirm, reject, withdraw):verb>")
+def value_action(value_id: int, verb: str):
+    row, _ = _act(ParamValue, value_id, verb)
+    return redirect(url_for("params.family", key=row.family_key))
+
+
+@bp.route("/districts", methods=["GET", "POST"])
+def districts():
+    form = TierForm()
+    status = 200
+    if request.method == "POST":
+        if not form.validate():
+            status = 400
+        else:
+            source, problems = form.source_input()
+            start, start_problem = _date_problem(form.start.data)
+            if start_problem:
+                problems["start"] = start_problem
+            data = paramstore.TierInput(district=(form.district.data or "").strip(), region=form.region.data or "",
+                                        start=start, source=source, confidence=form.confidence.data or "")
+            try:
+                if problems:
+                    raise paramstore.Refused(problems)
+                row = paramstore.add_tier(db.session, data, current_user, today())
+            except paramstore.Refused as refused:
+                db.session.rollback()
+                form.show({**refused.problems, **problems})
+                status = 400
+            else:
+                audit.record("param_add", f"tier:{row.id}", _describe(row) + "（待复核）")
+                db.session.commit()
+                flash("已录入，待另一位管理员复核后生效", "success")
+                return redirect(url_for("params.districts"))
+    params = current_parameters()
+    on = today()
+    rows = db.session.scalars(select(DistrictTier).order_by(DistrictTier.district, DistrictTier.start)).all()
+    current = {}
+    for name in params.district_names():
+        try:
+            current[name] = params.district(name, on)
+        except UnknownDistrict:       # listed only from a later date
+            current[name] = None
+    return render_template("admin/params_districts.html", rows=rows, current=current, on=on, form=form,
+                           action=FlaskForm(), reject_form=ReasonForm(), aliases=params.aliases), status
+
+
+@bp.post("/districts/<id:tier_id>/<any(confirm, reject, withdraw):verb>")
+def tier_action(tier_id: int, verb: str):
+    _act(DistrictTier, tier_id, verb)
+    return redirect(url_for("params.districts"))
