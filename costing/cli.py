@@ -57,7 +57,11 @@ def _parameters(args) -> ParameterSet:
     from .models import db
     app = create_app()
     with app.app_context():
-        return app.extensions["costing_params"].get(db.session)
+        try:
+            return app.extensions["costing_params"].get(db.session)
+        finally:
+            db.session.remove()
+            db.engine.dispose()
 
 
 def cmd_compute(args) -> int:
@@ -176,6 +180,8 @@ def cmd_export(folder: str) -> int:
         app.extensions["costing_params"].get(db.session)          # an empty database gets the shipped set
         documents = paramstore.export_documents(db.session)
         version = paramstore.today_version(db.session)
+        db.session.remove()
+        db.engine.dispose()
     try:
         written = paramstore.write_documents(Path(folder), documents)
     except OSError as exc:

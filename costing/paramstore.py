@@ -368,7 +368,7 @@ def parse_value(text: str, unit: str) -> Decimal:
         raise ValueError("须为整数")
     low, high = RANGES[unit]
     if not low <= value <= high:
-        shown = (lambda d: f"{d * 100:g}%") if unit == "rate" else (lambda d: f"{d:,}")
+        shown = (lambda d: f"{(d * 100).normalize():f}%") if unit == "rate" else (lambda d: f"{d:,}")
         raise ValueError(f"{shown(value)} 超出合理范围（{shown(low)}–{shown(high)}），请核对")
     return value
 
@@ -455,7 +455,7 @@ def add_value(session: Session, family: ParamFamily, data: ValueInput, user, tod
 
 def _reviewable(row, reviewer) -> None:
     if row.status != "pending":
-        raise Refused({"status": f"该项已{row.status_label}，不能再处理"})
+        raise Refused({"status": f"该项目前为「{row.status_label}」，不能再处理"})
     if row.created_by_id == reviewer.id:
         raise Refused({"status": "录入人不能复核自己录入的数值：须由另一位管理员复核（两人原则）"})
 
@@ -486,7 +486,7 @@ def reject(session: Session, row, reviewer, reason: str) -> None:
 
 def withdraw(session: Session, row, user) -> None:
     if row.status != "pending":
-        raise Refused({"status": f"该项已{row.status_label}，不能撤回"})
+        raise Refused({"status": f"该项目前为「{row.status_label}」，不能撤回"})
     if row.created_by_id != user.id:
         raise Refused({"status": "只有录入人可以撤回"})
     reviewed_now(row, user, "withdrawn")

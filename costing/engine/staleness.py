@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from .parameters import ParameterSet, Record
 
@@ -27,30 +27,38 @@ class Stale:
     newest: Record
     due: date
     overdue_months: int
-    carried: bool          # the newest value's end date has passed: budgets carry it forward
+
+    @property
+    def carried(self) -> bool:
+        """The newest value's period has ended: budgets carry it forward."""
+        return self.newest.end is not None
 
     @property
     def message(self) -> str:
         r = self.newest
-        text = (f"「{self.label}」最新数值自 {r.start} 起（{r.source.citation}），按「{self.renewal}」应于 {self.due} "
-                f"前后更新，" + (f"已逾期 {self.overdue_months} 个月" if self.overdue_months else "已到期"))
+        if self.carried:
+            text = f"「{self.label}」最新数值 {r.start} 至 {r.end}（{r.source.citation}）已到期，按「{self.renewal}」应已公布新数值"
+        else:
+            text = f"「{self.label}」最新数值自 {r.start} 起（{r.source.citation}），按「{self.renewal}」应于 {self.due} 前后更新"
+        text += f"，已逾期 {self.overdue_months} 个月" if self.overdue_months else "，已到期"
         if self.carried:
             text += f"；{r.end} 之后的月份正在沿用该数值（PARAMETER_CARRIED_FORWARD）"
         return text + "。新文件公布后请录入并请另一位管理员复核。"
 
 
 def stale_families(params: ParameterSet, today: date) -> list[Stale]:
+    """A family is stale when its newest value in force has ended (and is being carried forward), or
+    when it is open-ended and older than the family's renewal period."""
     found = []
     for family in params.families.values():
         if not family.renewal_months:
             continue
-        dated = [r for records in family.records.values() for r in records if r.start is not None]
+        dated = [r for records in family.records.values() for r in records if r.start is not None and r.start <= today]
         if not dated:
             continue
         newest = max(dated, key=lambda r: r.start)
-        due = add_months(newest.start, family.renewal_months)
+        due = newest.end + timedelta(days=1) if newest.end else add_months(newest.start, family.renewal_months)
         if today >= due:
             found.append(Stale(family.key, family.label, family.renewal or f"每 {family.renewal_months} 个月",
-                               newest, due, months_between(due, today),
-                               carried=newest.end is not None and today > newest.end))
+                               newest, due, months_between(due, today)))
     return found

@@ -1,0 +1,356 @@
+"""Policy parameters in the database: seeding and export, administration under the two-person rule,
+staleness on a fixed clock, and what a newly confirmed figure does to drafts and approved budgets."""
+import copy
+import json
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from costing import paramstore
+from costing.engine.parameters import default_parameters, parse_documents
+from costing.models import AuditEntry, Budget, DistrictTier, ParamFamily, ParamState, ParamValue, Revision, db
+from costing.web.budgets import service
+
+from . import world
+from .world import log_in
+
+TODAY = date(2026, 11, 29)
+
+
+@pytest.fixture
+def fixed(app):
+    app.config["TODAY"] = TODAY
+    return app
+
+
+def _text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+NEW_BASE = {"region": "cq", "value": "4,600", "start": "2026-01-01", "end": "2026-12-31",
+            "doc_no": "渝人社发〔2026〕30号", "title": "关于做好2026年度社会保险缴费基数上下限核定有关工作的通知",
+            "issuer": "重庆市人力资源和社会保障局", "doc_date": "2026-08-20", "url": "https://rlsbj.cq.gov.cn/x.html",
+            "confidence": "verified_official", "note": ""}
+
+
+# ------------------------------------------------------------------ seeding and export
+
+def test_seeded_database_exports_the_shipped_files_exactly(app, tmp_path):
+    documents = paramstore.export_documents(db.session)
+    assert documents == paramstore.shipped_documents()
+    assert parse_documents(documents).version == default_parameters().version
+    # export → files → import into an empty database → export: identical files
+    paramstore.write_documents(tmp_path / "a", documents)
+    again = paramstore.read_documents(tmp_path / "a")
+    assert again == documents
+    for model in (ParamValue, DistrictTier):
+        db.session.query(model).delete()
+    for table in ("district_alias", "param_setting", "param_family", "param_source", "param_document", "param_state"):
+        db.session.execute(db.metadata.tables[table].delete())
+    report = paramstore.seed(db.session, again, origin="imported")
+    assert (report.values, report.districts) == (66, 41)
+    paramstore.write_documents(tmp_path / "b", paramstore.export_documents(db.session))
+    for path in sorted((tmp_path / "a").iterdir()):
+        assert (tmp_path / "b" / path.name).read_bytes() == path.read_bytes()
+
+
+def test_seeding_again_adds_only_what_is_new(app):
+    before = paramstore.today_version(db.session)
+    assert not paramstore.seed(db.session, paramstore.shipped_documents()).changed
+    assert paramstore.today_version(db.session) == before
+    documents = copy.deepcopy(paramstore.shipped_documents())
+    si = dict(documents)["social_insurance.yaml"]
+    si["families"]["si.base_floor"]["values"].append(
+        {"start": "2026-01-01", "end": "2026-12-31", "region": "cq", "value": "4600", "source": "si-2025",
+         "confidence": "secondary"})
+    pension = si["families"]["si.employer.pension"]["values"]
+    pension.append({"start": "2027-01-01", "end": None, "region": "cq", "value": "0.15", "source": "gbf-2019-13",
+                    "confidence": "secondary"})
+    pension[1]["value"] = "0.99"          # a changed existing value is not new: it is left alone
+    report = paramstore.seed(db.session, documents)
+    assert report.values == 2 and report.districts == 0
+    assert report.closed == ["养老保险单位费率 cq 2019-05-01 起的数值截止于 2026-12-31"]
+    params = parse_documents(paramstore.export_documents(db.session))
+    assert params.at("si.base_floor", date(2026, 3, 1), "cq").value == Decimal("4600")
+    assert params.at("si.employer.pension", date(2026, 3, 1), "cq").value == Decimal("0.16")
+    assert params.at("si.employer.pension", date(2027, 3, 1), "cq").value == Decimal("0.15")
+    assert paramstore.today_version(db.session) == params.version != before
+
+
+def test_cli_exports_the_database(app, tmp_path, monkeypatch):
+    from costing import cli
+    monkeypatch.setenv("COSTING_DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    db.session.commit()
+    assert cli.main(["params", "--export", str(tmp_path)]) == 0
+    assert paramstore.read_documents(tmp_path) == paramstore.shipped_documents()
+
+
+# ------------------------------------------------------------------ administration
+
+def test_only_administrators_see_the_parameter_pages(app, client):
+    world.build()
+    log_in(client, "a_prep")
+    assert client.get("/admin/parameters/").status_code == 403
+    assert client.post("/admin/parameters/family/si.base_floor", data=NEW_BASE).status_code == 403
+    admin = log_in(app.test_client(), "admin")
+    page = _text(admin.get("/admin/parameters/"))
+    assert "社会保险缴费基数下限（月）" in page
+    assert admin.get("/admin/parameters/family/no.such").status_code == 404
+
+
+def test_index_lists_each_family_with_its_value_today_and_staleness(fixed, client):
+    world.build()
+    log_in(client, "admin")
+    page = _text(client.get("/admin/parameters/"))
+    assert "最低工资标准（月）" in page and "2,330.00" in page and "渝人社发〔2024〕22号" in page
+    # the base was due for its 2026 renewal on 2026-01-01: ten months overdue on 2026-11-29
+    assert "需要更新的参数" in page
+    assert re.search(r"「社会保险缴费基数下限（月）」最新数值 2025-01-01 至 2025-12-31（.*）已到期，"
+                     r"按「每个年度公布一次（通常 7–9 月）」应已公布新数值，已逾期 10 个月", page)
+    assert "2025-12-31 之后的月份正在沿用该数值" in page
+    assert "「最低工资标准（月）」" not in page.split("需要更新的参数")[1].split("</ul>")[0]   # due 2028-01-01
+
+
+def test_no_staleness_warning_before_the_renewal_is_due(fixed, client):
+    fixed.config["TODAY"] = date(2024, 6, 1)
+    world.build()
+    log_in(client, "admin")
+    page = _text(client.get("/admin/parameters/"))
+    assert "需要更新的参数" not in page and "各参数均在更新周期内" in page
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("value", "abc", "请填写数字"),
+    ("value", "-5", "请填写数字"),
+    ("value", "46", "46 超出合理范围（100–100,000）"),
+    ("start", "2026-13-01", "请按“年-月-日”填写"),
+    ("start", "", "请填写起始日期"),
+    ("start", "1999-12-01", "起始日期不能早于 2000-01-01"),
+    ("start", "2028-01-01", "距今超过一年"),
+    ("end", "2025-12-31", "截止日期 2025-12-31 早于起始日期 2026-01-01"),
+    ("doc_no", "", None),              # with a title, no document number is needed
+    ("issuer", "", "请填写发文机关"),
+    ("doc_date", "2026-12-01", "发文日期 2026-12-01 晚于今天"),
+    ("url", "javascript:alert(1)", "链接须以 http:// 或 https:// 开头"),
+    ("confidence", "very", "请选择可信度"),
+])
+def test_malformed_values_are_refused_at_the_field(fixed, client, field, value, message):
+    world.build()
+    log_in(client, "admin")
+    response = client.post("/admin/parameters/family/si.base_floor", data={**NEW_BASE, field: value})
+    if message is None:
+        assert response.status_code == 302
+        return
+    assert response.status_code == 400
+    page = _text(response)
+    assert message in page
+    assert 'value="渝人社发〔2026〕30号"' in page or field == "doc_no"          # what was typed is kept
+    assert db.session.scalar(select(ParamValue).where(ParamValue.origin == "admin")) is None
+
+
+def test_rates_take_percent_or_fraction_and_must_be_plausible(fixed, client):
+    world.build()
+    log_in(client, "admin")
+    data = {**NEW_BASE, "value": "16", "start": "2027-01-01", "end": ""}
+    response = client.post("/admin/parameters/family/si.employer.pension", data=data)
+    assert response.status_code == 400 and "1600% 超出合理范围（0%–50%）" in _text(response)
+    response = client.post("/admin/parameters/family/si.employer.pension", data={**data, "value": "15%"})
+    assert response.status_code == 302
+    row = db.session.scalar(select(ParamValue).where(ParamValue.origin == "admin"))
+    assert row.value == "0.15" and row.status == "pending"
+
+
+def test_overlapping_periods_are_refused(fixed, client):
+    world.build()
+    log_in(client, "admin")
+    response = client.post("/admin/parameters/family/si.base_floor",
+                           data={**NEW_BASE, "start": "2025-07-01", "end": "2026-06-30"})
+    assert response.status_code == 400
+    assert "与已生效的数值重叠：2025-01-01 至 2025-12-31，4404" in _text(response)
+    assert client.post("/admin/parameters/family/si.base_floor", data=NEW_BASE).status_code == 302
+    response = client.post("/admin/parameters/family/si.base_floor", data={**NEW_BASE, "start": "2026-06-01"})
+    assert response.status_code == 400 and "与待复核的数值重叠：2026-01-01 至 2026-12-31" in _text(response)
+
+
+def test_two_person_rule(fixed, client):
+    world.build()
+    log_in(client, "admin")
+    assert client.post("/admin/parameters/family/si.base_floor", data=NEW_BASE).status_code == 302
+    row = db.session.scalar(select(ParamValue).where(ParamValue.origin == "admin"))
+    version = paramstore.today_version(db.session)
+    page = _text(client.get("/admin/parameters/family/si.base_floor"))
+    assert "待复核" in page and "待另一位管理员复核" in page
+    # the one who entered it cannot confirm it
+    client.post(f"/admin/parameters/values/{row.id}/confirm")
+    db.session.refresh(row)
+    assert row.status == "pending" and paramstore.today_version(db.session) == version
+    assert "录入人不能复核自己录入的数值" in _text(client.get("/admin/parameters/family/si.base_floor"))
+    # a second administrator can
+    other = log_in(fixed.test_client(), "admin2")
+    assert other.post(f"/admin/parameters/values/{row.id}/confirm").status_code == 302
+    db.session.refresh(row)
+    assert row.status == "confirmed" and row.reviewed_by.username == "admin2"
+    assert paramstore.today_version(db.session) != version
+    actions = [(e.action, e.user.username) for e in db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action.like("param_%")).order_by(AuditEntry.id))]
+    assert actions == [("param_add", "admin"), ("param_confirm", "admin2")]
+    # confirmed once: a second confirmation is refused
+    other.post(f"/admin/parameters/values/{row.id}/confirm")
+    assert "该项目前为「已生效」，不能再处理" in _text(other.get("/admin/parameters/family/si.base_floor"))
+
+
+def test_reject_needs_a_reason_and_withdraw_is_for_the_author(fixed, client):
+    world.build()
+    log_in(client, "admin")
+    client.post("/admin/parameters/family/si.base_floor", data=NEW_BASE)
+    row = db.session.scalar(select(ParamValue).where(ParamValue.origin == "admin"))
+    other = log_in(fixed.test_client(), "admin2")
+    other.post(f"/admin/parameters/values/{row.id}/withdraw")
+    db.session.refresh(row)
+    assert row.status == "pending"
+    other.post(f"/admin/parameters/values/{row.id}/reject", data={"reason": ""})
+    db.session.refresh(row)
+    assert row.status == "pending"
+    other.post(f"/admin/parameters/values/{row.id}/reject", data={"reason": "数值与原文不符"})
+    db.session.refresh(row)
+    assert row.status == "rejected" and row.review_note == "数值与原文不符"
+    assert "理由：数值与原文不符" in _text(client.get("/admin/parameters/family/si.base_floor"))
+
+
+def test_confirming_a_successor_closes_the_open_value(fixed, client):
+    world.build()
+    log_in(client, "admin")
+    data = {**NEW_BASE, "region": "tier1", "value": "2500", "start": "2026-12-01", "end": "",
+            "doc_no": "渝人社发〔2026〕40号"}
+    assert client.post("/admin/parameters/family/min_wage.monthly", data=data).status_code == 302
+    row = db.session.scalar(select(ParamValue).where(ParamValue.origin == "admin"))
+    assert "复核通过后，2025-01-01 起的数值 2330 将截止于 2026-11-30" in _text(
+        client.get("/admin/parameters/family/min_wage.monthly"))
+    log_in(fixed.test_client(), "admin2").post(f"/admin/parameters/values/{row.id}/confirm")
+    old = db.session.scalar(select(ParamValue).where(ParamValue.family_key == "min_wage.monthly",
+                                                     ParamValue.region == "tier1", ParamValue.value == "2330"))
+    assert old.end == date(2026, 11, 30)
+    params = fixed.extensions["costing_params"].get(db.session)
+    assert params.at("min_wage.monthly", date(2026, 12, 1), "tier1").value == Decimal("2500")
+    assert params.at("min_wage.monthly", date(2026, 11, 1), "tier1").value == Decimal("2330")
+
+
+def test_district_tiers_are_edited_under_the_same_rule(fixed, client):
+    world.build()
+    log_in(client, "admin")
+    data = {"district": "城口县", "region": "tier1", "start": "2026-12-01", "doc_no": "渝人社发〔2026〕40号",
+            "title": "", "issuer": "重庆市人力资源和社会保障局", "doc_date": "2026-11-20", "url": "",
+            "confidence": "verified_official"}
+    response = client.post("/admin/parameters/districts", data={**data, "district": "<b>x</b>"})
+    assert response.status_code == 400 and "请填写区县全称" in _text(response)
+    assert client.post("/admin/parameters/districts", data=data).status_code == 302
+    row = db.session.scalar(select(DistrictTier).where(DistrictTier.origin == "admin"))
+    assert row.status == "pending"
+    log_in(fixed.test_client(), "admin2").post(f"/admin/parameters/districts/{row.id}/confirm")
+    params = fixed.extensions["costing_params"].get(db.session)
+    assert params.district("城口县", date(2026, 11, 1)).tier == "tier2"
+    assert params.district("城口县", date(2026, 12, 1)).tier == "tier1"
+    assert paramstore.export_documents(db.session) != paramstore.shipped_documents()
+
+
+# ------------------------------------------------------------------ budgets pin their set
+
+def _confirm_new_base(app, value: str = "4,600") -> None:
+    admin = log_in(app.test_client(), "admin")
+    assert admin.post("/admin/parameters/family/si.base_floor", data={**NEW_BASE, "value": value}).status_code == 302
+    row = db.session.scalar(select(ParamValue).where(ParamValue.origin == "admin", ParamValue.status == "pending"))
+    log_in(app.test_client(), "admin2").post(f"/admin/parameters/values/{row.id}/confirm")
+
+
+def _low_pay_budget(app, status: str) -> int:
+    """A budget in 2026 whose pay is below the base floor, so the floor decides the contributions."""
+    from costing.models import User
+    data = world.sample(name=f"{status} 项目", start="2026-01", end="2026-12")
+    data["personnel"] = [{"post": "社会工作者", "category": "community", "level": "junior", "certificate": "none",
+                          "headcount": 1, "monthly_pay": "4000.00", "months": 12}]
+    preparer = db.session.scalar(select(User).where(User.username == "a_prep"))
+    approver = db.session.scalar(select(User).where(User.username == "a_appr"))
+    budget = service.create_budget(preparer, data)
+    if status in ("submitted", "approved"):
+        service.submit(budget, preparer)
+    if status == "approved":
+        service.approve(budget, approver)
+    db.session.commit()
+    return budget.id
+
+
+def test_a_confirmed_new_base_changes_a_draft_but_not_an_approved_revision(fixed, client):
+    world.build()
+    draft_id = _low_pay_budget(fixed, "draft")
+    approved_id = _low_pay_budget(fixed, "approved")
+    log_in(client, "a_prep")
+    approved_pdf = client.get(f"/budgets/{approved_id}/annex.pdf").data          # stored at first render
+    approved_before = db.session.get(Budget, approved_id).latest.result_json
+    page = _text(client.get(f"/budgets/{draft_id}"))
+    assert "按最新政策参数" not in page
+    _confirm_new_base(fixed)
+
+    page = _text(client.get(f"/budgets/{draft_id}"))
+    # 4,000 pay is below the floor: the base rises 4,404 → 4,600 (+196) each month of 2026.
+    # Per month: pension 16% × 196 = 31.36; medical 8.5% × 196 = 16.66; serious illness 1.5% × 196 = 2.94;
+    # unemployment 0.5% × 196 = 0.98; work injury 0.3% × 196 = 0.588 (0.5880 → the rounded items differ by
+    # 4600 × 0.003 = 13.80 − 4404 × 0.003 = 13.21 → 0.59). Per month 31.36 + 16.66 + 2.94 + 0.98 + 0.59 = 52.53;
+    # 12 months → 630.36 more personnel cost.
+    draft = db.session.get(Budget, draft_id)
+    change = _change(fixed, draft.latest)
+    assert change.comparison["totals"][0][0] == "人员经费"
+    assert Decimal(change.comparison["totals"][0][2]) - Decimal(change.comparison["totals"][0][1]) == Decimal("630.36")
+    assert f"按最新政策参数，本预算将变化 ¥+{change.delta:,.2f}" in page
+    assert "社会工作者" in page and "新采用的依据：社会保险缴费基数下限（月）" in page
+
+    # the approved revision and its stored annex keep their figures
+    page = _text(client.get(f"/budgets/{approved_id}"))
+    assert "按最新政策参数，本预算将变化" not in page and "本修订的数字保持不变" in page
+    assert db.session.get(Budget, approved_id).latest.result_json == approved_before
+    assert client.get(f"/budgets/{approved_id}/annex.pdf").data == approved_pdf
+
+    # one click: a new draft revision computed with the new set
+    number = draft.latest.number
+    response = client.post(f"/budgets/{draft_id}/recompute", data={"revision": str(number)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    draft = db.session.get(Budget, draft_id)
+    assert draft.latest.number == number + 1
+    assert draft.latest.parameter_set == paramstore.today_version(db.session)
+    assert draft.latest.grand_total == change.grand_total_now
+    assert "按最新政策参数重新测算" in draft.latest.note
+    assert "按最新政策参数，本预算将变化" not in _text(client.get(f"/budgets/{draft_id}"))
+    # a second click (a stale page) is refused, not a second revision
+    client.post(f"/budgets/{draft_id}/recompute", data={"revision": str(number)})
+    db.session.expire_all()
+    assert db.session.get(Budget, draft_id).latest.number == number + 1
+
+
+def test_submitted_budgets_cannot_be_recomputed(fixed, client):
+    world.build()
+    submitted_id = _low_pay_budget(fixed, "submitted")
+    _confirm_new_base(fixed)
+    log_in(client, "a_prep")
+    page = _text(client.get(f"/budgets/{submitted_id}"))
+    assert "按最新政策参数，本预算将变化" not in page
+    client.post(f"/budgets/{submitted_id}/recompute", data={"revision": "1"})
+    assert db.session.get(Budget, submitted_id).revision_count == 1
+
+
+def test_the_live_preview_uses_the_confirmed_set(fixed, client):
+    world.build()
+    data = world.sample(start="2026-01", end="2026-12")
+    data["personnel"] = [{"post": "社工", "category": "community", "level": "junior", "certificate": "none",
+                          "headcount": 1, "monthly_pay": "4000.00", "months": 12}]
+    before = client.post("/api/v1/compute", json=data).get_json()
+    _confirm_new_base(fixed)
+    after = client.post("/api/v1/compute", json=data).get_json()
+    assert Decimal(after["totals"]["personnel"]) - Decimal(before["totals"]["personnel"]) == Decimal("630.36")
+    assert after["parameter_set"] == paramstore.today_version(db.session) != before["parameter_set"]
+
+
+def _change(app, revision: Revision):
+    return service.policy_change(revision)
