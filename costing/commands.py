@@ -13,6 +13,7 @@ DEMO_PASSWORD = "demo-2025"
 DEMO_USERS = [
     # username, display name, organisation, kind, role, admin
     ("admin", "系统管理员", "重庆市民政局", "bureau", "approver", True),
+    ("admin.fuhe", "赵强（参数复核）", "重庆市民政局", "bureau", "approver", True),
     ("yubei.bianzhi", "张敏（编制）", "渝北区民政局", "purchaser", "preparer", False),
     ("yubei.shenhe", "李华（审核）", "渝北区民政局", "purchaser", "approver", False),
     ("shegong.caiwu", "王芳（财务）", "重庆市渝北区和光社会工作服务中心", "contractor", "preparer", False),
@@ -39,9 +40,14 @@ def create_user(username, display_name, password, organisation, role="preparer",
 
 def load_demo() -> bool:
     """Create the demo organisations, users and sample budget unless they exist. True if created."""
+    from . import paramstore
+    from .models import ParamState
     from .web.budgets import service
     if db.session.scalar(select(User).where(User.username == "yubei.bianzhi")):
         return False
+    if db.session.get(ParamState, 1) is None:          # the demo budget is computed with the database's set
+        paramstore.seed(db.session, paramstore.shipped_documents())
+        db.session.commit()
     users = {}
     for username, name, org_name, kind, role, admin in DEMO_USERS:
         users[username] = create_user(username, name, DEMO_PASSWORD, _organisation(org_name, kind), role, admin)

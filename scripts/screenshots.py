@@ -54,5 +54,35 @@ def main() -> None:
     print(f"screenshots in {OUT}")
 
 
+def parameters() -> None:
+    """The parameter pages and a draft that a newly confirmed base changes."""
+    with tempfile.TemporaryDirectory() as tmp, live_server(f"sqlite:///{tmp}/shots.sqlite") as (base, _app), \
+            chromium() as browser:
+        admin = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        log_in(admin, base, "admin")
+        admin.goto(f"{base}/admin/parameters/")
+        admin.screenshot(path=OUT / "parameters.png")
+        admin.goto(f"{base}/admin/parameters/family/si.base_floor")
+        for name, value in (("value", "4,600"), ("start", "2026-01-01"), ("end", "2026-12-31"),
+                            ("doc_no", "渝人社发〔2026〕30号"), ("issuer", "重庆市人力资源和社会保障局"),
+                            ("doc_date", "2026-08-20")):
+            admin.fill(f"input[name={name}]", value)
+        admin.select_option("select[name=confidence]", "verified_official")
+        admin.click("button:has-text('录入（待复核）')")
+        admin.wait_for_selector("text=待另一位管理员复核后生效")
+        admin.screenshot(path=OUT / "parameter-pending.png", full_page=True)
+        reviewer = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        log_in(reviewer, base, "admin.fuhe")
+        reviewer.goto(f"{base}/admin/parameters/family/si.base_floor")
+        reviewer.click("button:has-text('复核通过')")
+        reviewer.wait_for_selector("text=已复核通过")
+        preparer = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        log_in(preparer, base, "yubei.bianzhi")
+        preparer.goto(f"{base}/budgets/1")
+        preparer.wait_for_selector(".policy-change")
+        preparer.screenshot(path=OUT / "policy-change.png")
+    print(f"screenshots in {OUT}")
+
+
 if __name__ == "__main__":
-    main()
+    parameters() if sys.argv[1:] == ["parameters"] else main()

@@ -66,7 +66,7 @@ class Record:
     @property
     def period_text(self) -> str:
         start = self.start.isoformat() if self.start else "日期不详"
-        end = self.end.isoformat() if self.end else "至今"
+        end = self.end.isoformat() if self.end else "今"
         return f"{start} 至 {end}"
 
 

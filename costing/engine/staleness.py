@@ -35,11 +35,16 @@ class Stale:
 
     @property
     def message(self) -> str:
+        return f"「{self.label}」{self.detail}"
+
+    @property
+    def detail(self) -> str:
+        """The message without the family's name (shown beside a link that names it)."""
         r = self.newest
         if self.carried:
-            text = f"「{self.label}」最新数值 {r.start} 至 {r.end}（{r.source.citation}）已到期，按「{self.renewal}」应已公布新数值"
+            text = f"最新数值 {r.start} 至 {r.end}（{r.source.citation}）已到期，按「{self.renewal}」应已公布新数值"
         else:
-            text = f"「{self.label}」最新数值自 {r.start} 起（{r.source.citation}），按「{self.renewal}」应于 {self.due} 前后更新"
+            text = f"最新数值自 {r.start} 起（{r.source.citation}），按「{self.renewal}」应于 {self.due} 前后更新"
         text += f"，已逾期 {self.overdue_months} 个月" if self.overdue_months else "，已到期"
         if self.carried:
             text += f"；{r.end} 之后的月份正在沿用该数值（PARAMETER_CARRIED_FORWARD）"

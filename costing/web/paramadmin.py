@@ -149,6 +149,7 @@ def family(key: str):
                                 .order_by(ParamValue.region, ParamValue.start, ParamValue.id)).all()
     notes = {v.id: paramstore.successor_note(db.session, v) for v in values if v.status == "pending"}
     return render_template("admin/params_family.html", family=family, values=values, form=form, notes=notes,
+                           unit_hints=paramstore.UNIT_HINTS,
                            action=FlaskForm(), reject_form=ReasonForm()), status
 
 

@@ -108,10 +108,10 @@ def test_index_lists_each_family_with_its_value_today_and_staleness(fixed, clien
     assert "最低工资标准（月）" in page and "2,330.00" in page and "渝人社发〔2024〕22号" in page
     # the base was due for its 2026 renewal on 2026-01-01: ten months overdue on 2026-11-29
     assert "需要更新的参数" in page
-    assert re.search(r"「社会保险缴费基数下限（月）」最新数值 2025-01-01 至 2025-12-31（.*）已到期，"
+    assert re.search(r"社会保险缴费基数下限（月）</a>：最新数值 2025-01-01 至 2025-12-31（.*）已到期，"
                      r"按「每个年度公布一次（通常 7–9 月）」应已公布新数值，已逾期 10 个月", page)
     assert "2025-12-31 之后的月份正在沿用该数值" in page
-    assert "「最低工资标准（月）」" not in page.split("需要更新的参数")[1].split("</ul>")[0]   # due 2028-01-01
+    assert "最低工资标准（月）" not in page.split("需要更新的参数")[1].split("</ul>")[0]   # due 2028-01-01
 
 
 def test_no_staleness_warning_before_the_renewal_is_due(fixed, client):

@@ -1,0 +1,54 @@
+"""In real Chromium: an administrator enters the new social-insurance base, a second one confirms it,
+and the preparer sees what it does to a draft and recomputes it in one click."""
+import re
+
+import pytest
+
+from .live import chromium, live_server, log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_new_base_reaches_a_draft(tmp_path):
+    with live_server(f"sqlite:///{tmp_path}/params.sqlite") as (base, _app), chromium() as browser:
+        preparer = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        log_in(preparer, base, "yubei.bianzhi")
+        preparer.goto(f"{base}/budgets/1")
+        assert preparer.locator(".policy-change").count() == 0
+        total_before = preparer.inner_text(".totals-table tr.total td.num") if preparer.locator(
+            ".totals-table tr.total td.num").count() else None
+
+        admin = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        log_in(admin, base, "admin")
+        admin.goto(f"{base}/admin/parameters/")
+        assert "需要更新的参数" in admin.inner_text("main")
+        admin.click("text=社会保险缴费基数下限（月） >> nth=0")
+        admin.fill("input[name=value]", "46")                      # a typo: refused at the field
+        admin.fill("input[name=start]", "2026-01-01")
+        admin.fill("input[name=end]", "2026-12-31")
+        admin.fill("input[name=doc_no]", "渝人社发〔2026〕30号")
+        admin.fill("input[name=issuer]", "重庆市人力资源和社会保障局")
+        admin.fill("input[name=doc_date]", "2026-08-20")
+        admin.select_option("select[name=confidence]", "verified_official")
+        admin.click("button:has-text('录入（待复核）')")
+        assert "超出合理范围" in admin.inner_text("[data-error-for=value]")
+        assert admin.input_value("input[name=doc_no]") == "渝人社发〔2026〕30号"
+        admin.fill("input[name=value]", "4,600")
+        admin.click("button:has-text('录入（待复核）')")
+        admin.wait_for_selector("text=待另一位管理员复核后生效")
+        assert admin.locator("button:has-text('复核通过')").count() == 0      # not for the one who entered it
+
+        reviewer = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        log_in(reviewer, base, "admin.fuhe")
+        reviewer.goto(f"{base}/admin/parameters/")
+        reviewer.click(".pending-list a")
+        reviewer.click("button:has-text('复核通过')")
+        reviewer.wait_for_selector("text=已复核通过，新数值已生效")
+
+        preparer.goto(f"{base}/budgets/1")
+        headline = preparer.inner_text(".policy-headline")
+        assert re.search(r"按最新政策参数，本预算将变化 ¥\+[0-9,]+\.[0-9]{2}", headline)
+        preparer.click("button:has-text('按最新参数重新测算')")
+        preparer.wait_for_selector("text=已按最新政策参数重新测算")
+        assert preparer.locator(".policy-change").count() == 0
+        assert total_before is None or preparer.inner_text(".totals-table tr.total td.num") != total_before
