@@ -119,38 +119,49 @@ def family(key: str):
     form.region.choices = [SelectChoice(r, REGIONS.get(r, r)) for r in family.regions]
     if len(family.regions) > 1:
         form.region.choices.insert(0, SelectChoice("", "请选择"))
-    status = 200
     if request.method == "POST":
-        if not form.validate():
-            status = 400
-        else:
-            source, problems = form.source_input()
-            start, start_problem = _date_problem(form.start.data)
+        def build(source, start, problems):
             end, end_problem = _date_problem(form.end.data)
-            data = paramstore.ValueInput(region=form.region.data or "", start=start, end=end,
+            if end_problem:
+                problems["end"] = end_problem
+            return paramstore.ValueInput(region=form.region.data or "", start=start, end=end,
                                          value=form.value.data or "", source=source,
                                          confidence=form.confidence.data or "", note=(form.note.data or "").strip())
-            problems.update({k: v for k, v in (("start", start_problem), ("end", end_problem)) if v})
-            try:
-                if problems:
-                    raise paramstore.Refused(problems)
-                row = paramstore.add_value(db.session, family, data, current_user, today())
-            except paramstore.Refused as refused:
-                db.session.rollback()
-                form.show({**refused.problems, **problems})
-                status = 400
-            else:
-                audit.record("param_add", f"param:{row.id}",
-                             f"{family.label} {REGIONS.get(row.region, row.region)} {row.start} 起 {row.value}（待复核）")
-                db.session.commit()
-                flash("已录入，待另一位管理员复核后生效", "success")
-                return redirect(url_for("params.family", key=key))
+        if _enter(form, build, lambda data: paramstore.add_value(db.session, family, data, current_user, today()),
+                  "param"):
+            return redirect(url_for("params.family", key=key))
     values = db.session.scalars(select(ParamValue).where(ParamValue.family_key == key)
                                 .order_by(ParamValue.region, ParamValue.start, ParamValue.id)).all()
     notes = {v.id: paramstore.successor_note(db.session, v) for v in values if v.status == "pending"}
     return render_template("admin/params_family.html", family=family, values=values, form=form, notes=notes,
                            unit_hints=paramstore.UNIT_HINTS,
-                           action=FlaskForm(), reject_form=ReasonForm()), status
+                           action=FlaskForm(), reject_form=ReasonForm()), (400 if form.errors else 200)
+
+
+def _enter(form: SourceForm, build, add, kind: str):
+    """A POSTed new value or tier: check it, save it as pending, record it. None if refused (the form
+    then carries the messages at its fields and keeps what was typed)."""
+    if not form.validate():
+        if form.csrf_token.errors:
+            flash("页面已过期（安全校验未通过），请重新提交；您填写的内容已保留", "error")
+        return None
+    source, problems = form.source_input()
+    start, start_problem = _date_problem(form.start.data)
+    if start_problem:
+        problems["start"] = start_problem
+    try:
+        data = build(source, start, problems)
+        if problems:
+            raise paramstore.Refused(problems)
+        row = add(data)
+    except paramstore.Refused as refused:
+        db.session.rollback()
+        form.show({**refused.problems, **problems})
+        return None
+    audit.record("param_add", f"{kind}:{row.id}", _describe(row) + "（待复核）")
+    db.session.commit()
+    flash("已录入，待另一位管理员复核后生效", "success")
+    return row
 
 
 def _act(model, row_id: int, verb: str):
@@ -197,30 +208,12 @@ def value_action(value_id: int, verb: str):
 @bp.route("/districts", methods=["GET", "POST"])
 def districts():
     form = TierForm()
-    status = 200
     if request.method == "POST":
-        if not form.validate():
-            status = 400
-        else:
-            source, problems = form.source_input()
-            start, start_problem = _date_problem(form.start.data)
-            if start_problem:
-                problems["start"] = start_problem
-            data = paramstore.TierInput(district=(form.district.data or "").strip(), region=form.region.data or "",
+        def build(source, start, problems):
+            return paramstore.TierInput(district=(form.district.data or "").strip(), region=form.region.data or "",
                                         start=start, source=source, confidence=form.confidence.data or "")
-            try:
-                if problems:
-                    raise paramstore.Refused(problems)
-                row = paramstore.add_tier(db.session, data, current_user, today())
-            except paramstore.Refused as refused:
-                db.session.rollback()
-                form.show({**refused.problems, **problems})
-                status = 400
-            else:
-                audit.record("param_add", f"tier:{row.id}", _describe(row) + "（待复核）")
-                db.session.commit()
-                flash("已录入，待另一位管理员复核后生效", "success")
-                return redirect(url_for("params.districts"))
+        if _enter(form, build, lambda data: paramstore.add_tier(db.session, data, current_user, today()), "tier"):
+            return redirect(url_for("params.districts"))
     params = current_parameters()
     on = today()
     rows = db.session.scalars(select(DistrictTier).order_by(DistrictTier.district, DistrictTier.start)).all()
@@ -231,7 +224,8 @@ def districts():
         except UnknownDistrict:       # listed only from a later date
             current[name] = None
     return render_template("admin/params_districts.html", rows=rows, current=current, on=on, form=form,
-                           action=FlaskForm(), reject_form=ReasonForm(), aliases=params.aliases), status
+                           action=FlaskForm(), reject_form=ReasonForm(), aliases=params.aliases), \
+        (400 if form.errors else 200)
 
 
 @bp.post("/districts/<id:tier_id>/<any(confirm, reject, withdraw):verb>")
