@@ -29,7 +29,7 @@ def make_input(lines: int, months: int) -> dict:
             "post": f"岗位{i}", "category": "community", "level": level, "certificate": certificate,
             "headcount": 1 + i % 3, "monthly_pay": f"{3000 + (i * 37) % 9000}.{i % 100:02d}",
             "months": months - (i % 5), "annual_bonus": "1200.00",
-            **({"si_base": "6000.00"} if i % 7 == 0 else {}),
+            **({"si_base": "6000.00", "si_base_reason": "按劳动合同约定的工资申报"} if i % 7 == 0 else {}),
         })
     return {"project": {"name": "基准", "district": "渝北区", "start": "2025-07",
                         "end": f"{end_index // 12}-{end_index % 12 + 1:02d}", "appropriation": "99999999.00"},
