@@ -36,10 +36,10 @@ class Computed:
     error_count: int
 
 
-def compute_contract(data: dict) -> Computed:
+def compute_contract(data: dict, reasons_required: bool = True) -> Computed:
     """Validate and compute contract input; raises InputError with field paths."""
     params = default_parameters()
-    result = compute(parse_budget(data, params), params)
+    result = compute(parse_budget(data, params, reasons_required=reasons_required), params)
     return Computed(input=data, result=to_json(result), parameter_set=params.version,
                     grand_total=result.totals.grand_total, personnel_total=result.totals.personnel,
                     error_count=result.error_count)
@@ -69,8 +69,8 @@ def _summarise(budget: Budget, computed: Computed) -> None:
     budget.updated_at = utcnow()
 
 
-def create_budget(user: User, data: dict, note: str = "") -> Budget:
-    computed = compute_contract(data)
+def create_budget(user: User, data: dict, note: str = "", reasons_required: bool = True) -> Budget:
+    computed = compute_contract(data, reasons_required)
     budget = Budget(organisation_id=user.organisation_id, created_by_id=user.id, status="draft",
                     revision_count=1)
     _summarise(budget, computed)
@@ -107,7 +107,8 @@ def save_revision(budget: Budget, user: User, data: dict, note: str, base_number
 def duplicate(budget: Budget, user: User) -> Budget:
     data = json.loads(budget.latest.input_json)
     data["project"]["name"] = (data["project"]["name"] + "（副本）")[:200]
-    copy = create_budget(user, data, f"复制自预算 {budget.id} 修订 {budget.latest.number}")
+    # a budget saved before reasons were required copies as it is; its next save asks for them
+    copy = create_budget(user, data, f"复制自预算 {budget.id} 修订 {budget.latest.number}", reasons_required=False)
     audit.record("duplicate", f"budget:{copy.id}", f"复制自 budget:{budget.id}", user=user)
     return copy
 
