@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from costing.engine.assumptions import list_assumptions
+from costing.engine.budget import compute
 from costing.engine.parameters import default_parameters
 from costing.engine.parse import parse_budget
 from costing.engine.result import to_json
@@ -168,7 +169,6 @@ def test_no_overrides_no_assumptions_and_the_json_contract():
 def test_stored_budgets_without_reasons_list_their_overrides_with_no_reason():
     params = default_parameters()
     budget = parse_budget(budget_input(personnel=[line(si_base="6000.00")]), params, reasons_required=False)
-    from costing.engine.budget import compute
     result = compute(budget, params)
     assert only(result).reason is None
     assert list_assumptions(budget, params, result) == result.assumptions      # without compute()'s runs
