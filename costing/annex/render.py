@@ -57,7 +57,8 @@ class AnnexMeta:
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(ROOT / "templates")), autoescape=select_autoescape(["html"]),
                       undefined=StrictUndefined)
-    env.filters.update(money=filters.money, percent=filters.percent, share=filters.share, region=filters.region)
+    env.filters.update(money=filters.money, percent=filters.percent, share=filters.share, region=filters.region,
+                       signed_money=filters.signed_money)
     return env
 
 

@@ -145,6 +145,39 @@ def person_month(actual: Decimal, declared_base: Decimal | None, hf_rate: Decima
     return PersonMonth(actual, si_base, hf_base, tuple(items), total)
 
 
+def price_line(post: Post, allowance: Decimal, hf_rate: Decimal, runs: list[Run],
+               cache: dict[tuple, PersonMonth]) -> tuple[LineResult, list[tuple[Run, int, PersonMonth]]]:
+    """One personnel line with the allowance and housing-fund rate it uses; also, for each run the
+    line is filled in, its number of months there and the per-person figures.
+
+    ``cache`` is shared by the lines priced on the same runs: lines with equal pay share their figures."""
+    actual = post.monthly_pay + allowance
+    totals = dict.fromkeys(CONTRIBUTIONS, ZERO)
+    segments, used = [], []
+    for run in runs:
+        active = min(run.count, post.months - run.first_index)
+        if active <= 0:
+            break
+        key = (id(run), actual, post.si_base, hf_rate)
+        pm = cache.get(key)
+        if pm is None:
+            pm = cache[key] = person_month(actual, post.si_base, hf_rate, run.rates)
+        persons_months = post.headcount * active
+        for item, amount in pm.items:
+            totals[item] += amount * persons_months
+        segments.append(Segment(run.labels[0], run.labels[active - 1], active,
+                                pm.si_base, pm.hf_base, pm.items))
+        used.append((run, active, pm))
+    bonus = round_cents(post.annual_bonus * post.headcount * post.months / 12)
+    pay = actual * post.headcount * post.months + bonus
+    line = LineResult(
+        post=post.post, category=post.category, level=post.level, certificate=post.certificate,
+        headcount=post.headcount, months=post.months, monthly_pay=post.monthly_pay,
+        monthly_allowance=allowance, pay=pay, bonus=bonus, contributions=tuple(totals.items()),
+        total=pay + sum(totals.values(), ZERO), segments=tuple(segments))
+    return line, used
+
+
 def compute(budget: Budget, params: ParameterSet | None = None) -> Result:
     """Compute the budget; raise InputError when a month lies before the first known figure."""
     params = params or default_parameters()
@@ -184,22 +217,8 @@ def compute(budget: Budget, params: ParameterSet | None = None) -> Result:
         if allowance_lookup is not None:
             usage.add(allowance_lookup, project.start, project.start.plus(post.months - 1))
         hf_rate = post.housing_fund_rate if post.housing_fund_rate is not None else hf_default
-        actual = post.monthly_pay + allowance
-        totals = dict.fromkeys(CONTRIBUTIONS, ZERO)
-        segments = []
-        for run in runs:
-            active = min(run.count, post.months - run.first_index)
-            if active <= 0:
-                break
-            key = (id(run), actual, post.si_base, hf_rate)
-            pm = cache.get(key)
-            if pm is None:
-                pm = cache[key] = person_month(actual, post.si_base, hf_rate, run.rates)
-            persons_months = post.headcount * active
-            for item, amount in pm.items:
-                totals[item] += amount * persons_months
-            segments.append(Segment(run.labels[0], run.labels[active - 1], active,
-                                    pm.si_base, pm.hf_base, pm.items))
+        line, used = price_line(post, allowance, hf_rate, runs, cache)
+        for run, active, pm in used:
             # difference arrays: the run adds the same amounts to each of its active months
             stop = run.first_index + active
             month_pay[run.first_index] += pm.actual_pay * post.headcount
@@ -208,16 +227,9 @@ def compute(budget: Budget, params: ParameterSet | None = None) -> Result:
             month_contrib[stop] -= pm.contributions * post.headcount
             month_heads[run.first_index] += post.headcount
             month_heads[stop] -= post.headcount
-        bonus = round_cents(post.annual_bonus * post.headcount * post.months / 12)
-        pay = actual * post.headcount * post.months + bonus
-        contributions = tuple(totals.items())
-        for item, amount in contributions:
+        for item, amount in line.contributions:
             all_contributions[item] += amount
-        lines.append(LineResult(
-            post=post.post, category=post.category, level=post.level, certificate=post.certificate,
-            headcount=post.headcount, months=post.months, monthly_pay=post.monthly_pay,
-            monthly_allowance=allowance, pay=pay, bonus=bonus, contributions=contributions,
-            total=pay + sum(totals.values(), ZERO), segments=tuple(segments)))
+        lines.append(line)
 
     costs = tuple(CostResult(c.category, c.name, c.quantity, c.unit, c.unit_price,
                              round_cents(c.quantity * c.unit_price)) for c in budget.costs)
@@ -240,7 +252,9 @@ def compute(budget: Budget, params: ParameterSet | None = None) -> Result:
     end_basis, _ = _tax_basis(budget, end_tax_lookups)
     if (end_basis.vat_rate, end_basis.surcharge_rate) != (tax_basis.vat_rate, tax_basis.surcharge_rate):
         findings.append(checks.tax_rates_change(project, tax_basis, end_basis, end_tax_lookups["vat"]))
-    return replace(result, findings=tuple(findings))
+    from .assumptions import list_assumptions     # it prices lines with this module's functions
+    return replace(result, findings=tuple(findings),
+                   assumptions=list_assumptions(budget, params, result, runs, cache))
 
 
 def _by_month(start: Month, count: int, heads: list, pay: list, contrib: list) -> tuple[MonthTotal, ...]:
@@ -274,15 +288,22 @@ def _tax_basis(budget: Budget, lookups: dict[str, Lookup]) -> tuple[TaxBasis, li
     return TaxBasis(budget.contractor.taxpayer, vat_rate, surcharge), list(lookups.values())
 
 
+def price_totals(personnel: Decimal, direct: Decimal, fee_rate: Decimal,
+                 tax: TaxBasis) -> tuple[Decimal, Decimal, Decimal]:
+    """Management fee, pre-tax cost and the tax-inclusive price (the grand total) of the summed lines."""
+    management_fee = round_cents((personnel + direct) * fee_rate)
+    pre_tax = personnel + direct + management_fee
+    price = round_cents(pre_tax * (1 + tax.vat_rate) / (1 - tax.vat_rate * tax.surcharge_rate))
+    return management_fee, pre_tax, price
+
+
 def _totals(lines, contributions: dict[str, Decimal], costs, fee_rate: Decimal, tax: TaxBasis) -> Totals:
     personnel = sum((line.total for line in lines), ZERO)
     direct_by_category = dict.fromkeys(COST_CATEGORIES, ZERO)   # fixed order, whatever the line order
     for cost in costs:
         direct_by_category[cost.category] += cost.amount
     direct = sum(direct_by_category.values(), ZERO)
-    management_fee = round_cents((personnel + direct) * fee_rate)
-    pre_tax = personnel + direct + management_fee
-    price = round_cents(pre_tax * (1 + tax.vat_rate) / (1 - tax.vat_rate * tax.surcharge_rate))
+    management_fee, pre_tax, price = price_totals(personnel, direct, fee_rate, tax)
     tax_amount = price - pre_tax
     vat = round_cents(price * tax.vat_rate / (1 + tax.vat_rate))
     share = round_share(personnel / price) if price else round_share(ZERO)

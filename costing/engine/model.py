@@ -57,6 +57,7 @@ class Contractor:
     taxpayer: str = "general"
     location: str = "urban"
     work_injury_rate: Decimal | None = None
+    work_injury_rate_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,10 @@ class Post:
     annual_bonus: Decimal = Decimal("0")
     si_base: Decimal | None = None
     housing_fund_rate: Decimal | None = None
+    # why a default is overridden (required with the override, see parse.OVERRIDES)
+    monthly_allowance_reason: str | None = None
+    si_base_reason: str | None = None
+    housing_fund_rate_reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,10 @@ _RATE = re.compile(r"^0(\.[0-9]{1,6})?$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 AMOUNT_MESSAGE = "必须是不小于0的金额，最多两位小数"
+MAX_REASON = 200
+# A budget that overrides one of these defaults says why, in a sibling field "<name>_reason".
+OVERRIDES = {"work_injury_rate": "工伤保险费率", "monthly_allowance": "职业津贴", "si_base": "申报缴费基数",
+             "housing_fund_rate": "住房公积金比例"}
 
 
 @dataclass(frozen=True)
@@ -85,8 +89,9 @@ def _choices(options: dict[str, str]) -> str:
 
 
 class _Reader:
-    def __init__(self, params: ParameterSet):
+    def __init__(self, params: ParameterSet, reasons_required: bool = True):
         self.params = params
+        self.reasons_required = reasons_required
         self.problems: list[Problem] = []
 
     def fail(self, path: str, message: str) -> None:
@@ -189,22 +194,36 @@ class _Reader:
             return None
         return read(raw[key], f"{path}.{key}", *args)
 
+    def reason(self, raw: dict, key: str, path: str) -> str | None:
+        """The reason for overriding the default ``key``: required with the override, ignored without it."""
+        before = len(self.problems)
+        reason = self.optional(raw, f"{key}_reason", path, self.text, MAX_REASON, False) or None
+        if raw.get(key) is None:
+            return None
+        if reason is None and self.reasons_required and len(self.problems) == before:
+            self.fail(f"{path}.{key}_reason", f"填写了{OVERRIDES[key]}（不用默认值），请说明理由")
+        return reason
+
 
 _TOP = ["project", "contractor", "personnel", "costs", "management_fee_rate", "rules"]
 _PROJECT = ["name", "district", "start", "end", "appropriation", "site"]
 _SITE = ["type", "workers", "total_posts", "people", "people_per_worker"]
-_CONTRACTOR = ["taxpayer", "location", "work_injury_rate"]
+_CONTRACTOR = ["taxpayer", "location", "work_injury_rate", "work_injury_rate_reason"]
 _POST = ["post", "category", "level", "certificate", "headcount", "monthly_pay", "monthly_allowance",
-         "annual_bonus", "months", "si_base", "housing_fund_rate"]
+         "annual_bonus", "months", "si_base", "housing_fund_rate",
+         "monthly_allowance_reason", "si_base_reason", "housing_fund_rate_reason"]
 _COST = ["category", "name", "quantity", "unit", "unit_price"]
 _RULES = ["min_personnel_share", "max_management_fee_rate", "pay_floor"]
 _SITE_NEEDS = {"trade_union": ["workers"], "social_work_org": ["total_posts"],
                "school": ["people", "people_per_worker"], "corrections": ["people", "people_per_worker"]}
 
 
-def parse_budget(data: Any, params: ParameterSet) -> Budget:
-    """Validate input shaped like the ``compute`` contract; raise InputError listing every problem."""
-    r = _Reader(params)
+def parse_budget(data: Any, params: ParameterSet, *, reasons_required: bool = True) -> Budget:
+    """Validate input shaped like the ``compute`` contract; raise InputError listing every problem.
+
+    ``reasons_required=False`` reads a budget whose overrides may lack their reasons (one stored
+    before reasons were asked for, or the budget a roster is checked against)."""
+    r = _Reader(params, reasons_required)
     root = r.obj(data, "input", _TOP, ("project",))
     if root is None:
         raise InputError(r.problems)
@@ -284,7 +303,9 @@ def _contractor(r: _Reader, raw: Any) -> Contractor:
     taxpayer = r.choice(c["taxpayer"], "contractor.taxpayer", TAXPAYERS) if "taxpayer" in c else "general"
     location = r.choice(c["location"], "contractor.location", LOCATIONS) if "location" in c else "urban"
     rate = r.optional(c, "work_injury_rate", "contractor", r.rate)
-    return Contractor(taxpayer=taxpayer or "general", location=location or "urban", work_injury_rate=rate)
+    reason = r.reason(c, "work_injury_rate", "contractor")
+    return Contractor(taxpayer=taxpayer or "general", location=location or "urban", work_injury_rate=rate,
+                      work_injury_rate_reason=reason)
 
 
 def _personnel(r: _Reader, raw: Any, period: int | None) -> list[Post]:
@@ -309,11 +330,13 @@ def _personnel(r: _Reader, raw: Any, period: int | None) -> list[Post]:
             r.fail(f"{path}.months", f"在岗月数 {months} 超过项目期限 {period} 个月")
         si_base = r.optional(p, "si_base", path, r.amount)
         hf_rate = r.optional(p, "housing_fund_rate", path, r.rate)
+        reasons = {f"{key}_reason": r.reason(p, key, path)
+                   for key in ("monthly_allowance", "si_base", "housing_fund_rate")}
         if len(r.problems) == before and period is not None:
             posts.append(Post(post=post, category=category, level=level, certificate=certificate,
                               headcount=headcount, monthly_pay=pay, months=months or period,
                               monthly_allowance=allowance, annual_bonus=bonus or Decimal("0"),
-                              si_base=si_base, housing_fund_rate=hf_rate))
+                              si_base=si_base, housing_fund_rate=hf_rate, **reasons))
     return posts
 
 

@@ -113,6 +113,20 @@ class ParameterUse:
 
 
 @dataclass(frozen=True)
+class Assumption:
+    """A default the budget overrides: the value used, the default, why, and the effect on the total."""
+    path: str                  # the override's input path, e.g. personnel[1].housing_fund_rate
+    field: str                 # work_injury_rate, monthly_allowance, si_base or housing_fund_rate
+    label: str                 # 第 2 行「社会工作者」住房公积金比例
+    unit: str                  # "rate" or "CNY/month"
+    value: Decimal
+    default: Decimal | None    # None when there is no single default (it varies by month, or is unknown)
+    default_note: str          # how the default is found, e.g. 按工资（含津贴）核定
+    reason: str | None         # None only in budgets stored before reasons were required
+    effect: Decimal | None     # grand total with the override − without it; None when the default is unknown
+
+
+@dataclass(frozen=True)
 class Result:
     project_name: str
     district: str
@@ -130,6 +144,7 @@ class Result:
     by_month: tuple[MonthTotal, ...]
     findings: tuple[Finding, ...]
     parameters: tuple[ParameterUse, ...]
+    assumptions: tuple[Assumption, ...] = ()
 
     @property
     def error_count(self) -> int:
@@ -142,6 +157,12 @@ def _amounts(pairs) -> dict[str, str]:
 
 def _value(use: ParameterUse) -> str:
     return fmt_amount(use.value) if use.unit.startswith("CNY") else fmt_rate(use.value)
+
+
+def _assumption_value(value: Decimal | None, unit: str) -> str | None:
+    if value is None:
+        return None
+    return fmt_rate(value) if unit == "rate" else fmt_amount(value)
 
 
 def to_json(result: Result) -> dict:
@@ -201,4 +222,10 @@ def to_json(result: Result) -> dict:
             "confidence": u.confidence, "confidence_label": CONFIDENCE_LABELS[u.confidence],
             "note": u.record.note if u.record else None,
         } for u in result.parameters],
+        "assumptions": [{
+            "path": a.path, "field": a.field, "label": a.label, "unit": a.unit,
+            "value": _assumption_value(a.value, a.unit), "default": _assumption_value(a.default, a.unit),
+            "default_note": a.default_note, "reason": a.reason,
+            "effect": fmt_amount(a.effect) if a.effect is not None else None,
+        } for a in result.assumptions],
     }

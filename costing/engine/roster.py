@@ -258,7 +258,8 @@ def check_input(data: Any, params: ParameterSet | None = None) -> CheckResult:
     if root is None or r.problems:
         raise InputError([Problem(p.path.removeprefix("input."), p.message) for p in r.problems])
     try:
-        budget = parse_budget(root["budget"], params)
+        # the reasons for overriding defaults are the purchaser's documentation, not the roster's concern
+        budget = parse_budget(root["budget"], params, reasons_required=False)
     except InputError as exc:
         raise InputError([Problem(f"budget.{p.path}", p.message) for p in exc.problems]) from None
     people = parse_roster(root["roster"], params, budget.months)

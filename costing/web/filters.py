@@ -13,6 +13,14 @@ def money(value) -> str:
     return fmt_grouped(Decimal(value))
 
 
+def signed_money(value) -> str:
+    """A change in money with its sign: +1,345.29, -3,605.37, 0.00."""
+    if value is None or value == "":
+        return ""
+    amount = Decimal(value)
+    return ("+" if amount > 0 else "") + fmt_grouped(amount)
+
+
 def percent(value) -> str:
     if value is None or value == "":
         return ""
@@ -58,5 +66,6 @@ def register(app) -> None:
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["region"] = region
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["signed_money"] = signed_money
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.globals["confidence_labels"] = CONFIDENCE_LABELS

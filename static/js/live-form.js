@@ -100,7 +100,18 @@
   // form does not open covered in "必填".
   const touched = new Set();
   const pristine = form.dataset.pristine === "true";
-  const shown = (name) => !pristine || touched.has(name);
+  // a reason's message shows once its override has been typed in (the reason is required by it)
+  const shown = (name) => !pristine || touched.has(name) || touched.has(name.replace(/_reason$/, ""));
+
+  // The reason beside an overridden default ("personnel-2-si_base_reason" beside "personnel-2-si_base")
+  // is shown while either of them is filled; the engine requires it with the override.
+  function toggleReason(el) {
+    const base = el.name.replace(/_reason$/, "");
+    const reason = form.elements.namedItem(base + "_reason");
+    const override = form.elements.namedItem(base);
+    const wrap = reason && reason.closest && reason.closest("[data-reason]");
+    if (wrap && override) wrap.hidden = !override.value.trim() && !reason.value.trim();
+  }
 
   function showErrors(errors) {
     const general = [];
@@ -278,7 +289,10 @@
   });
   let dirty = false;
   const edited = (event) => {
-    if (event.target.name) touched.add(event.target.name);
+    if (event.target.name) {
+      touched.add(event.target.name);
+      toggleReason(event.target);
+    }
     dirty = true;
     schedule();
   };

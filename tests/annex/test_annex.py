@@ -224,3 +224,16 @@ def test_a_carried_figure_is_one_basis_row_that_says_so():
     merged = [p for p in basis_rows(result["parameters"]) if p["name"] == "si.base_floor"]
     assert len(merged) == 1
     assert (merged[0]["used_from"], merged[0]["used_to"], merged[0]["carried_from"]) == ("2025-07", "2026-06", "2026-01")
+
+
+def test_the_overridden_defaults_are_listed_with_their_reasons_and_effects(tmp_path):
+    data = budget_input(personnel=[person(post="社会工作者", monthly_allowance=None, housing_fund_rate="0.07",
+                                          housing_fund_rate_reason="承接机构缴存比例为 7%")])
+    del data["personnel"][0]["monthly_allowance"]
+    result = result_of(data)
+    (assumption,) = result["assumptions"]
+    flat = re.sub(r"\s+", "", pdf_text(annex_pdf(result, AnnexMeta(code="TEST")), tmp_path))
+    assert "测算假设" in flat and "第1行「社会工作者」住房公积金比例" in flat and "承接机构缴存比例为7%" in flat
+    assert f"+{D(assumption['effect']):,.2f}" in flat
+    del result["assumptions"]               # results stored before assumptions were listed
+    assert "测算假设" not in annex_html(result, AnnexMeta(code="TEST"))

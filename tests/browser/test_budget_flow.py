@@ -108,3 +108,41 @@ def test_create_submit_approve(server, browser, tmp_path):
     assert page.locator("a:has-text('编辑（生成新草稿）')").count() == 1
     assert errors == []
     context.close()
+
+
+def test_a_reason_appears_beside_an_override_and_is_required(server, browser, tmp_path):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, server, "yubei.bianzhi")
+    page.click("text=新建预算")
+    page.fill("input[name='project-name']", "渝中区假设测试")
+    page.select_option("select[name='project-district']", "渝中区")
+    page.fill("input[name='project-start']", "2025-01")
+    page.fill("input[name='project-end']", "2025-12")
+    page.fill("input[name='personnel-0-post']", "社工")
+    page.fill("input[name='personnel-0-monthly_pay']", "5000.00")
+    reason = page.locator("input[name='personnel-0-housing_fund_rate_reason']")
+    assert not reason.is_visible()
+
+    page.fill("input[name='personnel-0-housing_fund_rate']", "7%")
+    assert reason.is_visible()
+    page.wait_for_selector("[data-error-for='personnel-0-housing_fund_rate_reason']:has-text('请说明理由')")
+    page.fill("input[name='personnel-0-housing_fund_rate_reason']", "承接机构缴存比例为 7%")
+    wait_preview(page)
+    assert page.inner_text("[data-error-for='personnel-0-housing_fund_rate_reason']") == ""
+    page.screenshot(path=tmp_path / "edit-reason.png", full_page=True)
+
+    page.click("button:has-text('保存')")
+    page.wait_for_selector("text=已保存为修订 1")
+    row = page.locator("#assumptions tr[data-path='personnel[0].housing_fund_rate']")
+    assert "承接机构缴存比例为 7%" in row.inner_text() and "+" in row.inner_text()
+    page.locator("#assumptions").screenshot(path=tmp_path / "assumptions.png")
+
+    page.click("a:has-text('编辑')")
+    page.fill("input[name='personnel-0-housing_fund_rate_reason']", "")
+    page.fill("input[name='personnel-0-housing_fund_rate']", "")
+    assert not page.locator("input[name='personnel-0-housing_fund_rate_reason']").is_visible()
+    assert errors == []
+    context.close()

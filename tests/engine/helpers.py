@@ -12,11 +12,18 @@ from costing.engine.result import Result
 D = Decimal
 
 
+OVERRIDES = ("monthly_allowance", "si_base", "housing_fund_rate")
+
+
 def person(**overrides) -> dict:
+    """A personnel line; each default it overrides carries a reason unless the test gives one (or None)."""
     base = {"post": "社工", "category": "community", "level": "junior",
             "certificate": "assistant_social_worker", "headcount": 1, "monthly_pay": "5000.00",
             "monthly_allowance": "0.00"}
     base.update(overrides)
+    for key in OVERRIDES:
+        if base.get(key) is not None:
+            base.setdefault(f"{key}_reason", "测试设定")
     return base
 
 

@@ -1,5 +1,6 @@
 """Bad input: a clear Chinese message naming the field, every problem listed, nothing computed."""
 import json
+from decimal import Decimal as D
 
 import pytest
 
@@ -88,3 +89,68 @@ def test_all_problems_are_listed_at_once():
 
 def test_valid_input_parses():
     parse_budget(json.loads(json.dumps(budget_input())), default_parameters())
+
+
+# -- reasons for overriding a default -----------------------------------------------------------
+
+@pytest.mark.parametrize("key, what", [
+    ("monthly_allowance", "职业津贴"), ("si_base", "申报缴费基数"), ("housing_fund_rate", "住房公积金比例")])
+@pytest.mark.parametrize("reason", [None, "", "   "])
+def test_an_override_without_its_reason_is_refused_at_the_reason(key, what, reason):
+    value = "0.07" if key == "housing_fund_rate" else "4500.00"
+    line = person(**{key: value, f"{key}_reason": reason})
+    if reason is None:
+        del line[f"{key}_reason"]
+    data = budget_input(personnel=[person(), line])
+    with pytest.raises(InputError) as caught:
+        parse_budget(data, default_parameters())
+    assert [str(p) for p in caught.value.problems] == [
+        f"personnel[1].{key}_reason: 填写了{what}（不用默认值），请说明理由"]
+
+
+def test_the_housing_fund_message_reads_as_documented():
+    data = budget_input(personnel=[person(), person(housing_fund_rate="0.07", housing_fund_rate_reason=None)])
+    assert problems_of(data) == {"personnel[1].housing_fund_rate_reason": "填写了住房公积金比例（不用默认值），请说明理由"}
+
+
+def test_a_work_injury_rate_needs_its_reason():
+    found = problems_of(budget_input(contractor={"work_injury_rate": "0.004"}))
+    assert found == {"contractor.work_injury_rate_reason": "填写了工伤保险费率（不用默认值），请说明理由"}
+
+
+def test_reasons_are_trimmed_bounded_text_and_kept_on_the_model():
+    data = budget_input(personnel=[person(si_base="6000.00", si_base_reason="  按劳动合同约定的工资申报  ")],
+                        contractor={"work_injury_rate": "0.004", "work_injury_rate_reason": "单位经核定为二类"})
+    budget = parse_budget(data, default_parameters())
+    assert budget.personnel[0].si_base_reason == "按劳动合同约定的工资申报"
+    assert budget.contractor.work_injury_rate_reason == "单位经核定为二类"
+    assert budget.personnel[0].monthly_allowance_reason == "测试设定"
+    found = problems_of(budget_input(personnel=[person(si_base="6000.00", si_base_reason="理" * 201),
+                                                person(si_base="6000.00", si_base_reason=12),
+                                                person(si_base="6000.00", si_base_reason="一\n二")]))
+    assert found == {"personnel[0].si_base_reason": "最多 200 个字符，现有 201 个",
+                     "personnel[1].si_base_reason": "必须是文本",
+                     "personnel[2].si_base_reason": "不能包含换行等控制字符"}
+    assert parse_budget(budget_input(personnel=[person(si_base="6000.00", si_base_reason="理" * 200)]),
+                        default_parameters()).personnel[0].si_base_reason == "理" * 200
+
+
+def test_a_reason_without_an_override_is_accepted_and_ignored():
+    line = person(housing_fund_rate_reason="留作说明", monthly_allowance=None)
+    del line["monthly_allowance"]
+    budget = parse_budget(budget_input(personnel=[line], contractor={"work_injury_rate_reason": "无"}),
+                          default_parameters())
+    assert budget.personnel[0].housing_fund_rate is None and budget.personnel[0].housing_fund_rate_reason is None
+    assert budget.personnel[0].monthly_allowance_reason is None
+    assert budget.contractor.work_injury_rate_reason is None
+
+
+def test_an_invalid_override_and_its_missing_reason_are_both_reported():
+    found = problems_of(budget_input(personnel=[person(housing_fund_rate="7%", housing_fund_rate_reason=None)]))
+    assert set(found) == {"personnel[0].housing_fund_rate", "personnel[0].housing_fund_rate_reason"}
+
+
+def test_reasons_can_be_left_optional_for_stored_budgets():
+    data = budget_input(personnel=[person(si_base="6000.00", si_base_reason=None)])
+    budget = parse_budget(data, default_parameters(), reasons_required=False)
+    assert budget.personnel[0].si_base == D("6000.00") and budget.personnel[0].si_base_reason is None

@@ -29,8 +29,8 @@ def budgets(draw):
         "monthly_pay": draw(amounts),
         "months": draw(st.integers(min_value=1, max_value=months)),
         "annual_bonus": draw(amounts),
-        **({"si_base": draw(amounts)} if draw(st.booleans()) else {}),
-        **({"housing_fund_rate": draw(rates)} if draw(st.booleans()) else {}),
+        **({"si_base": draw(amounts), "si_base_reason": "按劳动合同约定"} if draw(st.booleans()) else {}),
+        **({"housing_fund_rate": draw(rates), "housing_fund_rate_reason": "单位既定比例"} if draw(st.booleans()) else {}),
     } for i in range(draw(st.integers(min_value=0, max_value=5)))]
     costs = [{"category": draw(st.sampled_from(list(COST_CATEGORIES))), "name": f"费用{i}",
               "quantity": str(draw(st.integers(min_value=0, max_value=500))), "unit": "项",

@@ -108,3 +108,9 @@ def test_json_report():
     assert out["totals"]["fail"] == 1 and out["people"][1]["status_label"] == "不合规"
     assert out["people"][1]["findings"] == ["CERTIFICATE_BELOW_LEVEL"]
     assert out["people"][0]["employer_cost"] == "79080.00"
+
+
+def test_a_stored_budget_whose_overrides_lack_reasons_can_still_be_checked_against():
+    data = budget_input(personnel=[person(post="社工", headcount=2, monthly_pay="5000.00",
+                                          monthly_allowance_reason=None)])
+    assert run([staff(), staff(id="S2")], data).roster_cost == D("158160.00")

@@ -47,6 +47,7 @@ class ContractorForm(Form):
     taxpayer = _select("纳税人类型", TAXPAYERS, default="general")
     location = _select("城建税所在地", LOCATIONS, default="urban")
     work_injury_rate = StringField("工伤费率（留空按一类 0.3%）")
+    work_injury_rate_reason = StringField("理由")
 
 
 class PostForm(Form):
@@ -61,6 +62,10 @@ class PostForm(Form):
     months = StringField("月数")
     si_base = StringField("申报基数")
     housing_fund_rate = StringField("公积金比例")
+    # required by the engine when the default beside it is overridden (parse.OVERRIDES)
+    monthly_allowance_reason = StringField("理由")
+    si_base_reason = StringField("理由")
+    housing_fund_rate_reason = StringField("理由")
 
 
 class CostForm(Form):

@@ -36,10 +36,10 @@ class Computed:
     error_count: int
 
 
-def compute_contract(data: dict) -> Computed:
+def compute_contract(data: dict, reasons_required: bool = True) -> Computed:
     """Validate and compute contract input; raises InputError with field paths."""
     params = current_parameters()
-    result = compute(parse_budget(data, params), params)
+    result = compute(parse_budget(data, params, reasons_required=reasons_required), params)
     return Computed(input=data, result=to_json(result), parameter_set=params.version,
                     grand_total=result.totals.grand_total, personnel_total=result.totals.personnel,
                     error_count=result.error_count)
@@ -69,8 +69,8 @@ def _summarise(budget: Budget, computed: Computed) -> None:
     budget.updated_at = utcnow()
 
 
-def create_budget(user: User, data: dict, note: str = "") -> Budget:
-    computed = compute_contract(data)
+def create_budget(user: User, data: dict, note: str = "", reasons_required: bool = True) -> Budget:
+    computed = compute_contract(data, reasons_required)
     budget = Budget(organisation_id=user.organisation_id, created_by_id=user.id, status="draft",
                     revision_count=1)
     _summarise(budget, computed)
@@ -81,11 +81,12 @@ def create_budget(user: User, data: dict, note: str = "") -> Budget:
     return budget
 
 
-def save_revision(budget: Budget, user: User, data: dict, note: str, base_number: int) -> Revision:
+def save_revision(budget: Budget, user: User, data: dict, note: str, base_number: int,
+                  reasons_required: bool = True) -> Revision:
     """A new immutable revision, unless someone saved since ``base_number`` (then Conflict)."""
     if budget.status == "submitted":
         raise WorkflowError("预算已提交审核，审核通过或退回后才能修改")
-    computed = compute_contract(data)
+    computed = compute_contract(data, reasons_required)
     # optimistic lock: only one writer can move the revision count from base_number
     moved = db.session.execute(
         update(Budget).where(Budget.id == budget.id, Budget.revision_count == base_number)
@@ -107,7 +108,8 @@ def save_revision(budget: Budget, user: User, data: dict, note: str, base_number
 def duplicate(budget: Budget, user: User) -> Budget:
     data = json.loads(budget.latest.input_json)
     data["project"]["name"] = (data["project"]["name"] + "（副本）")[:200]
-    copy = create_budget(user, data, f"复制自预算 {budget.id} 修订 {budget.latest.number}")
+    # a budget saved before reasons were required copies as it is; its next save asks for them
+    copy = create_budget(user, data, f"复制自预算 {budget.id} 修订 {budget.latest.number}", reasons_required=False)
     audit.record("duplicate", f"budget:{copy.id}", f"复制自 budget:{budget.id}", user=user)
     return copy
 
@@ -219,7 +221,7 @@ def policy_change(revision: Revision) -> PolicyChange | None:
         return None
     change = PolicyChange(revision.parameter_set, version, revision.grand_total)
     try:
-        computed = compute_contract(json.loads(revision.input_json))
+        computed = compute_contract(json.loads(revision.input_json), reasons_required=False)
     except InputError as exc:
         change.problems = [f"{p.path}: {p.message}" for p in exc.problems]
         return change
@@ -245,8 +247,13 @@ def recompute(budget: Budget, user: User, seen: int | None = None) -> Revision:
     if budget.latest.parameter_set == version:
         raise WorkflowError("本预算已按最新政策参数测算")
     then = budget.latest.parameter_set
-    revision = save_revision(budget, user, json.loads(budget.latest.input_json),
-                             f"按最新政策参数重新测算（参数集 {then} → {version}）", budget.revision_count)
+    try:
+        revision = save_revision(budget, user, json.loads(budget.latest.input_json),
+                                 f"按最新政策参数重新测算（参数集 {then} → {version}）", budget.revision_count,
+                                 reasons_required=False)     # the same input as saved: older drafts carry no reasons
+    except InputError as exc:
+        raise WorkflowError("按最新政策参数重新测算时发现问题，请编辑预算后保存：" +
+                            "；".join(f"{p.path}: {p.message}" for p in exc.problems)) from None
     audit.record("budget_recompute", f"budget:{budget.id}", f"修订 {revision.number}：参数集 {then} → {version}",
                  user=user)
     return revision
