@@ -13,7 +13,8 @@ from datetime import date
 from .engine.budget import compute
 from .engine.model import SITE_TYPES, Site
 from .engine.money import fmt_amount, fmt_rate
-from .engine.parameters import CONFIDENCE, TIER_LABELS, ParameterMissing, ParameterSet, default_parameters
+from .engine.parameters import (CONFIDENCE, TIER_LABELS, ParameterMissing, ParameterSet, default_parameters,
+                                parse_documents)
 from .engine.parse import MAX_INPUT_BYTES, InputError, Problem, parse_budget, read_json
 from .engine.result import to_json
 from .engine.staffing import staffing_norm
@@ -49,19 +50,34 @@ def _dump(data) -> None:
     sys.stdout.write("\n")
 
 
-def _parameters(args) -> ParameterSet:
-    """The shipped figures, or with --db the confirmed set in the app's database."""
-    if not getattr(args, "db", False):
-        return default_parameters()
+class NoDatabase(Exception):
+    """The app's database cannot be read (not migrated, not reachable)."""
+
+
+def _from_database(read):
+    """Run read(session) against the app's database (COSTING_DATABASE_URL or instance/costing.sqlite)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from . import create_app
     from .models import db
     app = create_app()
     with app.app_context():
         try:
-            return app.extensions["costing_params"].get(db.session)
+            return read(db.session)
+        except SQLAlchemyError as exc:
+            raise NoDatabase(f"无法读取数据库（{type(exc).__name__}）：请先运行 flask --app wsgi db upgrade，"
+                             f"并检查 COSTING_DATABASE_URL") from None
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+def _parameters(args) -> ParameterSet:
+    """The shipped figures, or with --db the confirmed set in the app's database."""
+    if not getattr(args, "db", False):
+        return default_parameters()
+    from flask import current_app
+    return _from_database(lambda session: current_app.extensions["costing_params"].get(session))
 
 
 def cmd_compute(args) -> int:
@@ -173,15 +189,18 @@ def cmd_export(folder: str) -> int:
     """params --export DIR: the database's confirmed parameters as data files."""
     from pathlib import Path
 
-    from . import create_app, paramstore
-    from .models import db
-    app = create_app()
-    with app.app_context():
-        app.extensions["costing_params"].get(db.session)          # an empty database gets the shipped set
-        documents = paramstore.export_documents(db.session)
-        version = paramstore.today_version(db.session)
-        db.session.remove()
-        db.engine.dispose()
+    from flask import current_app
+
+    from . import paramstore
+
+    def read(session):
+        current_app.extensions["costing_params"].get(session)      # an empty database gets the shipped set
+        return paramstore.export_documents(session)
+    try:
+        documents = _from_database(read)
+    except NoDatabase as exc:
+        return _fail([Problem("--export", str(exc))])
+    version = parse_documents(documents).version
     try:
         written = paramstore.write_documents(Path(folder), documents)
     except OSError as exc:
@@ -293,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
+    except NoDatabase as exc:
+        return _fail([Problem("--db", str(exc))])
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return 0

@@ -211,7 +211,8 @@ class AnnexFile(db.Model):
 # Policy parameters. The shipped data files (costing/engine/data/*.yaml) seed these tables; the
 # administrators add dated values, which count only once a second administrator confirms them.
 # `document` is the data file a row belongs to, so the tables export back to the same files.
-PARAM_STATUSES = {"pending": "待复核", "confirmed": "已生效", "rejected": "已驳回", "withdrawn": "已撤回"}
+PARAM_STATUSES = {"pending": "待复核", "confirmed": "已生效", "rejected": "已驳回", "withdrawn": "已撤回",
+                  "superseded": "已更正"}
 PARAM_ORIGINS = {"shipped": "随软件发布", "imported": "从数据文件导入", "admin": "管理员录入"}
 
 
@@ -272,8 +273,10 @@ class ParamValue(_Reviewed, db.Model):
     source_id: Mapped[int] = mapped_column(ForeignKey("param_source.id"))
     confidence: Mapped[str] = mapped_column(String(30))
     note: Mapped[str | None] = mapped_column(String(500))
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("param_value.id"))   # a correction of that value
     family: Mapped[ParamFamily] = relationship()
     source: Mapped[ParamSource] = relationship()
+    replaces: Mapped[ParamValue | None] = relationship(remote_side="ParamValue.id", foreign_keys=[replaces_id])
     created_by: Mapped[User | None] = relationship(foreign_keys="ParamValue.created_by_id")
     reviewed_by: Mapped[User | None] = relationship(foreign_keys="ParamValue.reviewed_by_id")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import yaml
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .engine.parameters import CONFIDENCE, TIER_LABELS, ParameterSet, load_documents, parse_documents
@@ -43,6 +45,7 @@ class SeedReport:
     values: int = 0
     districts: int = 0
     closed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -55,6 +58,7 @@ def seed(session: Session, documents: list[tuple[str, dict]], origin: str = "shi
     open-ended value which a newly added later value succeeds gets its end date (the day before)."""
     report = SeedReport()
     _state(session)
+    lock(session)
     for name, doc in sorted(documents, key=lambda item: item[0]):
         tiers = doc.get("district_tiers")
         document = session.get(ParamDocument, name)
@@ -74,6 +78,9 @@ def seed(session: Session, documents: list[tuple[str, dict]], origin: str = "shi
                 session.add(family)
             family.renewal = family.renewal or raw.get("renewal")
             family.renewal_months = family.renewal_months or raw.get("renewal_months")
+            added = [r for r in raw["regions"] if r not in family.regions]
+            if added:                                   # a region a later release adds
+                family.regions = list(family.regions) + added
             session.flush()
             _seed_values(session, family, raw["values"], sources, origin, report)
         if tiers:
@@ -94,24 +101,43 @@ def _seed_sources(session: Session, document: str, raw_sources: dict) -> dict[st
 
 
 def _seed_values(session, family: ParamFamily, raw_values: list, sources, origin: str, report: SeedReport) -> None:
+    """Add the values not yet known. A new value never overlaps a confirmed one: it may close the
+    open-ended value before it (which the database already held), and is skipped, with a line in the
+    report, where it would overlap anything else or where a pending value has the same start."""
     existing = list(session.scalars(select(ParamValue).where(ParamValue.family_key == family.key,
                                                              ParamValue.status.in_(LIVE))))
-    known = {(v.region, v.start) for v in existing}
+    held = {id(v) for v in existing}
     for raw in raw_values:
-        start = _day(raw.get("start"))
-        if (raw["region"], start) in known:
+        region, start, end = raw["region"], _day(raw.get("start")), _day(raw.get("end"))
+        same = [v for v in existing if v.region == region and v.start == start]
+        if any(v.status == "confirmed" for v in same):
             continue
-        for old in existing:
-            if (old.region == raw["region"] and old.status == "confirmed" and old.end is None and start
-                    and (old.start or date.min) < start):
-                old.end = start - timedelta(days=1)
-                report.closed.append(f"{family.label} {old.region} {_iso(old.start)} 起的数值截止于 {old.end}")
-        session.add(ParamValue(family_key=family.key, region=raw["region"], start=start, end=_day(raw.get("end")),
-                               value=raw["value"], source_id=sources[raw["source"]].id,
-                               confidence=raw["confidence"], note=raw.get("note"), status="confirmed",
-                               origin=origin))
-        known.add((raw["region"], start))
+        where = f"{family.label}（{region}）{_iso(start) or '日期不详'} 起的数值 {raw['value']}"
+        if same:
+            report.skipped.append(f"{where}：与待复核的数值起始日期相同，未导入；复核或撤回后再运行一次")
+            continue
+        confirmed = [v for v in existing if v.region == region and v.status == "confirmed"]
+        before = next((v for v in confirmed if id(v) in held and v.end is None and start
+                       and (v.start or date.min) < start), None)
+        clash = next((v for v in confirmed if v is not before and _meets(v.start, v.end, start, end)), None)
+        if clash is not None:
+            report.skipped.append(f"{where}：与已生效的 {_iso(clash.start) or '日期不详'} 至 {_iso(clash.end) or '今'} "
+                                  f"的数值 {clash.value} 重叠，未导入")
+            continue
+        if before is not None:
+            before.end = start - timedelta(days=1)
+            report.closed.append(f"{family.label}（{region}）{_iso(before.start)} 起的数值截止于 {before.end}")
+        row = ParamValue(family_key=family.key, region=region, start=start, end=end, value=raw["value"],
+                         source_id=sources[raw["source"]].id, confidence=raw["confidence"], note=raw.get("note"),
+                         status="confirmed", origin=origin)
+        session.add(row)
+        existing.append(row)
         report.values += 1
+
+
+def _meets(start_a: date | None, end_a: date | None, start_b: date | None, end_b: date | None) -> bool:
+    """Whether two periods (None: open at that end) share a day."""
+    return (start_a or date.min) <= (end_b or date.max) and (start_b or date.min) <= (end_a or date.max)
 
 
 def _seed_tiers(session, name: str, tiers: dict, sources, origin: str, report: SeedReport) -> None:
@@ -140,6 +166,12 @@ def _state(session: Session) -> ParamState:
     return state
 
 
+def lock(session: Session) -> None:
+    """Serialise every change to the parameters (PostgreSQL: a row lock held to the commit), so checks
+    made before a write still hold when it is written."""
+    session.execute(select(ParamState.id).where(ParamState.id == 1).with_for_update())
+
+
 def bump(session: Session) -> str:
     """Record that the confirmed set changed: every process reloads it on its next use."""
     version = parse_documents(export_documents(session)).version
@@ -153,10 +185,16 @@ def bump(session: Session) -> str:
 def export_documents(session: Session) -> list[tuple[str, dict]]:
     """The confirmed parameters in the data files' format, one document per file."""
     documents = []
-    sources_by_id = {s.id: s for s in session.scalars(select(ParamSource).order_by(ParamSource.id))}
     values = list(session.scalars(select(ParamValue).where(ParamValue.status == "confirmed")))
     tiers = list(session.scalars(select(DistrictTier).where(DistrictTier.status == "confirmed")
                                  .order_by(DistrictTier.id)))
+    # a source cited only by entries that are not (or not yet) in force stays out of the files
+    unconfirmed = set(session.scalars(select(ParamValue.source_id).where(ParamValue.status != "confirmed")))
+    unconfirmed |= set(session.scalars(select(DistrictTier.source_id).where(DistrictTier.status != "confirmed")))
+    cited = {v.source_id for v in values} | {t.source_id for t in tiers}
+    cited |= set(session.scalars(select(ParamSetting.source_id)))
+    sources_by_id = {s.id: s for s in session.scalars(select(ParamSource).order_by(ParamSource.id))
+                     if s.id in cited or s.id not in unconfirmed}
     for document in session.scalars(select(ParamDocument).order_by(ParamDocument.name)):
         name = document.name
         doc: dict = {}
@@ -269,8 +307,11 @@ class Provider:
         """An empty database gets the shipped figures (in its own transaction)."""
         with Session(session.get_bind()) as own:
             if own.get(ParamState, 1) is None:
-                seed(own, shipped_documents())
-                own.commit()
+                try:
+                    seed(own, shipped_documents())
+                    own.commit()
+                except IntegrityError:          # another process seeded it first
+                    own.rollback()
 
 
 def today_version(session: Session) -> str:
@@ -286,14 +327,15 @@ def reviewed_now(row, reviewer, status: str, note: str = "") -> None:
 
 EARLIEST = date(2000, 1, 1)
 AHEAD_DAYS = 366          # a notice may be published up to a year before it takes effect
-RANGES = {               # unit: (lowest, highest) accepted for a new value
-    "CNY/month": (Decimal("100"), Decimal("100000")),
-    "CNY/hour": (Decimal("1"), Decimal("1000")),
-    "rate": (Decimal("0"), Decimal("0.5")),
+RANGES = {               # unit: (lowest, highest) any value of that unit can take
+    "CNY/month": (Decimal("1"), Decimal("1000000")),
+    "CNY/hour": (Decimal("1"), Decimal("10000")),
+    "rate": (Decimal("0"), Decimal("1")),
     "factor": (Decimal("0"), Decimal("1")),
-    "persons": (Decimal("1"), Decimal("100000")),
-    "workers": (Decimal("1"), Decimal("100000")),
+    "persons": (Decimal("1"), Decimal("1000000")),
+    "workers": (Decimal("1"), Decimal("1000000")),
 }
+JUMP = (Decimal("0.5"), Decimal("2"))    # a new value outside these multiples of the last one needs a note
 UNIT_HINTS = {"CNY/month": "元/月", "CNY/hour": "元/小时", "rate": "费率（如 16% 或 0.16）", "factor": "系数（0–1）",
               "persons": "人", "workers": "人"}
 
@@ -326,12 +368,12 @@ class SourceInput:
             found["doc_date"] = f"发文日期 {self.date} 晚于今天"
         elif self.date < EARLIEST:
             found["doc_date"] = f"发文日期不能早于 {EARLIEST}"
-        if self.url and not re.fullmatch(r"https?://\S{1,490}", self.url):
+        if self.url and not re.fullmatch(r"https?://\S{1,490}", self.url, flags=re.IGNORECASE):
             found["url"] = "链接须以 http:// 或 https:// 开头，且不含空格"
         return found
 
     def make(self, session: Session, document: str) -> ParamSource:
-        source = ParamSource(document=document, key="admin-new", title=self.title or self.doc_no,
+        source = ParamSource(document=document, key=f"new-{uuid.uuid4().hex}", title=self.title or self.doc_no,
                              issuer=self.issuer, doc_no=self.doc_no or None, date=_iso(self.date),
                              url=self.url or None, via="管理员录入")
         session.add(source)
@@ -349,6 +391,7 @@ class ValueInput:
     source: SourceInput
     confidence: str
     note: str = ""
+    replaces: int | None = None        # the id of a confirmed value this corrects
 
 
 def parse_value(text: str, unit: str) -> Decimal:
@@ -357,7 +400,9 @@ def parse_value(text: str, unit: str) -> Decimal:
     percent = cleaned.endswith("%")
     if percent:
         cleaned = cleaned[:-1].strip()
-    if not re.fullmatch(r"[0-9]{1,7}(\.[0-9]{1,6})?", cleaned):
+    if re.fullmatch(r"-\s*[0-9.]+", cleaned):
+        raise ValueError("不能是负数")
+    if not re.fullmatch(r"[0-9]{1,12}(\.[0-9]{1,6})?", cleaned):
         raise ValueError("请填写数字" + ("，如 16% 或 0.16" if unit == "rate" else ""))
     value = Decimal(cleaned)
     if percent:
@@ -368,25 +413,48 @@ def parse_value(text: str, unit: str) -> Decimal:
         raise ValueError("须为整数")
     low, high = RANGES[unit]
     if not low <= value <= high:
-        shown = (lambda d: f"{(d * 100).normalize():f}%") if unit == "rate" else (lambda d: f"{d:,}")
-        raise ValueError(f"{shown(value)} 超出合理范围（{shown(low)}–{shown(high)}），请核对")
+        raise ValueError(f"{show_value(value, unit)} 超出合理范围（{show_value(low, unit)}–{show_value(high, unit)}），请核对")
     return value
 
 
 def canonical_text(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(), "f")
+
+
+def show_value(value, unit: str) -> str:
+    """A value as people read it: 4,600.00 (元), 16% (rates), else the number."""
+    value = Decimal(value)
+    if unit.startswith("CNY"):
+        return f"{value:,.2f}"
+    if unit == "rate":
+        return f"{canonical_text(value * 100)}%"
+    return f"{canonical_text(value):s}" if value != value.to_integral_value() else f"{value:,.0f}"
 
 
 def check_value(session: Session, family: ParamFamily, data: ValueInput, today: date) -> dict[str, str]:
     """Everything wrong with a new value for `family`, by form field."""
     problems = data.source.problems(today)
+    replaced = None
+    if data.replaces is not None:
+        replaced = session.get(ParamValue, data.replaces)
+        if replaced is None or replaced.family_key != family.key or replaced.status != "confirmed":
+            return {**problems, "status": "要更正的数值不存在或已不是生效状态，请刷新页面"}
+        if session.scalar(select(ParamValue.id).where(ParamValue.replaces_id == replaced.id,
+                                                      ParamValue.status == "pending")):
+            return {**problems, "status": "这个数值已有待复核的更正，请先复核或撤回它"}
+        data.region = replaced.region
+        if not data.note:
+            problems["note"] = "更正已生效的数值时，请在“说明”中写明更正原因"
     if data.region not in family.regions:
         problems["region"] = "请选择适用范围"
     try:
-        parse_value(data.value, family.unit)
+        value = parse_value(data.value, family.unit)
     except ValueError as exc:
         problems["value"] = str(exc)
+    else:
+        jump = None if replaced else _jump(session, family, data.region, data.start, value)
+        if jump and not data.note:
+            problems["value"] = jump
     if data.confidence not in CONFIDENCE:
         problems["confidence"] = "请选择可信度"
     if data.start is None:
@@ -398,31 +466,52 @@ def check_value(session: Session, family: ParamFamily, data: ValueInput, today: 
     if data.start and data.end and data.end < data.start:
         problems["end"] = f"截止日期 {data.end} 早于起始日期 {data.start}"
     if "start" not in problems and "end" not in problems and "region" not in problems:
-        clash = _overlap(session, family.key, data.region, data.start, data.end, None)
+        clash = _overlap(session, family.key, data.region, data.start, data.end, {data.replaces})
         if clash:
             problems["start"] = clash
     return problems
 
 
+def _jump(session: Session, family: ParamFamily, region: str, start: date | None, value: Decimal) -> str | None:
+    """A message if the value is less than half or more than twice the confirmed value before it."""
+    before = session.scalar(select(ParamValue).where(
+        ParamValue.family_key == family.key, ParamValue.region == region, ParamValue.status == "confirmed",
+        ParamValue.start <= (start or date.max)).order_by(ParamValue.start.desc()).limit(1))
+    if before is None or Decimal(before.value) == 0:
+        return None
+    ratio = value / Decimal(before.value)
+    if JUMP[0] <= ratio <= JUMP[1]:
+        return None
+    return (f"{show_value(value, family.unit)} 与上一数值 {show_value(before.value, family.unit)}"
+            f"（{_iso(before.start) or '日期不详'} 起）相差一倍以上，请核对；确实如此的，请在“说明”中写明")
+
 def _overlap(session: Session, family_key: str, region: str, start: date, end: date | None,
-             exclude: int | None, confirmed_only: bool = False) -> str | None:
-    """A message if [start, end] overlaps a live value of the same family and region; an open-ended
-    confirmed value that starts earlier is not a clash: it will end the day before `start`."""
+             exclude: set, confirmed_only: bool = False) -> str | None:
+    """A message if [start, end] overlaps a live value of the same family and region. The open-ended
+    confirmed value that starts earlier is not a clash (confirming will end it the day before
+    `start`), unless another pending value already means to end it."""
     statuses = ("confirmed",) if confirmed_only else LIVE
-    rows = session.scalars(select(ParamValue).where(ParamValue.family_key == family_key, ParamValue.region == region,
-                                                    ParamValue.status.in_(statuses)))
+    rows = [r for r in session.scalars(select(ParamValue).where(
+        ParamValue.family_key == family_key, ParamValue.region == region, ParamValue.status.in_(statuses)))
+        if r.id not in exclude]
     for row in rows:
-        if row.id == exclude:
-            continue
-        row_start, row_end = row.start or date.min, row.end or date.max
-        if row.status == "confirmed" and row.end is None and row_start < start:
-            continue
-        if row_start <= (end or date.max) and start <= row_end:
+        if row.status == "confirmed" and row.end is None and (row.start or date.min) < start:
+            rival = next((r for r in rows if r.status == "pending" and (r.start or date.min) > (row.start or date.min)),
+                         None)
+            if rival is None:
+                continue
+            return (f"待复核的 {_iso(rival.start)} 起的数值 {_shown(rival)} 复核通过时将截止 "
+                    f"{_iso(row.start) or '日期不详'} 起的数值；请先复核或撤回它，再录入本数值")
+        if _meets(row.start, row.end, start, end):
             period = f"{_iso(row.start) or '日期不详'} 至 {_iso(row.end) or '今'}"
             state = "待复核的" if row.status == "pending" else "已生效的"
-            return (f"与{state}数值重叠：{period}，{row.value}（{row.source.doc_no or row.source.title}）；"
+            return (f"与{state}数值重叠：{period}，{_shown(row)}（{row.source.doc_no or row.source.title}）；"
                     f"同一适用范围的有效期不能重叠")
     return None
+
+
+def _shown(row: ParamValue) -> str:
+    return show_value(row.value, row.family.unit)
 
 
 def successor_note(session: Session, row: ParamValue) -> str | None:
@@ -430,16 +519,22 @@ def successor_note(session: Session, row: ParamValue) -> str | None:
     before = _open_predecessor(session, row)
     if before is None:
         return None
-    return f"复核通过后，{_iso(before.start) or '日期不详'} 起的数值 {before.value} 将截止于 {row.start - timedelta(days=1)}"
+    return (f"复核通过后，{_iso(before.start) or '日期不详'} 起的数值 {_shown(before)} "
+            f"将截止于 {row.start - timedelta(days=1)}")
 
 
 def _open_predecessor(session: Session, row: ParamValue) -> ParamValue | None:
-    return session.scalar(select(ParamValue).where(
+    """The confirmed open-ended value of the same family and region that starts before `row`."""
+    before = session.scalar(select(ParamValue).where(
         ParamValue.family_key == row.family_key, ParamValue.region == row.region, ParamValue.status == "confirmed",
-        ParamValue.end.is_(None), ParamValue.id != row.id))
+        ParamValue.end.is_(None), ParamValue.id != row.id, ParamValue.id != (row.replaces_id or 0)))
+    if before is None or row.start is None or (before.start or date.min) >= row.start:
+        return None
+    return before
 
 
 def add_value(session: Session, family: ParamFamily, data: ValueInput, user, today: date) -> ParamValue:
+    lock(session)
     problems = check_value(session, family, data, today)
     if problems:
         raise Refused(problems)
@@ -447,7 +542,7 @@ def add_value(session: Session, family: ParamFamily, data: ValueInput, user, tod
     row = ParamValue(family_key=family.key, region=data.region, start=data.start, end=data.end,
                      value=canonical_text(parse_value(data.value, family.unit)), source_id=source.id,
                      confidence=data.confidence, note=data.note or None, status="pending", origin="admin",
-                     created_by_id=user.id)
+                     created_by_id=user.id, replaces_id=data.replaces)
     session.add(row)
     session.flush()
     return row
@@ -463,14 +558,21 @@ def _reviewable(row, reviewer) -> None:
 def confirm_value(session: Session, row: ParamValue, reviewer) -> str | None:
     """Confirm a pending value (locked row); returns what happened to the value before it."""
     _reviewable(row, reviewer)
-    clash = _overlap(session, row.family_key, row.region, row.start, row.end, row.id, confirmed_only=True)
+    replaced = row.replaces
+    if replaced is not None and replaced.status != "confirmed":
+        raise Refused({"status": "要更正的数值已不是生效状态；请驳回这项更正"})
+    clash = _overlap(session, row.family_key, row.region, row.start, row.end, {row.id, row.replaces_id},
+                     confirmed_only=True)
     if clash:
         raise Refused({"status": clash})
+    if replaced is not None:
+        replaced.status = "superseded"
+        replaced.review_note = f"由 {_iso(row.start)} 起的 {_shown(row)} 更正（{row.note or ''}）"[:500]
     closed = None
     before = _open_predecessor(session, row)
-    if before is not None and (before.start or date.min) < row.start:
+    if before is not None:
         before.end = row.start - timedelta(days=1)
-        closed = f"{_iso(before.start) or '日期不详'} 起的数值 {before.value} 截止于 {before.end}"
+        closed = f"{_iso(before.start) or '日期不详'} 起的数值 {_shown(before)} 截止于 {before.end}"
     reviewed_now(row, reviewer, "confirmed")
     session.flush()
     bump(session)
@@ -501,12 +603,23 @@ class TierInput:
     start: date | None
     source: SourceInput
     confidence: str
+    new_district: bool = False       # the administrator says the name is a district not yet listed
 
 
 def add_tier(session: Session, data: TierInput, user, today: date) -> DistrictTier:
+    lock(session)
     problems = data.source.problems(today)
+    alias = session.get(DistrictAlias, data.district)
+    if alias is not None:
+        data.district = alias.district             # 石柱县 → 石柱土家族自治县
+    listed = session.scalars(select(DistrictTier).where(DistrictTier.district == data.district,
+                                                        DistrictTier.status == "confirmed")
+                             .order_by(DistrictTier.start)).all()
     if not re.fullmatch(r"[\u4e00-\u9fff]{2,30}", data.district):
         problems["district"] = "请填写区县全称（2–30 个汉字），如「城口县」"
+    elif not listed and not data.new_district:
+        problems["district"] = (f"「{data.district}」不在区县名单中；如确为新设区县或功能区，请勾选“新增区县”，"
+                                f"否则请核对名称（如「渝北区」「城口县」）")
     if data.region not in TIER_LABELS:
         problems["region"] = "请选择档次"
     if data.confidence not in CONFIDENCE:
@@ -519,8 +632,12 @@ def add_tier(session: Session, data: TierInput, user, today: date) -> DistrictTi
         same = session.scalar(select(DistrictTier).where(DistrictTier.district == data.district,
                                                          DistrictTier.start == data.start,
                                                          DistrictTier.status.in_(LIVE)))
+        in_force = [t for t in listed if t.start <= data.start]
         if same is not None:
             problems["start"] = f"{data.district} 自 {data.start} 起已有{same.status_label}的档次记录"
+        elif in_force and in_force[-1].region == data.region:
+            problems["region"] = (f"{data.district} 在 {data.start} 已是{TIER_LABELS[data.region]}"
+                                  f"（{in_force[-1].start} 起），无需录入")
     if problems:
         raise Refused(problems)
     document = session.scalar(select(ParamDocument).where(ParamDocument.tiers_label.is_not(None)))

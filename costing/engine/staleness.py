@@ -52,18 +52,22 @@ class Stale:
 
 
 def stale_families(params: ParameterSet, today: date) -> list[Stale]:
-    """A family is stale when its newest value in force has ended (and is being carried forward), or
-    when it is open-ended and older than the family's renewal period."""
+    """A family is stale when its newest value in force has ended (budgets carry it forward), or when
+    that value is open-ended and older than the family's renewal period. A family whose next value is
+    already entered (starting after today) is not stale."""
     found = []
     for family in params.families.values():
-        if not family.renewal_months:
-            continue
-        dated = [r for records in family.records.values() for r in records if r.start is not None and r.start <= today]
-        if not dated:
+        dated = [r for records in family.records.values() for r in records if r.start is not None]
+        if not dated or any(r.start > today for r in dated):
             continue
         newest = max(dated, key=lambda r: r.start)
-        due = newest.end + timedelta(days=1) if newest.end else add_months(newest.start, family.renewal_months)
+        if newest.end is not None:
+            due = newest.end + timedelta(days=1)
+        elif family.renewal_months:
+            due = add_months(newest.start, family.renewal_months)
+        else:
+            continue
         if today >= due:
-            found.append(Stale(family.key, family.label, family.renewal or f"每 {family.renewal_months} 个月",
-                               newest, due, months_between(due, today)))
+            renewal = family.renewal or (f"每 {family.renewal_months} 个月" if family.renewal_months else "有效期届满后续期")
+            found.append(Stale(family.key, family.label, renewal, newest, due, months_between(due, today)))
     return found

@@ -3,20 +3,22 @@ history; new dated values and district tiers, which count only once a second adm
 them (two-person rule); warnings for families overdue for renewal."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import SelectChoice, SelectField, StringField
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length
 
 from .. import paramstore
 from ..engine.parameters import CONFIDENCE, TIER_LABELS, ParameterMissing, UnknownDistrict
 from ..engine.staleness import stale_families
 from ..models import DistrictTier, ParamFamily, ParamValue, db
-from . import audit
+from . import audit, small_int
 from .filters import REGIONS
 from .parameters import current_parameters, today
 
@@ -31,13 +33,15 @@ def _admins_only():
 
 
 def _date_problem(text: str) -> tuple[date | None, str | None]:
-    text = (text or "").strip()
+    text = unicodedata.normalize("NFKC", text or "").strip()
     if not text:
         return None, None
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        return None, "请按“年-月-日”填写，如 2026-01-01"
     try:
         return date.fromisoformat(text), None
     except ValueError:
-        return None, "请按“年-月-日”填写，如 2026-01-01"
+        return None, f"日期 {text} 不存在"
 
 
 class SourceForm(FlaskForm):
@@ -71,10 +75,12 @@ class ValueForm(SourceForm):
     end = StringField("截止日期（空为至今）")
     value = StringField("数值")
     note = StringField("说明", validators=[Length(max=500, message="最多 500 个字符")])
+    replaces = HiddenField()
 
 
 class TierForm(SourceForm):
     district = StringField("区县", validators=[Length(max=60, message="最多 60 个字符")])
+    new_district = BooleanField("新增区县（名单中还没有）")
     region = SelectField("最低工资档次", choices=[SelectChoice("", "请选择")] +
                          [SelectChoice(k, v) for k, v in TIER_LABELS.items()], validate_choice=False)
     start = StringField("起始日期")
@@ -119,6 +125,8 @@ def family(key: str):
     form.region.choices = [SelectChoice(r, REGIONS.get(r, r)) for r in family.regions]
     if len(family.regions) > 1:
         form.region.choices.insert(0, SelectChoice("", "请选择"))
+    if request.method == "GET" and request.args.get("replaces"):
+        _prefill_correction(form, family, small_int(request.args.get("replaces")))
     if request.method == "POST":
         def build(source, start, problems):
             end, end_problem = _date_problem(form.end.data)
@@ -126,16 +134,33 @@ def family(key: str):
                 problems["end"] = end_problem
             return paramstore.ValueInput(region=form.region.data or "", start=start, end=end,
                                          value=form.value.data or "", source=source,
-                                         confidence=form.confidence.data or "", note=(form.note.data or "").strip())
+                                         confidence=form.confidence.data or "", note=(form.note.data or "").strip(),
+                                         replaces=small_int(form.replaces.data))
         if _enter(form, build, lambda data: paramstore.add_value(db.session, family, data, current_user, today()),
                   "param"):
             return redirect(url_for("params.family", key=key))
     values = db.session.scalars(select(ParamValue).where(ParamValue.family_key == key)
                                 .order_by(ParamValue.region, ParamValue.start, ParamValue.id)).all()
     notes = {v.id: paramstore.successor_note(db.session, v) for v in values if v.status == "pending"}
+    correcting = db.session.get(ParamValue, small_int(form.replaces.data)) if small_int(form.replaces.data) else None
     return render_template("admin/params_family.html", family=family, values=values, form=form, notes=notes,
+                           correcting=correcting,
                            unit_hints=paramstore.UNIT_HINTS,
                            action=FlaskForm(), reject_form=ReasonForm()), (400 if form.errors else 200)
+
+
+def _prefill_correction(form: ValueForm, family: ParamFamily, value_id: int | None) -> None:
+    row = db.session.get(ParamValue, value_id) if value_id else None
+    if row is None or row.family_key != family.key or row.status != "confirmed":
+        flash("要更正的数值不存在或已不是生效状态", "error")
+        return
+    form.replaces.data = str(row.id)
+    form.region.data, form.value.data = row.region, row.value
+    form.start.data, form.end.data = _iso(row.start), _iso(row.end)
+
+
+def _iso(day) -> str:
+    return day.isoformat() if day else ""
 
 
 def _enter(form: SourceForm, build, add, kind: str):
@@ -165,6 +190,7 @@ def _enter(form: SourceForm, build, add, kind: str):
 
 
 def _act(model, row_id: int, verb: str):
+    paramstore.lock(db.session)          # one parameter change at a time, then the row
     row = db.session.get(model, row_id, with_for_update=True) or abort(404)
     form = ReasonForm()
     if not form.validate():
@@ -188,14 +214,16 @@ def _act(model, row_id: int, verb: str):
     audit.record(f"param_{verb}", f"{'param' if model is ParamValue else 'tier'}:{row.id}",
                  what + (f"；{closed}" if closed else "") + (f"；理由：{row.review_note}" if verb == "reject" else ""))
     db.session.commit()
-    flash({"confirm": "已复核通过，新数值已生效", "reject": "已驳回", "withdraw": "已撤回"}[verb]
+    flash({"confirm": "已复核通过，" + ("新数值已生效" if model is ParamValue else "档次变更已生效"),
+           "reject": "已驳回", "withdraw": "已撤回"}[verb]
           + (f"；{closed}" if closed else ""), "success")
     return row, True
 
 
 def _describe(row) -> str:
     if isinstance(row, ParamValue):
-        return f"{row.family.label} {REGIONS.get(row.region, row.region)} {row.start} 起 {row.value}"
+        return (f"{row.family.label} {REGIONS.get(row.region, row.region)} {row.start} 起 "
+                f"{paramstore.show_value(row.value, row.family.unit)}")
     return f"{row.district} {row.start} 起 {TIER_LABELS.get(row.region, row.region)}"
 
 
@@ -211,7 +239,8 @@ def districts():
     if request.method == "POST":
         def build(source, start, problems):
             return paramstore.TierInput(district=(form.district.data or "").strip(), region=form.region.data or "",
-                                        start=start, source=source, confidence=form.confidence.data or "")
+                                        start=start, source=source, confidence=form.confidence.data or "",
+                                        new_district=bool(form.new_district.data))
         if _enter(form, build, lambda data: paramstore.add_tier(db.session, data, current_user, today()), "tier"):
             return redirect(url_for("params.districts"))
     params = current_parameters()

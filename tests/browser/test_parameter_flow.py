@@ -31,7 +31,7 @@ def test_new_base_reaches_a_draft(tmp_path):
         admin.fill("input[name=doc_date]", "2026-08-20")
         admin.select_option("select[name=confidence]", "verified_official")
         admin.click("button:has-text('录入（待复核）')")
-        assert "超出合理范围" in admin.inner_text("[data-error-for=value]")
+        assert "相差一倍以上" in admin.inner_text("[data-error-for=value]")
         assert admin.input_value("input[name=doc_no]") == "渝人社发〔2026〕30号"
         admin.fill("input[name=value]", "4,600")
         admin.click("button:has-text('录入（待复核）')")

@@ -30,9 +30,25 @@ def test_open_ended_values_are_stale_after_their_renewal_period():
     assert "应于 2028-01-01 前后更新，已逾期 2 个月" in stale.message
 
 
-def test_families_without_a_renewal_period_are_never_stale():
+def test_open_ended_families_without_a_renewal_period_are_never_stale():
     families = {s.family for s in stale_families(default_parameters(), date(2040, 1, 1))}
     assert "si.employer.pension" not in families and "si.base_floor" in families
+    # an ended value is stale even where the family states no renewal period
+    assert "si.employee.unemployment" in families
+
+
+def test_a_family_whose_next_value_is_entered_is_not_stale():
+    from dataclasses import replace
+    from costing.engine.parameters import Family
+    params = default_parameters()
+    family = params.families["si.base_floor"]
+    last = family.records["cq"][-1]
+    ahead = Family(family.key, family.label, family.unit, family.kind, family.regions, family.renewal,
+                   family.renewal_months, {"cq": family.records["cq"] + [replace(last, start=date(2027, 1, 1), end=None)]})
+    ahead.index()
+    stale = stale_families(type(params)({**params.families, "si.base_floor": ahead}, params.history, params.aliases,
+                                        params.settings, "test"), date(2026, 11, 29))
+    assert "si.base_floor" not in {s.family for s in stale}
 
 
 def test_a_district_tier_is_the_one_in_force_at_the_date():

@@ -72,12 +72,35 @@ def test_seeding_again_adds_only_what_is_new(app):
     pension[1]["value"] = "0.99"          # a changed existing value is not new: it is left alone
     report = paramstore.seed(db.session, documents)
     assert report.values == 2 and report.districts == 0
-    assert report.closed == ["养老保险单位费率 cq 2019-05-01 起的数值截止于 2026-12-31"]
+    assert report.closed == ["养老保险单位费率（cq）2019-05-01 起的数值截止于 2026-12-31"]
     params = parse_documents(paramstore.export_documents(db.session))
     assert params.at("si.base_floor", date(2026, 3, 1), "cq").value == Decimal("4600")
     assert params.at("si.employer.pension", date(2026, 3, 1), "cq").value == Decimal("0.16")
     assert params.at("si.employer.pension", date(2027, 3, 1), "cq").value == Decimal("0.15")
     assert paramstore.today_version(db.session) == params.version != before
+
+
+def test_seeding_never_makes_confirmed_periods_overlap(app):
+    documents = copy.deepcopy(paramstore.shipped_documents())
+    floor = dict(documents)["min_wage.yaml"]["families"]["min_wage.monthly"]["values"]
+    floor.append({"start": "2027-01-01", "end": None, "region": "tier1", "value": "2500", "source": "hrss-2024-22",
+                  "confidence": "secondary"})
+    assert paramstore.seed(db.session, documents).values == 1            # closes 2025-01-01 at 2026-12-31
+    floor.append({"start": "2026-07-01", "end": None, "region": "tier1", "value": "2400", "source": "hrss-2024-22",
+                  "confidence": "secondary"})
+    report = paramstore.seed(db.session, documents)
+    assert report.values == 0 and report.skipped == [
+        "最低工资标准（月）（tier1）2026-07-01 起的数值 2400：与已生效的 2025-01-01 至 2026-12-31 的数值 2330 重叠，未导入"]
+
+
+def test_a_pending_value_does_not_change_the_set_or_its_version(fixed, client):
+    world.build()
+    version = paramstore.today_version(db.session)
+    log_in(client, "admin")
+    assert client.post("/admin/parameters/family/si.base_floor", data=NEW_BASE).status_code == 302
+    assert paramstore.today_version(db.session) == version
+    assert parse_documents(paramstore.export_documents(db.session)).version == version
+    assert paramstore.Provider().get(db.session).version == version            # a freshly started process
 
 
 def test_cli_exports_the_database(app, tmp_path, monkeypatch):
@@ -114,6 +137,17 @@ def test_index_lists_each_family_with_its_value_today_and_staleness(fixed, clien
     assert "最低工资标准（月）" not in page.split("需要更新的参数")[1].split("</ul>")[0]   # due 2028-01-01
 
 
+def test_the_administrators_landing_page_says_what_needs_attention(fixed, client):
+    world.build()
+    log_in(client, "admin")
+    page = _text(client.get("/budgets/"))
+    assert "政策参数：" in page and "社会保险缴费基数下限（月）" in page and "查看政策参数" in page
+    client.post("/admin/parameters/family/si.base_floor", data=NEW_BASE)
+    assert "1 项待复核" in _text(client.get("/budgets/"))
+    preparer = log_in(fixed.test_client(), "a_prep")
+    assert "政策参数：" not in _text(preparer.get("/budgets/"))
+
+
 def test_no_staleness_warning_before_the_renewal_is_due(fixed, client):
     fixed.config["TODAY"] = date(2024, 6, 1)
     world.build()
@@ -124,9 +158,12 @@ def test_no_staleness_warning_before_the_renewal_is_due(fixed, client):
 
 @pytest.mark.parametrize("field, value, message", [
     ("value", "abc", "请填写数字"),
-    ("value", "-5", "请填写数字"),
-    ("value", "46", "46 超出合理范围（100–100,000）"),
-    ("start", "2026-13-01", "请按“年-月-日”填写"),
+    ("value", "-5", "不能是负数"),
+    ("value", "99999999", "99,999,999.00 超出合理范围（1.00–1,000,000.00）"),
+    ("value", "46", "46.00 与上一数值 4,404.00（2025-01-01 起）相差一倍以上，请核对；确实如此的，请在“说明”中写明"),
+    ("start", "2026-02-30", "日期 2026-02-30 不存在"),
+    ("start", "20260101", "请按“年-月-日”填写"),
+    ("start", "2026-13-01", "日期 2026-13-01 不存在"),
     ("start", "", "请填写起始日期"),
     ("start", "1999-12-01", "起始日期不能早于 2000-01-01"),
     ("start", "2028-01-01", "距今超过一年"),
@@ -156,11 +193,38 @@ def test_rates_take_percent_or_fraction_and_must_be_plausible(fixed, client):
     log_in(client, "admin")
     data = {**NEW_BASE, "value": "16", "start": "2027-01-01", "end": ""}
     response = client.post("/admin/parameters/family/si.employer.pension", data=data)
-    assert response.status_code == 400 and "1600% 超出合理范围（0%–50%）" in _text(response)
+    assert response.status_code == 400 and "1600% 超出合理范围（0%–100%）" in _text(response)
     response = client.post("/admin/parameters/family/si.employer.pension", data={**data, "value": "15%"})
     assert response.status_code == 302
     row = db.session.scalar(select(ParamValue).where(ParamValue.origin == "admin"))
     assert row.value == "0.15" and row.status == "pending"
+
+
+def test_a_large_change_needs_a_note(fixed, client):
+    world.build()
+    log_in(client, "admin")
+    response = client.post("/admin/parameters/family/si.base_floor", data={**NEW_BASE, "value": "9,000"})
+    assert response.status_code == 400 and "与上一数值 4,404.00（2025-01-01 起）相差一倍以上" in _text(response)
+    data = {**NEW_BASE, "value": "9,000", "note": "基数口径改为全口径城镇单位就业人员平均工资的 100%"}
+    assert client.post("/admin/parameters/family/si.base_floor", data=data).status_code == 302
+
+
+def test_every_shipped_value_is_in_range():
+    for family in default_parameters().families.values():
+        for records in family.records.values():
+            for record in records:
+                assert paramstore.parse_value(str(record.value), family.unit) == record.value
+
+
+def test_two_pending_successors_cannot_both_mean_to_end_the_same_value(fixed, client):
+    world.build()
+    log_in(client, "admin")
+    data = {**NEW_BASE, "value": "0.4%", "start": "2027-01-01", "end": ""}
+    assert client.post("/admin/parameters/family/si.employer.work_injury", data=data).status_code == 302
+    response = client.post("/admin/parameters/family/si.employer.work_injury",
+                           data={**data, "value": "0.35%", "start": "2026-01-01", "end": "2026-06-30"})
+    assert response.status_code == 400
+    assert "待复核的 2027-01-01 起的数值 0.4% 复核通过时将截止 2015-10-01 起的数值；请先复核或撤回它" in _text(response)
 
 
 def test_overlapping_periods_are_refused(fixed, client):
@@ -169,7 +233,7 @@ def test_overlapping_periods_are_refused(fixed, client):
     response = client.post("/admin/parameters/family/si.base_floor",
                            data={**NEW_BASE, "start": "2025-07-01", "end": "2026-06-30"})
     assert response.status_code == 400
-    assert "与已生效的数值重叠：2025-01-01 至 2025-12-31，4404" in _text(response)
+    assert "与已生效的数值重叠：2025-01-01 至 2025-12-31，4,404.00" in _text(response)
     assert client.post("/admin/parameters/family/si.base_floor", data=NEW_BASE).status_code == 302
     response = client.post("/admin/parameters/family/si.base_floor", data={**NEW_BASE, "start": "2026-06-01"})
     assert response.status_code == 400 and "与待复核的数值重叠：2026-01-01 至 2026-12-31" in _text(response)
@@ -202,6 +266,29 @@ def test_two_person_rule(fixed, client):
     assert "该项目前为「已生效」，不能再处理" in _text(other.get("/admin/parameters/family/si.base_floor"))
 
 
+def test_a_confirmed_value_is_corrected_under_the_same_rule(fixed, client):
+    world.build()
+    log_in(client, "admin")
+    old = db.session.scalar(select(ParamValue).where(ParamValue.family_key == "si.base_floor",
+                                                     ParamValue.start == date(2025, 1, 1)))
+    page = _text(client.get(f"/admin/parameters/family/si.base_floor?replaces={old.id}"))
+    assert "更正数值" in page and 'value="4404"' in page and 'value="2025-01-01"' in page
+    data = {**NEW_BASE, "value": "4,405", "start": "2025-01-01", "end": "2025-12-31", "replaces": str(old.id)}
+    response = client.post("/admin/parameters/family/si.base_floor", data=data)
+    assert response.status_code == 400 and "请在“说明”中写明更正原因" in _text(response)
+    data["note"] = "原文为 4405 元"
+    assert client.post("/admin/parameters/family/si.base_floor", data=data).status_code == 302
+    row = db.session.scalar(select(ParamValue).where(ParamValue.replaces_id == old.id))
+    assert row.status == "pending"
+    params = fixed.extensions["costing_params"].get(db.session)
+    assert params.at("si.base_floor", date(2025, 3, 1), "cq").value == Decimal("4404")
+    log_in(fixed.test_client(), "admin2").post(f"/admin/parameters/values/{row.id}/confirm")
+    db.session.refresh(old)
+    assert old.status == "superseded" and "4,405.00" in old.review_note
+    params = fixed.extensions["costing_params"].get(db.session)
+    assert params.at("si.base_floor", date(2025, 3, 1), "cq").value == Decimal("4405")
+
+
 def test_reject_needs_a_reason_and_withdraw_is_for_the_author(fixed, client):
     world.build()
     log_in(client, "admin")
@@ -227,7 +314,7 @@ def test_confirming_a_successor_closes_the_open_value(fixed, client):
             "doc_no": "渝人社发〔2026〕40号"}
     assert client.post("/admin/parameters/family/min_wage.monthly", data=data).status_code == 302
     row = db.session.scalar(select(ParamValue).where(ParamValue.origin == "admin"))
-    assert "复核通过后，2025-01-01 起的数值 2330 将截止于 2026-11-30" in _text(
+    assert "复核通过后，2025-01-01 起的数值 2,330.00 将截止于 2026-11-30" in _text(
         client.get("/admin/parameters/family/min_wage.monthly"))
     log_in(fixed.test_client(), "admin2").post(f"/admin/parameters/values/{row.id}/confirm")
     old = db.session.scalar(select(ParamValue).where(ParamValue.family_key == "min_wage.monthly",
@@ -238,6 +325,19 @@ def test_confirming_a_successor_closes_the_open_value(fixed, client):
     assert params.at("min_wage.monthly", date(2026, 11, 1), "tier1").value == Decimal("2330")
 
 
+def test_a_tier_entered_under_a_short_name_applies_to_the_district(fixed, client):
+    world.build()
+    log_in(client, "admin")
+    data = {"district": "石柱县", "region": "tier1", "start": "2026-12-01", "doc_no": "渝人社发〔2026〕40号",
+            "title": "", "issuer": "重庆市人力资源和社会保障局", "doc_date": "2026-11-20", "url": "",
+            "confidence": "verified_official"}
+    assert client.post("/admin/parameters/districts", data=data).status_code == 302
+    row = db.session.scalar(select(DistrictTier).where(DistrictTier.origin == "admin"))
+    assert row.district == "石柱土家族自治县"
+    log_in(fixed.test_client(), "admin2").post(f"/admin/parameters/districts/{row.id}/confirm")
+    assert fixed.extensions["costing_params"].get(db.session).district("石柱县", date(2027, 1, 1)).tier == "tier1"
+
+
 def test_district_tiers_are_edited_under_the_same_rule(fixed, client):
     world.build()
     log_in(client, "admin")
@@ -246,6 +346,10 @@ def test_district_tiers_are_edited_under_the_same_rule(fixed, client):
             "confidence": "verified_official"}
     response = client.post("/admin/parameters/districts", data={**data, "district": "<b>x</b>"})
     assert response.status_code == 400 and "请填写区县全称" in _text(response)
+    response = client.post("/admin/parameters/districts", data={**data, "district": "渝北县"})
+    assert response.status_code == 400 and "「渝北县」不在区县名单中" in _text(response)
+    response = client.post("/admin/parameters/districts", data={**data, "district": "渝北区"})
+    assert response.status_code == 400 and "渝北区 在 2026-12-01 已是第一档（2019-01-01 起），无需录入" in _text(response)
     assert client.post("/admin/parameters/districts", data=data).status_code == 302
     row = db.session.scalar(select(DistrictTier).where(DistrictTier.origin == "admin"))
     assert row.status == "pending"
@@ -291,7 +395,10 @@ def test_a_confirmed_new_base_changes_a_draft_but_not_an_approved_revision(fixed
     approved_before = db.session.get(Budget, approved_id).latest.result_json
     page = _text(client.get(f"/budgets/{draft_id}"))
     assert "按最新政策参数" not in page
+    assert "参数已更新" not in _text(client.get("/budgets/"))
     _confirm_new_base(fixed)
+    listing = _text(client.get("/budgets/"))
+    assert listing.count("参数已更新</a>") == 2          # A's draft from world.build() and this draft, not the approved
 
     page = _text(client.get(f"/budgets/{draft_id}"))
     # 4,000 pay is below the floor: the base rises 4,404 → 4,600 (+196) each month of 2026.

@@ -6,7 +6,7 @@ from datetime import timezone
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms import SelectChoice
 
 from ...engine.model import (CATEGORIES, CERTIFICATES, CONTRIBUTION_LABELS, COST_CATEGORIES, LEVELS,
@@ -14,7 +14,7 @@ from ...engine.model import (CATEGORIES, CERTIFICATES, CONTRIBUTION_LABELS, COST
 from ...engine.parse import InputError
 from ...models import AuditEntry, Budget, Organisation, Revision, Roster, db
 from ..extensions import csrf
-from ..parameters import current_parameters
+from ..parameters import current_parameters, today
 from . import access, chart, diff, mapping, service
 from .forms import ActionForm, BudgetForm, ShareForm
 
@@ -48,7 +48,21 @@ def _aware(moment):
 def index():
     budgets = db.session.scalars(select(Budget).where(access.visible_to(current_user))
                                  .order_by(Budget.updated_at.desc())).all()
-    return render_template("budgets/index.html", budgets=budgets, can_create=access.can_create(current_user))
+    params = current_parameters()
+    # drafts computed with an older parameter set than today's confirmed one
+    outdated = set(db.session.scalars(
+        select(Revision.budget_id).join(Budget, Budget.id == Revision.budget_id)
+        .where(access.visible_to(current_user), Budget.status == "draft", Revision.number == Budget.revision_count,
+               Revision.parameter_set != params.version)))
+    notice = None
+    if current_user.is_admin:
+        from ...engine.staleness import stale_families
+        from ...models import DistrictTier, ParamValue
+        pending = sum(db.session.scalar(select(func.count()).select_from(model).where(model.status == "pending"))
+                      for model in (ParamValue, DistrictTier))
+        notice = {"stale": stale_families(params, today()), "pending": pending}
+    return render_template("budgets/index.html", budgets=budgets, can_create=access.can_create(current_user),
+                           outdated=outdated, notice=notice)
 
 
 def _new_form_data() -> dict:

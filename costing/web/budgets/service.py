@@ -230,7 +230,7 @@ def policy_change(revision: Revision) -> PolicyChange | None:
                                                                result_json=json.dumps(computed.result)))
 
     def keyed(rows):
-        return {(r["name"], r["region"], r["start"], r["value"], r["end"]): r for r in rows}
+        return {(r["name"], r["region"], r["start"], r["value"], r["used_from"], r["used_to"]): r for r in rows}
     then = keyed(basis_rows(json.loads(revision.result_json)["parameters"]))
     now = keyed(basis_rows(computed.result["parameters"]))
     change.basis_added = [row for key, row in now.items() if key not in then]
