@@ -461,3 +461,16 @@ def test_the_live_preview_uses_the_confirmed_set(fixed, client):
 
 def _change(app, revision: Revision):
     return service.policy_change(revision)
+
+
+def test_a_roster_checked_after_a_new_set_says_which_set_it_used(fixed, client):
+    from .test_rosters import person, roster_file, upload
+    w = world.build()
+    _confirm_new_base(fixed)
+    log_in(client, "c_user")
+    response = upload(client, f"/rosters/import?budget={w.budget_a}", roster_file([person()]))
+    assert response.status_code == 302
+    page = _text(client.get(response.location))
+    revision = db.session.get(Budget, w.budget_a).latest
+    assert (f"本报告按核对时有效的政策参数（参数集 <code>{paramstore.today_version(db.session)}</code>）核对；"
+            f"预算修订 1\n    按参数集 <code>{revision.parameter_set}</code> 测算") in page

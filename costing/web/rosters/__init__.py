@@ -207,9 +207,10 @@ def show(roster_id: int):
     for finding in result["findings"]:
         key = finding["where"].split(".employer_rates")[0]
         findings.setdefault(key, []).append(finding)
+    reference = service.reference(item.budget)
     return render_template("rosters/show.html", item=item, result=result, findings=findings, labels=LABELS,
                            can_edit=can_edit(item), action=ActionForm(), upload=UploadForm(),
-                           outdated=item.budget_revision != service.reference(item.budget).number)
+                           outdated=item.budget_revision != reference.number, reference=reference)
 
 
 def _owner_action(roster_id: int, act, done):
