@@ -14,12 +14,17 @@ def choices(options: dict[str, str], blank: str | None = None) -> list[SelectCho
 
 
 def district_choices() -> list[SelectChoice]:
-    """The districts grouped by minimum-wage tier."""
-    from ..parameters import current_parameters
+    """The districts grouped by their minimum-wage tier today (a budget uses the tier in force at its start)."""
+    from ..parameters import current_parameters, today
     params = current_parameters()
-    groups = {"tier1": "最低工资第一档", "tier2": "最低工资第二档"}
-    return [SelectChoice("", "请选择区县")] + [SelectChoice(name, name, optgroup=groups[entry.tier])
-                                            for name, entry in params.districts.items()]
+    groups = {"tier1": "最低工资第一档", "tier2": "最低工资第二档", None: "将列入名单"}
+    on = today()
+
+    def tier(name):
+        entries = params.history[name]
+        return next((e.tier for e in reversed(entries) if e.start <= on), None)
+    return [SelectChoice("", "请选择区县")] + [SelectChoice(name, name, optgroup=groups[tier(name)])
+                                            for name in params.districts]
 
 
 def _select(label, options, blank=None, default=None):
