@@ -166,6 +166,25 @@ def annex_workbook(result: dict, meta: AnnexMeta) -> bytes:
             _put(basis, offset, column, value)
     _print(basis, title)
 
+    assumptions = result.get("assumptions") or []     # results stored before assumptions were listed have none
+    if assumptions:
+        sheet = book.create_sheet("测算假设")
+        _header(sheet, ["不用默认值之处", "采用值", "单位", "默认值", "默认值说明", "理由", "对总额的影响（元）"],
+                [40, 12, 8, 12, 36, 50, 18])
+        for offset, a in enumerate(assumptions, start=2):
+            unit = "比例" if a["unit"] == "rate" else "元/月"
+            for column, value in enumerate([a["label"], Decimal(a["value"]), unit,
+                                            Decimal(a["default"]) if a["default"] is not None else "",
+                                            a["default_note"] or "", a["reason"] or "（未填写）"], start=1):
+                cell = _put(sheet, offset, column, value, money=isinstance(value, Decimal) and a["unit"] != "rate")
+                if isinstance(value, Decimal) and a["unit"] == "rate":
+                    cell.number_format = "0.00%"
+            if a["effect"] is not None:
+                _put(sheet, offset, 7, Decimal(a["effect"]), money=True)
+            else:
+                _put(sheet, offset, 7, "无法计算")
+        _print(sheet, title)
+
     findings = [f for f in result["findings"] if f["severity"] != "info"]
     check = book.create_sheet("检查结论")
     _header(check, ["级别", "代码", "位置", "说明", "依据"], [8, 28, 18, 90, 40])

@@ -30,7 +30,7 @@ def list_assumptions(budget: Budget, params: ParameterSet, result: Result, runs:
     """Every override in ``budget`` (computed as ``result``): the work-injury rate first, then by line.
 
     ``runs`` and ``cache`` are compute()'s own, passed to save building them again."""
-    tier = params.district(budget.project.district).tier
+    tier = result.tier                     # the tier in force at the project's start, as compute() used
     runs = build_runs(params, budget, tier) if runs is None else runs
     effects = _Effects(budget, result, runs, {} if cache is None else cache)
     found = []

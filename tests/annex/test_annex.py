@@ -182,7 +182,8 @@ def test_workbook_formulas_give_the_engine_totals(sample):
         assert evaluate(book, "汇总", f"B{rows[label]}") == D(t[key]), label
     assert summary[f"B{rows['预算总额']}"].number_format == '"¥"#,##0.00'
     assert book["人员经费"].page_setup.orientation == "landscape"
-    assert set(book.sheetnames) == {"汇总", "人员经费", "直接费用", "测算依据", "检查结论"}
+    assert set(book.sheetnames) == ({"汇总", "人员经费", "直接费用", "测算依据", "检查结论"}
+                                    | ({"测算假设"} if result["assumptions"] else set()))
 
 
 def test_workbook_text_cannot_become_a_formula():
@@ -235,5 +236,14 @@ def test_the_overridden_defaults_are_listed_with_their_reasons_and_effects(tmp_p
     flat = re.sub(r"\s+", "", pdf_text(annex_pdf(result, AnnexMeta(code="TEST")), tmp_path))
     assert "测算假设" in flat and "第1行「社会工作者」住房公积金比例" in flat and "承接机构缴存比例为7%" in flat
     assert f"+{D(assumption['effect']):,.2f}" in flat
+    # the workbook lists the same, amounts as numbers and the reason as text
+    book = openpyxl.load_workbook(io.BytesIO(annex_workbook(result, AnnexMeta(code="TEST"))))
+    sheet = book["测算假设"]
+    label, value, unit = (c.value for c in sheet[2][:3])
+    assert (label, D(str(value)), unit) == ("第 1 行「社会工作者」住房公积金比例", D("0.07"), "比例")
+    assert sheet.cell(row=2, column=2).number_format == "0.00%"
+    assert sheet.cell(row=2, column=6).value == "承接机构缴存比例为 7%"
+    assert D(str(sheet.cell(row=2, column=7).value)) == D(assumption["effect"])
     del result["assumptions"]               # results stored before assumptions were listed
     assert "测算假设" not in annex_html(result, AnnexMeta(code="TEST"))
+    assert "测算假设" not in openpyxl.load_workbook(io.BytesIO(annex_workbook(result, AnnexMeta(code="TEST")))).sheetnames

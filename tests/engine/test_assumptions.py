@@ -215,3 +215,26 @@ def test_each_effect_equals_the_difference_of_two_full_computations(data):
     assert [a.path for a in result.assumptions] == expected
     for a in result.assumptions:
         assert a.effect == result.totals.grand_total - run(without(data, a.path)).totals.grand_total, a.path
+
+
+def test_effects_use_the_tier_in_force_at_the_start_when_a_district_changes_tier():
+    # 城口县 (tier 2) moves to tier 1 from 2026-01-01; a 2025 budget there is still computed in tier 2,
+    # where the housing-fund base floor is 2,200 (not 2,330), and so is the effect of its overrides.
+    from costing.engine.parameters import load_documents, parse_documents
+    documents = [(name, copy.deepcopy(doc)) for name, doc in load_documents()]
+    for _, doc in documents:
+        if doc.get("district_tiers"):
+            doc["district_tiers"]["tiers"].append({"region": "tier1", "start": "2026-01-01", "source": "hrss-2024-22",
+                                                   "confidence": "verified_mirror", "districts": ["城口县"]})
+    params = parse_documents(documents)
+    data = {"project": {"name": "t", "district": "城口县", "start": "2025-01", "end": "2025-12"},
+            "contractor": {"work_injury_rate": "0.006", "work_injury_rate_reason": "二类行业"},
+            "personnel": [{"post": "社工", "category": "community", "level": "none", "certificate": "none",
+                           "headcount": 1, "monthly_pay": "2250.00"}],
+            "management_fee_rate": "0.05"}
+    with_override = compute(parse_budget(data, params), params)
+    without = copy.deepcopy(data)
+    del without["contractor"]
+    plain = compute(parse_budget(without, params), params)
+    assert with_override.tier == "tier2"
+    assert with_override.assumptions[0].effect == with_override.totals.grand_total - plain.totals.grand_total

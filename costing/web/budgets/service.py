@@ -134,6 +134,10 @@ def submit(budget: Budget, user: User, seen: int | None = None) -> None:
     _expect(budget, seen)
     if budget.status != "draft":
         raise WorkflowError("只有草稿可以提交")
+    unexplained = [a["label"] for a in json.loads(budget.latest.result_json).get("assumptions", []) if not a.get("reason")]
+    if unexplained:            # drafts copied or recomputed from input saved before reasons were required
+        raise WorkflowError(f"有 {len(unexplained)} 处不用默认值而未说明理由（{'、'.join(unexplained[:5])}"
+                            f"{'等' if len(unexplained) > 5 else ''}），请编辑预算写明理由后再提交")
     latest = budget.latest
     latest.status, latest.submitted_by_id, latest.submitted_at = "submitted", user.id, utcnow()
     budget.status, budget.updated_at = "submitted", utcnow()
