@@ -79,8 +79,13 @@ def basis_rows(parameters: list[dict]) -> list[dict]:
 
 
 def annex_html(result: dict, meta: AnnexMeta) -> str:
-    return environment().get_template("annex/budget.html").render(result=result, meta=meta, labels=LABELS,
-                                                                  basis=basis_rows(result["parameters"]))
+    # the annex lists the overrides that differ from their default; those equal to it are only counted
+    # (results stored before assumptions were listed have none)
+    assumptions = result.get("assumptions") or []
+    differing = [a for a in assumptions if a["default"] is None or a["default"] != a["value"]]
+    return environment().get_template("annex/budget.html").render(
+        result=result, meta=meta, labels=LABELS, basis=basis_rows(result["parameters"]), assumptions=differing,
+        same_as_default=len(assumptions) - len(differing))
 
 
 @lru_cache(maxsize=1)

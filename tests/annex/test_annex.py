@@ -247,3 +247,14 @@ def test_the_overridden_defaults_are_listed_with_their_reasons_and_effects(tmp_p
     del result["assumptions"]               # results stored before assumptions were listed
     assert "测算假设" not in annex_html(result, AnnexMeta(code="TEST"))
     assert "测算假设" not in openpyxl.load_workbook(io.BytesIO(annex_workbook(result, AnnexMeta(code="TEST")))).sheetnames
+
+
+def test_overrides_equal_to_their_default_are_counted_not_listed():
+    data = budget_input(personnel=[person(post="社会工作者", monthly_allowance=None, housing_fund_rate="0.05",
+                                          housing_fund_rate_reason="按最低比例缴存")])
+    del data["personnel"][0]["monthly_allowance"]
+    result = result_of(data)
+    (assumption,) = result["assumptions"]
+    assert assumption["default"] == assumption["value"] == "0.05"
+    html = annex_html(result, AnnexMeta(code="TEST"))
+    assert "五、测算假设" not in html and "测算假设：1 处填写值与默认值相同，其余均采用默认值。" in html
