@@ -83,14 +83,30 @@ def home():
 @bp.post("/api/v1/compute")
 @csrf.exempt
 def api_compute():
-    """Same contract as ``python -m costing compute``: 200 with the result, 400 with the problems."""
+    """Same contract as ``python -m costing compute``: 200 with the result, 400 with the problems.
+
+    With ``?reasons=later`` (the budget form's live preview) overrides still lacking their reason do not
+    stop the computation: the result comes with ``pending``, the reasons still to be written, so the
+    officer sees what an override costs before writing why."""
     params = current_parameters()
+    pending = []
     try:
-        budget = parse_budget(read_json(request.get_data(cache=False)), params)
+        data = read_json(request.get_data(cache=False))
+        try:
+            budget = parse_budget(data, params)
+        except InputError as exc:
+            reasons = [p for p in exc.problems if p.path.endswith("_reason") and "请说明理由" in p.message]
+            if request.args.get("reasons") != "later" or len(reasons) != len(exc.problems):
+                raise
+            pending = reasons
+            budget = parse_budget(data, params, reasons_required=False)
         result = compute(budget, params)
     except InputError as exc:
         return jsonify(errors=[{"path": p.path, "message": p.message} for p in exc.problems]), 400
-    return jsonify(to_json(result))
+    body = to_json(result)
+    if pending:
+        body["pending"] = [{"path": p.path, "message": p.message} for p in pending]
+    return jsonify(body)
 
 
 @bp.post("/api/v1/check")

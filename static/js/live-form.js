@@ -227,7 +227,9 @@
     if (response.ok) {
       document.querySelectorAll("[data-total]").forEach((el) => el.classList.remove("stale"));
       render(body);
-      stateEl.textContent = "已更新";
+      // overrides whose reason is still to be written: the totals count them, the reason field says so
+      showErrors(body.pending || []);
+      stateEl.textContent = body.pending && body.pending.length ? "已更新（请写明理由后保存）" : "已更新";
       form.dataset.previewState = "ok";
     } else {
       const general = showErrors(body.errors || []);

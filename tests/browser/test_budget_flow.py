@@ -126,9 +126,15 @@ def test_a_reason_appears_beside_an_override_and_is_required(server, browser, tm
     reason = page.locator("input[name='personnel-0-housing_fund_rate_reason']")
     assert not reason.is_visible()
 
+    wait_preview(page)
+    total_before = total(page)
     page.fill("input[name='personnel-0-housing_fund_rate']", "7%")
     assert reason.is_visible()
     page.wait_for_selector("[data-error-for='personnel-0-housing_fund_rate_reason']:has-text('请说明理由')")
+    # the totals already count the override while its reason is still to be written
+    page.wait_for_function("document.getElementById('preview-state').textContent === '已更新（请写明理由后保存）'")
+    assert total(page) != total_before
+    assert page.locator("[data-total].stale").count() == 0
     page.fill("input[name='personnel-0-housing_fund_rate_reason']", "承接机构缴存比例为 7%")
     wait_preview(page)
     assert page.inner_text("[data-error-for='personnel-0-housing_fund_rate_reason']") == ""

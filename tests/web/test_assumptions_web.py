@@ -156,3 +156,18 @@ def test_the_api_asks_for_reasons_and_returns_assumptions(app, client):
     assert response.status_code == 400
     assert response.get_json()["errors"] == [{"path": "personnel[1].housing_fund_rate_reason",
                                               "message": "填写了住房公积金比例（不用默认值），请说明理由"}]
+
+
+def test_the_live_preview_counts_an_override_whose_reason_is_still_to_be_written(app, client):
+    data = sample()
+    del data["personnel"][1]["housing_fund_rate_reason"]
+    assert client.post("/api/v1/compute", json=data).status_code == 400          # the contract asks for it
+    response = client.post("/api/v1/compute?reasons=later", json=data)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["pending"] == [{"path": "personnel[1].housing_fund_rate_reason",
+                                "message": "填写了住房公积金比例（不用默认值），请说明理由"}]
+    assert body["totals"]["grand_total"] == client.post("/api/v1/compute", json=sample()).get_json()["totals"]["grand_total"]
+    # other problems still stop it
+    data["personnel"][0]["monthly_pay"] = "abc"
+    assert client.post("/api/v1/compute?reasons=later", json=data).status_code == 400
