@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
+from .engine.parameters import load_documents
 from .models import Organisation, User, db
 
 DEMO_PASSWORD = "demo-2025"
@@ -46,7 +47,7 @@ def load_demo() -> bool:
     if db.session.scalar(select(User).where(User.username == "yubei.bianzhi")):
         return False
     if db.session.get(ParamState, 1) is None:          # the demo budget is computed with the database's set
-        paramstore.seed(db.session, paramstore.shipped_documents())
+        paramstore.seed(db.session, load_documents())
         db.session.commit()
     users = {}
     for username, name, org_name, kind, role, admin in DEMO_USERS:
@@ -95,7 +96,7 @@ def register(app) -> None:
         from . import paramstore
         from .web import audit
         try:
-            documents = paramstore.read_documents(Path(folder)) if folder else paramstore.shipped_documents()
+            documents = paramstore.read_documents(Path(folder)) if folder else load_documents()
         except (OSError, ValueError, KeyError) as exc:
             raise click.ClickException(f"数据文件有误：{exc}") from None
         report = paramstore.seed(db.session, documents, origin="imported" if folder else "shipped")

@@ -10,7 +10,7 @@ from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, MetaData, Numeric, String, Text,
                         UniqueConstraint)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -253,6 +253,14 @@ class _Reviewed:
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     review_note: Mapped[str] = mapped_column(String(500), default="")
 
+    @declared_attr
+    def created_by(cls) -> Mapped[User | None]:
+        return relationship(foreign_keys=[cls.created_by_id])
+
+    @declared_attr
+    def reviewed_by(cls) -> Mapped[User | None]:
+        return relationship(foreign_keys=[cls.reviewed_by_id])
+
     @property
     def status_label(self) -> str:
         return PARAM_STATUSES[self.status]
@@ -277,8 +285,6 @@ class ParamValue(_Reviewed, db.Model):
     family: Mapped[ParamFamily] = relationship()
     source: Mapped[ParamSource] = relationship()
     replaces: Mapped[ParamValue | None] = relationship(remote_side="ParamValue.id", foreign_keys=[replaces_id])
-    created_by: Mapped[User | None] = relationship(foreign_keys="ParamValue.created_by_id")
-    reviewed_by: Mapped[User | None] = relationship(foreign_keys="ParamValue.reviewed_by_id")
 
 
 class ParamSetting(db.Model):
@@ -305,8 +311,6 @@ class DistrictTier(_Reviewed, db.Model):
     source_id: Mapped[int] = mapped_column(ForeignKey("param_source.id"))
     confidence: Mapped[str] = mapped_column(String(30))
     source: Mapped[ParamSource] = relationship()
-    created_by: Mapped[User | None] = relationship(foreign_keys="DistrictTier.created_by_id")
-    reviewed_by: Mapped[User | None] = relationship(foreign_keys="DistrictTier.reviewed_by_id")
 
 
 class DistrictAlias(db.Model):

@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .engine.money import fmt_figure, fmt_rate
 from .engine.parameters import CONFIDENCE, TIER_LABELS, ParameterSet, load_documents, parse_documents
 from .models import (DistrictAlias, DistrictTier, ParamDocument, ParamFamily, ParamSetting, ParamSource, ParamState,
                      ParamValue, utcnow)
@@ -173,8 +174,11 @@ def lock(session: Session) -> None:
 
 
 def bump(session: Session) -> str:
-    """Record that the confirmed set changed: every process reloads it on its next use."""
+    """Record that the confirmed set changed: every process reloads it on its next use. A set that did
+    not change (a seed run that found nothing new) keeps its generation, so nothing reloads."""
     version = parse_documents(export_documents(session)).version
+    if session.scalar(select(ParamState.version).where(ParamState.id == 1)) == version:
+        return version
     session.execute(update(ParamState).where(ParamState.id == 1)
                     .values(generation=ParamState.generation + 1, version=version))
     return version
@@ -267,17 +271,11 @@ def write_documents(folder: Path, documents: list[tuple[str, dict]]) -> list[Pat
 
 def read_documents(folder: Path) -> list[tuple[str, dict]]:
     """The *.yaml files of a folder, parsed (and checked by building a ParameterSet from them)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    documents = [(path.name, yaml.load(path.read_text("utf-8"), Loader=loader))
-                 for path in sorted(folder.glob("*.yaml"))]
+    documents = load_documents(folder)
     if not documents:
         raise ValueError(f"{folder}: 没有 .yaml 数据文件")
     parse_documents(documents)
     return documents
-
-
-def shipped_documents() -> list[tuple[str, dict]]:
-    return load_documents()
 
 
 # ---------------------------------------------------------------- the set the engine uses
@@ -308,7 +306,7 @@ class Provider:
         with Session(session.get_bind()) as own:
             if own.get(ParamState, 1) is None:
                 try:
-                    seed(own, shipped_documents())
+                    seed(own, load_documents())
                     own.commit()
                 except IntegrityError:          # another process seeded it first
                     own.rollback()
@@ -413,22 +411,10 @@ def parse_value(text: str, unit: str) -> Decimal:
         raise ValueError("须为整数")
     low, high = RANGES[unit]
     if not low <= value <= high:
-        raise ValueError(f"{show_value(value, unit)} 超出合理范围（{show_value(low, unit)}–{show_value(high, unit)}），请核对")
+        raise ValueError(f"{fmt_figure(value, unit)} 超出合理范围（{fmt_figure(low, unit)}–{fmt_figure(high, unit)}），请核对")
     return value
 
 
-def canonical_text(value: Decimal) -> str:
-    return format(value.normalize(), "f")
-
-
-def show_value(value, unit: str) -> str:
-    """A value as people read it: 4,600.00 (元), 16% (rates), else the number."""
-    value = Decimal(value)
-    if unit.startswith("CNY"):
-        return f"{value:,.2f}"
-    if unit == "rate":
-        return f"{canonical_text(value * 100)}%"
-    return f"{canonical_text(value):s}" if value != value.to_integral_value() else f"{value:,.0f}"
 
 
 def check_value(session: Session, family: ParamFamily, data: ValueInput, today: date) -> dict[str, str]:
@@ -482,7 +468,7 @@ def _jump(session: Session, family: ParamFamily, region: str, start: date | None
     ratio = value / Decimal(before.value)
     if JUMP[0] <= ratio <= JUMP[1]:
         return None
-    return (f"{show_value(value, family.unit)} 与上一数值 {show_value(before.value, family.unit)}"
+    return (f"{fmt_figure(value, family.unit)} 与上一数值 {fmt_figure(before.value, family.unit)}"
             f"（{_iso(before.start) or '日期不详'} 起）相差一倍以上，请核对；确实如此的，请在“说明”中写明")
 
 def _overlap(session: Session, family_key: str, region: str, start: date, end: date | None,
@@ -511,7 +497,7 @@ def _overlap(session: Session, family_key: str, region: str, start: date, end: d
 
 
 def _shown(row: ParamValue) -> str:
-    return show_value(row.value, row.family.unit)
+    return fmt_figure(row.value, row.family.unit)
 
 
 def successor_note(session: Session, row: ParamValue) -> str | None:
@@ -540,7 +526,7 @@ def add_value(session: Session, family: ParamFamily, data: ValueInput, user, tod
         raise Refused(problems)
     source = data.source.make(session, family.document)
     row = ParamValue(family_key=family.key, region=data.region, start=data.start, end=data.end,
-                     value=canonical_text(parse_value(data.value, family.unit)), source_id=source.id,
+                     value=fmt_rate(parse_value(data.value, family.unit)), source_id=source.id,
                      confidence=data.confidence, note=data.note or None, status="pending", origin="admin",
                      created_by_id=user.id, replaces_id=data.replaces)
     session.add(row)

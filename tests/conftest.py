@@ -10,7 +10,8 @@ from sqlalchemy import func, select, text
 
 from costing import create_app, database_url
 from costing.models import DistrictTier, ParamState, ParamValue, db
-from costing.paramstore import seed, shipped_documents
+from costing.engine.parameters import load_documents
+from costing.paramstore import seed
 
 PG_URL = os.environ.get("COSTING_TEST_DATABASE_URL")
 DATABASES = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -40,7 +41,7 @@ ACCOUNT_TABLES = ("user_account", "organisation")     # referenced by the parame
 
 
 def _seed_parameters() -> None:
-    seed(db.session, shipped_documents())
+    seed(db.session, load_documents())
     db.session.commit()
 
 

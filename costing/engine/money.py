@@ -39,6 +39,16 @@ def fmt_grouped(amount: Decimal) -> str:
     return f"{round_cents(amount):,.2f}"
 
 
+def fmt_figure(value, unit: str) -> str:
+    """A policy figure as people read it, by its unit: 4,600.00 (元), 16% (rates), else the number."""
+    value = Decimal(value)
+    if unit.startswith("CNY"):
+        return fmt_grouped(value)
+    if unit == "rate":
+        return fmt_percent(value)
+    return fmt_rate(value) if value != value.to_integral_value() else f"{value:,.0f}"
+
+
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"
 _IN_GROUP = ("", "拾", "佰", "仟")
 _GROUPS = ("", "万", "亿", "万亿")

@@ -244,8 +244,9 @@ def parse_documents(documents: list[tuple[str, dict]]) -> ParameterSet:
     return ParameterSet(families, districts, aliases, settings, version=digest.hexdigest()[:12])
 
 
-def load_documents() -> list[tuple[str, dict]]:
-    folder = resources.files("costing.engine") / "data"
+def load_documents(folder=None) -> list[tuple[str, dict]]:
+    """The *.yaml documents of a folder (default: the data shipped with the package), parsed."""
+    folder = folder if folder is not None else resources.files("costing.engine") / "data"
     documents = []
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".yaml"):

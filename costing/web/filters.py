@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from ..engine.model import CERTIFICATES, LOCATIONS
-from ..engine.money import fmt_grouped, fmt_percent
+from ..engine.money import fmt_figure, fmt_grouped, fmt_percent
 from ..engine.result import CONFIDENCE_LABELS
 
 
@@ -68,4 +68,5 @@ def register(app) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["signed_money"] = signed_money
     app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["figure"] = fmt_figure
     app.jinja_env.globals["confidence_labels"] = CONFIDENCE_LABELS

@@ -15,6 +15,7 @@ from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, String
 from wtforms.validators import Length
 
 from .. import paramstore
+from ..engine.money import fmt_figure
 from ..engine.parameters import CONFIDENCE, TIER_LABELS, ParameterMissing, UnknownDistrict
 from ..engine.staleness import stale_families
 from ..models import DistrictTier, ParamFamily, ParamValue, db
@@ -223,7 +224,7 @@ def _act(model, row_id: int, verb: str):
 def _describe(row) -> str:
     if isinstance(row, ParamValue):
         return (f"{row.family.label} {REGIONS.get(row.region, row.region)} {row.start} 起 "
-                f"{paramstore.show_value(row.value, row.family.unit)}")
+                f"{fmt_figure(row.value, row.family.unit)}")
     return f"{row.district} {row.start} 起 {TIER_LABELS.get(row.region, row.region)}"
 
 

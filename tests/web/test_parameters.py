@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from costing import paramstore
-from costing.engine.parameters import default_parameters, parse_documents
+from costing.engine.parameters import default_parameters, load_documents, parse_documents
 from costing.models import AuditEntry, Budget, DistrictTier, ParamFamily, ParamState, ParamValue, Revision, db
 from costing.web.budgets import service
 
@@ -40,7 +40,7 @@ NEW_BASE = {"region": "cq", "value": "4,600", "start": "2026-01-01", "end": "202
 
 def test_seeded_database_exports_the_shipped_files_exactly(app, tmp_path):
     documents = paramstore.export_documents(db.session)
-    assert documents == paramstore.shipped_documents()
+    assert documents == load_documents()
     assert parse_documents(documents).version == default_parameters().version
     # export → files → import into an empty database → export: identical files
     paramstore.write_documents(tmp_path / "a", documents)
@@ -59,9 +59,9 @@ def test_seeded_database_exports_the_shipped_files_exactly(app, tmp_path):
 
 def test_seeding_again_adds_only_what_is_new(app):
     before = paramstore.today_version(db.session)
-    assert not paramstore.seed(db.session, paramstore.shipped_documents()).changed
+    assert not paramstore.seed(db.session, load_documents()).changed
     assert paramstore.today_version(db.session) == before
-    documents = copy.deepcopy(paramstore.shipped_documents())
+    documents = copy.deepcopy(load_documents())
     si = dict(documents)["social_insurance.yaml"]
     si["families"]["si.base_floor"]["values"].append(
         {"start": "2026-01-01", "end": "2026-12-31", "region": "cq", "value": "4600", "source": "si-2025",
@@ -81,7 +81,7 @@ def test_seeding_again_adds_only_what_is_new(app):
 
 
 def test_seeding_never_makes_confirmed_periods_overlap(app):
-    documents = copy.deepcopy(paramstore.shipped_documents())
+    documents = copy.deepcopy(load_documents())
     floor = dict(documents)["min_wage.yaml"]["families"]["min_wage.monthly"]["values"]
     floor.append({"start": "2027-01-01", "end": None, "region": "tier1", "value": "2500", "source": "hrss-2024-22",
                   "confidence": "secondary"})
@@ -108,7 +108,7 @@ def test_cli_exports_the_database(app, tmp_path, monkeypatch):
     monkeypatch.setenv("COSTING_DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
     db.session.commit()
     assert cli.main(["params", "--export", str(tmp_path)]) == 0
-    assert paramstore.read_documents(tmp_path) == paramstore.shipped_documents()
+    assert paramstore.read_documents(tmp_path) == load_documents()
 
 
 # ------------------------------------------------------------------ administration
@@ -357,7 +357,7 @@ def test_district_tiers_are_edited_under_the_same_rule(fixed, client):
     params = fixed.extensions["costing_params"].get(db.session)
     assert params.district("城口县", date(2026, 11, 1)).tier == "tier2"
     assert params.district("城口县", date(2026, 12, 1)).tier == "tier1"
-    assert paramstore.export_documents(db.session) != paramstore.shipped_documents()
+    assert paramstore.export_documents(db.session) != load_documents()
 
 
 # ------------------------------------------------------------------ budgets pin their set

@@ -13,6 +13,7 @@ from ...engine.parse import InputError, parse_budget
 from ...engine.result import to_json
 from ...models import Budget, BudgetShare, Organisation, Revision, Roster, User, db, utcnow
 from .. import audit
+from . import diff
 from ..parameters import current_parameters
 
 
@@ -219,7 +220,6 @@ def policy_change(revision: Revision) -> PolicyChange | None:
     from types import SimpleNamespace
 
     from ...annex.render import basis_rows
-    from . import diff
     version = current_parameters().version
     if revision.parameter_set == version:
         return None
