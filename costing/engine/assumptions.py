@@ -14,11 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from .budget import ZERO, PersonMonth, Run, build_runs, price_line, price_totals
 from .model import CERTIFICATES, Budget, Post
 from .money import fmt_percent
 from .parameters import ParameterMissing, ParameterSet
 from .parse import OVERRIDES
+from .pricing import (ZERO, PersonMonth, Run, active_runs, build_runs, default_allowance, default_hf_rate,
+                      derived_si_base, hf_rate_for, price_line, price_totals)
 from .result import Assumption, LineResult, Result
 
 AMOUNT_UNIT = "CNY/month"
@@ -36,9 +37,9 @@ def list_assumptions(budget: Budget, params: ParameterSet, result: Result, runs:
     found = []
     if budget.contractor.work_injury_rate is not None:
         found.append(_work_injury(budget, params, effects, tier))
-    hf_default = runs[0].figures.hf_rate_min.value
+    hf_default = default_hf_rate(runs)
     for index, (post, line) in enumerate(zip(budget.personnel, result.personnel)):
-        hf_rate = post.housing_fund_rate if post.housing_fund_rate is not None else hf_default
+        hf_rate = hf_rate_for(post.housing_fund_rate, runs)
         path, label = f"personnel[{index}]", f"第 {index + 1} 行「{post.post}」"
         if post.monthly_allowance is not None:
             default, note = _default_allowance(params, budget, post)
@@ -96,12 +97,11 @@ def _work_injury(budget: Budget, params: ParameterSet, effects: _Effects, tier: 
         default = rates[0] if len(rates) == 1 else None
         note = "按政策费率" if default is not None else "按政策费率（项目期间为 " + "、".join(
             fmt_percent(rate) for rate in rates) + "）"
-        hf_default = runs[0].figures.hf_rate_min.value
         cache: dict[tuple, PersonMonth] = {}
         personnel = ZERO
         for post, line in zip(budget.personnel, effects.result.personnel):
-            hf_rate = post.housing_fund_rate if post.housing_fund_rate is not None else hf_default
-            personnel += price_line(post, line.monthly_allowance, hf_rate, runs, cache)[0].total
+            personnel += price_line(post, line.monthly_allowance, hf_rate_for(post.housing_fund_rate, runs), runs,
+                                    cache)[0].total
         effect = effects.personnel(personnel)
     return Assumption(path="contractor.work_injury_rate", field="work_injury_rate",
                       label="承接主体" + OVERRIDES["work_injury_rate"], unit=RATE_UNIT, value=c.work_injury_rate,
@@ -110,13 +110,13 @@ def _work_injury(budget: Budget, params: ParameterSet, effects: _Effects, tier: 
 
 def _default_allowance(params: ParameterSet, budget: Budget, post: Post) -> tuple[Decimal | None, str]:
     """The allowance compute() would use for the line's certificate (seed 三(一): certified workers only)."""
-    if post.certificate == "none":
-        return ZERO, "无证书，不发职业津贴"
     name = CERTIFICATES[post.certificate]
     try:
-        lookup = params.at("allowance.certificate_monthly", budget.project.start.first_day, post.certificate)
+        lookup = default_allowance(params, budget.project.start.first_day, post.certificate)
     except ParameterMissing:
         return None, f"未收录「{name}」的职业津贴，无法比较"
+    if lookup is None:
+        return ZERO, "无证书，不发职业津贴"
     return lookup.value, f"按证书「{name}」的默认津贴"
 
 
@@ -124,8 +124,7 @@ def _derived_base(line: LineResult, runs: list[Run]) -> tuple[Decimal | None, st
     """The base compute() would derive without the override: pay + allowance, clamped to the floor
     and ceiling of each run the line is filled in; one figure only when it is the same in all of them."""
     actual = line.monthly_pay + line.monthly_allowance
-    bases = list(dict.fromkeys(min(max(actual, run.rates.si_floor), run.rates.si_ceiling)
-                               for run in runs if run.first_index < line.months))
+    bases = list(dict.fromkeys(derived_si_base(actual, run.rates) for run, _ in active_runs(runs, line.months)))
     if len(bases) == 1:
         return bases[0], "按工资（含津贴）核定，限于缴费基数上下限"
     return None, "按工资（含津贴）核定，各年度缴费基数上下限不同"

@@ -2,18 +2,16 @@
 the document it rests on. Codes are stable (see README: 检查项代码)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from decimal import Decimal
 
-from .model import CERTIFICATES, LEVELS, Budget, Post
+from .model import CERTIFICATES, LEVELS, Budget, Post, Rules
+from .money import fmt_figure, fmt_percent
 from .money import fmt_grouped as g
-from .money import fmt_percent
 from .parameters import CONFIDENCE, TIER_LABELS, ParameterSet
 from .periods import span_text
+from .pricing import Run, active_runs, clamp_base
 from .result import Finding, Result
 from .staffing import SEED, staffing_norm
-
-if TYPE_CHECKING:
-    from .budget import Run
 
 # Seed 二(四): 高级岗位需高级社会工作师；中级岗位需社会工作师；初级岗位需助理社会工作师或社会工作员。
 # A higher certificate satisfies a lower post.
@@ -28,39 +26,37 @@ BASIS_HF_RATE = "《住房公积金管理条例》第十八条；建金〔2016�
 
 def run_all(budget: Budget, result: Result, runs: list[Run], params: ParameterSet) -> list[Finding]:
     findings: list[Finding] = []
-    tier = TIER_LABELS[result.tier]
+    place = district_place(result.district, result.tier)
     for i, (post, line) in enumerate(zip(budget.personnel, result.personnel)):
-        where = f"personnel[{i}]"
-        active = _active_runs(runs, post)
-        findings += _certificate(post, where)
-        findings += _min_wage(post, line.monthly_allowance, active, where, result.district, tier)
-        findings += _pay_floor(post, line.monthly_allowance, budget, where)
-        findings += _si_base(post, line.monthly_allowance, active, where)
-        findings += _hf_rate(post, active, where)
+        findings += line_findings(post, line.monthly_allowance, active_runs(runs, post.months), f"personnel[{i}]",
+                                  place, budget.rules)
     findings += _budget_rules(budget, result)
     findings += _staffing(budget, params)
     findings += _parameters(result)
     return findings
 
 
-def _active_runs(runs: list[Run], post: Post) -> list[tuple[Run, int]]:
-    """The runs the line is filled in, with the number of its months in each."""
-    active = []
-    for run in runs:
-        count = min(run.count, post.months - run.first_index)
-        if count <= 0:
-            break
-        active.append((run, count))
-    return active
+def district_place(district: str, tier: str) -> str:
+    """How a finding names the place whose minimum wage applies: 城口县（第二档）."""
+    return f"{district}（{TIER_LABELS[tier]}）"
 
 
-def _span(active: list[tuple[Run, int]]) -> str:
+def line_findings(post: Post, allowance: Decimal, active: list[tuple[Run, int]], where: str, place: str,
+                  rules: Rules) -> list[Finding]:
+    """The checks every personnel line (and every person of a pay proposal) is held to."""
+    return (certificate(post, where) + min_wage(post, allowance, active, where, place)
+            + pay_floor(post, allowance, rules, where) + si_base(post, allowance, active, where)
+            + hf_rate(post, active, where))
+
+
+def span(active: list[tuple[Run, int]]) -> str:
+    """The months a list of (run, months) covers: 2025-01 至 2025-06."""
     first = active[0][0].months[0]
     last_run, count = active[-1]
     return span_text(first, last_run.months[count - 1])
 
 
-def _certificate(post: Post, where: str) -> list[Finding]:
+def certificate(post: Post, where: str) -> list[Finding]:
     if CERTIFICATE_RANK[post.certificate] >= LEVEL_NEEDS[post.level]:
         return []
     return [Finding(
@@ -70,7 +66,7 @@ def _certificate(post: Post, where: str) -> list[Finding]:
         BASIS_CERTIFICATE)]
 
 
-def _min_wage(post: Post, allowance, active, where: str, district: str, tier: str) -> list[Finding]:
+def min_wage(post: Post, allowance: Decimal, active, where: str, place: str) -> list[Finding]:
     pay = post.monthly_pay + allowance
     by_record: dict = {}
     for run, count in active:
@@ -82,14 +78,14 @@ def _min_wage(post: Post, allowance, active, where: str, district: str, tier: st
         findings.append(Finding(
             "PAY_BELOW_MIN_WAGE", "error", where,
             f"{post.post}：月应发工资 {g(post.monthly_pay)} 元（含职业津贴 {g(allowance)} 元，合计 {g(pay)} 元）"
-            f"低于{district}（{tier}）{_span(spans)} 的月最低工资标准 {g(record.value)} 元，"
+            f"低于{place}{span(spans)} 的月最低工资标准 {g(record.value)} 元，"
             f"每人每月差 {g(record.value - pay)} 元",
             record.source.citation))
     return findings
 
 
-def _pay_floor(post: Post, allowance, budget: Budget, where: str) -> list[Finding]:
-    floor = budget.rules.floor_for(post.level)
+def pay_floor(post: Post, allowance: Decimal, rules: Rules, where: str) -> list[Finding]:
+    floor = rules.floor_for(post.level)
     pay = post.monthly_pay + allowance
     if floor is None or pay >= floor:
         return []
@@ -100,14 +96,14 @@ def _pay_floor(post: Post, allowance, budget: Budget, where: str) -> list[Findin
         f"项目规则 rules.pay_floor.{post.level}（采购方设定）")]
 
 
-def _si_base(post: Post, allowance, active, where: str) -> list[Finding]:
+def si_base(post: Post, allowance: Decimal, active, where: str) -> list[Finding]:
     if post.si_base is None:
         return []
     actual = post.monthly_pay + allowance
     below_pay, below_floor = [], []
     for run, count in active:
         floor, ceiling = run.figures.si_floor, run.figures.si_ceiling
-        used = min(max(post.si_base, floor.value), ceiling.value)
+        used = clamp_base(post.si_base, floor.value, ceiling.value)
         if used < min(actual, ceiling.value):
             below_pay.append((run, count))
         if post.si_base < floor.value:
@@ -118,20 +114,20 @@ def _si_base(post: Post, allowance, active, where: str) -> list[Finding]:
         findings.append(Finding(
             "SI_BASE_BELOW_PAY", "error", where,
             f"{post.post}：申报的社会保险缴费基数 {g(post.si_base)} 元低于实际月工资 {g(actual)} 元"
-            f"（{_span(below_pay)} 的基数上限为 {g(ceiling.value)} 元，不能解释此差额）；"
+            f"（{span(below_pay)} 的基数上限为 {g(ceiling.value)} 元，不能解释此差额）；"
             f"缴费基数应按实际工资核定",
             f"{BASIS_SI_BASE}；{ceiling.record.source.citation}"))
     if below_floor:
         floor = below_floor[0][0].figures.si_floor
         findings.append(Finding(
             "SI_BASE_BELOW_FLOOR", "info", where,
-            f"{post.post}：申报的社会保险缴费基数 {g(post.si_base)} 元低于 {_span(below_floor)} 的"
+            f"{post.post}：申报的社会保险缴费基数 {g(post.si_base)} 元低于 {span(below_floor)} 的"
             f"基数下限 {g(floor.value)} 元，已按下限计算",
             floor.record.source.citation))
     return findings
 
 
-def _hf_rate(post: Post, active, where: str) -> list[Finding]:
+def hf_rate(post: Post, active, where: str) -> list[Finding]:
     if post.housing_fund_rate is None:
         return []
     rate = post.housing_fund_rate
@@ -209,27 +205,15 @@ def _parameters(result: Result) -> list[Finding]:
         if use.carried_forward:
             findings.append(Finding(
                 "PARAMETER_CARRIED_FORWARD", "warning", "parameters",
-                f"{span_text_str(use.first, use.last)} 的「{r.label}」尚无已公布数值，沿用 "
-                f"{r.period_text} 的 {_shown(use)}（{r.source.citation}）；新数值公布后请重新测算",
+                f"{span_text(use.first, use.last)} 的「{r.label}」尚无已公布数值，沿用 "
+                f"{r.period_text} 的 {fmt_figure(use.value, use.unit)}（{r.source.citation}）；新数值公布后请重新测算",
                 r.source.citation))
         key = (r.family, r.region, r.start)
         if not r.verified and key not in seen:
             seen.add(key)
             findings.append(Finding(
                 "PARAMETER_UNVERIFIED", "info", "parameters",
-                f"「{r.label}」{_shown(use)} 的来源可信度为「{CONFIDENCE[r.confidence]}」，"
+                f"「{r.label}」{fmt_figure(use.value, use.unit)} 的来源可信度为「{CONFIDENCE[r.confidence]}」，"
                 f"未见官方原文，请以主管部门文件为准",
                 r.source.citation))
     return findings
-
-
-def _shown(use) -> str:
-    if use.unit.startswith("CNY"):
-        return f"{g(use.value)} 元"
-    if use.unit in ("rate", "factor"):
-        return fmt_percent(use.value) if use.unit == "rate" else f"×{use.value.normalize()}"
-    return str(use.value.normalize())
-
-
-def span_text_str(first: str, last: str) -> str:
-    return first if first == last else f"{first} 至 {last}"

@@ -26,6 +26,12 @@ SITE_TYPES = {
     "urban_community": "城市社区", "rural_community": "农村社区", "trade_union": "街道（乡镇）、开发区工会",
     "social_work_org": "民办社会工作服务机构", "school": "学校", "corrections": "社区矫正、戒毒、安置帮教机构",
 }
+# what each site type needs to be checked against the staffing norm (seed 二(三)), and the least value of each
+SITE_FIELDS = {"workers": 0, "total_posts": 1, "people": 1, "people_per_worker": 1}
+SITE_FIELD_LABELS = {"workers": "职工人数", "total_posts": "岗位总数", "people": "学生或服务对象人数",
+                     "people_per_worker": "每名社工对应人数"}
+SITE_NEEDS = {"trade_union": ("workers",), "social_work_org": ("total_posts",),
+              "school": ("people", "people_per_worker"), "corrections": ("people", "people_per_worker")}
 CONTRIBUTIONS = ("pension", "medical", "serious_illness", "unemployment", "work_injury", "housing_fund")
 CONTRIBUTION_LABELS = {
     "pension": "养老保险", "medical": "医疗保险（含生育）", "serious_illness": "大额医疗互助",

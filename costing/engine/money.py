@@ -40,13 +40,20 @@ def fmt_grouped(amount: Decimal) -> str:
 
 
 def fmt_figure(value, unit: str) -> str:
-    """A policy figure as people read it, by its unit: 4,600.00 (元), 16% (rates), else the number."""
+    """A policy figure as people read it, by its unit: 4,600.00 元, 16%, ×0.5, 3,000 (counts)."""
     value = Decimal(value)
     if unit.startswith("CNY"):
-        return fmt_grouped(value)
+        return f"{fmt_grouped(value)} 元"
     if unit == "rate":
         return fmt_percent(value)
+    if unit == "factor":
+        return f"×{fmt_rate(value)}"
     return fmt_rate(value) if value != value.to_integral_value() else f"{value:,.0f}"
+
+
+def canonical_figure(value: Decimal, unit: str) -> str:
+    """A policy figure in the JSON contract: amounts to the 分 ("2330.00"), anything else as given ("0.16")."""
+    return fmt_amount(value) if unit.startswith("CNY") else fmt_rate(value)
 
 
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"

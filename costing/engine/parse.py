@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Callable
 
-from .model import (CATEGORIES, CERTIFICATES, COST_CATEGORIES, LEVELS, LOCATIONS, SITE_TYPES,
-                    TAXPAYERS, Budget, Contractor, CostLine, Post, Project, Rules, Site)
+from .model import (CATEGORIES, CERTIFICATES, COST_CATEGORIES, LEVELS, LOCATIONS, SITE_FIELDS, SITE_NEEDS,
+                    SITE_TYPES, TAXPAYERS, Budget, Contractor, CostLine, Post, Project, Rules, Site)
 from .parameters import ParameterSet
 from .periods import Month, months_between
 
@@ -35,10 +35,14 @@ OVERRIDES = {"work_injury_rate": "工伤保险费率", "monthly_allowance": "职
              "housing_fund_rate": "住房公积金比例"}
 
 
+REASON_MISSING = "reason_missing"      # Problem.code of an override whose reason is not written yet
+
+
 @dataclass(frozen=True)
 class Problem:
     path: str
     message: str
+    code: str = "invalid"      # what callers match on (never the message text)
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
@@ -88,14 +92,16 @@ def _choices(options: dict[str, str]) -> str:
     return "、".join(f"{key}（{label}）" for key, label in options.items())
 
 
-class _Reader:
+class Reader:
+    """Reads untrusted JSON-like values, collecting every problem with its path."""
+
     def __init__(self, params: ParameterSet, reasons_required: bool = True):
         self.params = params
         self.reasons_required = reasons_required
         self.problems: list[Problem] = []
 
-    def fail(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message))
+    def fail(self, path: str, message: str, code: str = "invalid") -> None:
+        self.problems.append(Problem(path, message, code))
 
     # -- containers -------------------------------------------------------------------------
     def obj(self, value: Any, path: str, allowed: list[str], required: tuple[str, ...] = ()) -> dict | None:
@@ -201,21 +207,18 @@ class _Reader:
         if raw.get(key) is None:
             return None
         if reason is None and self.reasons_required and len(self.problems) == before:
-            self.fail(f"{path}.{key}_reason", f"填写了{OVERRIDES[key]}（不用默认值），请说明理由")
+            self.fail(f"{path}.{key}_reason", f"填写了{OVERRIDES[key]}（不用默认值），请说明理由", REASON_MISSING)
         return reason
 
 
 _TOP = ["project", "contractor", "personnel", "costs", "management_fee_rate", "rules"]
 _PROJECT = ["name", "district", "start", "end", "appropriation", "site"]
-_SITE = ["type", "workers", "total_posts", "people", "people_per_worker"]
 _CONTRACTOR = ["taxpayer", "location", "work_injury_rate", "work_injury_rate_reason"]
 _POST = ["post", "category", "level", "certificate", "headcount", "monthly_pay", "monthly_allowance",
          "annual_bonus", "months", "si_base", "housing_fund_rate",
          "monthly_allowance_reason", "si_base_reason", "housing_fund_rate_reason"]
 _COST = ["category", "name", "quantity", "unit", "unit_price"]
 _RULES = ["min_personnel_share", "max_management_fee_rate", "pay_floor"]
-_SITE_NEEDS = {"trade_union": ["workers"], "social_work_org": ["total_posts"],
-               "school": ["people", "people_per_worker"], "corrections": ["people", "people_per_worker"]}
 
 
 def parse_budget(data: Any, params: ParameterSet, *, reasons_required: bool = True) -> Budget:
@@ -223,7 +226,7 @@ def parse_budget(data: Any, params: ParameterSet, *, reasons_required: bool = Tr
 
     ``reasons_required=False`` reads a budget whose overrides may lack their reasons (one stored
     before reasons were asked for, or the budget a roster is checked against)."""
-    r = _Reader(params, reasons_required)
+    r = Reader(params, reasons_required)
     root = r.obj(data, "input", _TOP, ("project",))
     if root is None:
         raise InputError(r.problems)
@@ -235,7 +238,7 @@ def parse_budget(data: Any, params: ParameterSet, *, reasons_required: bool = Tr
     fee_rate = r.optional(root, "management_fee_rate", "input", r.rate)
     rules = _rules(r, root.get("rules", {}))
     if r.problems:
-        raise InputError([Problem(p.path.removeprefix("input."), p.message) for p in r.problems])
+        raise InputError([replace(p, path=p.path.removeprefix("input.")) for p in r.problems])
     return Budget(project=project.value, contractor=contractor, personnel=tuple(personnel),
                   costs=tuple(costs), management_fee_rate=fee_rate or Decimal("0"), rules=rules)
 
@@ -247,7 +250,7 @@ class _ProjectRead:
     end: Month | None
 
 
-def _project(r: _Reader, raw: Any) -> _ProjectRead | None:
+def _project(r: Reader, raw: Any) -> _ProjectRead | None:
     p = r.obj(raw, "project", _PROJECT, ("name", "district", "start", "end"))
     if p is None:
         return None
@@ -282,21 +285,29 @@ def _project(r: _Reader, raw: Any) -> _ProjectRead | None:
     return _ProjectRead(value, start, end)
 
 
-def _site(r: _Reader, raw: Any) -> Site | None:
-    s = r.obj(raw, "project.site", _SITE, ("type",))
+def _site(r: Reader, raw: Any, path: str = "project.site") -> Site | None:
+    s = r.obj(raw, path, ["type", *SITE_FIELDS], ("type",))
     if s is None:
         return None
-    kind = r.choice(s.get("type"), "project.site.type", SITE_TYPES) if "type" in s else None
-    values = {key: r.optional(s, key, "project.site", r.integer, 1 if key != "workers" else 0, MAX_COUNT)
-              for key in _SITE[1:]}
+    kind = r.choice(s.get("type"), f"{path}.type", SITE_TYPES) if "type" in s else None
+    values = {key: r.optional(s, key, path, r.integer, low, MAX_COUNT) for key, low in SITE_FIELDS.items()}
     if kind:
-        for key in _SITE_NEEDS.get(kind, []):
+        for key in SITE_NEEDS.get(kind, ()):
             if s.get(key) is None:
-                r.fail(f"project.site.{key}", f"{SITE_TYPES[kind]}需要填写此项")
+                r.fail(f"{path}.{key}", f"{SITE_TYPES[kind]}需要填写此项")
     return Site(type=kind, **values) if kind else None
 
 
-def _contractor(r: _Reader, raw: Any) -> Contractor:
+def parse_site(data: Any, params: ParameterSet) -> Site:
+    """A site on its own (the staffing calculator): ``site.workers`` … paths; raises InputError."""
+    r = Reader(params)
+    site = _site(r, data, "site")
+    if r.problems or site is None:
+        raise InputError(r.problems or [Problem("site.type", "必填")])
+    return site
+
+
+def _contractor(r: Reader, raw: Any) -> Contractor:
     c = r.obj(raw, "contractor", _CONTRACTOR)
     if c is None:
         return Contractor()
@@ -308,7 +319,7 @@ def _contractor(r: _Reader, raw: Any) -> Contractor:
                       work_injury_rate_reason=reason)
 
 
-def _personnel(r: _Reader, raw: Any, period: int | None) -> list[Post]:
+def _personnel(r: Reader, raw: Any, period: int | None) -> list[Post]:
     lines = r.items(raw, "personnel")
     posts = []
     for i, item in enumerate(lines or []):
@@ -340,7 +351,7 @@ def _personnel(r: _Reader, raw: Any, period: int | None) -> list[Post]:
     return posts
 
 
-def _costs(r: _Reader, raw: Any) -> list[CostLine]:
+def _costs(r: Reader, raw: Any) -> list[CostLine]:
     lines = r.items(raw, "costs")
     costs = []
     for i, item in enumerate(lines or []):
@@ -360,7 +371,7 @@ def _costs(r: _Reader, raw: Any) -> list[CostLine]:
     return costs
 
 
-def _rules(r: _Reader, raw: Any) -> Rules:
+def _rules(r: Reader, raw: Any) -> Rules:
     x = r.obj(raw, "rules", _RULES)
     if x is None:
         return Rules()

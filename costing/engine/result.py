@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .money import fmt_amount, fmt_rate
+from .money import canonical_figure, fmt_amount, fmt_rate
 from .parameters import CONFIDENCE, Record
 
 SEVERITIES = ("error", "warning", "info")
@@ -155,14 +155,8 @@ def _amounts(pairs) -> dict[str, str]:
     return {key: fmt_amount(value) for key, value in pairs}
 
 
-def _value(use: ParameterUse) -> str:
-    return fmt_amount(use.value) if use.unit.startswith("CNY") else fmt_rate(use.value)
-
-
 def _assumption_value(value: Decimal | None, unit: str) -> str | None:
-    if value is None:
-        return None
-    return fmt_rate(value) if unit == "rate" else fmt_amount(value)
+    return None if value is None else canonical_figure(value, unit)
 
 
 def to_json(result: Result) -> dict:
@@ -211,7 +205,7 @@ def to_json(result: Result) -> dict:
         "findings": [{"code": f.code, "severity": f.severity, "where": f.where, "message": f.message,
                       "basis": f.basis} for f in result.findings],
         "parameters": [{
-            "name": u.name, "label": u.label, "value": _value(u), "unit": u.unit, "region": u.region,
+            "name": u.name, "label": u.label, "value": canonical_figure(u.value, u.unit), "unit": u.unit, "region": u.region,
             "start": u.record.start.isoformat() if u.record and u.record.start else None,
             "end": u.record.end.isoformat() if u.record and u.record.end else None,
             "used_from": u.first, "used_to": u.last, "carried_forward": u.carried_forward,

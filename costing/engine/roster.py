@@ -1,9 +1,10 @@
 """Check a contractor's pay proposal (薪酬方案: a staff roster) against the rules and the budget.
 
-Each person is computed month by month like a budget line (same runs, same rounding: each
-contribution item per person per month, ROUND_HALF_UP to the 分), with the employer rates the
-contractor declares (statutory when blank). Findings say what is wrong, with the numbers and the
-document; the comparison says, post by post, whether the proposal pays at least what the budget funds.
+Each person is priced like a budget line of one person (``pricing.price_line``, on the runs the budget
+was computed on), with the employer rates the contractor declares (statutory when blank) and, like a
+budget line, the certificate's default allowance when none is given. Each person is held to the same
+checks as a budget line (``checks.line_findings``) and a few of a proposal's own; the comparison says,
+post by post, whether the proposal pays at least what the budget funds.
 """
 from __future__ import annotations
 
@@ -12,18 +13,16 @@ from decimal import Decimal
 from typing import Any
 
 from . import checks
-from .budget import SI_ITEMS, RunRates, build_runs, compute, person_month
-from .model import CATEGORIES, CERTIFICATES, CONTRIBUTIONS, LEVELS, Budget, Post
-from .money import fmt_amount, fmt_percent, fmt_rate
+from .budget import compute_priced
+from .model import CATEGORIES, CERTIFICATES, CONTRIBUTION_LABELS, LEVELS, Budget, Post
+from .money import fmt_amount, fmt_percent, fmt_rate, round_cents
 from .money import fmt_grouped as g
 from .parameters import ParameterMissing, ParameterSet, default_parameters
-from .parse import MAX_LINES, InputError, Problem, _Reader, parse_budget
+from .parse import MAX_LINES, InputError, Problem, Reader, parse_budget
+from .pricing import SI_ITEMS, ZERO, active_runs, allowance_for, default_allowance, hf_rate_for, price_line
 from .result import Finding, Result, to_json
 
-ZERO = Decimal("0")
 STATUS = {"ok": "合规", "attention": "需关注", "fail": "不合规"}
-RATE_LABELS = {"pension": "养老保险", "medical": "医疗保险（含生育）", "serious_illness": "大额医疗互助",
-               "unemployment": "失业保险", "work_injury": "工伤保险"}
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ class Person:
     level: str
     certificate: str
     monthly_pay: Decimal
-    monthly_allowance: Decimal
+    monthly_allowance: Decimal | None       # None: the certificate's default, as in a budget
     si_base: Decimal | None
     employer_rates: tuple[tuple[str, Decimal], ...]
     housing_fund_rate: Decimal | None
@@ -47,7 +46,7 @@ _PERSON = ["id", "post", "category", "level", "certificate", "monthly_pay", "mon
 
 def parse_roster(data: Any, params: ParameterSet, period: int) -> list[Person]:
     """Validate roster rows (``roster[i].field`` paths); raise InputError listing every problem."""
-    r = _Reader(params)
+    r = Reader(params)
     rows = r.items(data, "roster")
     if rows is not None and not rows:
         r.fail("roster", "至少需要一名人员")
@@ -77,7 +76,7 @@ def parse_roster(data: Any, params: ParameterSet, period: int) -> list[Person]:
                     if rate is not None:
                         rates.append((item, rate))
         if len(r.problems) == before:
-            people.append(Person(ident, post, category, level, certificate, pay, allowance or ZERO, si_base,
+            people.append(Person(ident, post, category, level, certificate, pay, allowance, si_base,
                                  tuple(rates), hf_rate, months or period))
     if r.problems:
         raise InputError(r.problems)
@@ -116,55 +115,44 @@ class CheckResult:
 
 
 def _average(total: Decimal, count: int) -> Decimal:
-    from .money import round_cents
     return round_cents(total / count)
 
 
 def check_roster(budget: Budget, people: list[Person], params: ParameterSet | None = None) -> CheckResult:
     params = params or default_parameters()
-    budget_result = compute(budget, params)
-    tier = params.district(budget.project.district, budget.project.start.first_day).tier
-    try:
-        runs = build_runs(params, budget, tier)
-    except ParameterMissing as exc:      # compute() has raised already in that case
-        raise InputError([Problem("budget.project.start", str(exc))]) from None
-    hf_default = runs[0].figures.hf_rate_min.value
+    priced = compute_priced(budget, params)
+    budget_result, runs = priced.result, priced.runs
+    place = checks.district_place(budget_result.district, budget_result.tier)
+    start = budget.project.start.first_day
     findings: list[Finding] = []
     results = []
+    cache: dict = {}
     for i, person in enumerate(people):
         where = f"roster[{i}]"
         label = f"{person.id}（{person.post}）"
+        try:
+            default = None if person.monthly_allowance is not None else default_allowance(params, start,
+                                                                                          person.certificate)
+        except ParameterMissing as exc:
+            raise InputError([Problem(f"{where}.monthly_allowance", str(exc))]) from None
+        allowance = allowance_for(person.monthly_allowance, default)
+        person = replace(person, monthly_allowance=allowance)
         post = Post(post=label, category=person.category, level=person.level, certificate=person.certificate,
                     headcount=1, monthly_pay=person.monthly_pay, months=person.months,
-                    monthly_allowance=person.monthly_allowance, si_base=person.si_base,
+                    monthly_allowance=allowance, si_base=person.si_base,
                     housing_fund_rate=person.housing_fund_rate)
-        active = checks._active_runs(runs, post)
-        own = list(checks._certificate(post, where))
-        own += checks._min_wage(post, person.monthly_allowance, active, where, budget_result.district,
-                                checks.TIER_LABELS[tier])
-        own += checks._pay_floor(post, person.monthly_allowance, budget, where)
-        own += checks._si_base(post, person.monthly_allowance, active, where)
+        active = active_runs(runs, post.months)
+        own = checks.line_findings(post, allowance, active, where, place, budget.rules)
         own += _si_ceiling(post, active, where)
         own += _declared_rates(person, label, active, where)
-        own += checks._hf_rate(post, active, where)
         findings += own
-        declared = dict(person.employer_rates)
-        hf_rate = person.housing_fund_rate if person.housing_fund_rate is not None else hf_default
-        actual = person.monthly_pay + person.monthly_allowance
-        totals = dict.fromkeys(CONTRIBUTIONS, ZERO)
-        first_month = None
-        for run, count in active:
-            rates = replace(run.rates, rates=tuple((item, declared.get(item, rate)) for item, rate in run.rates.rates))
-            pm = person_month(actual, person.si_base, hf_rate, rates)
-            for item, amount in pm.items:
-                totals[item] += amount * count
-            if first_month is None:
-                first_month = actual + pm.contributions
-        pay = actual * person.months
+        line, used = price_line(post, allowance, hf_rate_for(person.housing_fund_rate, runs), runs, cache,
+                                declared_rates=person.employer_rates)
         severities = {f.severity for f in own}
         status = "fail" if "error" in severities else "attention" if "warning" in severities else "ok"
-        results.append(PersonResult(person, person.months, pay, tuple(totals.items()),
-                                    pay + sum(totals.values(), ZERO), first_month, status))
+        first_month = line.monthly_pay + line.monthly_allowance + used[0][2].contributions
+        results.append(PersonResult(person, person.months, line.pay, line.contributions, line.total, first_month,
+                                    status))
     comparison, compare_findings = _compare(budget, budget_result, results)
     roster_cost = sum((r.employer_cost for r in results), ZERO)
     findings += compare_findings
@@ -186,7 +174,7 @@ def _si_ceiling(post: Post, active, where: str) -> list[Finding]:
     ceiling = over[0][0].figures.si_ceiling
     return [Finding(
         "SI_BASE_ABOVE_CEILING", "warning", where,
-        f"{post.post}：申报的社会保险缴费基数 {g(post.si_base)} 元高于 {checks._span(over)} 的基数上限 "
+        f"{post.post}：申报的社会保险缴费基数 {g(post.si_base)} 元高于 {checks.span(over)} 的基数上限 "
         f"{g(ceiling.value)} 元，按上限计算",
         ceiling.record.source.citation)]
 
@@ -199,7 +187,7 @@ def _declared_rates(person: Person, label: str, active, where: str) -> list[Find
             if lookup is not None and rate < lookup.value:
                 findings.append(Finding(
                     "SI_RATE_BELOW_STATUTORY", "error", f"{where}.employer_rates.{item}",
-                    f"{label}：{RATE_LABELS[item]}单位费率 {fmt_percent(rate)} 低于法定费率 "
+                    f"{label}：{CONTRIBUTION_LABELS[item]}单位费率 {fmt_percent(rate)} 低于法定费率 "
                     f"{fmt_percent(lookup.value)}",
                     lookup.record.source.citation))
                 break
@@ -253,15 +241,15 @@ def _compare(budget: Budget, result: Result, people: list[PersonResult]):
 def check_input(data: Any, params: ParameterSet | None = None) -> CheckResult:
     """The ``check`` contract: {"budget": <compute input>, "roster": [...]}."""
     params = params or default_parameters()
-    r = _Reader(params)
+    r = Reader(params)
     root = r.obj(data, "input", ["budget", "roster"], ("budget", "roster"))
     if root is None or r.problems:
-        raise InputError([Problem(p.path.removeprefix("input."), p.message) for p in r.problems])
+        raise InputError([replace(p, path=p.path.removeprefix("input.")) for p in r.problems])
     try:
         # the reasons for overriding defaults are the purchaser's documentation, not the roster's concern
         budget = parse_budget(root["budget"], params, reasons_required=False)
     except InputError as exc:
-        raise InputError([Problem(f"budget.{p.path}", p.message) for p in exc.problems]) from None
+        raise InputError([replace(p, path=f"budget.{p.path}") for p in exc.problems]) from None
     people = parse_roster(root["roster"], params, budget.months)
     return check_roster(budget, people, params)
 

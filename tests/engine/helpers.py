@@ -16,10 +16,10 @@ OVERRIDES = ("monthly_allowance", "si_base", "housing_fund_rate")
 
 
 def person(**overrides) -> dict:
-    """A personnel line; each default it overrides carries a reason unless the test gives one (or None)."""
+    """A personnel line with every default (so the 职业津贴 is the certificate's: 200.00 for 助理社会工作师);
+    each default a test overrides carries a reason unless the test gives one (or None)."""
     base = {"post": "社工", "category": "community", "level": "junior",
-            "certificate": "assistant_social_worker", "headcount": 1, "monthly_pay": "5000.00",
-            "monthly_allowance": "0.00"}
+            "certificate": "assistant_social_worker", "headcount": 1, "monthly_pay": "5000.00"}
     base.update(overrides)
     for key in OVERRIDES:
         if base.get(key) is not None:

@@ -11,28 +11,31 @@ from .helpers import budget_input, codes, contributions, person, run
 def test_one_person_in_yuzhong_for_2025():
     result = run(budget_input(personnel=[person(monthly_pay="5000.00")]))
     line = result.personnel[0]
-    # base 5000 (floor 4404, ceiling 22017): 16% 800.00, 8.5% 425.00, 1.5% 75.00, 0.5% 25.00,
-    # 0.3% 15.00; housing fund 5000 × 5% = 250.00 → 1590.00 a month, 19080.00 a year
-    assert contributions(line) == {"pension": D("9600.00"), "medical": D("5100.00"),
-                                   "serious_illness": D("900.00"), "unemployment": D("300.00"),
-                                   "work_injury": D("180.00"), "housing_fund": D("3000.00")}
-    assert line.pay == D("60000.00")
-    assert line.total == D("79080.00")
+    # 职业津贴 by default: 200.00 for 助理社会工作师, so the month's pay is 5200.00
+    assert line.monthly_allowance == D("200")
+    # base 5200 (floor 4404, ceiling 22017): 16% 832.00, 8.5% 442.00, 1.5% 78.00, 0.5% 26.00,
+    # 0.3% 15.60; housing fund 5200 × 5% = 260.00 → 1653.60 a month, 19843.20 a year
+    assert contributions(line) == {"pension": D("9984.00"), "medical": D("5304.00"),
+                                   "serious_illness": D("936.00"), "unemployment": D("312.00"),
+                                   "work_injury": D("187.20"), "housing_fund": D("3120.00")}
+    assert line.pay == D("62400.00")
+    assert line.total == D("82243.20")
     t = result.totals
-    # price = 79080.00 × 1.06 / (1 − 0.06 × 0.12) = 83824.80 / 0.9928 = 84432.7155… → 84432.72
-    assert t.grand_total == D("84432.72")
-    assert t.tax == D("5352.72")
-    # VAT = 84432.72 × 0.06 / 1.06 = 4779.2106… → 4779.21; surcharges = 5352.72 − 4779.21
-    assert (t.vat, t.surcharges) == (D("4779.21"), D("573.51"))
-    # 79080.00 / 84432.72 = 0.93660…
+    # price = 82243.20 × 1.06 / (1 − 0.06 × 0.12) = 87177.792 / 0.9928 = 87810.0241… → 87810.02
+    assert t.grand_total == D("87810.02")
+    assert t.tax == D("5566.82")
+    # VAT = 87810.02 × 0.06 / 1.06 = 4970.3785… → 4970.38; surcharges = 5566.82 − 4970.38
+    assert (t.vat, t.surcharges) == (D("4970.38"), D("596.44"))
+    # 82243.20 / 87810.02 = 0.93660…
     assert t.personnel_share == D("0.9366")
-    assert result.amount_in_words == "人民币捌万肆仟肆佰叁拾贰元柒角贰分"
+    assert result.amount_in_words == "人民币捌万柒仟捌佰壹拾元零贰分"
     assert "PAY_BELOW_MIN_WAGE" not in codes(result)
 
 
 def test_tier_two_county_uses_its_own_minimum_wage_and_housing_fund_floor():
-    result = run(budget_input(district="城口县", personnel=[person(monthly_pay="2100.00")]))
+    result = run(budget_input(district="城口县", personnel=[person(monthly_pay="1900.00")]))
     line = result.personnel[0]
+    # pay 1900.00 + the default allowance 200.00 = 2100.00
     # base raised to the floor 4404: 704.64 + 374.34 + 66.06 + 22.02 + 13.21 (13.212);
     # housing fund on max(2100, tier-2 floor 2200) × 5% = 110.00 → 1290.27 a month
     assert line.segments[0].per_person_month == (
@@ -41,14 +44,16 @@ def test_tier_two_county_uses_its_own_minimum_wage_and_housing_fund_floor():
     assert line.total == D("25200.00") + D("1290.27") * 12
     finding = next(f for f in result.findings if f.code == "PAY_BELOW_MIN_WAGE")
     assert finding.severity == "error" and finding.where == "personnel[0]"
+    assert "含职业津贴 200.00 元，合计 2,100.00 元" in finding.message
     assert "2,200.00" in finding.message and "100.00" in finding.message and "城口县" in finding.message
     assert finding.basis == "渝人社发〔2024〕22号"
 
 
 def test_period_across_new_year_uses_each_months_figures():
-    result = run(budget_input(start="2024-12", end="2025-01", personnel=[person(monthly_pay="2200.00")]))
+    result = run(budget_input(start="2024-12", end="2025-01", personnel=[person(monthly_pay="2000.00")]))
     line = result.personnel[0]
     december, january = line.segments
+    # pay 2000.00 + the default allowance 200.00 = 2200.00
     # 2024-12: floor 4359 → 697.44, 370.515→370.52, 65.385→65.39 (half up), 21.795→21.80,
     #          13.077→13.08; housing fund max(2200, 2100) × 5% = 110.00
     assert december.per_person_month == (
@@ -65,12 +70,12 @@ def test_period_across_new_year_uses_each_months_figures():
 
 def test_pay_above_the_ceiling_is_charged_on_the_ceiling():
     result = run(budget_input(start="2025-03", end="2025-03", personnel=[person(monthly_pay="30000.00")]))
-    # base 22017: 3522.72, 1871.445→1871.45, 330.255→330.26, 110.085→110.09, 66.051→66.05;
-    # housing fund min(30000, 29362) × 5% = 1468.10
+    # pay 30000.00 + allowance 200.00; base 22017: 3522.72, 1871.445→1871.45, 330.255→330.26,
+    # 110.085→110.09, 66.051→66.05; housing fund min(30200, 29362) × 5% = 1468.10
     assert result.personnel[0].segments[0].per_person_month == (
         ("pension", D("3522.72")), ("medical", D("1871.45")), ("serious_illness", D("330.26")),
         ("unemployment", D("110.09")), ("work_injury", D("66.05")), ("housing_fund", D("1468.10")))
-    assert result.personnel[0].total == D("30000.00") + D("7368.67")
+    assert result.personnel[0].total == D("30200.00") + D("7368.67")
     assert "SI_BASE_BELOW_PAY" not in codes(result)
 
 

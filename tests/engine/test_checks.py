@@ -35,17 +35,19 @@ def test_minimum_wage_counts_the_allowance():
 
 
 def test_pay_floor_from_programme_rules():
-    result = run(budget_input(personnel=[person(monthly_pay="3900.00", level="junior")],
+    result = run(budget_input(personnel=[person(monthly_pay="3700.00", level="junior")],
                               rules={"pay_floor": {"junior": "4000.00"}}))
     finding = only(result, "PAY_BELOW_FLOOR")
-    assert "4,000.00" in finding.message and "100.00" in finding.message
+    # 3700.00 + the default allowance 200.00 = 3900.00, 100.00 short of the floor
+    assert "合计 3,900.00 元" in finding.message and "4,000.00" in finding.message and "差 100.00 元" in finding.message
     assert "rules.pay_floor.junior" in finding.basis
 
 
 def test_declared_base_below_pay_is_an_error_unless_the_ceiling_explains_it():
-    result = run(budget_input(personnel=[person(monthly_pay="6000.00", si_base="5000.00")]))
+    result = run(budget_input(personnel=[person(monthly_pay="5800.00", si_base="5000.00")]))
     finding = only(result, "SI_BASE_BELOW_PAY")
-    assert "5,000.00" in finding.message and "6,000.00" in finding.message
+    # the pay the base is held to includes the default allowance: 5800.00 + 200.00
+    assert "5,000.00" in finding.message and "实际月工资 6,000.00 元" in finding.message
     # the contributions follow the declared base, as the budget says
     assert result.personnel[0].segments[0].si_base == D("5000.00")
     result = run(budget_input(personnel=[person(monthly_pay="30000.00", si_base="22017.00")]))

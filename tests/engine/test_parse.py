@@ -87,8 +87,19 @@ def test_all_problems_are_listed_at_once():
                                       "management_fee_rate"}
 
 
-def test_valid_input_parses():
-    parse_budget(json.loads(json.dumps(budget_input())), default_parameters())
+def test_valid_input_parses_into_the_model_with_its_defaults():
+    budget = parse_budget(json.loads(json.dumps(budget_input(management_fee_rate="0.05"))), default_parameters())
+    assert (budget.project.name, budget.project.district, str(budget.project.start), str(budget.project.end)) == (
+        "测试项目", "渝中区", "2025-01", "2025-12")
+    assert budget.months == 12 and budget.management_fee_rate == D("0.05") and budget.costs == ()
+    assert (budget.contractor.taxpayer, budget.contractor.location, budget.contractor.work_injury_rate) == (
+        "general", "urban", None)
+    post = budget.personnel[0]
+    assert (post.post, post.level, post.certificate, post.headcount, post.monthly_pay) == (
+        "社工", "junior", "assistant_social_worker", 1, D("5000.00"))
+    # what the input leaves out is left to the engine's defaults: the whole period, no bonus, no overrides
+    assert (post.months, post.annual_bonus, post.monthly_allowance, post.si_base, post.housing_fund_rate) == (
+        12, D("0"), None, None, None)
 
 
 # -- reasons for overriding a default -----------------------------------------------------------
@@ -124,7 +135,7 @@ def test_reasons_are_trimmed_bounded_text_and_kept_on_the_model():
     budget = parse_budget(data, default_parameters())
     assert budget.personnel[0].si_base_reason == "按劳动合同约定的工资申报"
     assert budget.contractor.work_injury_rate_reason == "单位经核定为二类"
-    assert budget.personnel[0].monthly_allowance_reason == "测试设定"
+    assert budget.personnel[0].monthly_allowance_reason is None       # the default allowance needs no reason
     found = problems_of(budget_input(personnel=[person(si_base="6000.00", si_base_reason="理" * 201),
                                                 person(si_base="6000.00", si_base_reason=12),
                                                 person(si_base="6000.00", si_base_reason="一\n二")]))

@@ -31,11 +31,26 @@ def codes_at(result, where):
 def test_a_compliant_person_costs_what_a_budget_line_costs():
     result = run([staff(), staff(id="S2")])
     first = result.people[0]
-    # base 5000: 800.00 + 425.00 + 75.00 + 25.00 + 15.00 + housing fund 250.00 = 1590.00 a month
-    assert first.monthly_cost == D("6590.00")
-    assert first.employer_cost == D("79080.00") and first.status == "ok"
-    assert result.roster_cost == result.budget.totals.personnel == D("158160.00")
+    # no 职业津贴 given: the certificate's default 200.00, as in the budget → 5200.00 a month
+    assert first.person.monthly_allowance == D("200")
+    # base 5200: 832.00 + 442.00 + 78.00 + 26.00 + 15.60 + housing fund 260.00 = 1653.60 a month
+    assert first.monthly_cost == D("6853.60")
+    # 12 × (5200.00 + 1653.60) = 82243.20
+    assert first.employer_cost == D("82243.20") and first.status == "ok"
+    assert result.roster_cost == result.budget.totals.personnel == D("164486.40")
     assert [f.code for f in result.findings] == []
+
+
+def test_a_blank_allowance_means_the_certificate_default_as_in_the_budget():
+    # a budget line with no certificate gets no allowance; a 社会工作师 gets 300.00 — in both places
+    data = budget_input(personnel=[person(post="社工", monthly_pay="5000.00"),
+                                   person(post="督导", level="mid", certificate="social_worker", monthly_pay="6000.00"),
+                                   person(post="助理", level="none", certificate="none", monthly_pay="4000.00")])
+    result = run([staff(), staff(id="S2", post="督导", level="mid", certificate="social_worker", monthly_pay="6000.00"),
+                  staff(id="S3", post="助理", level="none", certificate="none", monthly_pay="4000.00")], data)
+    assert [p.person.monthly_allowance for p in result.people] == [D("200"), D("300"), D("0")]
+    assert [f.code for f in result.findings] == []
+    assert result.roster_cost == result.budget.totals.personnel
 
 
 def test_each_person_rule():
@@ -64,22 +79,22 @@ def test_each_person_rule():
 
 def test_declared_rates_are_used_for_the_cost():
     result = run([staff(employer_rates={"pension": "0.14"})])
-    # pension 5000 × 14% = 700.00 instead of 800.00
-    assert dict(result.people[0].contributions)["pension"] == D("8400.00")
+    # pension (5000 + allowance 200) × 14% = 728.00 instead of 832.00, 12 months
+    assert dict(result.people[0].contributions)["pension"] == D("8736.00")
 
 
 def test_pay_below_budget_per_post_and_in_total():
     result = run([staff(), staff(id="S2", monthly_pay="4000.00")])
     post = next(f for f in result.findings if f.code == "PAY_BELOW_BUDGET" and f.where == "comparison[社工]")
-    # budget 5000.00 per person; the proposal averages (5000 + 4000) / 2 = 4500.00
-    assert "5,000.00" in post.message and "4,500.00" in post.message and "500.00" in post.message
+    # budget 5200.00 per person (with the allowance); the proposal averages (5200 + 4200) / 2 = 4700.00
+    assert "5,200.00" in post.message and "4,700.00" in post.message and "每人每月少 500.00 元" in post.message
     total = next(f for f in result.findings if f.code == "PAY_BELOW_BUDGET" and f.where == "totals")
     assert total.severity == "warning"
     row = result.comparison[0]
-    assert (row.budget_monthly_pay, row.roster_monthly_pay) == (D("5000.00"), D("4500.00"))
-    # pay 4000 is under the base floor 4404: 704.64 + 374.34 + 66.06 + 22.02 + 13.21; housing fund 4000 × 5% = 200.00
-    assert result.people[1].monthly_cost == D("4000.00") + D("704.64") + D("374.34") + D("66.06") + D("22.02") \
-        + D("13.21") + D("200.00")
+    assert (row.budget_monthly_pay, row.roster_monthly_pay) == (D("5200.00"), D("4700.00"))
+    # pay 4200 is under the base floor 4404: 704.64 + 374.34 + 66.06 + 22.02 + 13.21; housing fund 4200 × 5% = 210.00
+    assert result.people[1].monthly_cost == D("4200.00") + D("704.64") + D("374.34") + D("66.06") + D("22.02") \
+        + D("13.21") + D("210.00")
 
 
 def test_headcount_mismatch_and_unbudgeted_posts():
@@ -107,10 +122,13 @@ def test_json_report():
     out = check_to_json(run([staff(), staff(id="S2", certificate="none")]))
     assert out["totals"]["fail"] == 1 and out["people"][1]["status_label"] == "不合规"
     assert out["people"][1]["findings"] == ["CERTIFICATE_BELOW_LEVEL"]
-    assert out["people"][0]["employer_cost"] == "79080.00"
+    assert out["people"][0]["employer_cost"] == "82243.20"
+    assert out["people"][0]["monthly_allowance"] == "200.00"
 
 
 def test_a_stored_budget_whose_overrides_lack_reasons_can_still_be_checked_against():
-    data = budget_input(personnel=[person(post="社工", headcount=2, monthly_pay="5000.00",
+    data = budget_input(personnel=[person(post="社工", headcount=2, monthly_pay="5000.00", monthly_allowance="0.00",
                                           monthly_allowance_reason=None)])
-    assert run([staff(), staff(id="S2")], data).roster_cost == D("158160.00")
+    # 12 × (5000.00 + 1590.00) × 2
+    assert run([staff(monthly_allowance="0.00"), staff(id="S2", monthly_allowance="0.00")], data).roster_cost \
+        == D("158160.00")

@@ -159,8 +159,8 @@ def test_no_staleness_warning_before_the_renewal_is_due(fixed, client):
 @pytest.mark.parametrize("field, value, message", [
     ("value", "abc", "请填写数字"),
     ("value", "-5", "不能是负数"),
-    ("value", "99999999", "99,999,999.00 超出合理范围（1.00–1,000,000.00）"),
-    ("value", "46", "46.00 与上一数值 4,404.00（2025-01-01 起）相差一倍以上，请核对；确实如此的，请在“说明”中写明"),
+    ("value", "99999999", "99,999,999.00 元 超出合理范围（1.00 元–1,000,000.00 元）"),
+    ("value", "46", "46.00 元 与上一数值 4,404.00 元（2025-01-01 起）相差一倍以上，请核对；确实如此的，请在“说明”中写明"),
     ("start", "2026-02-30", "日期 2026-02-30 不存在"),
     ("start", "20260101", "请按“年-月-日”填写"),
     ("start", "2026-13-01", "日期 2026-13-01 不存在"),
@@ -204,7 +204,7 @@ def test_a_large_change_needs_a_note(fixed, client):
     world.build()
     log_in(client, "admin")
     response = client.post("/admin/parameters/family/si.base_floor", data={**NEW_BASE, "value": "9,000"})
-    assert response.status_code == 400 and "与上一数值 4,404.00（2025-01-01 起）相差一倍以上" in _text(response)
+    assert response.status_code == 400 and "与上一数值 4,404.00 元（2025-01-01 起）相差一倍以上" in _text(response)
     data = {**NEW_BASE, "value": "9,000", "note": "基数口径改为全口径城镇单位就业人员平均工资的 100%"}
     assert client.post("/admin/parameters/family/si.base_floor", data=data).status_code == 302
 
@@ -314,7 +314,7 @@ def test_confirming_a_successor_closes_the_open_value(fixed, client):
             "doc_no": "渝人社发〔2026〕40号"}
     assert client.post("/admin/parameters/family/min_wage.monthly", data=data).status_code == 302
     row = db.session.scalar(select(ParamValue).where(ParamValue.origin == "admin"))
-    assert "复核通过后，2025-01-01 起的数值 2,330.00 将截止于 2026-11-30" in _text(
+    assert "复核通过后，2025-01-01 起的数值 2,330.00 元 将截止于 2026-11-30" in _text(
         client.get("/admin/parameters/family/min_wage.monthly"))
     log_in(fixed.test_client(), "admin2").post(f"/admin/parameters/values/{row.id}/confirm")
     old = db.session.scalar(select(ParamValue).where(ParamValue.family_key == "min_wage.monthly",

@@ -1,0 +1,241 @@
+"""How a personnel line is priced, each rule once: the figures in force month by month (runs), the
+defaults a line falls back to (allowance, housing-fund rate, declared base), the months a line is
+filled in, and where a contribution is rounded. Every other engine module prices through here.
+
+Rounding happens in exactly these places (ROUND_HALF_UP to 0.01):
+  * each employer contribution item (and the housing fund) per person per month (``person_month``);
+  * the prorated annual bonus of a line (``price_line``);
+  * the management fee and the tax-inclusive price (``price_totals``).
+Months with identical figures form a run and each line is computed once per run, not once per month.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+
+from .model import CONTRIBUTIONS, Budget, Post
+from .money import round_cents
+from .parameters import Lookup, ParameterSet
+from .periods import Month
+from .result import LineResult, Segment, TaxBasis
+
+ZERO = Decimal("0")
+SI_ITEMS = ("pension", "medical", "serious_illness", "unemployment", "work_injury")
+_SI_FAMILIES = {item: f"si.employer.{item}" for item in SI_ITEMS}
+ALLOWANCE_FAMILY = "allowance.certificate_monthly"
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The figures in force in one month (a run of months shares one Figures)."""
+    min_wage: Lookup
+    si_floor: Lookup
+    si_ceiling: Lookup
+    rates: tuple[tuple[str, Lookup | None], ...]     # None: work injury rate given by the budget
+    hf_floor: Lookup
+    hf_ceiling: Lookup
+    hf_rate_min: Lookup
+    hf_rate_max: Lookup
+
+    def lookups(self) -> list[Lookup]:
+        found = [self.min_wage, self.si_floor, self.si_ceiling, self.hf_floor, self.hf_ceiling,
+                 self.hf_rate_min, self.hf_rate_max]
+        return found + [lookup for _, lookup in self.rates if lookup is not None]
+
+    def key(self) -> tuple:
+        return tuple((lookup.record.family, lookup.record.start, lookup.carried_forward) for lookup in self.lookups())
+
+
+@dataclass(frozen=True)
+class RunRates:
+    """A run's figures as plain Decimals, resolved once for all lines."""
+    si_floor: Decimal
+    si_ceiling: Decimal
+    rates: tuple[tuple[str, Decimal], ...]
+    hf_floor: Decimal
+    hf_ceiling: Decimal
+
+
+@dataclass
+class Run:
+    first_index: int        # offset of the run's first month from the project start
+    months: tuple[Month, ...]
+    figures: Figures
+    rates: RunRates | None = None
+    labels: tuple[str, ...] = ()
+
+    @property
+    def count(self) -> int:
+        return len(self.months)
+
+    def resolve(self, work_injury_rate: Decimal | None) -> None:
+        f = self.figures
+        rates = tuple((item, work_injury_rate if lookup is None else lookup.value) for item, lookup in f.rates)
+        self.rates = RunRates(f.si_floor.value, f.si_ceiling.value, rates, f.hf_floor.value, f.hf_ceiling.value)
+        self.labels = tuple(str(month) for month in self.months)
+
+
+def _year_lookup_date(month: Month, year_start_month: int) -> date:
+    """The date whose record is the 年度 that contains ``month`` (年度 Y is labelled from Y-01-01)."""
+    year = month.year if month.month >= year_start_month else month.year - 1
+    return date(year, 1, 1)
+
+
+def month_figures(params: ParameterSet, month: Month, tier: str, year_start_month: int,
+                  work_injury_override: bool) -> Figures:
+    day = month.first_day
+    si_day = _year_lookup_date(month, year_start_month)
+    rates = tuple(
+        (item, None if item == "work_injury" and work_injury_override
+         else params.at(_SI_FAMILIES[item], day, "cq"))
+        for item in SI_ITEMS)
+    return Figures(
+        min_wage=params.at("min_wage.monthly", day, tier),
+        si_floor=params.at("si.base_floor", si_day, "cq"),
+        si_ceiling=params.at("si.base_ceiling", si_day, "cq"),
+        rates=rates,
+        hf_floor=params.at("hf.base_floor", day, tier),
+        hf_ceiling=params.at("hf.base_ceiling", day, "cq"),
+        hf_rate_min=params.at("hf.rate_min", day, "cq"),
+        hf_rate_max=params.at("hf.rate_max", day, "cq"),
+    )
+
+
+def build_runs(params: ParameterSet, budget: Budget, tier: str) -> list[Run]:
+    """Group the project's months into runs of months with identical figures (raises ParameterMissing
+    for a month before the first known figure)."""
+    year_start = int(params.setting("si.base_year_start_month").value)
+    override = budget.contractor.work_injury_rate is not None
+    runs: list[Run] = []
+    for offset in range(budget.months):
+        month = budget.project.start.plus(offset)
+        figures = month_figures(params, month, tier, year_start, override)
+        if runs and runs[-1].figures.key() == figures.key():
+            last = runs[-1]
+            runs[-1] = Run(last.first_index, last.months + (month,), last.figures)
+        else:
+            runs.append(Run(offset, (month,), figures))
+    for run in runs:
+        run.resolve(budget.contractor.work_injury_rate)
+    return runs
+
+
+def active_runs(runs: list[Run], months: int) -> list[tuple[Run, int]]:
+    """The runs a line of ``months`` months is filled in (from the project start), with its months in each."""
+    active = []
+    for run in runs:
+        count = min(run.count, months - run.first_index)
+        if count <= 0:
+            break
+        active.append((run, count))
+    return active
+
+
+# -- defaults a line falls back to -----------------------------------------------------------------
+
+def default_allowance(params: ParameterSet, on: date, certificate: str) -> Lookup | None:
+    """The 职业津贴 a line without one gets: seed 三(一) grants it to certified social workers only, so
+    no certificate means none (None). Raises ParameterMissing when no figure is known on ``on``."""
+    if certificate == "none":
+        return None
+    return params.at(ALLOWANCE_FAMILY, on, certificate)
+
+
+def allowance_for(given: Decimal | None, default: Lookup | None) -> Decimal:
+    """The allowance a line uses: its own figure, else the certificate's default, else nothing."""
+    if given is not None:
+        return given
+    return default.value if default is not None else ZERO
+
+
+def default_hf_rate(runs: list[Run]) -> Decimal:
+    """The housing-fund rate a line without one uses: the lowest rate allowed at the project start
+    (《住房公积金管理条例》第十八条; the range is in the data files)."""
+    return runs[0].figures.hf_rate_min.value
+
+
+def hf_rate_for(given: Decimal | None, runs: list[Run]) -> Decimal:
+    return given if given is not None else default_hf_rate(runs)
+
+
+def clamp_base(base: Decimal, floor: Decimal, ceiling: Decimal) -> Decimal:
+    """A contribution base held within the year's floor and ceiling (社会保险法第十二条; the floors and
+    ceilings are in the data files)."""
+    return min(max(base, floor), ceiling)
+
+
+def derived_si_base(actual: Decimal, rates: RunRates) -> Decimal:
+    """The social-insurance base of a line that declares none: its pay with the allowance, clamped."""
+    return clamp_base(actual, rates.si_floor, rates.si_ceiling)
+
+
+# -- pricing ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PersonMonth:
+    """One person's figures for one month of a run."""
+    actual_pay: Decimal
+    si_base: Decimal
+    hf_base: Decimal
+    items: tuple[tuple[str, Decimal], ...]
+    contributions: Decimal
+
+
+def person_month(actual: Decimal, declared_base: Decimal | None, hf_rate: Decimal, rates: RunRates) -> PersonMonth:
+    """Employer contributions for one person in one month: each item rounded to the 分 here."""
+    declared = declared_base if declared_base is not None else actual
+    si_base = clamp_base(declared, rates.si_floor, rates.si_ceiling)
+    hf_base = clamp_base(actual, rates.hf_floor, rates.hf_ceiling)
+    items, total = [], ZERO
+    for item, rate in rates.rates + (("housing_fund", hf_rate),):
+        amount = round_cents((hf_base if item == "housing_fund" else si_base) * rate)
+        items.append((item, amount))
+        total += amount
+    return PersonMonth(actual, si_base, hf_base, tuple(items), total)
+
+
+def price_line(post: Post, allowance: Decimal, hf_rate: Decimal, runs: list[Run],
+               cache: dict[tuple, PersonMonth],
+               declared_rates: tuple[tuple[str, Decimal], ...] = ()) -> tuple[LineResult, list[tuple[Run, int, PersonMonth]]]:
+    """One personnel line with the allowance and housing-fund rate it uses; also, for each run the
+    line is filled in, its number of months there and the per-person figures.
+
+    ``declared_rates`` replace the statutory employer rates they name (a contractor's pay proposal).
+    ``cache`` is shared by the lines priced on the same runs: lines with equal pay share their figures."""
+    actual = post.monthly_pay + allowance
+    declared = dict(declared_rates)
+    totals = dict.fromkeys(CONTRIBUTIONS, ZERO)
+    segments, used = [], []
+    for run, active in active_runs(runs, post.months):
+        key = (id(run), actual, post.si_base, hf_rate, declared_rates)
+        pm = cache.get(key)
+        if pm is None:
+            rates = run.rates
+            if declared:
+                rates = replace(rates, rates=tuple((item, declared.get(item, rate)) for item, rate in rates.rates))
+            pm = cache[key] = person_month(actual, post.si_base, hf_rate, rates)
+        persons_months = post.headcount * active
+        for item, amount in pm.items:
+            totals[item] += amount * persons_months
+        segments.append(Segment(run.labels[0], run.labels[active - 1], active,
+                                pm.si_base, pm.hf_base, pm.items))
+        used.append((run, active, pm))
+    bonus = round_cents(post.annual_bonus * post.headcount * post.months / 12)
+    pay = actual * post.headcount * post.months + bonus
+    line = LineResult(
+        post=post.post, category=post.category, level=post.level, certificate=post.certificate,
+        headcount=post.headcount, months=post.months, monthly_pay=post.monthly_pay,
+        monthly_allowance=allowance, pay=pay, bonus=bonus, contributions=tuple(totals.items()),
+        total=pay + sum(totals.values(), ZERO), segments=tuple(segments))
+    return line, used
+
+
+def price_totals(personnel: Decimal, direct: Decimal, fee_rate: Decimal,
+                 tax: TaxBasis) -> tuple[Decimal, Decimal, Decimal]:
+    """Management fee, pre-tax cost and the tax-inclusive price (the grand total) of the summed lines:
+    price = C × (1 + r) ÷ (1 − r·s), r the VAT rate and s the surcharge rate."""
+    management_fee = round_cents((personnel + direct) * fee_rate)
+    pre_tax = personnel + direct + management_fee
+    price = round_cents(pre_tax * (1 + tax.vat_rate) / (1 - tax.vat_rate * tax.surcharge_rate))
+    return management_fee, pre_tax, price
