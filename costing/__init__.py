@@ -33,6 +33,18 @@ def _secret_key(instance_path: str) -> str:
 
 
 def create_app(config: dict | None = None) -> Flask:
+    # The features are imported here, not at the top: ``python -m costing compute`` runs this package's
+    # __init__ and should not pay for Flask extensions, the database layer and WeasyPrint.
+    from .accounts import admin, auth  # noqa: PLC0415
+    from .budgets import views as budgets  # noqa: PLC0415
+    from .commands import register_commands  # noqa: PLC0415
+    from .models import db  # noqa: PLC0415
+    from .parameters import views as parameters  # noqa: PLC0415
+    from .parameters.service import Provider  # noqa: PLC0415
+    from .results.format import register as register_formats  # noqa: PLC0415
+    from .rosters import views as rosters  # noqa: PLC0415
+    from .web import errors, extensions, views  # noqa: PLC0415
+
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
                 instance_path=os.environ.get("COSTING_INSTANCE_PATH", str(ROOT / "instance")))
     config = config or {}
@@ -57,19 +69,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    from .models import db
-    from .web import extensions
     app.url_map.converters["id"] = extensions.RowId
     db.init_app(app)
     extensions.init_app(app)
-    from .paramstore import Provider
     app.extensions["costing_params"] = Provider()
-
-    from .web import admin, auth, budgets, filters, paramadmin, rosters, views
-    filters.register(app)
-    for blueprint in (views.bp, auth.bp, budgets.bp, rosters.bp, admin.bp, paramadmin.bp):
+    register_formats(app.jinja_env)
+    for blueprint in (views.bp, auth.bp, budgets.bp, rosters.bp, admin.bp, parameters.bp):
         app.register_blueprint(blueprint)
-    views.register_errors(app)
-    from . import commands
-    commands.register(app)
+    errors.register_errors(app)
+    register_commands(app)
     return app

@@ -1,7 +1,8 @@
-"""Command line: ``python -m costing compute|params|staffing``.
+"""Command line: ``python -m costing compute|check|annex|params|staffing``.
 
-compute prints the result JSON on stdout (exit 0, findings do not change the exit code); invalid
-input exits 2 with one ``path: message`` line per problem on stderr and nothing on stdout.
+compute prints the result JSON on stdout (exit 0, findings do not change the exit code), or with
+``--text`` the same reading of it as the budget page and the annex; invalid input exits 2 with one
+``path: message`` line per problem on stderr and nothing on stdout.
 """
 from __future__ import annotations
 
@@ -9,15 +10,20 @@ import argparse
 import json
 import sys
 from datetime import date
+from pathlib import Path
 
 from .engine.budget import compute
-from .engine.model import SITE_TYPES, Site
-from .engine.money import fmt_amount, fmt_rate
-from .engine.parameters import (CONFIDENCE, TIER_LABELS, ParameterMissing, ParameterSet, default_parameters,
-                                parse_documents)
-from .engine.parse import MAX_INPUT_BYTES, InputError, Problem, parse_budget, read_json
+from .engine.model import SITE_TYPES
+from .engine.money import canonical_figure
+from .engine.parameters import CONFIDENCE, TIER_LABELS, ParameterSet, UnknownDistrict, default_parameters
+from .engine.parse import MAX_INPUT_BYTES, InputError, Problem, parse_budget, parse_site, read_json
 from .engine.result import to_json
+from .engine.roster import check_input, check_to_json
 from .engine.staffing import staffing_norm
+from .results.budget import BudgetResult
+from .results.roster import RosterReport
+from .results.text import budget_text, roster_text
+from .results.verification import verification_code
 
 EXIT_INVALID = 2
 
@@ -55,11 +61,12 @@ class NoDatabase(Exception):
 
 
 def _from_database(read):
-    """Run read(session) against the app's database (COSTING_DATABASE_URL or instance/costing.sqlite)."""
-    from sqlalchemy.exc import SQLAlchemyError
+    """Run read(session) against the app's database (COSTING_DATABASE_URL or instance/costing.sqlite).
+    Flask and the database layer are imported only here: the commands without --db do not need them."""
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
 
-    from . import create_app
-    from .models import db
+    from . import create_app  # noqa: PLC0415
+    from .models import db  # noqa: PLC0415
     app = create_app()
     with app.app_context():
         try:
@@ -76,7 +83,7 @@ def _parameters(args) -> ParameterSet:
     """The shipped figures, or with --db the confirmed set in the app's database."""
     if not getattr(args, "db", False):
         return default_parameters()
-    from flask import current_app
+    from flask import current_app  # noqa: PLC0415
     return _from_database(lambda session: current_app.extensions["costing_params"].get(session))
 
 
@@ -87,14 +94,16 @@ def cmd_compute(args) -> int:
         result = compute(budget, params)
     except InputError as exc:
         return _fail(exc.problems)
-    _dump(to_json(result))
+    if args.text:
+        print(budget_text(BudgetResult(to_json(result))))
+    else:
+        _dump(to_json(result))
     return 0
 
 
 def cmd_check(args) -> int:
     """check FILE [--roster roster.xlsx|csv]: a pay proposal against the rules and the budget."""
-    from .engine.roster import check_input, check_to_json
-    from .rosterfile import read_roster_file, row_problems
+    from .rosters.files import read_roster_file, row_problems  # noqa: PLC0415  (openpyxl, only for files)
     params = _parameters(args)
     try:
         data = read_json(_read_input(args.file))
@@ -115,7 +124,10 @@ def cmd_check(args) -> int:
             raise InputError(row_problems(exc.problems, rows) if args.roster else exc.problems) from None
     except InputError as exc:
         return _fail(exc.problems)
-    _dump(check_to_json(result))
+    if args.text:
+        print(roster_text(RosterReport(check_to_json(result))))
+    else:
+        _dump(check_to_json(result))
     return 0
 
 
@@ -128,17 +140,19 @@ def cmd_annex(args) -> int:
         result = to_json(compute(parse_budget(read_json(_read_input(args.file)), params), params))
     except InputError as exc:
         return _fail(exc.problems)
-    from .annex.fetcher import RefusedURL
-    from .annex.render import AnnexMeta, annex_pdf, verification_code
-    from .annex.workbook import annex_workbook
+    # WeasyPrint and openpyxl take a while to import: only this command needs them
+    from .annex.fetcher import RefusedURL  # noqa: PLC0415
+    from .annex.render import AnnexMeta, annex_pdf  # noqa: PLC0415
+    from .annex.workbook import annex_workbook  # noqa: PLC0415
     meta = AnnexMeta(code=verification_code(result), purchaser=args.purchaser, contractor=args.contractor,
                      contract_no=args.contract_no)
     outputs = [(args.pdf, annex_pdf), (args.xlsx, annex_workbook)]
+    view = BudgetResult(result)
     for path, render in outputs:
         if not path:
             continue
         try:
-            content = render(result, meta)
+            content = render(view, meta)
         except RefusedURL as exc:
             return _fail([Problem("annex", str(exc))])
         try:
@@ -154,55 +168,46 @@ def cmd_annex(args) -> int:
 def params_in_force(on: date, district: str | None, params: ParameterSet | None = None) -> dict:
     """Every figure in force on a date (for one district's tier, or for both tiers)."""
     params = params or default_parameters()
-    tiers = None
+    tier = None
     heading = {"on": on.isoformat(), "parameter_set": params.version}
     if district is not None:
         entry = params.district(district, on)
-        tiers = {entry.tier}
+        tier = entry.tier
         heading.update(district=entry.name, tier=entry.tier, tier_label=TIER_LABELS[entry.tier],
                        tier_source=entry.source.citation)
     rows = []
-    for family in params.families.values():
-        for region in family.records:
-            if tiers is not None and region.startswith("tier") and region not in tiers:
-                continue
-            try:
-                lookup = params.at(family.key, on, region)
-            except ParameterMissing as exc:
-                rows.append({"name": family.key, "label": family.label, "region": region,
-                             "value": None, "missing": str(exc)})
-                continue
-            r = lookup.record
-            rows.append({
-                "name": family.key, "label": family.label, "region": region, "unit": family.unit,
-                "value": fmt_amount(r.value) if family.unit.startswith("CNY") else fmt_rate(r.value),
-                "start": r.start.isoformat() if r.start else None,
-                "end": r.end.isoformat() if r.end else None,
-                "carried_forward": lookup.carried_forward, "source": r.source.citation,
-                "issuer": r.source.issuer, "url": r.source.url,
-                "confidence": r.confidence, "confidence_label": CONFIDENCE[r.confidence],
-                "note": r.note})
+    for found in params.in_force(on, tier):
+        family = found.family
+        if found.lookup is None:
+            rows.append({"name": family.key, "label": family.label, "region": found.region,
+                         "value": None, "missing": found.missing})
+            continue
+        r = found.lookup.record
+        rows.append({
+            "name": family.key, "label": family.label, "region": found.region, "unit": family.unit,
+            "value": canonical_figure(r.value, family.unit),
+            "start": r.start.isoformat() if r.start else None,
+            "end": r.end.isoformat() if r.end else None,
+            "carried_forward": found.lookup.carried_forward, "source": r.source.citation,
+            "issuer": r.source.issuer, "url": r.source.url,
+            "confidence": r.confidence, "confidence_label": CONFIDENCE[r.confidence],
+            "note": r.note})
     return {**heading, "parameters": rows}
 
 
 def cmd_export(folder: str) -> int:
     """params --export DIR: the database's confirmed parameters as data files."""
-    from pathlib import Path
+    from flask import current_app  # noqa: PLC0415
 
-    from flask import current_app
+    from .parameters import service as parameters  # noqa: PLC0415
 
-    from . import paramstore
-
-    def read(session):
+    def export(session):
         current_app.extensions["costing_params"].get(session)      # an empty database gets the shipped set
-        return paramstore.export_documents(session)
+        return parameters.export_files(session, Path(folder))
     try:
-        documents = _from_database(read)
+        version, written = _from_database(export)
     except NoDatabase as exc:
         return _fail([Problem("--export", str(exc))])
-    version = parse_documents(documents).version
-    try:
-        written = paramstore.write_documents(Path(folder), documents)
     except OSError as exc:
         return _fail([Problem("--export", f"无法写入 {folder}：{exc.strerror}")])
     print(f"已导出参数集 {version}：{len(written)} 个文件到 {folder}")
@@ -218,9 +223,7 @@ def cmd_params(args) -> int:
         return _fail([Problem("--on", "必须是“年-月-日”格式的日期，如 2025-07-01")])
     try:
         listing = params_in_force(on, args.district, _parameters(args))
-    except Exception as exc:  # UnknownDistrict
-        if type(exc).__name__ != "UnknownDistrict":
-            raise
+    except UnknownDistrict:
         return _fail([Problem("--district", f"「{args.district}」不是 {on.isoformat()} 在册的区县或功能区名称")])
     if args.json:
         _dump(listing)
@@ -239,25 +242,25 @@ def cmd_params(args) -> int:
     return 0
 
 
+FLAGS = {"type": "--type", "workers": "--workers", "total_posts": "--total-posts", "people": "--people",
+         "people_per_worker": "--per-worker"}
+
+
 def cmd_staffing(args) -> int:
     params = default_parameters()
     problems = []
-    needs = {"trade_union": ("workers",), "social_work_org": ("total_posts",),
-             "school": ("people", "per_worker"), "corrections": ("people", "per_worker")}
-    for name in needs.get(args.type, ()):
-        value = getattr(args, name)
-        if value is None:
-            problems.append(Problem(f"--{name.replace('_', '-')}", f"{SITE_TYPES[args.type]}需要填写此项"))
-        elif value < (0 if name == "workers" else 1):
-            problems.append(Problem(f"--{name.replace('_', '-')}", "必须是正整数"))
     try:
         on = date.fromisoformat(args.on) if args.on else date.today()
     except ValueError:
         problems.append(Problem("--on", "必须是“年-月-日”格式的日期，如 2025-07-01"))
+    raw = {"type": args.type, "workers": args.workers, "total_posts": args.total_posts, "people": args.people,
+           "people_per_worker": args.per_worker}
+    try:
+        site = parse_site({key: value for key, value in raw.items() if value is not None}, params)
+    except InputError as exc:
+        problems += [Problem(FLAGS.get(p.path.removeprefix("site."), p.path), p.message) for p in exc.problems]
     if problems:
         return _fail(problems)
-    site = Site(type=args.type, workers=args.workers, total_posts=args.total_posts,
-                people=args.people, people_per_worker=args.per_worker)
     norm = staffing_norm(site, params, on)
     if args.json:
         _dump({"type": norm.site_type, "required": norm.required, "explanation": norm.explanation,
@@ -274,10 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser("compute", help="测算预算：输入 JSON 文件（- 为标准输入），输出结果 JSON")
     p.add_argument("file")
+    p.add_argument("--text", action="store_true", help="输出与预算页、附件相同的文字说明（合计、检查结论、测算假设），而非 JSON")
     p.set_defaults(run=cmd_compute)
     p = sub.add_parser("check", help="核对薪酬方案：{\"budget\": 预算, \"roster\": 花名册} 或配合 --roster 文件")
     p.add_argument("file")
     p.add_argument("--roster", help="花名册文件（.xlsx 或 .csv，按模板填写）")
+    p.add_argument("--text", action="store_true", help="输出与核对报告相同的文字说明，而非 JSON")
     p.set_defaults(run=cmd_check)
     p = sub.add_parser("annex", help="生成合同附件：预算明细表 PDF 和/或 Excel")
     p.add_argument("file")

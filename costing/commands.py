@@ -1,14 +1,17 @@
-"""``flask --app wsgi costing create-admin|demo``."""
+"""``flask --app wsgi costing create-admin|demo|seed``: each calls the features' services."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 
-from .engine.parameters import load_documents
-from .models import Organisation, User, db
+from . import ROOT
+from .accounts import service as accounts
+from .budgets import service as budgets
+from .models import ParamState, db
+from .parameters import service as parameters
+from .web import current_parameters
 
 DEMO_PASSWORD = "demo-2025"
 DEMO_USERS = [
@@ -21,46 +24,25 @@ DEMO_USERS = [
 ]
 
 
-def _organisation(name: str, kind: str) -> Organisation:
-    org = db.session.scalar(select(Organisation).where(Organisation.name == name))
-    if org is None:
-        org = Organisation(name=name, kind=kind)
-        db.session.add(org)
-        db.session.flush()
-    return org
-
-
-def create_user(username, display_name, password, organisation, role="preparer", is_admin=False) -> User:
-    user = User(username=username, display_name=display_name, organisation=organisation, role=role,
-                is_admin=is_admin)
-    user.set_password(password)
-    db.session.add(user)
-    db.session.flush()
-    return user
-
-
 def load_demo() -> bool:
     """Create the demo organisations, users and sample budget unless they exist. True if created."""
-    from . import paramstore
-    from .models import ParamState
-    from .web.budgets import service
-    if db.session.scalar(select(User).where(User.username == "yubei.bianzhi")):
+    if accounts.username_taken("yubei.bianzhi"):
         return False
     if db.session.get(ParamState, 1) is None:          # the demo budget is computed with the database's set
-        paramstore.seed(db.session, load_documents())
+        parameters.seed_files(db.session)
         db.session.commit()
     users = {}
     for username, name, org_name, kind, role, admin in DEMO_USERS:
-        users[username] = create_user(username, name, DEMO_PASSWORD, _organisation(org_name, kind), role, admin)
-    sample = json.loads((Path(__file__).resolve().parent.parent / "docs" / "example-budget.json")
-                        .read_text("utf-8"))
-    budget = service.create_budget(users["yubei.bianzhi"], sample, "示例预算")
-    service.share(budget, users["yubei.bianzhi"], users["shegong.caiwu"].organisation)
+        users[username] = accounts.create_user(username, name, DEMO_PASSWORD, accounts.organisation(org_name, kind),
+                                               role, admin)
+    sample = json.loads((ROOT / "docs" / "example-budget.json").read_text("utf-8"))
+    budget = budgets.create_budget(users["yubei.bianzhi"], sample, current_parameters(), "示例预算")
+    budgets.share(budget, users["yubei.bianzhi"], users["shegong.caiwu"].organisation)
     db.session.commit()
     return True
 
 
-def register(app) -> None:
+def register_commands(app) -> None:
     group = click.Group("costing", help="costing 管理命令")
 
     @group.command("create-admin")
@@ -72,9 +54,10 @@ def register(app) -> None:
         """创建管理员账号（首个账号用它创建）。"""
         if len(password) < 8:
             raise click.BadParameter("密码至少 8 位", param_hint="--password")
-        if db.session.scalar(select(User).where(User.username == username)):
+        if accounts.username_taken(username):
             raise click.BadParameter(f"用户名 {username} 已存在", param_hint="--username")
-        create_user(username, display_name, password, _organisation(organisation, "bureau"), "approver", True)
+        accounts.create_user(username, display_name, password, accounts.organisation(organisation, "bureau"),
+                             "approver", True)
         db.session.commit()
         click.echo(f"已创建管理员 {username}")
 
@@ -93,21 +76,20 @@ def register(app) -> None:
                   help="从该目录的数据文件导入（默认：随软件发布的数据文件）")
     def seed_command(folder):
         """把数据文件中的政策参数加入数据库（只添加数据库中还没有的数值，已有的不改动）。"""
-        from . import paramstore
-        from .web import audit
         try:
-            documents = paramstore.read_documents(Path(folder)) if folder else load_documents()
+            report = parameters.seed_files(db.session, Path(folder) if folder else None)
         except (OSError, ValueError, KeyError) as exc:
             raise click.ClickException(f"数据文件有误：{exc}") from None
-        report = paramstore.seed(db.session, documents, origin="imported" if folder else "shipped")
-        if report.changed:
-            audit.record("params_seed", folder or "shipped",
-                         f"新增 {report.values} 个数值、{report.districts} 条区县档次" +
-                         ("；" + "；".join(report.closed) if report.closed else ""))
+        if report.changed or report.skipped:
+            accounts.record("params_seed", folder or "shipped",
+                            f"新增 {report.values} 个数值、{report.districts} 条区县档次" +
+                            "".join(f"；{line}" for line in report.closed + report.skipped))
         db.session.commit()
         click.echo(f"政策参数：新增 {report.values} 个数值、{report.districts} 条区县档次，"
-                   f"参数集 {paramstore.today_version(db.session)}")
+                   f"参数集 {parameters.today_version(db.session)}")
         for line in report.closed:
             click.echo(f"  {line}")
+        for line in report.skipped:
+            click.echo(f"  未导入：{line}")
 
     app.cli.add_command(group)

@@ -13,6 +13,8 @@ from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Integer, Larg
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .results.labels import REVISION_STATUS
+
 NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
           "ck": "ck_%(table_name)s_%(constraint_name)s",
           "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s"}
@@ -26,12 +28,17 @@ db = SQLAlchemy(model_class=Base)
 
 ORG_KINDS = {"purchaser": "采购人", "contractor": "承接主体", "bureau": "主管部门"}
 ROLES = {"preparer": "编制", "approver": "审核"}
-STATUSES = {"draft": "草稿", "submitted": "已提交", "approved": "已审核"}
+STATUSES = REVISION_STATUS
 Money = Numeric(14, 2)
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes; they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 class Organisation(db.Model):
@@ -116,6 +123,19 @@ class Budget(db.Model):
         approved = [r.number for r in self.revisions if r.approved_at is not None]
         return max(approved) if approved else None
 
+    @property
+    def returned(self) -> Revision | None:
+        """The revision an approver sent back, while the budget is a draft that has not been submitted since."""
+        if self.status != "draft":
+            return None
+        returned = [r for r in self.revisions if r.returned_at is not None]
+        if not returned:
+            return None
+        last = max(returned, key=lambda r: _aware(r.returned_at))
+        submitted_since = any(r.submitted_at is not None and _aware(r.submitted_at) > _aware(last.returned_at)
+                              for r in self.revisions)
+        return None if submitted_since else last
+
 
 class Revision(db.Model):
     """One saved state of a budget. Its input and computed figures never change once written;
@@ -128,8 +148,9 @@ class Revision(db.Model):
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     note: Mapped[str] = mapped_column(String(500), default="")
-    input_json: Mapped[str] = mapped_column(Text)
-    result_json: Mapped[str] = mapped_column(Text)
+    # the heavy part: loaded only when a page or an export reads it (lists never do)
+    input_json: Mapped[str] = mapped_column(Text, deferred=True)
+    result_json: Mapped[str] = mapped_column(Text, deferred=True)
     parameter_set: Mapped[str] = mapped_column(String(40))
     grand_total: Mapped[Decimal] = mapped_column(Money)
     personnel_total: Mapped[Decimal] = mapped_column(Money)
@@ -140,10 +161,15 @@ class Revision(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # an approver sent the submitted revision back for changes (it is a draft again)
+    returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    returned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    return_reason: Mapped[str | None] = mapped_column(String(500))
     budget: Mapped[Budget] = relationship(back_populates="revisions")
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+    returned_by: Mapped[User | None] = relationship(foreign_keys=[returned_by_id])
 
     @property
     def status_label(self) -> str:
@@ -182,8 +208,8 @@ class Roster(db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     budget_id: Mapped[int] = mapped_column(ForeignKey("budget.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
-    roster_json: Mapped[str] = mapped_column(Text)
-    result_json: Mapped[str] = mapped_column(Text)
+    roster_json: Mapped[str] = mapped_column(Text, deferred=True)
+    result_json: Mapped[str] = mapped_column(Text, deferred=True)
     budget_revision: Mapped[int] = mapped_column(Integer)
     people: Mapped[int] = mapped_column(Integer, default=0)
     failing: Mapped[int] = mapped_column(Integer, default=0)

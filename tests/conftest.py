@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from costing import create_app, database_url
 from costing.models import DistrictTier, ParamState, ParamValue, db
 from costing.engine.parameters import load_documents
-from costing.paramstore import seed
+from costing.parameters.seed import seed
 
 PG_URL = os.environ.get("COSTING_TEST_DATABASE_URL")
 DATABASES = ["sqlite"] + (["postgresql"] if PG_URL else [])

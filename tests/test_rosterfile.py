@@ -8,7 +8,7 @@ import pytest
 
 from costing.engine.parse import InputError
 from costing.engine.roster import check_input
-from costing.rosterfile import COLUMNS, read_roster_file, row_problems, template_workbook
+from costing.rosters.files import COLUMNS, read_roster_file, row_problems, template_workbook
 
 from .engine.helpers import budget_input, person
 
@@ -63,7 +63,7 @@ def test_the_template_reads_back_as_its_example_row():
 def test_xlsx_numbers_labels_and_percentages():
     data = xlsx([row(月应发工资=4300.5, 养老单位费率="16%", 工伤单位费率=0.003, 在岗月数=6.0)])
     entry = read_roster_file("r.xlsx", data)[0]
-    assert entry["monthly_pay"] == "4300.5" and entry["months"] == 6
+    assert entry["monthly_pay"] == "4300.50" and entry["months"] == 6       # amounts to the 分, as the form reads them
     assert entry["employer_rates"] == {"pension": "0.16", "work_injury": "0.003"}
 
 

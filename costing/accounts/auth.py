@@ -4,20 +4,13 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import PasswordField, StringField
-from wtforms.validators import InputRequired, Length
 
 from ..models import User, db, utcnow
-from . import audit
+from . import service
+from .forms import LoginForm
 
 bp = Blueprint("auth", __name__)
-
-
-class LoginForm(FlaskForm):
-    username = StringField("用户名", validators=[InputRequired("请输入用户名"), Length(max=80)])
-    password = PasswordField("密码", validators=[InputRequired("请输入密码"), Length(max=200)])
 
 
 def _safe_next(target: str | None) -> str:
@@ -50,29 +43,29 @@ def login():
         elif user and user.active and user.check_password(form.password.data):
             user.failed_logins, user.locked_until = 0, None
             login_user(user)
-            audit.record("sign_in", f"user:{user.id}", user=user)
+            service.record("sign_in", f"user:{user.id}", user=user)
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
         else:
             error = "用户名或密码不正确"
             if user:
                 user.failed_logins += 1
-                audit.record("sign_in_failed", f"user:{user.id}", f"连续失败 {user.failed_logins} 次", user=user)
+                service.record("sign_in_failed", f"user:{user.id}", f"连续失败 {user.failed_logins} 次", user=user)
                 limit = current_app.config["LOGIN_MAX_FAILURES"]
                 if user.failed_logins >= limit:
                     user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
                     user.failed_logins = 0
-                    audit.record("locked", f"user:{user.id}", user=user)
+                    service.record("locked", f"user:{user.id}", user=user)
                     error = (f"密码连续错误 {limit} 次，账号已锁定 "
                              f"{current_app.config['LOGIN_LOCK_MINUTES']} 分钟")
                 db.session.commit()
-    return render_template("auth/login.html", form=form, error=error), (401 if error else 200)
+    return render_template("accounts/login.html", form=form, error=error), (401 if error else 200)
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    audit.record("sign_out", f"user:{current_user.id}")
+    service.record("sign_out", f"user:{current_user.id}")
     db.session.commit()
     logout_user()
     flash("已退出", "info")

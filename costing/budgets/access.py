@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, select
 
-from ...models import Budget, BudgetShare, User, db
+from ..models import Budget, BudgetShare, User, db
 
 
 def visible_to(user: User):
@@ -32,6 +32,11 @@ def load_budget(budget_id: int, user: User, for_update: bool = False) -> Budget:
     return budget
 
 
+def can_see(user: User, budget: Budget) -> bool:
+    """``visible_to`` for a budget already loaded (e.g. the one a roster belongs to)."""
+    return db.session.scalar(select(Budget.id).where(Budget.id == budget.id, visible_to(user))) is not None
+
+
 def can_create(user: User) -> bool:
     return user.organisation.kind == "purchaser" and not user.is_admin
 
@@ -48,5 +53,3 @@ def require(allowed: bool) -> None:
     if not allowed:
         abort(403)
 
-
-__all__ = ["visible_to", "load_budget", "can_create", "can_edit", "can_approve", "require", "or_"]

@@ -2,17 +2,18 @@
 from __future__ import annotations
 
 import io
-import json
 
 from flask import current_app, render_template, send_file, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ...annex.fetcher import RefusedURL
-from ...annex.render import AnnexMeta, annex_pdf
-from ...annex.workbook import annex_workbook
-from ...models import AnnexFile, Budget, Revision, db
-from .. import audit
+from ..accounts import service as accounts
+from ..annex.fetcher import RefusedURL
+from ..annex.render import AnnexMeta, annex_pdf
+from ..annex.workbook import annex_workbook
+from ..models import AnnexFile, Budget, Revision, db
+from ..results.format import localdate
+from .service import result_of
 
 KINDS = {"pdf": ("application/pdf", annex_pdf),
          "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", annex_workbook)}
@@ -24,7 +25,7 @@ def meta_for(budget: Budget, revision: Revision) -> AnnexMeta:
         code=revision.verify_code, status=revision.status, revision=revision.number,
         purchaser=budget.organisation.name, contractor=contractors[0] if len(contractors) == 1 else None,
         approved_by=revision.approved_by.display_name if revision.approved_by else None,
-        approved_at=revision.approved_at.strftime("%Y-%m-%d") if revision.approved_at else None,
+        approved_at=localdate(revision.approved_at) or None,
         verify_url=verify_url(revision.verify_code))
 
 
@@ -44,17 +45,17 @@ def download(budget: Budget, revision: Revision, kind: str):
         content = stored.content
     else:
         try:
-            content = render(json.loads(revision.result_json), meta_for(budget, revision))
+            content = render(result_of(revision), meta_for(budget, revision))
         except RefusedURL as exc:
             return render_template("error.html", code=500, message=f"导出失败：{exc}"), 500
         if revision.status == "approved":      # an approved revision never changes: keep its annex
             db.session.add(AnnexFile(revision_id=revision.id, kind=kind, content=content))
-    audit.record("export", f"budget:{budget.id}", f"修订 {revision.number} 附件 {kind.upper()}")
+    accounts.record("export", f"budget:{budget.id}", f"修订 {revision.number} 附件 {kind.upper()}")
     try:
         db.session.commit()
     except IntegrityError:         # another request stored the same approved annex a moment ago
         db.session.rollback()
-        audit.record("export", f"budget:{budget.id}", f"修订 {revision.number} 附件 {kind.upper()}")
+        accounts.record("export", f"budget:{budget.id}", f"修订 {revision.number} 附件 {kind.upper()}")
         db.session.commit()
     name = f"{budget.name}-预算明细表-修订{revision.number}{'' if revision.status == 'approved' else '-草稿'}.{kind}"
     return send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=name)

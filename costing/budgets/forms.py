@@ -1,21 +1,19 @@
 """The budget form mirrors the compute contract: a field named ``personnel-2-monthly_pay`` is the
 contract's ``personnel[2].monthly_pay``. Fields are text; the engine validates every value, so the
 form, the API and the CLI give the same messages."""
+from __future__ import annotations
+
 from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, HiddenField, SelectChoice, SelectField, StringField
 
-from ...engine.model import (CATEGORIES, CERTIFICATES, COST_CATEGORIES, LEVELS, LOCATIONS, SITE_TYPES,
-                             TAXPAYERS)
-
-
-def choices(options: dict[str, str], blank: str | None = None) -> list[SelectChoice]:
-    return ([SelectChoice("", blank)] if blank is not None else []) + [
-        SelectChoice(key, label) for key, label in options.items()]
+from ..engine.model import (CATEGORIES, CERTIFICATES, COST_CATEGORIES, LEVELS, LOCATIONS, SITE_FIELD_LABELS,
+                            SITE_TYPES, TAXPAYERS)
+from ..web import current_parameters, today
+from ..web.forms import select as _select
 
 
 def district_choices() -> list[SelectChoice]:
     """The districts grouped by their minimum-wage tier today (a budget uses the tier in force at its start)."""
-    from ..parameters import current_parameters, today
     params = current_parameters()
     groups = {"tier1": "最低工资第一档", "tier2": "最低工资第二档", None: "将列入名单"}
     on = today()
@@ -27,16 +25,12 @@ def district_choices() -> list[SelectChoice]:
                                             for name in params.districts]
 
 
-def _select(label, options, blank=None, default=None):
-    return SelectField(label, choices=choices(options, blank), validate_choice=False, default=default)
-
-
 class SiteForm(Form):
     type = _select("配备标准检查", SITE_TYPES, blank="不检查")
-    workers = StringField("职工人数")
-    total_posts = StringField("岗位总数")
-    people = StringField("学生或服务对象人数")
-    people_per_worker = StringField("每名社工对应人数")
+    workers = StringField(SITE_FIELD_LABELS["workers"])
+    total_posts = StringField(SITE_FIELD_LABELS["total_posts"])
+    people = StringField(SITE_FIELD_LABELS["people"])
+    people_per_worker = StringField(SITE_FIELD_LABELS["people_per_worker"])
 
 
 class ProjectForm(Form):
@@ -106,10 +100,3 @@ class BudgetForm(FlaskForm):
 
 class ShareForm(FlaskForm):
     contractor = SelectField("承接主体", choices=[], validate_choice=False)
-
-
-class ActionForm(FlaskForm):
-    """A bare form for POST-only actions (submit, approve, delete…): it carries the CSRF token and
-    the revision number the user was looking at."""
-    reason = StringField("说明")
-    revision = HiddenField()

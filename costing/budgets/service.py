@@ -1,5 +1,7 @@
-"""Budget workflow: saving revisions, submitting, approving, sharing. Views call these; these call
-the engine; nothing here computes money itself."""
+"""Budget workflow: saving revisions, submitting, approving, returning, sharing, recomputing with newer
+parameters. Views call these; these call the engine; nothing here computes money itself. Services take
+what they work with (the parameter set, the user) as arguments. Other features use this module (and
+only this module) of the budgets package."""
 from __future__ import annotations
 
 import json
@@ -8,13 +10,21 @@ from decimal import Decimal
 
 from sqlalchemy import select, update
 
-from ...engine.budget import compute
-from ...engine.parse import InputError, parse_budget
-from ...engine.result import to_json
-from ...models import Budget, BudgetShare, Organisation, Revision, Roster, User, db, utcnow
-from .. import audit
-from . import diff
-from ..parameters import current_parameters
+from ..accounts import service as accounts
+from ..engine.budget import compute
+from ..engine.parameters import ParameterSet
+from ..engine.parse import InputError, parse_budget
+from ..engine.result import change, to_json
+from ..models import Budget, BudgetShare, Organisation, Revision, User, db, utcnow
+from ..results.budget import Basis, BudgetResult
+from ..results.compare import Comparison, basis_changes, compare
+from ..results.verification import verification_code
+from .access import can_approve, can_create, can_edit, can_see, load_budget, visible_to
+
+__all__ = ["InputError", "Conflict", "WorkflowError", "compute_contract", "create_budget", "save_revision",
+           "duplicate", "delete_draft", "submit", "approve", "return_for_changes", "share", "unshare",
+           "policy_change", "recompute", "reference_revision", "revision_of", "result_of", "input_of",
+           "compare_revisions", "find_by_code", "load_budget", "visible_to", "can_see", "can_create", "can_edit", "can_approve"]
 
 
 class WorkflowError(Exception):
@@ -37,17 +47,49 @@ class Computed:
     error_count: int
 
 
-def compute_contract(data: dict, reasons_required: bool = True) -> Computed:
+def compute_contract(data: dict, params: ParameterSet, reasons_required: bool = True) -> Computed:
     """Validate and compute contract input; raises InputError with field paths."""
-    params = current_parameters()
     result = compute(parse_budget(data, params, reasons_required=reasons_required), params)
     return Computed(input=data, result=to_json(result), parameter_set=params.version,
                     grand_total=result.totals.grand_total, personnel_total=result.totals.personnel,
                     error_count=result.error_count)
 
 
+# -- reading revisions -------------------------------------------------------------------------------
+
+def revision_of(budget: Budget, number: int | None) -> Revision | None:
+    """The numbered revision (the latest for None), or None if the budget has no such revision."""
+    if number is None:
+        return budget.latest
+    return next((r for r in budget.revisions if r.number == number), None)
+
+
+def reference_revision(budget: Budget) -> Revision:
+    """The revision contractors read and check pay proposals against: the approved one if there is one,
+    else the latest."""
+    return revision_of(budget, budget.approved_number) or budget.latest
+
+
+def result_of(revision: Revision) -> BudgetResult:
+    return BudgetResult(json.loads(revision.result_json))
+
+
+def input_of(revision: Revision) -> dict:
+    return json.loads(revision.input_json)
+
+
+def compare_revisions(old: Revision, new: Revision) -> Comparison:
+    return compare(input_of(old), result_of(old), input_of(new), result_of(new))
+
+
+def find_by_code(code: str) -> Revision | None:
+    """The revision an annex's verification code belongs to (anyone may ask: /verify)."""
+    return db.session.scalar(select(Revision).where(Revision.verify_code == code))
+
+
+# -- saving --------------------------------------------------------------------------------------------
+
 def _revision(budget: Budget, number: int, user: User, computed: Computed, note: str) -> Revision:
-    from ...annex.render import verification_code
     if budget.id is None:
         db.session.add(budget)
         db.session.flush()          # the code includes the budget's id
@@ -70,24 +112,25 @@ def _summarise(budget: Budget, computed: Computed) -> None:
     budget.updated_at = utcnow()
 
 
-def create_budget(user: User, data: dict, note: str = "", reasons_required: bool = True) -> Budget:
-    computed = compute_contract(data, reasons_required)
+def create_budget(user: User, data: dict, params: ParameterSet, note: str = "",
+                  reasons_required: bool = True) -> Budget:
+    computed = compute_contract(data, params, reasons_required)
     budget = Budget(organisation_id=user.organisation_id, created_by_id=user.id, status="draft",
                     revision_count=1)
     _summarise(budget, computed)
     db.session.add(budget)
     db.session.add(_revision(budget, 1, user, computed, note or "新建"))
     db.session.flush()
-    audit.record("create", f"budget:{budget.id}", budget.name, user=user)
+    accounts.record("create", f"budget:{budget.id}", budget.name, user=user)
     return budget
 
 
-def save_revision(budget: Budget, user: User, data: dict, note: str, base_number: int,
+def save_revision(budget: Budget, user: User, data: dict, params: ParameterSet, note: str, base_number: int,
                   reasons_required: bool = True) -> Revision:
     """A new immutable revision, unless someone saved since ``base_number`` (then Conflict)."""
     if budget.status == "submitted":
         raise WorkflowError("预算已提交审核，审核通过或退回后才能修改")
-    computed = compute_contract(data, reasons_required)
+    computed = compute_contract(data, params, reasons_required)
     # optimistic lock: only one writer can move the revision count from base_number
     moved = db.session.execute(
         update(Budget).where(Budget.id == budget.id, Budget.revision_count == base_number)
@@ -102,27 +145,31 @@ def save_revision(budget: Budget, user: User, data: dict, note: str, base_number
     budget.status = "draft"
     _summarise(budget, computed)
     db.session.flush()
-    audit.record("save", f"budget:{budget.id}", f"修订 {revision.number}：{revision.note}", user=user)
+    accounts.record("save", f"budget:{budget.id}", f"修订 {revision.number}：{revision.note}", user=user)
     return revision
 
 
-def duplicate(budget: Budget, user: User) -> Budget:
-    data = json.loads(budget.latest.input_json)
+def duplicate(budget: Budget, user: User, params: ParameterSet) -> Budget:
+    data = input_of(budget.latest)
     data["project"]["name"] = (data["project"]["name"] + "（副本）")[:200]
     # a budget saved before reasons were required copies as it is; its next save asks for them
-    copy = create_budget(user, data, f"复制自预算 {budget.id} 修订 {budget.latest.number}", reasons_required=False)
-    audit.record("duplicate", f"budget:{copy.id}", f"复制自 budget:{budget.id}", user=user)
+    copy = create_budget(user, data, params, f"复制自预算 {budget.id} 修订 {budget.latest.number}",
+                         reasons_required=False)
+    accounts.record("duplicate", f"budget:{copy.id}", f"复制自 budget:{budget.id}", user=user)
     return copy
 
 
-def delete_draft(budget: Budget, user: User) -> None:
+def delete_draft(budget: Budget, user: User, has_rosters: bool) -> None:
+    """``has_rosters``: a contractor has checked a pay proposal against this budget (then it stays)."""
     if budget.status != "draft" or any(r.approved_at for r in budget.revisions):
         raise WorkflowError("只能删除从未审核通过的草稿")
-    if db.session.scalar(select(Roster.id).where(Roster.budget_id == budget.id).limit(1)):
+    if has_rosters:
         raise WorkflowError("已有承接主体按此预算核对薪酬方案，不能删除；可以复制后另行编制")
-    audit.record("delete", f"budget:{budget.id}", budget.name, user=user)
+    accounts.record("delete", f"budget:{budget.id}", budget.name, user=user)
     db.session.delete(budget)
 
+
+# -- workflow --------------------------------------------------------------------------------------------
 
 def _expect(budget: Budget, number: int | None) -> None:
     """The action is about the revision the user saw; refuse if a newer one was saved since."""
@@ -135,14 +182,14 @@ def submit(budget: Budget, user: User, seen: int | None = None) -> None:
     _expect(budget, seen)
     if budget.status != "draft":
         raise WorkflowError("只有草稿可以提交")
-    unexplained = [a["label"] for a in json.loads(budget.latest.result_json).get("assumptions", []) if not a.get("reason")]
+    unexplained = [a.label for a in result_of(budget.latest).assumptions or [] if not a.reason]
     if unexplained:            # drafts copied or recomputed from input saved before reasons were required
         raise WorkflowError(f"有 {len(unexplained)} 处不用默认值而未说明理由（{'、'.join(unexplained[:5])}"
                             f"{'等' if len(unexplained) > 5 else ''}），请编辑预算写明理由后再提交")
     latest = budget.latest
     latest.status, latest.submitted_by_id, latest.submitted_at = "submitted", user.id, utcnow()
     budget.status, budget.updated_at = "submitted", utcnow()
-    audit.record("submit", f"budget:{budget.id}", f"修订 {latest.number}", user=user)
+    accounts.record("submit", f"budget:{budget.id}", f"修订 {latest.number}", user=user)
 
 
 def approve(budget: Budget, user: User, seen: int | None = None) -> None:
@@ -154,18 +201,21 @@ def approve(budget: Budget, user: User, seen: int | None = None) -> None:
         raise WorkflowError("不能审核自己编制的修订，请由本单位其他审核人审核")
     latest.status, latest.approved_by_id, latest.approved_at = "approved", user.id, utcnow()
     budget.status, budget.updated_at = "approved", utcnow()
-    audit.record("approve", f"budget:{budget.id}", f"修订 {latest.number}", user=user)
+    accounts.record("approve", f"budget:{budget.id}", f"修订 {latest.number}", user=user)
 
 
 def return_for_changes(budget: Budget, user: User, reason: str, seen: int | None = None) -> None:
     _expect(budget, seen)
     if budget.status != "submitted":
         raise WorkflowError("只有已提交的预算可以退回")
-    if not (reason or "").strip():
+    reason = (reason or "").strip()
+    if not reason:
         raise WorkflowError("请填写退回原因，编制人将在预算页看到它")
-    budget.latest.status = "draft"
+    latest = budget.latest
+    latest.status = "draft"
+    latest.returned_by_id, latest.returned_at, latest.return_reason = user.id, utcnow(), reason[:500]
     budget.status, budget.updated_at = "draft", utcnow()
-    audit.record("return", f"budget:{budget.id}", (reason or "").strip(), user=user)
+    accounts.record("return", f"budget:{budget.id}", reason, user=user)
 
 
 def share(budget: Budget, user: User, contractor: Organisation) -> None:
@@ -174,17 +224,19 @@ def share(budget: Budget, user: User, contractor: Organisation) -> None:
     if any(s.contractor_id == contractor.id for s in budget.shares):
         raise WorkflowError(f"已共享给 {contractor.name}")
     db.session.add(BudgetShare(budget=budget, contractor_id=contractor.id, shared_by_id=user.id))
-    audit.record("share", f"budget:{budget.id}", contractor.name, user=user)
+    accounts.record("share", f"budget:{budget.id}", contractor.name, user=user)
 
 
 def unshare(budget: Budget, user: User, share_id: int) -> None:
     for item in budget.shares:
         if item.id == share_id:
-            audit.record("unshare", f"budget:{budget.id}", item.contractor.name, user=user)
+            accounts.record("unshare", f"budget:{budget.id}", item.contractor.name, user=user)
             db.session.delete(item)
             return
     raise WorkflowError("没有这项共享")
 
+
+# -- newer parameters ----------------------------------------------------------------------------------
 
 @dataclass
 class PolicyChange:
@@ -193,76 +245,55 @@ class PolicyChange:
     version_now: str
     grand_total_then: Decimal
     grand_total_now: Decimal | None = None
-    comparison: dict | None = None
-    basis_added: list = field(default_factory=list)
-    basis_dropped: list = field(default_factory=list)
-    problems: list = field(default_factory=list)
+    comparison: Comparison | None = None
+    basis_added: list[Basis] = field(default_factory=list)
+    basis_dropped: list[Basis] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
     @property
     def delta(self) -> Decimal | None:
-        return None if self.grand_total_now is None else self.grand_total_now - self.grand_total_then
+        return None if self.grand_total_now is None else change(self.grand_total_then, self.grand_total_now)
 
     @property
     def lines(self) -> list[tuple[str, Decimal, Decimal, Decimal, bool]]:
         """(label, before, after, difference, is_total) for each line and total that changes."""
-        if self.comparison is None:
-            return []
-        c = self.comparison
-        rows = [(ch.label, Decimal(ch.total_before), Decimal(ch.total_after), False)
-                for ch in c["personnel"] + c["costs"] if ch.kind == "changed"]
-        rows += [(label, Decimal(before), Decimal(after), True) for label, before, after, *_ in c["totals"]
-                 if before != after]
-        return [(label, before, after, after - before, total) for label, before, after, total in rows]
+        return self.comparison.changed_lines if self.comparison is not None else []
 
 
-def policy_change(revision: Revision) -> PolicyChange | None:
-    """None if the revision was computed with today's confirmed set; else the recomputed difference."""
-    from types import SimpleNamespace
-
-    from ...annex.render import basis_rows
-    version = current_parameters().version
-    if revision.parameter_set == version:
+def policy_change(revision: Revision, params: ParameterSet) -> PolicyChange | None:
+    """None if the revision was computed with ``params``; else the recomputed difference."""
+    if revision.parameter_set == params.version:
         return None
-    change = PolicyChange(revision.parameter_set, version, revision.grand_total)
+    change_ = PolicyChange(revision.parameter_set, params.version, revision.grand_total)
+    data = input_of(revision)
     try:
-        computed = compute_contract(json.loads(revision.input_json), reasons_required=False)
+        computed = compute_contract(data, params, reasons_required=False)
     except InputError as exc:
-        change.problems = [f"{p.path}: {p.message}" for p in exc.problems]
-        return change
-    change.grand_total_now = computed.grand_total
-    change.comparison = diff.compare(revision, SimpleNamespace(input_json=revision.input_json,
-                                                               result_json=json.dumps(computed.result)))
-
-    def keyed(rows):
-        return {(r["name"], r["region"], r["start"], r["value"], r["used_from"], r["used_to"]): r for r in rows}
-    then = keyed(basis_rows(json.loads(revision.result_json)["parameters"]))
-    now = keyed(basis_rows(computed.result["parameters"]))
-    change.basis_added = [row for key, row in now.items() if key not in then]
-    change.basis_dropped = [row for key, row in then.items() if key not in now]
-    return change
+        change_.problems = [f"{p.path}: {p.message}" for p in exc.problems]
+        return change_
+    then, now = result_of(revision), BudgetResult(computed.result)
+    change_.grand_total_now = computed.grand_total
+    change_.comparison = compare(data, then, data, now)
+    change_.basis_added, change_.basis_dropped = basis_changes(then, now)
+    return change_
 
 
-def recompute(budget: Budget, user: User, seen: int | None = None) -> Revision:
-    """The latest draft recomputed with today's confirmed parameters, as a new revision."""
+def recompute(budget: Budget, user: User, params: ParameterSet, seen: int | None = None) -> Revision:
+    """The latest draft recomputed with ``params`` (today's confirmed set), as a new revision."""
     _expect(budget, seen)
     if budget.status != "draft":
         raise WorkflowError("只有草稿可以按最新政策参数重新测算；已提交或已审核的修订保持原有数字")
-    version = current_parameters().version
+    version = params.version
     if budget.latest.parameter_set == version:
         raise WorkflowError("本预算已按最新政策参数测算")
     then = budget.latest.parameter_set
     try:
-        revision = save_revision(budget, user, json.loads(budget.latest.input_json),
+        revision = save_revision(budget, user, input_of(budget.latest), params,
                                  f"按最新政策参数重新测算（参数集 {then} → {version}）", budget.revision_count,
                                  reasons_required=False)     # the same input as saved: older drafts carry no reasons
     except InputError as exc:
         raise WorkflowError("按最新政策参数重新测算时发现问题，请编辑预算后保存：" +
                             "；".join(f"{p.path}: {p.message}" for p in exc.problems)) from None
-    audit.record("budget_recompute", f"budget:{budget.id}", f"修订 {revision.number}：参数集 {then} → {version}",
-                 user=user)
+    accounts.record("budget_recompute", f"budget:{budget.id}", f"修订 {revision.number}：参数集 {then} → {version}",
+                    user=user)
     return revision
-
-
-__all__ = ["InputError", "Conflict", "WorkflowError", "compute_contract", "create_budget",
-           "save_revision", "duplicate", "delete_draft", "submit", "approve", "return_for_changes",
-           "share", "unshare", "policy_change", "recompute"]

@@ -28,7 +28,7 @@ SITE_TYPES = {
 }
 # what each site type needs to be checked against the staffing norm (seed 二(三)), and the least value of each
 SITE_FIELDS = {"workers": 0, "total_posts": 1, "people": 1, "people_per_worker": 1}
-SITE_FIELD_LABELS = {"workers": "职工人数", "total_posts": "岗位总数", "people": "学生或服务对象人数",
+SITE_FIELD_LABELS = {"workers": "工会职工人数", "total_posts": "机构岗位总数", "people": "学生或服务对象人数",
                      "people_per_worker": "每名社工对应人数"}
 SITE_NEEDS = {"trade_union": ("workers",), "social_work_org": ("total_posts",),
               "school": ("people", "people_per_worker"), "corrections": ("people", "people_per_worker")}

@@ -130,6 +130,15 @@ class DistrictEntry:
     confidence: str
 
 
+@dataclass(frozen=True)
+class InForce:
+    """A family's value for one region on a date, or why there is none."""
+    family: Family
+    region: str
+    lookup: Lookup | None
+    missing: str | None = None
+
+
 class ParameterSet:
     """One consistent set of parameters, identified by a version."""
 
@@ -155,6 +164,20 @@ class ParameterSet:
             raise ParameterMissing(family, region, on)
         record = records[position]
         return Lookup(record, on, carried_forward=record.end is not None and on > record.end)
+
+    def in_force(self, on: date, tier: str | None = None) -> list[InForce]:
+        """Every family's value on a date, region by region; with ``tier``, only that minimum-wage tier's
+        values (and those of no tier)."""
+        found = []
+        for family in self.families.values():
+            for region in family.records:
+                if tier is not None and region in TIER_LABELS and region != tier:
+                    continue
+                try:
+                    found.append(InForce(family, region, self.at(family.key, on, region)))
+                except ParameterMissing as exc:
+                    found.append(InForce(family, region, None, str(exc)))
+        return found
 
     def setting(self, key: str) -> Record:
         return self.settings[key]

@@ -36,6 +36,7 @@ OVERRIDES = {"work_injury_rate": "工伤保险费率", "monthly_allowance": "职
 
 
 REASON_MISSING = "reason_missing"      # Problem.code of an override whose reason is not written yet
+NOT_A_CHOICE = "not_a_choice"          # Problem.code of a value that is not one of the listed options
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ class Reader:
 
     def choice(self, value: Any, path: str, options: dict[str, str]) -> str | None:
         if not isinstance(value, str) or value not in options:
-            self.fail(path, f"取值应为 {_choices(options)} 之一")
+            self.fail(path, f"取值应为 {_choices(options)} 之一", NOT_A_CHOICE)
             return None
         return value
 

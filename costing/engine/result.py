@@ -1,6 +1,7 @@
 """The engine's output as frozen dataclasses, and its JSON form (amounts as decimal strings)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -149,6 +150,21 @@ class Result:
     @property
     def error_count(self) -> int:
         return sum(1 for f in self.findings if f.severity == "error")
+
+
+def composition(pay: Decimal, contributions: Mapping[str, Decimal], direct: Decimal, management_fee: Decimal,
+                tax: Decimal) -> list[tuple[str, Decimal]]:
+    """The parts of a grand total: pay (with allowances and bonuses), the employer's social insurance, the
+    housing fund, direct costs, the management fee and tax. They add up to the grand total."""
+    social_insurance = sum((amount for item, amount in contributions.items() if item != "housing_fund"), Decimal("0"))
+    return [("pay", pay), ("social_insurance", social_insurance), ("housing_fund", contributions["housing_fund"]),
+            ("direct", direct), ("management_fee", management_fee), ("tax", tax)]
+
+
+def change(before: Decimal, after: Decimal) -> Decimal:
+    """How far a figure moved from one computation to another (after − before): the one subtraction that
+    comparisons of revisions use."""
+    return after - before
 
 
 def _amounts(pairs) -> dict[str, str]:

@@ -3,25 +3,22 @@ history; new dated values and district tiers, which count only once a second adm
 them (two-person rule); warnings for families overdue for renewal."""
 from __future__ import annotations
 
-import re
-import unicodedata
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField
-from wtforms.validators import Length
+from wtforms import SelectChoice
 
-from .. import paramstore
+from ..accounts import service as accounts
 from ..engine.money import fmt_figure
-from ..engine.parameters import CONFIDENCE, TIER_LABELS, ParameterMissing, UnknownDistrict
+from ..engine.parameters import TIER_LABELS, ParameterMissing, UnknownDistrict
 from ..engine.staleness import stale_families
 from ..models import DistrictTier, ParamFamily, ParamValue, db
-from . import audit, small_int
-from .filters import REGIONS
-from .parameters import current_parameters, today
+from ..results.format import isodate
+from ..results import labels
+from ..web import current_parameters, require_admin, small_int, today
+from . import review
+from .forms import ReasonForm, SourceForm, TierForm, ValueForm, typed_date
 
 bp = Blueprint("params", __name__, url_prefix="/admin/parameters")
 
@@ -29,66 +26,7 @@ bp = Blueprint("params", __name__, url_prefix="/admin/parameters")
 @bp.before_request
 @login_required
 def _admins_only():
-    if not current_user.is_admin:
-        abort(403)
-
-
-def _date_problem(text: str) -> tuple[date | None, str | None]:
-    text = unicodedata.normalize("NFKC", text or "").strip()
-    if not text:
-        return None, None
-    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
-        return None, "请按“年-月-日”填写，如 2026-01-01"
-    try:
-        return date.fromisoformat(text), None
-    except ValueError:
-        return None, f"日期 {text} 不存在"
-
-
-class SourceForm(FlaskForm):
-    doc_no = StringField("文号", validators=[Length(max=200, message="最多 200 个字符")])
-    title = StringField("文件标题", validators=[Length(max=500, message="最多 500 个字符")])
-    issuer = StringField("发文机关", validators=[Length(max=200, message="最多 200 个字符")])
-    doc_date = StringField("发文日期")
-    url = StringField("链接", validators=[Length(max=500, message="最多 500 个字符")])
-    confidence = SelectField("可信度", choices=[SelectChoice("", "请选择")] +
-                             [SelectChoice(k, v) for k, v in CONFIDENCE.items()], validate_choice=False)
-
-    def source_input(self) -> tuple[paramstore.SourceInput, dict[str, str]]:
-        day, problem = _date_problem(self.doc_date.data)
-        data = paramstore.SourceInput(doc_no=(self.doc_no.data or "").strip(), title=(self.title.data or "").strip(),
-                                      issuer=(self.issuer.data or "").strip(), date=day,
-                                      url=(self.url.data or "").strip())
-        return data, ({"doc_date": problem} if problem else {})
-
-    def show(self, problems: dict[str, str]) -> None:
-        for name, message in problems.items():
-            field = getattr(self, name, None)
-            if field is not None:
-                field.errors = list(field.errors or []) + [message]
-            else:
-                flash(message, "error")
-
-
-class ValueForm(SourceForm):
-    region = SelectField("适用范围", validate_choice=False)
-    start = StringField("起始日期")
-    end = StringField("截止日期（空为至今）")
-    value = StringField("数值")
-    note = StringField("说明", validators=[Length(max=500, message="最多 500 个字符")])
-    replaces = HiddenField()
-
-
-class TierForm(SourceForm):
-    district = StringField("区县", validators=[Length(max=60, message="最多 60 个字符")])
-    new_district = BooleanField("新增区县（名单中还没有）")
-    region = SelectField("最低工资档次", choices=[SelectChoice("", "请选择")] +
-                         [SelectChoice(k, v) for k, v in TIER_LABELS.items()], validate_choice=False)
-    start = StringField("起始日期")
-
-
-class ReasonForm(FlaskForm):
-    reason = StringField("驳回理由", validators=[Length(max=500, message="最多 500 个字符")])
+    require_admin()
 
 
 def _pending_values():
@@ -114,7 +52,7 @@ def index():
             except (ParameterMissing, KeyError):      # no value yet on that date, or none for the region
                 rows.append((region, None))
         in_force[family.key] = rows
-    return render_template("admin/params_index.html", families=families, in_force=in_force, on=on,
+    return render_template("parameters/index.html", families=families, in_force=in_force, on=on,
                            stale=stale_families(params, on), pending=_pending_values(),
                            pending_tiers=_pending_tiers(), version=params.version, action=FlaskForm())
 
@@ -123,30 +61,30 @@ def index():
 def family(key: str):
     family = db.session.get(ParamFamily, key) or abort(404)
     form = ValueForm()
-    form.region.choices = [SelectChoice(r, REGIONS.get(r, r)) for r in family.regions]
+    form.region.choices = [SelectChoice(r, labels.region(r)) for r in family.regions]
     if len(family.regions) > 1:
         form.region.choices.insert(0, SelectChoice("", "请选择"))
     if request.method == "GET" and request.args.get("replaces"):
         _prefill_correction(form, family, small_int(request.args.get("replaces")))
     if request.method == "POST":
         def build(source, start, problems):
-            end, end_problem = _date_problem(form.end.data)
+            end, end_problem = typed_date(form.end.data)
             if end_problem:
                 problems["end"] = end_problem
-            return paramstore.ValueInput(region=form.region.data or "", start=start, end=end,
+            return review.ValueInput(region=form.region.data or "", start=start, end=end,
                                          value=form.value.data or "", source=source,
                                          confidence=form.confidence.data or "", note=(form.note.data or "").strip(),
                                          replaces=small_int(form.replaces.data))
-        if _enter(form, build, lambda data: paramstore.add_value(db.session, family, data, current_user, today()),
+        if _enter(form, build, lambda data: review.add_value(db.session, family, data, current_user, today()),
                   "param"):
             return redirect(url_for("params.family", key=key))
     values = db.session.scalars(select(ParamValue).where(ParamValue.family_key == key)
                                 .order_by(ParamValue.region, ParamValue.start, ParamValue.id)).all()
-    notes = {v.id: paramstore.successor_note(db.session, v) for v in values if v.status == "pending"}
+    notes = {v.id: review.successor_note(db.session, v) for v in values if v.status == "pending"}
     correcting = db.session.get(ParamValue, small_int(form.replaces.data)) if small_int(form.replaces.data) else None
-    return render_template("admin/params_family.html", family=family, values=values, form=form, notes=notes,
+    return render_template("parameters/family.html", family=family, values=values, form=form, notes=notes,
                            correcting=correcting,
-                           unit_hints=paramstore.UNIT_HINTS,
+                           unit_hints=review.UNIT_HINTS,
                            action=FlaskForm(), reject_form=ReasonForm()), (400 if form.errors else 200)
 
 
@@ -157,11 +95,7 @@ def _prefill_correction(form: ValueForm, family: ParamFamily, value_id: int | No
         return
     form.replaces.data = str(row.id)
     form.region.data, form.value.data = row.region, row.value
-    form.start.data, form.end.data = _iso(row.start), _iso(row.end)
-
-
-def _iso(day) -> str:
-    return day.isoformat() if day else ""
+    form.start.data, form.end.data = isodate(row.start), isodate(row.end)
 
 
 def _enter(form: SourceForm, build, add, kind: str):
@@ -172,47 +106,47 @@ def _enter(form: SourceForm, build, add, kind: str):
             flash("页面已过期（安全校验未通过），请重新提交；您填写的内容已保留", "error")
         return None
     source, problems = form.source_input()
-    start, start_problem = _date_problem(form.start.data)
+    start, start_problem = typed_date(form.start.data)
     if start_problem:
         problems["start"] = start_problem
     try:
         data = build(source, start, problems)
         if problems:
-            raise paramstore.Refused(problems)
+            raise review.Refused(problems)
         row = add(data)
-    except paramstore.Refused as refused:
+    except review.Refused as refused:
         db.session.rollback()
         form.show({**refused.problems, **problems})
         return None
-    audit.record("param_add", f"{kind}:{row.id}", _describe(row) + "（待复核）")
+    accounts.record("param_add", f"{kind}:{row.id}", _describe(row) + "（待复核）")
     db.session.commit()
     flash("已录入，待另一位管理员复核后生效", "success")
     return row
 
 
 def _act(model, row_id: int, verb: str):
-    paramstore.lock(db.session)          # one parameter change at a time, then the row
+    review.lock(db.session)          # one parameter change at a time, then the row
     row = db.session.get(model, row_id, with_for_update=True) or abort(404)
     form = ReasonForm()
     if not form.validate():
         abort(400)
     try:
         if verb == "confirm":
-            closed = (paramstore.confirm_value(db.session, row, current_user) if model is ParamValue
-                      else paramstore.confirm_tier(db.session, row, current_user))
+            closed = (review.confirm_value(db.session, row, current_user) if model is ParamValue
+                      else review.confirm_tier(db.session, row, current_user))
         elif verb == "reject":
-            paramstore.reject(db.session, row, current_user, form.reason.data or "")
+            review.reject(db.session, row, current_user, form.reason.data or "")
             closed = None
         else:
-            paramstore.withdraw(db.session, row, current_user)
+            review.withdraw(db.session, row, current_user)
             closed = None
-    except paramstore.Refused as refused:
+    except review.Refused as refused:
         db.session.rollback()
         for message in refused.problems.values():
             flash(message, "error")
         return row, False
     what = _describe(row)
-    audit.record(f"param_{verb}", f"{'param' if model is ParamValue else 'tier'}:{row.id}",
+    accounts.record(f"param_{verb}", f"{'param' if model is ParamValue else 'tier'}:{row.id}",
                  what + (f"；{closed}" if closed else "") + (f"；理由：{row.review_note}" if verb == "reject" else ""))
     db.session.commit()
     flash({"confirm": "已复核通过，" + ("新数值已生效" if model is ParamValue else "档次变更已生效"),
@@ -223,7 +157,7 @@ def _act(model, row_id: int, verb: str):
 
 def _describe(row) -> str:
     if isinstance(row, ParamValue):
-        return (f"{row.family.label} {REGIONS.get(row.region, row.region)} {row.start} 起 "
+        return (f"{row.family.label} {labels.region(row.region)} {row.start} 起 "
                 f"{fmt_figure(row.value, row.family.unit)}")
     return f"{row.district} {row.start} 起 {TIER_LABELS.get(row.region, row.region)}"
 
@@ -239,10 +173,10 @@ def districts():
     form = TierForm()
     if request.method == "POST":
         def build(source, start, problems):
-            return paramstore.TierInput(district=(form.district.data or "").strip(), region=form.region.data or "",
+            return review.TierInput(district=(form.district.data or "").strip(), region=form.region.data or "",
                                         start=start, source=source, confidence=form.confidence.data or "",
                                         new_district=bool(form.new_district.data))
-        if _enter(form, build, lambda data: paramstore.add_tier(db.session, data, current_user, today()), "tier"):
+        if _enter(form, build, lambda data: review.add_tier(db.session, data, current_user, today()), "tier"):
             return redirect(url_for("params.districts"))
     params = current_parameters()
     on = today()
@@ -253,7 +187,7 @@ def districts():
             current[name] = params.district(name, on)
         except UnknownDistrict:       # listed only from a later date
             current[name] = None
-    return render_template("admin/params_districts.html", rows=rows, current=current, on=on, form=form,
+    return render_template("parameters/districts.html", rows=rows, current=current, on=on, form=form,
                            action=FlaskForm(), reject_form=ReasonForm(), aliases=params.aliases), \
         (400 if form.errors else 200)
 

@@ -15,8 +15,13 @@ import zlib
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .engine.model import CATEGORIES, CERTIFICATES, LEVELS
-from .engine.parse import InputError, Problem
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from ..engine import numbers
+from ..engine.model import CATEGORIES, CERTIFICATES, LEVELS
+from ..engine.parse import NOT_A_CHOICE, InputError, Problem
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
@@ -45,18 +50,18 @@ EXAMPLE = ["SG-001", "社会工作者", "社区", "初级", "助理社会工作�
            "", "0.05", "12"]
 
 
+NUMBER_KINDS = {"amount": numbers.AMOUNT, "rate": numbers.RATE, "count": numbers.INTEGER}
+
+
 def _normalise(kind: str, text: str):
-    """Spreadsheet conventions → contract values (labels to codes, '16%' to '0.16', '4,300' to '4300')."""
+    """Spreadsheet conventions → contract values: labels to codes, and numbers read by the engine's one
+    number reader ('16%' → '0.16', '4,300' → '4300.00')."""
     if text == "":
         return None
     if kind in ("category", "level", "certificate"):
         return LABEL_TO_CODE[kind].get(text, text)
-    if kind == "amount":
-        return text.replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").strip()
-    if kind == "rate" and re.fullmatch(r"[0-9]{1,6}(\.[0-9]{1,6})?%", text):
-        return format((Decimal(text[:-1]) / 100).normalize(), "f")
-    if kind == "count":
-        return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else text
+    if kind in NUMBER_KINDS:
+        return numbers.as_contract(NUMBER_KINDS[kind], text)
     return text
 
 
@@ -125,7 +130,7 @@ def row_problems(problems: list[Problem], row_numbers: list[int] | None = None) 
         field = m.group(3) or m.group(2)
         column = HEADER_OF.get(field, field or "")
         message = p.message
-        if field in LABEL_TO_CODE and message.startswith("取值应为"):
+        if field in LABEL_TO_CODE and p.code == NOT_A_CHOICE:
             options = {"category": CATEGORIES, "level": LEVELS, "certificate": CERTIFICATES}[field]
             message = "请从下拉列表中选择：" + "、".join(options.values())
         index = int(m.group(1))
@@ -334,9 +339,6 @@ def read_roster_file(filename: str, data: bytes) -> list[dict]:
 
 def template_workbook() -> bytes:
     """The XLSX template: Chinese headers, one example row, drop-down lists, an explanation sheet."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "花名册"
@@ -366,6 +368,7 @@ def template_workbook() -> bytes:
         "每行一名工作人员；第 1 行为表头，请勿修改。最多 5000 行，文件不超过 5 MB。",
         "姓名或工号：可用工号代替姓名以保护个人信息。岗位：与采购人预算中的岗位名称一致，便于逐岗对比。",
         "类别、等级、证书：从下拉列表选择。月应发工资、职业津贴、申报缴费基数：元/月，最多两位小数。",
+        "职业津贴留空：按证书取默认值（与预算相同）；没有津贴的请填 0。",
         "各项单位费率与公积金比例：小数（0.16）或百分数（16%）；留空按法定费率（公积金按 5%）。",
         "在岗月数：留空为整个服务期。请直接填写数值，不要使用公式或合并单元格。",
     ):

@@ -4,16 +4,16 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import FieldList, Form, FormField, HiddenField, StringField
 
-from ...engine.model import CATEGORIES, CERTIFICATES, LEVELS
-from ..budgets.forms import _select
+from ..engine.model import CATEGORIES, CERTIFICATES, CONTRIBUTION_LABELS, LEVELS
+from ..web.forms import select as _select
 
 
 class RatesForm(Form):
-    pension = StringField("养老")
-    medical = StringField("医疗")
-    serious_illness = StringField("大额")
-    unemployment = StringField("失业")
-    work_injury = StringField("工伤")
+    pension = StringField(f"{CONTRIBUTION_LABELS['pension']}单位费率")
+    medical = StringField(f"{CONTRIBUTION_LABELS['medical']}单位费率")
+    serious_illness = StringField(f"{CONTRIBUTION_LABELS['serious_illness']}单位费率")
+    unemployment = StringField(f"{CONTRIBUTION_LABELS['unemployment']}单位费率")
+    work_injury = StringField(f"{CONTRIBUTION_LABELS['work_injury']}单位费率")
 
 
 class PersonForm(Form):

@@ -4,25 +4,25 @@ from __future__ import annotations
 import io
 import json
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
-from ...engine.model import CATEGORIES, CERTIFICATES, CONTRIBUTION_LABELS, LEVELS
-from ...models import Budget, Roster, db
-from ...rosterfile import MAX_BYTES, read_roster_file, row_problems, template_workbook
-from .. import audit
-from ..budgets import access as budget_access
-from ..budgets import mapping
-from ..budgets.forms import ActionForm
-from ..extensions import csrf
-from . import export, service
+from ..accounts import service as accounts
+from ..budgets import service as budgets
+from ..engine.parse import InputError
+from ..models import Budget, Roster, db
+from ..results.roster import RosterReport
+from ..web import current_parameters, mapping, preview, small_int
+from ..web.extensions import csrf
+from ..web.forms import ActionForm
+from . import access, export, service
+from .files import MAX_BYTES, read_roster_file, row_problems, template_workbook
 from .forms import RosterForm, UploadForm
 
 bp = Blueprint("rosters", __name__, url_prefix="/rosters")
-LABELS = {"categories": CATEGORIES, "levels": LEVELS, "certificates": CERTIFICATES,
-          "contributions": CONTRIBUTION_LABELS}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+STALE_FORM = "页面已过期或来源无效，请刷新后重新提交（已保留您填写的内容）"
 
 
 @bp.before_request
@@ -31,48 +31,23 @@ def _signed_in():
     return None
 
 
-def visible_to(user):
-    if user.is_admin:
-        return True
-    if user.organisation.kind == "contractor":
-        return Roster.organisation_id == user.organisation_id
-    if user.organisation.kind == "purchaser":
-        return and_(Roster.shared_at.is_not(None), Roster.budget_id.in_(
-            select(Budget.id).where(Budget.organisation_id == user.organisation_id)))
-    return False
+def _load(roster_id: int) -> Roster:
+    return access.load(roster_id, current_user)
 
 
-def load(roster_id: int) -> Roster:
-    item = db.session.scalar(select(Roster).where(Roster.id == roster_id, visible_to(current_user)))
-    if item is None:
-        abort(404)
-    return item
-
-
-def can_edit(item: Roster) -> bool:
-    """The owning contractor, while the budget is still shared with it (after an unshare the roster
-    stays readable to its owner, but nothing may be rechecked against the budget)."""
-    return (current_user.organisation.kind == "contractor" and not current_user.is_admin
-            and item.organisation_id == current_user.organisation_id
-            and any(share.contractor_id == current_user.organisation_id for share in item.budget.shares))
-
-
-def _contractor_budget(budget_id: int | None) -> Budget:
-    if current_user.organisation.kind != "contractor" or current_user.is_admin:
-        abort(403)
-    if budget_id is None:
-        abort(404)
-    return budget_access.load_budget(budget_id, current_user)
+def _can_edit(item: Roster) -> bool:
+    return access.can_edit(current_user, item)
 
 
 @bp.get("/")
 def index():
-    items = db.session.scalars(select(Roster).where(visible_to(current_user)).order_by(Roster.updated_at.desc())).all()
-    budgets = []
-    if current_user.organisation.kind == "contractor" and not current_user.is_admin:
-        budgets = db.session.scalars(select(Budget).where(budget_access.visible_to(current_user))
-                                     .order_by(Budget.updated_at.desc())).all()
-    return render_template("rosters/index.html", items=items, budgets=budgets)
+    items = db.session.scalars(select(Roster).where(access.visible_to(current_user))
+                               .order_by(Roster.updated_at.desc())).all()
+    shared = []
+    if access.is_contractor(current_user):
+        shared = db.session.scalars(select(Budget).where(budgets.visible_to(current_user))
+                                    .order_by(Budget.updated_at.desc())).all()
+    return render_template("rosters/index.html", items=items, budgets=shared)
 
 
 @bp.get("/template.xlsx")
@@ -84,8 +59,7 @@ def template():
 def _render_form(form, budget, item=None, general=(), status=200):
     blank = RosterForm(formdata=None, data={"roster": [{}]}).roster[0]
     return render_template("rosters/edit.html", form=form, budget=budget, item=item, general=general,
-                           blank=blank, upload=UploadForm(), labels=LABELS, invalid=status == 400,
-                           budget_input=json.loads(service.reference(budget).input_json)), status
+                           blank=blank, invalid=status == 400), status
 
 
 def _form_roster(form) -> list:
@@ -96,21 +70,21 @@ def _form_roster(form) -> list:
 @bp.route("/new", methods=["GET", "POST"])
 @csrf.exempt          # the form checks its own token, so a refused token keeps the input
 def new():
-    budget = _contractor_budget(request.args.get("budget", type=int))
+    budget = access.contractor_budget(current_user, request.args.get("budget", type=int))
     if request.method == "GET":
         # one row per budgeted person, with the post, its grading, allowance and months; the pay is theirs to state
-        result = json.loads(service.reference(budget).result_json)
-        people = [{"post": line["post"], "category": line["category"], "level": line["level"],
-                   "certificate": line["certificate"], "monthly_allowance": line["monthly_allowance"],
-                   "months": "" if line["months"] == result["months"] else str(line["months"])}
-                  for line in result["personnel"] for _ in range(line["headcount"])][:200]
+        result = budgets.result_of(budgets.reference_revision(budget))
+        people = [{"post": line.post, "category": line.category, "level": line.level,
+                   "certificate": line.certificate, "monthly_allowance": str(line.monthly_allowance),
+                   "months": "" if line.months == result.months else str(line.months)}
+                  for line in result.personnel for _ in range(line.headcount)][:200]
         data = {"name": f"{budget.name} 薪酬方案", "roster": people or [{}]}
         return _render_form(RosterForm(formdata=None, data=data), budget)
     form = RosterForm()
     if not form.validate():
-        return _render_form(form, budget, general=["页面已过期或来源无效，请刷新后重新提交（已保留您填写的内容）"], status=400)
+        return _render_form(form, budget, general=[STALE_FORM], status=400)
     try:
-        item = service.create(current_user, budget, form.name.data, _form_roster(form))
+        item = service.create(current_user, budget, form.name.data, _form_roster(form), current_parameters())
     except service.InputError as exc:
         db.session.rollback()
         if any(p.path == "name" for p in exc.problems):
@@ -122,11 +96,26 @@ def new():
     return redirect(url_for("rosters.show", roster_id=item.id))
 
 
+@bp.post("/preview")
+@csrf.exempt          # checked by the form itself, so a stale page gets a message, not an error page
+def live_preview():
+    """The roster form's live preview: the posted rows checked against the budget, as saving would."""
+    budget = access.contractor_budget(current_user, request.args.get("budget", type=int))
+    form = RosterForm()
+    if not form.validate():
+        return jsonify(preview.stale(STALE_FORM))
+    try:
+        result = service.check(budget, _form_roster(form), current_parameters())
+    except InputError as exc:
+        return jsonify(preview.invalid(form, exc.problems))
+    return jsonify(preview.roster(RosterReport(result)))
+
+
 @bp.route("/<id:roster_id>/edit", methods=["GET", "POST"])
 @csrf.exempt
 def edit(roster_id: int):
-    item = load(roster_id)
-    if not can_edit(item):
+    item = _load(roster_id)
+    if not _can_edit(item):
         abort(403)
     if request.method == "GET":
         data = {"name": item.name, "version": str(item.version),
@@ -134,8 +123,8 @@ def edit(roster_id: int):
         return _render_form(RosterForm(formdata=None, data=data), item.budget, item)
     form = RosterForm()
     if not form.validate():
-        return _render_form(form, item.budget, item, ["页面已过期或来源无效，请刷新后重新提交（已保留您填写的内容）"], 400)
-    version = mapping.small_int(form.version.data)
+        return _render_form(form, item.budget, item, [STALE_FORM], 400)
+    version = small_int(form.version.data)
     version = -1 if version is None else version
     try:
         name = (form.name.data or "").strip()
@@ -143,7 +132,7 @@ def edit(roster_id: int):
             form.name.errors = ["不能为空，最多 200 个字符"]
             raise service.InputError([])
         item.name = name
-        service.update(item, current_user, _form_roster(form), version)
+        service.update(item, current_user, _form_roster(form), current_parameters(), version)
     except service.InputError as exc:
         db.session.rollback()
         return _render_form(form, item.budget, item, mapping.attach_problems(form, exc.problems), 400)
@@ -167,24 +156,26 @@ def _read_upload(form) -> list:
 @bp.post("/<id:roster_id>/import")
 def import_file(roster_id: int | None = None):
     """All or nothing: a file with any bad row imports nothing and lists every problem."""
-    item = load(roster_id) if roster_id else None
-    if item is not None and not can_edit(item):
+    item = _load(roster_id) if roster_id else None
+    if item is not None and not _can_edit(item):
         abort(403)
-    budget = item.budget if item else _contractor_budget(request.args.get("budget", type=int))
+    budget = item.budget if item else access.contractor_budget(current_user, request.args.get("budget", type=int))
     form = UploadForm()
     problems: list = []
     roster = None
     if not form.validate():
         problems = [service.Problem("文件", "页面已过期或来源无效，请刷新后重试")]
     else:
+        params = current_parameters()
         try:
             roster = _read_upload(form)
             filename = form.file.data.filename
             if item is None:
-                item = service.create(current_user, budget, f"{budget.name} 薪酬方案（{filename[:80]}）", roster, "导入")
-                audit.record("roster_import", f"roster:{item.id}", f"{filename}：{len(roster)} 人")
+                item = service.create(current_user, budget, f"{budget.name} 薪酬方案（{filename[:80]}）", roster, params,
+                                      "导入")
+                accounts.record("roster_import", f"roster:{item.id}", f"{filename}：{len(roster)} 人")
             else:
-                service.update(item, current_user, roster, item.version, "导入")
+                service.update(item, current_user, roster, params, item.version, "导入")
         except service.InputError as exc:
             db.session.rollback()
             problems = row_problems(exc.problems, getattr(roster, "row_numbers", None))
@@ -192,8 +183,7 @@ def import_file(roster_id: int | None = None):
             db.session.rollback()
             problems = [service.Problem("文件", str(exc))]
     if problems:
-        return render_template("rosters/import_failed.html", problems=problems, budget=budget, item=item,
-                               upload=UploadForm()), 400
+        return render_template("rosters/import_failed.html", problems=problems, budget=budget, item=item), 400
     db.session.commit()
     flash(f"已导入并核对：{item.people} 人", "success")
     return redirect(url_for("rosters.show", roster_id=item.id))
@@ -201,22 +191,18 @@ def import_file(roster_id: int | None = None):
 
 @bp.get("/<id:roster_id>")
 def show(roster_id: int):
-    item = load(roster_id)
-    result = json.loads(item.result_json)
-    findings: dict[str, list] = {}
-    for finding in result["findings"]:
-        key = finding["where"].split(".employer_rates")[0]
-        findings.setdefault(key, []).append(finding)
-    reference = service.reference(item.budget)
-    return render_template("rosters/show.html", item=item, result=result, findings=findings, labels=LABELS,
-                           can_edit=can_edit(item), action=ActionForm(), upload=UploadForm(),
+    item = _load(roster_id)
+    reference = budgets.reference_revision(item.budget)
+    return render_template("rosters/show.html", item=item, report=RosterReport(json.loads(item.result_json)),
+                           can_edit=_can_edit(item), action=ActionForm(),
+                           can_open_budget=budgets.can_see(current_user, item.budget),
                            outdated=item.budget_revision != reference.number, reference=reference)
 
 
 def _owner_action(roster_id: int, act, done):
     """A POST by the owning contractor: check the right and the token, run it, commit, say what happened."""
-    item = load(roster_id)
-    if not can_edit(item):
+    item = _load(roster_id)
+    if not _can_edit(item):
         abort(403)
     if not ActionForm().validate():
         abort(400)
@@ -246,14 +232,15 @@ def share(roster_id: int):
 def recheck(roster_id: int):
     return _owner_action(
         roster_id,
-        lambda item: service.update(item, current_user, json.loads(item.roster_json), item.version, "按最新预算重新核对"),
+        lambda item: service.update(item, current_user, json.loads(item.roster_json), current_parameters(),
+                                    item.version, "按最新预算重新核对"),
         lambda item: f"已按预算修订 {item.budget_revision} 重新核对")
 
 
 @bp.get("/<id:roster_id>/export.xlsx")
 def export_xlsx(roster_id: int):
-    item = load(roster_id)
-    data = export.report_workbook(item.name, item.budget.name, json.loads(item.result_json))
-    audit.record("export", f"roster:{item.id}", "薪酬方案核对报告 XLSX")
+    item = _load(roster_id)
+    data = export.report_workbook(item.name, item.budget.name, RosterReport(json.loads(item.result_json)))
+    accounts.record("export", f"roster:{item.id}", "薪酬方案核对报告 XLSX")
     db.session.commit()
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=f"薪酬方案核对-{item.id}.xlsx")

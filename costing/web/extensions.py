@@ -4,8 +4,10 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
+from .. import ROOT
 from ..models import User, db
 from . import small_int
+
 
 class RowId(IntegerConverter):
     """A row id in a URL: 1 to 2^31 − 1 (PostgreSQL's integer); anything else is a 404."""
@@ -31,7 +33,6 @@ def load_user(user_id: str):
 
 
 def init_app(app) -> None:
-    from .. import ROOT
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)

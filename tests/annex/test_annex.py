@@ -10,7 +10,8 @@ import openpyxl
 import pytest
 
 from costing.annex import fetcher
-from costing.annex.render import AnnexMeta, annex_html, annex_pdf, verification_code
+from costing.annex.render import AnnexMeta, annex_html, annex_pdf
+from costing.results.verification import verification_code
 from costing.annex.workbook import annex_workbook
 from costing.engine.result import to_json
 
@@ -218,13 +219,13 @@ def test_equal_figures_in_two_revisions_get_different_codes():
 
 
 def test_a_carried_figure_is_one_basis_row_that_says_so():
-    from costing.annex.render import basis_rows
+    from costing.results.budget import basis_rows
     result = result_of(budget_input(start="2025-07", end="2026-06"))
     floors = [p for p in result["parameters"] if p["name"] == "si.base_floor"]
     assert len(floors) == 2                                 # the engine reports both uses
-    merged = [p for p in basis_rows(result["parameters"]) if p["name"] == "si.base_floor"]
+    merged = [p for p in basis_rows(result["parameters"]) if p.name == "si.base_floor"]
     assert len(merged) == 1
-    assert (merged[0]["used_from"], merged[0]["used_to"], merged[0]["carried_from"]) == ("2025-07", "2026-06", "2026-01")
+    assert (merged[0].used_from, merged[0].used_to, merged[0].carried_from) == ("2025-07", "2026-06", "2026-01")
 
 
 def test_the_overridden_defaults_are_listed_with_their_reasons_and_effects(tmp_path):

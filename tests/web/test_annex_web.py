@@ -95,7 +95,7 @@ def test_the_printed_code_is_the_revisions_code(app, client):
 
 
 def test_the_verify_link_never_comes_from_the_request_host(app, client):
-    from costing.web.budgets.annexes import verify_url
+    from costing.budgets.annexes import verify_url
     w = world.build()
     with app.test_request_context("/", headers={"Host": "evil.example"}):
         assert verify_url("AAAA-BBBB-CCCC") is None

@@ -79,9 +79,9 @@ def test_the_budget_page_lists_each_override_with_its_reason_and_effect(app, cli
     row = part[part.index('data-path="personnel[1].housing_fund_rate"'):]
     row = row[:row.index("</tr>")]
     assert "第 2 行「社会工作者」住房公积金比例" in row and "承接机构缴存比例为 7%" in row
-    assert '<td class="num">7%</td>' in row and "5%" in row
+    assert '<td class="n num">7%</td>' in row and "5%" in row
     # 409,965.08 with 7% − 406,527.00 with the default 5% (the example budget's total)
-    assert '<td class="num">+3,438.08</td>' in row
+    assert '<td class="n num">+3,438.08</td>' in row
 
 
 def test_a_lowering_override_shows_a_negative_effect_and_an_amount_default(app, client):
@@ -96,7 +96,7 @@ def test_a_lowering_override_shows_a_negative_effect_and_an_amount_default(app, 
     page = client.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
     row = section(page)[section(page).index('data-path="personnel[0].si_base"'):]
     row = row[:row.index("</tr>")]
-    effect = re.search(r'<td class="num">(-[0-9,]+\.[0-9]{2})</td>', row).group(1)
+    effect = re.search(r'<td class="n num">(-[0-9,]+\.[0-9]{2})</td>', row).group(1)
     assert effect == f"{float(first['effect']):,.2f}" and effect.startswith("-")
     assert "5,000.00 元/月" in row and "6,100.00 元/月" in row
 
@@ -159,15 +159,21 @@ def test_the_api_asks_for_reasons_and_returns_assumptions(app, client):
 
 
 def test_the_live_preview_counts_an_override_whose_reason_is_still_to_be_written(app, client):
+    world.build()
+    log_in(client, "a_prep")
     data = sample()
     del data["personnel"][1]["housing_fund_rate_reason"]
     assert client.post("/api/v1/compute", json=data).status_code == 400          # the contract asks for it
-    response = client.post("/api/v1/compute?reasons=later", json=data)
-    assert response.status_code == 200
-    body = response.get_json()
-    assert body["pending"] == [{"path": "personnel[1].housing_fund_rate_reason",
-                                "message": "填写了住房公积金比例（不用默认值），请说明理由"}]
-    assert body["totals"]["grand_total"] == client.post("/api/v1/compute", json=sample()).get_json()["totals"]["grand_total"]
-    # other problems still stop it
+    # the form's preview posts the form itself, and the server reads it exactly as saving would
+    body = client.post("/budgets/preview", data=form_fields(data)).get_json()
+    assert body["ok"] is True
+    assert body["pending"] == [{"field": "personnel-1-housing_fund_rate_reason", "code": "reason_missing",
+                                "message": "填写了住房公积金比例（不用默认值），请说明理由", "general": None}]
+    # the totals count the override, and read as the saved page reads them
+    assert body["totals"]["grand_total"] == "406,527.00 元"      # the example budget's total
+    # other problems still stop it, each at its field
     data["personnel"][0]["monthly_pay"] = "abc"
-    assert client.post("/api/v1/compute?reasons=later", json=data).status_code == 400
+    body = client.post("/budgets/preview", data=form_fields(data)).get_json()
+    assert body["ok"] is False
+    assert {"field": "personnel-0-monthly_pay", "code": "invalid", "message": "必须是不小于0的金额，最多两位小数",
+            "general": None} in body["errors"]

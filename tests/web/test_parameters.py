@@ -9,10 +9,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from costing import paramstore
+from costing.parameters import export, provider, review
+from costing.parameters.seed import seed
 from costing.engine.parameters import default_parameters, load_documents, parse_documents
 from costing.models import AuditEntry, Budget, DistrictTier, ParamFamily, ParamState, ParamValue, Revision, db
-from costing.web.budgets import service
+from costing.budgets import service
+from costing.web import current_parameters
 
 from . import world
 from .world import log_in
@@ -39,28 +41,28 @@ NEW_BASE = {"region": "cq", "value": "4,600", "start": "2026-01-01", "end": "202
 # ------------------------------------------------------------------ seeding and export
 
 def test_seeded_database_exports_the_shipped_files_exactly(app, tmp_path):
-    documents = paramstore.export_documents(db.session)
+    documents = export.export_documents(db.session)
     assert documents == load_documents()
     assert parse_documents(documents).version == default_parameters().version
     # export → files → import into an empty database → export: identical files
-    paramstore.write_documents(tmp_path / "a", documents)
-    again = paramstore.read_documents(tmp_path / "a")
+    export.write_documents(tmp_path / "a", documents)
+    again = export.read_documents(tmp_path / "a")
     assert again == documents
     for model in (ParamValue, DistrictTier):
         db.session.query(model).delete()
     for table in ("district_alias", "param_setting", "param_family", "param_source", "param_document", "param_state"):
         db.session.execute(db.metadata.tables[table].delete())
-    report = paramstore.seed(db.session, again, origin="imported")
+    report = seed(db.session, again, origin="imported")
     assert (report.values, report.districts) == (66, 41)
-    paramstore.write_documents(tmp_path / "b", paramstore.export_documents(db.session))
+    export.write_documents(tmp_path / "b", export.export_documents(db.session))
     for path in sorted((tmp_path / "a").iterdir()):
         assert (tmp_path / "b" / path.name).read_bytes() == path.read_bytes()
 
 
 def test_seeding_again_adds_only_what_is_new(app):
-    before = paramstore.today_version(db.session)
-    assert not paramstore.seed(db.session, load_documents()).changed
-    assert paramstore.today_version(db.session) == before
+    before = provider.today_version(db.session)
+    assert not seed(db.session, load_documents()).changed
+    assert provider.today_version(db.session) == before
     documents = copy.deepcopy(load_documents())
     si = dict(documents)["social_insurance.yaml"]
     si["families"]["si.base_floor"]["values"].append(
@@ -70,14 +72,14 @@ def test_seeding_again_adds_only_what_is_new(app):
     pension.append({"start": "2027-01-01", "end": None, "region": "cq", "value": "0.15", "source": "gbf-2019-13",
                     "confidence": "secondary"})
     pension[1]["value"] = "0.99"          # a changed existing value is not new: it is left alone
-    report = paramstore.seed(db.session, documents)
+    report = seed(db.session, documents)
     assert report.values == 2 and report.districts == 0
     assert report.closed == ["养老保险单位费率（cq）2019-05-01 起的数值截止于 2026-12-31"]
-    params = parse_documents(paramstore.export_documents(db.session))
+    params = parse_documents(export.export_documents(db.session))
     assert params.at("si.base_floor", date(2026, 3, 1), "cq").value == Decimal("4600")
     assert params.at("si.employer.pension", date(2026, 3, 1), "cq").value == Decimal("0.16")
     assert params.at("si.employer.pension", date(2027, 3, 1), "cq").value == Decimal("0.15")
-    assert paramstore.today_version(db.session) == params.version != before
+    assert provider.today_version(db.session) == params.version != before
 
 
 def test_seeding_never_makes_confirmed_periods_overlap(app):
@@ -85,22 +87,22 @@ def test_seeding_never_makes_confirmed_periods_overlap(app):
     floor = dict(documents)["min_wage.yaml"]["families"]["min_wage.monthly"]["values"]
     floor.append({"start": "2027-01-01", "end": None, "region": "tier1", "value": "2500", "source": "hrss-2024-22",
                   "confidence": "secondary"})
-    assert paramstore.seed(db.session, documents).values == 1            # closes 2025-01-01 at 2026-12-31
+    assert seed(db.session, documents).values == 1            # closes 2025-01-01 at 2026-12-31
     floor.append({"start": "2026-07-01", "end": None, "region": "tier1", "value": "2400", "source": "hrss-2024-22",
                   "confidence": "secondary"})
-    report = paramstore.seed(db.session, documents)
+    report = seed(db.session, documents)
     assert report.values == 0 and report.skipped == [
         "最低工资标准（月）（tier1）2026-07-01 起的数值 2400：与已生效的 2025-01-01 至 2026-12-31 的数值 2330 重叠，未导入"]
 
 
 def test_a_pending_value_does_not_change_the_set_or_its_version(fixed, client):
     world.build()
-    version = paramstore.today_version(db.session)
+    version = provider.today_version(db.session)
     log_in(client, "admin")
     assert client.post("/admin/parameters/family/si.base_floor", data=NEW_BASE).status_code == 302
-    assert paramstore.today_version(db.session) == version
-    assert parse_documents(paramstore.export_documents(db.session)).version == version
-    assert paramstore.Provider().get(db.session).version == version            # a freshly started process
+    assert provider.today_version(db.session) == version
+    assert parse_documents(export.export_documents(db.session)).version == version
+    assert provider.Provider().get(db.session).version == version            # a freshly started process
 
 
 def test_cli_exports_the_database(app, tmp_path, monkeypatch):
@@ -108,7 +110,7 @@ def test_cli_exports_the_database(app, tmp_path, monkeypatch):
     monkeypatch.setenv("COSTING_DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
     db.session.commit()
     assert cli.main(["params", "--export", str(tmp_path)]) == 0
-    assert paramstore.read_documents(tmp_path) == load_documents()
+    assert export.read_documents(tmp_path) == load_documents()
 
 
 # ------------------------------------------------------------------ administration
@@ -213,7 +215,7 @@ def test_every_shipped_value_is_in_range():
     for family in default_parameters().families.values():
         for records in family.records.values():
             for record in records:
-                assert paramstore.parse_value(str(record.value), family.unit) == record.value
+                assert review.parse_value(str(record.value), family.unit) == record.value
 
 
 def test_two_pending_successors_cannot_both_mean_to_end_the_same_value(fixed, client):
@@ -244,20 +246,20 @@ def test_two_person_rule(fixed, client):
     log_in(client, "admin")
     assert client.post("/admin/parameters/family/si.base_floor", data=NEW_BASE).status_code == 302
     row = db.session.scalar(select(ParamValue).where(ParamValue.origin == "admin"))
-    version = paramstore.today_version(db.session)
+    version = provider.today_version(db.session)
     page = _text(client.get("/admin/parameters/family/si.base_floor"))
     assert "待复核" in page and "待另一位管理员复核" in page
     # the one who entered it cannot confirm it
     client.post(f"/admin/parameters/values/{row.id}/confirm")
     db.session.refresh(row)
-    assert row.status == "pending" and paramstore.today_version(db.session) == version
+    assert row.status == "pending" and provider.today_version(db.session) == version
     assert "录入人不能复核自己录入的数值" in _text(client.get("/admin/parameters/family/si.base_floor"))
     # a second administrator can
     other = log_in(fixed.test_client(), "admin2")
     assert other.post(f"/admin/parameters/values/{row.id}/confirm").status_code == 302
     db.session.refresh(row)
     assert row.status == "confirmed" and row.reviewed_by.username == "admin2"
-    assert paramstore.today_version(db.session) != version
+    assert provider.today_version(db.session) != version
     actions = [(e.action, e.user.username) for e in db.session.scalars(
         select(AuditEntry).where(AuditEntry.action.like("param_%")).order_by(AuditEntry.id))]
     assert actions == [("param_add", "admin"), ("param_confirm", "admin2")]
@@ -357,7 +359,7 @@ def test_district_tiers_are_edited_under_the_same_rule(fixed, client):
     params = fixed.extensions["costing_params"].get(db.session)
     assert params.district("城口县", date(2026, 11, 1)).tier == "tier2"
     assert params.district("城口县", date(2026, 12, 1)).tier == "tier1"
-    assert paramstore.export_documents(db.session) != load_documents()
+    assert export.export_documents(db.session) != load_documents()
 
 
 # ------------------------------------------------------------------ budgets pin their set
@@ -377,7 +379,7 @@ def _low_pay_budget(app, status: str) -> int:
                           "headcount": 1, "monthly_pay": "4000.00", "months": 12}]
     preparer = db.session.scalar(select(User).where(User.username == "a_prep"))
     approver = db.session.scalar(select(User).where(User.username == "a_appr"))
-    budget = service.create_budget(preparer, data)
+    budget = service.create_budget(preparer, data, current_parameters())
     if status in ("submitted", "approved"):
         service.submit(budget, preparer)
     if status == "approved":
@@ -408,8 +410,8 @@ def test_a_confirmed_new_base_changes_a_draft_but_not_an_approved_revision(fixed
     # 12 months → 630.36 more personnel cost.
     draft = db.session.get(Budget, draft_id)
     change = _change(fixed, draft.latest)
-    assert change.comparison["totals"][0][0] == "人员经费"
-    assert Decimal(change.comparison["totals"][0][2]) - Decimal(change.comparison["totals"][0][1]) == Decimal("630.36")
+    personnel = change.comparison.totals[0]
+    assert personnel.label == "人员经费" and personnel.after - personnel.before == personnel.delta == Decimal("630.36")
     assert f"按最新政策参数，本预算将变化 ¥+{change.delta:,.2f}" in page
     assert "社会工作者" in page and "新采用的依据：社会保险缴费基数下限（月）" in page
 
@@ -426,7 +428,7 @@ def test_a_confirmed_new_base_changes_a_draft_but_not_an_approved_revision(fixed
     db.session.expire_all()
     draft = db.session.get(Budget, draft_id)
     assert draft.latest.number == number + 1
-    assert draft.latest.parameter_set == paramstore.today_version(db.session)
+    assert draft.latest.parameter_set == provider.today_version(db.session)
     assert draft.latest.grand_total == change.grand_total_now
     assert "按最新政策参数重新测算" in draft.latest.note
     assert "按最新政策参数，本预算将变化" not in _text(client.get(f"/budgets/{draft_id}"))
@@ -456,11 +458,11 @@ def test_the_live_preview_uses_the_confirmed_set(fixed, client):
     _confirm_new_base(fixed)
     after = client.post("/api/v1/compute", json=data).get_json()
     assert Decimal(after["totals"]["personnel"]) - Decimal(before["totals"]["personnel"]) == Decimal("630.36")
-    assert after["parameter_set"] == paramstore.today_version(db.session) != before["parameter_set"]
+    assert after["parameter_set"] == provider.today_version(db.session) != before["parameter_set"]
 
 
 def _change(app, revision: Revision):
-    return service.policy_change(revision)
+    return service.policy_change(revision, current_parameters())
 
 
 def test_a_roster_checked_after_a_new_set_says_which_set_it_used(fixed, client):
@@ -472,5 +474,5 @@ def test_a_roster_checked_after_a_new_set_says_which_set_it_used(fixed, client):
     assert response.status_code == 302
     page = _text(client.get(response.location))
     revision = db.session.get(Budget, w.budget_a).latest
-    assert (f"本报告按核对时有效的政策参数（参数集 <code>{paramstore.today_version(db.session)}</code>）核对；"
+    assert (f"本报告按核对时有效的政策参数（参数集 <code>{provider.today_version(db.session)}</code>）核对；"
             f"预算修订 1\n    按参数集 <code>{revision.parameter_set}</code> 测算") in page

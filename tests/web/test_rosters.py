@@ -7,7 +7,7 @@ import openpyxl
 from sqlalchemy import func, select
 
 from costing.models import AuditEntry, Roster, db
-from costing.rosterfile import COLUMNS
+from costing.rosters.files import COLUMNS
 
 from . import world
 from .world import log_in

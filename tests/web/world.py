@@ -5,9 +5,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from costing.commands import create_user
+from costing.accounts.service import create_user
 from costing.models import Organisation, db
-from costing.web.budgets import service
+from costing.budgets import service
+from costing.web import current_parameters
 
 PASSWORD = "correct-horse"
 SAMPLE = json.loads((Path(__file__).resolve().parents[2] / "docs" / "example-budget.json").read_text("utf-8"))
@@ -41,9 +42,9 @@ def build() -> World:
         "admin": create_user("admin", "管理员", PASSWORD, orgs["X"], "approver", is_admin=True),
         "admin2": create_user("admin2", "复核管理员", PASSWORD, orgs["X"], "approver", is_admin=True),
     }
-    budget_a = service.create_budget(users["a_prep"], sample(name="A 项目"))
+    budget_a = service.create_budget(users["a_prep"], sample(name="A 项目"), current_parameters())
     service.share(budget_a, users["a_prep"], orgs["C"])
-    budget_b = service.create_budget(users["b_prep"], sample(name="B 项目"))
+    budget_b = service.create_budget(users["b_prep"], sample(name="B 项目"), current_parameters())
     db.session.commit()
     return World(users={k: u.id for k, u in users.items()}, budget_a=budget_a.id, budget_b=budget_b.id)
 

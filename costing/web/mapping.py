@@ -1,47 +1,27 @@
-"""Between the live forms (budgets, rosters) and the engine's contracts; the same rules as static/js/live-form.js."""
+"""Between the live forms (budgets, rosters) and the engine's contracts. A field named
+``personnel-2-monthly_pay`` is the contract's ``personnel[2].monthly_pay``; what people type is read by
+the engine's one number reader (``engine.numbers``), so the form, a roster file and the API agree."""
 from __future__ import annotations
 
 import re
-import unicodedata
-from decimal import Decimal
 from typing import Any
 
 from wtforms import FieldList, FormField
 
-from .. import small_int  # noqa: F401  (re-exported for the views)
+from ..engine import numbers
+from ..engine.parse import Problem
 
-from ...engine.parse import Problem
-
-AMOUNT_KEYS = frozenset({"monthly_pay", "monthly_allowance", "annual_bonus", "si_base", "unit_price", "appropriation",
-                         "junior", "mid", "senior", "quantity"})
-RATE_KEYS = frozenset({"housing_fund_rate", "work_injury_rate", "management_fee_rate", "min_personnel_share",
-                       "max_management_fee_rate", "pension", "medical", "serious_illness", "unemployment",
-                       "work_injury"})
-INTEGER_KEYS = frozenset({"headcount", "months", "workers", "total_posts", "people", "people_per_worker"})
+# the kind of number each contract key holds (anything else is text, kept as typed)
+KINDS = {
+    **dict.fromkeys(("monthly_pay", "monthly_allowance", "annual_bonus", "si_base", "unit_price", "appropriation",
+                     "junior", "mid", "senior"), numbers.AMOUNT),
+    "quantity": numbers.QUANTITY,
+    **dict.fromkeys(("housing_fund_rate", "work_injury_rate", "management_fee_rate", "min_personnel_share",
+                     "max_management_fee_rate", "pension", "medical", "serious_illness", "unemployment",
+                     "work_injury"), numbers.RATE),
+    **dict.fromkeys(("headcount", "months", "workers", "total_posts", "people", "people_per_worker"), numbers.INTEGER),
+}
 FORM_ONLY = frozenset({"csrf_token", "note", "base_revision", "name", "version"})
-_INT = re.compile(r"^[0-9]{1,9}$")
-
-
-_PERCENT = re.compile(r"^([0-9]+(?:\.[0-9]+)?)%$")
-_PLAIN_AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
-
-
-def friendly(key: str | None, text: str) -> str:
-    """What people type into a form → the contract's form: full-width characters (５８００),
-    thousands separators in amounts (5,800.00) and percentages in rates (7% → 0.07)."""
-    if key not in AMOUNT_KEYS and key not in RATE_KEYS and key not in INTEGER_KEYS:
-        return text.strip()            # names and posts are kept exactly as typed (（街道） stays full-width)
-    text = unicodedata.normalize("NFKC", text).strip()
-    if key in AMOUNT_KEYS:
-        text = re.sub(r"[,，]", "", text).removeprefix("¥").removeprefix("￥")
-        if key != "quantity" and _PLAIN_AMOUNT.match(text):
-            text = f"{Decimal(text):.2f}"          # 4500 → 4500.00: amounts are kept to the 分
-        return text
-    if key in RATE_KEYS:
-        compact = re.sub(r"\s+", "", text)
-        match = _PERCENT.match(compact)
-        return format((Decimal(match.group(1)) / 100).normalize(), "f") if match else compact
-    return text
 
 
 def clean(value: Any, key: str | None = None) -> Any:
@@ -62,12 +42,10 @@ def clean(value: Any, key: str | None = None) -> Any:
         return [clean(item, "item") or {} for item in value]
     if value is None:
         return None
-    text = friendly(key, str(value))
-    if text == "":
-        return None
-    if key in INTEGER_KEYS and _INT.match(text):
-        return int(text)
-    return text
+    if key in KINDS:
+        return numbers.as_contract(KINDS[key], str(value))
+    text = str(value).strip()            # names and posts are kept exactly as typed (（街道） stays full-width)
+    return text or None
 
 
 def form_to_contract(form) -> dict:

@@ -1,0 +1,74 @@
+"""Forms of the parameter administration: a source (document number, issuer, date, link, confidence),
+a dated value, a district's tier, a reason for rejecting."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+from flask import flash
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField
+from wtforms.validators import Length
+
+from ..engine.parameters import CONFIDENCE, TIER_LABELS
+from .review import SourceInput
+
+
+def typed_date(text: str) -> tuple[date | None, str | None]:
+    """A date typed as 年-月-日 (full-width digits allowed): (the date, or a message for the field)."""
+    text = unicodedata.normalize("NFKC", text or "").strip()
+    if not text:
+        return None, None
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        return None, "请按“年-月-日”填写，如 2026-01-01"
+    try:
+        return date.fromisoformat(text), None
+    except ValueError:
+        return None, f"日期 {text} 不存在"
+
+
+class SourceForm(FlaskForm):
+    doc_no = StringField("文号", validators=[Length(max=200, message="最多 200 个字符")])
+    title = StringField("文件标题", validators=[Length(max=500, message="最多 500 个字符")])
+    issuer = StringField("发文机关", validators=[Length(max=200, message="最多 200 个字符")])
+    doc_date = StringField("发文日期")
+    url = StringField("链接", validators=[Length(max=500, message="最多 500 个字符")])
+    confidence = SelectField("可信度", choices=[SelectChoice("", "请选择")] +
+                             [SelectChoice(k, v) for k, v in CONFIDENCE.items()], validate_choice=False)
+
+    def source_input(self) -> tuple[SourceInput, dict[str, str]]:
+        day, problem = typed_date(self.doc_date.data)
+        data = SourceInput(doc_no=(self.doc_no.data or "").strip(), title=(self.title.data or "").strip(),
+                                      issuer=(self.issuer.data or "").strip(), date=day,
+                                      url=(self.url.data or "").strip())
+        return data, ({"doc_date": problem} if problem else {})
+
+    def show(self, problems: dict[str, str]) -> None:
+        for name, message in problems.items():
+            field = getattr(self, name, None)
+            if field is not None:
+                field.errors = list(field.errors or []) + [message]
+            else:
+                flash(message, "error")
+
+
+class ValueForm(SourceForm):
+    region = SelectField("适用范围", validate_choice=False)
+    start = StringField("起始日期")
+    end = StringField("截止日期（空为至今）")
+    value = StringField("数值")
+    note = StringField("说明", validators=[Length(max=500, message="最多 500 个字符")])
+    replaces = HiddenField()
+
+
+class TierForm(SourceForm):
+    district = StringField("区县", validators=[Length(max=60, message="最多 60 个字符")])
+    new_district = BooleanField("新增区县（名单中还没有）")
+    region = SelectField("最低工资档次", choices=[SelectChoice("", "请选择")] +
+                         [SelectChoice(k, v) for k, v in TIER_LABELS.items()], validate_choice=False)
+    start = StringField("起始日期")
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField("驳回理由", validators=[Length(max=500, message="最多 500 个字符")])

@@ -1,0 +1,305 @@
+"""A stored budget result (the engine's JSON, as a revision keeps it) as people read it: typed figures
+(Decimals, read once here), labels, findings ordered by severity and placed where they belong, the basis
+rows, the assumptions an annex lists, the parts of the total. The budget page, the PDF, the workbook
+and the CLI's text all read a budget through ``BudgetResult``, so they cannot tell it differently.
+
+Results stored before a field existed are read with that field empty (``assumptions`` is None for
+results computed before overrides were listed)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from ..engine import result as engine
+from ..engine.money import round_share
+from ..engine.result import MonthTotal, composition
+from . import labels
+from .format import figure, months
+
+ZERO = Decimal("0")
+_ROW = re.compile(r"^(personnel|costs|roster)\[(\d+)\]")
+
+__all__ = ["BudgetResult", "Finding", "Line", "Cost", "Segment", "Totals", "MonthTotal", "Basis", "Assumption",
+           "Slice", "basis_rows", "by_severity"]
+
+
+def _d(value) -> Decimal:
+    return Decimal(value)
+
+
+def _amounts(pairs: dict) -> tuple[tuple[str, Decimal], ...]:
+    return tuple((key, Decimal(value)) for key, value in pairs.items())
+
+
+# The engine's own result types, read back from the stored JSON, with what people read added.
+
+@dataclass(frozen=True)
+class Finding(engine.Finding):
+    @property
+    def severity_label(self) -> str:
+        return labels.SEVERITY[self.severity]
+
+    @property
+    def row(self) -> tuple[str, int] | None:
+        """("personnel", 2) for a finding about the third personnel line, else None."""
+        match = _ROW.match(self.where)
+        return (match.group(1), int(match.group(2))) if match else None
+
+    @classmethod
+    def read(cls, raw: dict) -> Finding:
+        return cls(raw["code"], raw["severity"], raw["where"], raw["message"], raw["basis"])
+
+
+def by_severity(findings) -> list[Finding]:
+    """Errors first, then warnings, then notes; the engine's order within each."""
+    return sorted(findings, key=lambda f: labels.SEVERITY_ORDER[f.severity])
+
+
+@dataclass(frozen=True)
+class Segment(engine.Segment):
+    @property
+    def span(self) -> str:
+        return months(self.first, self.last)
+
+    def per_person(self, item: str) -> Decimal:
+        return dict(self.per_person_month)[item]
+
+
+@dataclass(frozen=True)
+class Line(engine.LineResult):
+    index: int = 0
+    findings: tuple[Finding, ...] = ()
+
+    def contribution(self, item: str) -> Decimal:
+        return dict(self.contributions)[item]
+
+    @property
+    def category_label(self) -> str:
+        return labels.CATEGORIES[self.category]
+
+    @property
+    def level_label(self) -> str:
+        return labels.LEVELS[self.level]
+
+    @property
+    def level_short(self) -> str:
+        return labels.LEVELS_SHORT[self.level]
+
+    @property
+    def certificate_label(self) -> str:
+        return labels.CERTIFICATES[self.certificate]
+
+
+@dataclass(frozen=True)
+class Cost(engine.CostResult):
+    index: int = 0
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def category_label(self) -> str:
+        return labels.COST_CATEGORIES[self.category]
+
+    @property
+    def quantity_text(self) -> str:
+        return format(self.quantity, "f")
+
+
+@dataclass(frozen=True)
+class Totals(engine.Totals):
+    management_fee_rate: Decimal = ZERO
+    vat_rate: Decimal = ZERO
+    surcharge_rate: Decimal = ZERO
+    headcount: int = 0
+
+    def contribution(self, item: str) -> Decimal:
+        return dict(self.contributions)[item]
+
+    def amount(self, key: str) -> Decimal:
+        return getattr(self, key)
+
+
+@dataclass(frozen=True)
+class Basis:
+    """One figure the budget rests on: a value used in its own period and carried past its end date is
+    one row that says from which month it is carried."""
+    name: str
+    label: str
+    region: str
+    value: Decimal
+    unit: str
+    start: str | None
+    end: str | None
+    used_from: str
+    used_to: str
+    carried_from: str | None
+    source: str
+    title: str | None
+    issuer: str | None
+    url: str | None
+    confidence: str
+    confidence_label: str
+    note: str | None
+
+    @property
+    def region_label(self) -> str:
+        return labels.region(self.region)
+
+    @property
+    def value_text(self) -> str:
+        return figure(self.value, self.unit)
+
+    @property
+    def period(self) -> str:
+        return f"{self.start or '日期不详'} 至 {self.end or '今'}"
+
+    @property
+    def used(self) -> str:
+        return months(self.used_from, self.used_to)
+
+    @property
+    def link(self) -> str | None:
+        """The source's address, only when it is an http(s) one (whatever a data file says)."""
+        return self.url if self.url and re.match(r"https?://", self.url, re.IGNORECASE) else None
+
+    @property
+    def key(self) -> tuple:
+        return (self.name, self.region, self.start, self.value, self.used_from, self.used_to)
+
+
+def basis_rows(parameters: list[dict]) -> list[Basis]:
+    rows: dict[tuple, dict] = {}
+    for p in parameters:
+        key = (p["name"], p["region"], p["start"], p["value"], p["source"])
+        row = rows.get(key)
+        if row is None:
+            rows[key] = {**p, "carried_from": p["used_from"] if p["carried_forward"] else None}
+            continue
+        row["used_from"], row["used_to"] = min(row["used_from"], p["used_from"]), max(row["used_to"], p["used_to"])
+        if p["carried_forward"]:
+            row["carried_from"] = min(filter(None, (row["carried_from"], p["used_from"])))
+    return [Basis(name=r["name"], label=r["label"], region=r["region"], value=Decimal(r["value"]), unit=r["unit"],
+                  start=r.get("start"), end=r.get("end"), used_from=r["used_from"], used_to=r["used_to"],
+                  carried_from=r["carried_from"], source=r["source"], title=r.get("title"), issuer=r.get("issuer"),
+                  url=r.get("url"), confidence=r["confidence"],
+                  confidence_label=labels.CONFIDENCE_LABELS.get(r["confidence"], r.get("confidence_label", "")),
+                  note=r.get("note"))
+            for r in rows.values()]
+
+
+@dataclass(frozen=True)
+class Assumption(engine.Assumption):
+    @property
+    def same_as_default(self) -> bool:
+        return self.default is not None and self.default == self.value
+
+
+@dataclass(frozen=True)
+class Slice:
+    key: str
+    label: str
+    colour: str
+    amount: Decimal
+    share: Decimal
+    x: Decimal           # drawing: position and width on a 0–1000 scale
+    width: Decimal
+
+
+class BudgetResult:
+    """A stored result, read once."""
+
+    def __init__(self, stored: dict):
+        self.stored = stored
+        project = stored["project"]
+        self.project_name: str = project["name"]
+        self.district: str = project["district"]
+        self.tier: str = project["tier"]
+        self.start: str = project["start"]
+        self.end: str = project["end"]
+        self.months: int = stored["months"]
+        self.parameter_set: str = stored["parameter_set"]
+        self.amount_in_words: str = stored["amount_in_words"]
+        self.findings = by_severity(Finding.read(f) for f in stored["findings"])
+        rows: dict[tuple[str, int], list[Finding]] = {}
+        for finding in self.findings:
+            if finding.row is not None:
+                rows.setdefault(finding.row, []).append(finding)
+        self.personnel = [Line(
+            post=p["post"], category=p["category"], level=p["level"], certificate=p["certificate"],
+            headcount=p["headcount"], months=p["months"], monthly_pay=_d(p["monthly_pay"]),
+            monthly_allowance=_d(p["monthly_allowance"]), pay=_d(p["pay"]), bonus=_d(p["bonus"]),
+            contributions=_amounts(p["employer_contributions"]), total=_d(p["total"]),
+            segments=tuple(Segment(s["from"], s["to"], s["months"], _d(s["si_base"]), _d(s["housing_fund_base"]),
+                                   _amounts(s["per_person_month"])) for s in p["segments"]),
+            index=i, findings=tuple(rows.get(("personnel", i), ()))) for i, p in enumerate(stored["personnel"])]
+        self.costs = [Cost(c["category"], c["name"], _d(c["quantity"]), c["unit"], _d(c["unit_price"]), _d(c["amount"]),
+                           index=i, findings=tuple(rows.get(("costs", i), ()))) for i, c in enumerate(stored["costs"])]
+        t = stored["totals"]
+        self.totals = Totals(
+            pay=_d(t["pay"]), bonus=_d(t["bonus"]), contributions=_amounts(t["employer_contributions"]),
+            personnel=_d(t["personnel"]), direct=_d(t["direct"]), direct_by_category=_amounts(t["direct_by_category"]),
+            management_fee=_d(t["management_fee"]), pre_tax=_d(t["pre_tax"]), vat=_d(t["vat"]),
+            surcharges=_d(t["surcharges"]), tax=_d(t["tax"]), grand_total=_d(t["grand_total"]),
+            personnel_share=_d(t["personnel_share"]), management_fee_rate=_d(t["management_fee_rate"]),
+            vat_rate=_d(t["vat_rate"]), surcharge_rate=_d(t["surcharge_rate"]),
+            headcount=sum(line.headcount for line in self.personnel))
+        self.by_month = [MonthTotal(m["month"], m["headcount"], _d(m["pay"]), _d(m["employer_contributions"]),
+                                    _d(m["total"])) for m in stored["by_month"]]
+        self.basis = basis_rows(stored["parameters"])
+        raw = stored.get("assumptions")
+        self.assumptions: list[Assumption] | None = None if raw is None else [Assumption(
+            path=a["path"], field=a["field"], label=a["label"], unit=a["unit"], value=_d(a["value"]),
+            default=None if a["default"] is None else _d(a["default"]), default_note=a["default_note"],
+            reason=a["reason"], effect=None if a["effect"] is None else _d(a["effect"])) for a in raw]
+
+    # -- findings where they belong -------------------------------------------------------------------
+    @property
+    def error_count(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "error")
+
+    @property
+    def budget_findings(self) -> list[Finding]:
+        """The findings about the budget as a whole (not about one line, not notes on the parameters)."""
+        return [f for f in self.findings if f.row is None and f.where != "parameters"]
+
+    @property
+    def parameter_notes(self) -> list[Finding]:
+        """Notes on the figures: carried forward (warnings) first, then unverified sources."""
+        return [f for f in self.findings if f.where == "parameters"]
+
+    @property
+    def listed_findings(self) -> list[Finding]:
+        """What an annex prints: every error and warning (notes on sources are in its basis table)."""
+        return [f for f in self.findings if f.severity != "info"]
+
+    # -- assumptions ----------------------------------------------------------------------------------
+    @property
+    def listed_assumptions(self) -> list[Assumption]:
+        """The overrides every output lists: those that differ from their default (or whose default is
+        unknown), and any still without a reason (it blocks submission, so it must be findable). The
+        rest, equal to their default, are only counted (``same_as_default``)."""
+        return [a for a in self.assumptions or [] if not a.same_as_default or not a.reason]
+
+    @property
+    def same_as_default(self) -> int:
+        return len(self.assumptions or []) - len(self.listed_assumptions)
+
+    # -- the parts of the total -------------------------------------------------------------------------
+    def composition(self) -> list[Slice]:
+        t = self.totals
+        slices, x = [], ZERO
+        for key, amount in composition(t.pay, dict(t.contributions), t.direct, t.management_fee, t.tax):
+            ratio = amount / t.grand_total if t.grand_total else ZERO
+            width = (ratio * 1000).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)     # drawing units, not money
+            label, colour = labels.COMPOSITION[key]
+            slices.append(Slice(key, label, colour, amount, round_share(ratio), x, width))
+            x += width
+        return slices
+
+    @property
+    def tier_label(self) -> str:
+        return labels.tier(self.tier)
+
+    @property
+    def period(self) -> str:
+        return f"{self.start} 至 {self.end}（{self.months} 个月）"

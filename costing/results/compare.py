@@ -1,0 +1,138 @@
+"""What changed between two computations of a budget: project fields, lines and totals, and the figures
+they rest on. Used for the revision history, the save conflict page and the policy-change notice;
+it reads only what each revision stored."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ..engine.result import change
+from . import labels
+from .budget import Basis, BudgetResult
+
+POST_FIELDS = {"post": "岗位", "category": "类别", "level": "等级", "certificate": "证书", "headcount": "人数",
+               "monthly_pay": "月应发工资", "monthly_allowance": "职业津贴", "annual_bonus": "年终奖",
+               "months": "月数", "si_base": "申报基数", "housing_fund_rate": "公积金比例",
+               "monthly_allowance_reason": "津贴理由", "si_base_reason": "申报基数理由",
+               "housing_fund_rate_reason": "公积金比例理由"}
+COST_FIELDS = {"category": "类别", "name": "名称", "quantity": "数量", "unit": "单位", "unit_price": "单价"}
+PROJECT_FIELDS = {"name": "项目名称", "district": "区县", "start": "开始月份", "end": "结束月份",
+                  "appropriation": "预算控制数"}
+TOTALS = {"personnel": "人员经费", "direct": "直接费用", "management_fee": "管理费", "tax": "税费",
+          "grand_total": "预算总额"}
+CODE_LABELS = {"category": {**labels.CATEGORIES, **labels.COST_CATEGORIES}, "level": labels.LEVELS,
+               "certificate": labels.CERTIFICATES}
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str                 # added / removed / changed
+    label: str
+    fields: tuple[tuple[str, str, str], ...] = ()   # (field, before, after)
+    total_before: Decimal | None = None
+    total_after: Decimal | None = None
+
+    @property
+    def delta(self) -> Decimal | None:
+        if self.total_before is None or self.total_after is None:
+            return None
+        return change(self.total_before, self.total_after)
+
+
+@dataclass(frozen=True)
+class TotalChange:
+    label: str
+    before: Decimal
+    after: Decimal
+
+    @property
+    def delta(self) -> Decimal:
+        return change(self.before, self.after)
+
+    @property
+    def direction(self) -> str:
+        return "up" if self.delta > 0 else "down" if self.delta < 0 else ""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    project: list[tuple[str, str, str]]
+    personnel: list[Change]
+    costs: list[Change]
+    totals: list[TotalChange]
+
+    @property
+    def changed_lines(self) -> list[tuple[str, Decimal, Decimal, Decimal, bool]]:
+        """(label, before, after, difference, is_total) for each line and total whose amount changes."""
+        rows = [(c.label, c.total_before, c.total_after, c.delta, False)
+                for c in self.personnel + self.costs if c.kind == "changed" and c.delta]
+        rows += [(t.label, t.before, t.after, t.delta, True) for t in self.totals if t.delta]
+        return rows
+
+
+def _show(key, value) -> str:
+    if value is None or value == "":
+        return "（空）"
+    return CODE_LABELS[key].get(value, str(value)) if key in CODE_LABELS else str(value)
+
+
+def _match(old: list[dict], new: list[dict], key: str):
+    """Pair lines by name and occurrence, so reordering is not a change."""
+    def keyed(lines):
+        seen, out = {}, {}
+        for index, line in enumerate(lines):
+            name = line.get(key, "")
+            seen[name] = seen.get(name, 0) + 1
+            out[(name, seen[name])] = index
+        return out
+    a, b = keyed(old), keyed(new)
+    return ([(a[k], b[k]) for k in a if k in b], [a[k] for k in a if k not in b],
+            [b[k] for k in b if k not in a])
+
+
+def _line_changes(old_in, new_in, old_amounts, new_amounts, fields, key) -> list[Change]:
+    pairs, removed, added = _match(old_in, new_in, key)
+    changes = []
+    for i, j in pairs:
+        diff = tuple((label, _show(f, old_in[i].get(f)), _show(f, new_in[j].get(f)))
+                     for f, label in fields.items() if old_in[i].get(f) != new_in[j].get(f))
+        before, after = old_amounts[i], new_amounts[j]
+        if diff or before != after:
+            changes.append(Change("changed", new_in[j].get(key, ""), diff, before, after))
+    changes += [Change("removed", old_in[i].get(key, ""), total_before=old_amounts[i]) for i in removed]
+    changes += [Change("added", new_in[j].get(key, ""), total_after=new_amounts[j]) for j in added]
+    return changes
+
+
+def _settings(data: dict, key: str) -> str:
+    return json.dumps(data.get(key, {}), ensure_ascii=False)
+
+
+def compare(old_input: dict, old: BudgetResult, new_input: dict, new: BudgetResult) -> Comparison:
+    """Two computations of a budget, each with the input it was computed from."""
+    oi, ni = old_input, new_input
+    project = [(label, _show(k, oi["project"].get(k)), _show(k, ni["project"].get(k)))
+               for k, label in PROJECT_FIELDS.items() if oi["project"].get(k) != ni["project"].get(k)]
+    if oi.get("management_fee_rate") != ni.get("management_fee_rate"):
+        project.append(("管理费费率", _show("", oi.get("management_fee_rate")), _show("", ni.get("management_fee_rate"))))
+    if oi.get("contractor") != ni.get("contractor"):
+        project.append(("承接主体税务设置", _settings(oi, "contractor"), _settings(ni, "contractor")))
+    if oi.get("rules") != ni.get("rules"):
+        project.append(("项目规则", _settings(oi, "rules"), _settings(ni, "rules")))
+    return Comparison(
+        project=project,
+        personnel=_line_changes(oi.get("personnel", []), ni.get("personnel", []),
+                                [line.total for line in old.personnel], [line.total for line in new.personnel],
+                                POST_FIELDS, "post"),
+        costs=_line_changes(oi.get("costs", []), ni.get("costs", []), [c.amount for c in old.costs],
+                            [c.amount for c in new.costs], COST_FIELDS, "name"),
+        totals=[TotalChange(label, old.totals.amount(k), new.totals.amount(k)) for k, label in TOTALS.items()])
+
+
+def basis_changes(then: BudgetResult, now: BudgetResult) -> tuple[list[Basis], list[Basis]]:
+    """The figures ``now`` rests on that ``then`` did not (added), and those it no longer does (dropped)."""
+    before = {row.key: row for row in then.basis}
+    after = {row.key: row for row in now.basis}
+    return [row for key, row in after.items() if key not in before], [row for key, row in before.items()
+                                                                       if key not in after]

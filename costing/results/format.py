@@ -1,0 +1,94 @@
+"""How figures read, once for the page, the PDF, the workbook and the CLI: amounts with thousands
+separators and two decimals, percentages, policy figures by their unit, Beijing time. Formatting
+only: the engine keeps full precision and does every sum."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+from ..engine.money import fmt_figure, fmt_grouped, fmt_percent
+from . import labels
+
+CHINA = timezone(timedelta(hours=8))   # China Standard Time has no daylight saving
+
+
+def _decimal(value) -> Decimal | None:
+    return None if value is None or value == "" else Decimal(value)
+
+
+def money(value) -> str:
+    """1234567.8 → 1,234,567.80; blank for nothing."""
+    amount = _decimal(value)
+    return "" if amount is None else fmt_grouped(amount)
+
+
+def signed_money(value) -> str:
+    """A change in money with its sign: +1,345.29, -3,605.37, 0.00."""
+    amount = _decimal(value)
+    if amount is None:
+        return ""
+    return ("+" if amount > 0 else "") + fmt_grouped(amount)
+
+
+def percent(value) -> str:
+    """A rate as given: 0.085 → 8.5%."""
+    rate = _decimal(value)
+    return "" if rate is None else fmt_percent(rate)
+
+
+def share(value) -> str:
+    """A share of a whole with two decimals: 0.6465 → 64.65%."""
+    ratio = _decimal(value)
+    return "" if ratio is None else f"{ratio * 100:.2f}%"
+
+
+def figure(value, unit: str) -> str:
+    """A policy figure by its unit: 4,600.00 元, 16%, ×0.5, 3,000."""
+    return "" if value is None or value == "" else fmt_figure(value, unit)
+
+
+def override(value, unit: str) -> str:
+    """A value a budget overrides (or its default): 16% for rates, 200.00 元/月 for amounts."""
+    if value is None or value == "":
+        return ""
+    return percent(value) if unit == "rate" else f"{money(value)} 元/月"
+
+
+def months(first: str, last: str) -> str:
+    """2025-01 至 2025-06, or one month."""
+    return first if first == last else f"{first} 至 {last}"
+
+
+def beijing(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:             # SQLite gives back naive UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(CHINA)
+
+
+def localtime(moment: datetime | None) -> str:
+    """A stored moment in Beijing time: 2026-11-30 01:31."""
+    local = beijing(moment)
+    return "" if local is None else local.strftime("%Y-%m-%d %H:%M")
+
+
+def localdate(moment: datetime | None) -> str:
+    """A stored moment's day in Beijing time: 2026-11-30."""
+    local = beijing(moment)
+    return "" if local is None else local.strftime("%Y-%m-%d")
+
+
+def isodate(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+FILTERS = {"money": money, "signed_money": signed_money, "percent": percent, "share": share, "figure": figure,
+           "override": override, "localtime": localtime, "localdate": localdate, "region": labels.region,
+           "tier": labels.tier}
+
+
+def register(env) -> None:
+    """The same filters and label tables for every Jinja environment (the app's and the annex's)."""
+    env.filters.update(FILTERS)
+    env.globals.update(labels=labels, severity_labels=labels.SEVERITY, confidence_labels=labels.CONFIDENCE_LABELS)

@@ -1,0 +1,53 @@
+"""The CLI's plain-text reading of a budget and of a pay-proposal check: the same figures, findings and
+listed assumptions as the page and the annex (codes included: the CLI is where codes belong)."""
+from __future__ import annotations
+
+from . import format as formats
+from .budget import BudgetResult
+from .roster import RosterReport
+
+
+def _finding(f) -> str:
+    return f"  【{f.severity_label}】{f.code} {f.message}（依据：{f.basis}）"
+
+
+def budget_text(result: BudgetResult) -> str:
+    t = result.totals
+    listed = result.listed_findings
+    lines = [
+        f"{result.project_name}（{result.district}，最低工资{result.tier_label}）服务期 {result.period}",
+        f"预算总额 {formats.money(t.grand_total)} 元（{result.amount_in_words}）",
+        f"  人员经费 {formats.money(t.personnel)} 元；直接费用 {formats.money(t.direct)} 元；"
+        f"管理费（{formats.percent(t.management_fee_rate)}）{formats.money(t.management_fee)} 元；"
+        f"税费（增值税 {formats.percent(t.vat_rate)}，附加 {formats.percent(t.surcharge_rate)}）{formats.money(t.tax)} 元",
+        f"  人员经费占比 {formats.share(t.personnel_share)}",
+        f"检查结论：{result.error_count} 项错误，{len(listed) - result.error_count} 项提示",
+        *(_finding(f) for f in listed),
+    ]
+    if result.assumptions is not None:
+        assumed = result.listed_assumptions
+        lines.append(f"测算假设：{len(assumed)} 处不用默认值" + ("" if assumed else "（均采用默认值）"))
+        for a in assumed:
+            default = formats.override(a.default, a.unit) if a.default is not None else a.default_note
+            effect = f"{formats.signed_money(a.effect)} 元" if a.effect is not None else "无法计算"
+            lines.append(f"  {a.label}：采用 {formats.override(a.value, a.unit)}，默认 {default}；"
+                         f"理由：{a.reason or '（未填写）'}；对总额的影响 {effect}")
+        if result.same_as_default:
+            lines.append(f"  另有 {result.same_as_default} 处填写值与默认值相同，未列出。")
+    lines.append(f"参数集 {result.parameter_set}")
+    return "\n".join(lines)
+
+
+def roster_text(report: RosterReport) -> str:
+    lines = [f"人数 {report.people_count}：不合规 {report.fail}，需关注 {report.attention}，合规 {report.ok}",
+             f"方案人员成本合计 {formats.money(report.roster_cost)} 元；预算人员经费 "
+             f"{formats.money(report.budget_personnel)} 元"]
+    for person in report.people:
+        lines.append(f"  {person.id}（{person.post}）{person.status_label}：人员成本 "
+                     f"{formats.money(person.employer_cost)} 元")
+        lines += [f"  {_finding(f)}" for f in person.findings]
+    for row in report.comparison:
+        lines += [_finding(f) for f in row.findings]
+    lines += [_finding(f) for f in report.overall_findings]
+    lines.append(f"参数集 {report.parameter_set}")
+    return "\n".join(lines)

@@ -1,0 +1,46 @@
+"""Error pages in Chinese (never a traceback), JSON errors for the API, and refusing NUL bytes."""
+from __future__ import annotations
+
+from flask import abort, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from ..models import db
+
+
+def register_errors(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        message = "页面已过期或来源无效，请刷新页面后重试"
+        return render_template("error.html", code=400, message=message), 400
+
+    @app.before_request
+    def refuse_nul_bytes():
+        """PostgreSQL cannot store NUL characters; no form field or query needs them."""
+        values = list(request.args.values())
+        # the JSON API reads its body itself (and refuses control characters there); parsing it as a
+        # form here would consume it when a client sends no JSON content type
+        if request.method == "POST" and not request.path.startswith("/api/") and request.mimetype in ("application/x-www-form-urlencoded",
+                                                             "multipart/form-data"):
+            values += list(request.form.values())
+        if any("\x00" in value for value in values):
+            abort(400)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        messages = {404: "页面不存在或无权查看", 405: "不支持的请求方式", 413: "提交的内容过大",
+                    400: "请求有误", 403: "无权执行此操作"}
+        message = messages.get(exc.code, "请求无法处理")
+        db.session.rollback()
+        if request.path.startswith("/api/"):
+            return jsonify(errors=[{"path": "request", "message": message}]), exc.code
+        return render_template("error.html", code=exc.code, message=message), exc.code
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception):
+        app.logger.exception("unhandled error")
+        db.session.rollback()       # the page below reads the signed-in user through the session
+        message = "服务器内部错误，已记录。请稍后重试或联系管理员。"
+        if request.path.startswith("/api/"):
+            return jsonify(errors=[{"path": "request", "message": message}]), 500
+        return render_template("error.html", code=500, message=message), 500

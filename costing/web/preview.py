@@ -1,0 +1,77 @@
+"""What a live form's preview answers (static/js/live-form.js places it and formats nothing): the totals
+as they read, the findings with the row they belong to, and each problem at its form field. The figures
+come from ``costing.results``, like the saved pages."""
+from __future__ import annotations
+
+from ..engine.parse import Problem
+from ..results import format as formats
+from ..results.budget import BudgetResult, Finding
+from ..results.roster import RosterReport
+from . import mapping
+
+ROW_NOUNS = {"personnel": "人员", "costs": "费用", "roster": "花名册"}
+
+
+def _finding(f: Finding) -> dict:
+    row = f.row
+    return {"code": f.code, "severity": f.severity, "severity_label": f.severity_label, "message": f.message,
+            "basis": f.basis, "row": list(row) if row else None,
+            "place": f"{ROW_NOUNS[row[0]]}第 {row[1] + 1} 行" if row else ""}
+
+
+def _problems(form, problems: list[Problem]) -> list[dict]:
+    """Each problem at the field it names (``field`` is the form's name for it), else with its path."""
+    out = []
+    for problem in problems:
+        field = mapping.field_for(form, problem.path)
+        out.append({"field": field.name if field is not None else None, "message": problem.message,
+                    "general": None if field is not None else f"{problem.path}: {problem.message}",
+                    "code": problem.code})
+    return out
+
+
+def _counts(findings: list[Finding]) -> dict:
+    shown = [f for f in findings if f.severity != "info"]
+    errors = sum(1 for f in shown if f.severity == "error")
+    if errors:
+        text = f"{errors} 项错误，{len(shown) - errors} 项提示"
+    else:
+        text = f"无错误，{len(shown)} 项提示" if shown else "未发现问题"
+    return {"text": text, "errors": errors}
+
+
+def budget(result: BudgetResult, form, pending: list[Problem]) -> dict:
+    t = result.totals
+    shown = [f for f in result.findings if f.severity != "info"]
+    return {
+        "ok": True,
+        "totals": {key: f"{formats.money(t.amount(key))} 元"
+                   for key in ("personnel", "direct", "management_fee", "tax", "grand_total")}
+        | {"personnel_share": formats.share(t.personnel_share)},
+        "words": result.amount_in_words,
+        "counts": _counts(result.findings),
+        "findings": [_finding(f) for f in shown],
+        "pending": _problems(form, pending),
+    }
+
+
+def roster(report: RosterReport) -> dict:
+    shown = [f for f in report.findings if f.severity != "info"]
+    return {
+        "ok": True,
+        "totals": {"people": str(report.people_count), "fail": str(report.fail), "attention": str(report.attention),
+                   "ok": str(report.ok), "roster_cost": f"{formats.money(report.roster_cost)} 元",
+                   "budget_personnel": f"{formats.money(report.budget_personnel)} 元"},
+        "words": "",
+        "counts": _counts(report.findings),
+        "findings": [_finding(f) for f in shown],
+        "pending": [],
+    }
+
+
+def invalid(form, problems: list[Problem]) -> dict:
+    return {"ok": False, "errors": _problems(form, problems)}
+
+
+def stale(message: str) -> dict:
+    return {"ok": False, "errors": [{"field": None, "message": message, "general": message, "code": "stale"}]}
