@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup system-deps bench clean
+.PHONY: run test lint setup system-deps bench clean
 
 run: setup
 	$(PY) -m flask --app wsgi db upgrade
@@ -17,8 +17,13 @@ run: setup
 	$(PY) -m flask --app wsgi costing demo
 	COSTING_PUBLIC_URL=$${COSTING_PUBLIC_URL:-http://$(HOST):$(PORT)} $(PY) -m flask --app wsgi run --host $(HOST) --port $(PORT)
 
-test: setup
+test: setup lint
 	$(PY) -m pytest
+
+# style and import sorting (ruff), and the architecture contracts in .importlinter (import-linter)
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 setup: system-deps $(STAMP)
 

@@ -9,9 +9,11 @@ at least 200 lines; peak memory ≤ 300 MB; file ≤ 500 KB.
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -23,14 +25,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from weasyprint import HTML  # noqa: E402
+
+from costing.annex.render import AnnexMeta, _fonts, annex_pdf  # noqa: E402
+from costing.annex.workbook import annex_workbook  # noqa: E402
+from costing.budgets import service  # noqa: E402
+from costing.engine.budget import compute  # noqa: E402
+from costing.engine.parameters import default_parameters  # noqa: E402
+from costing.engine.parse import parse_budget  # noqa: E402
+from costing.engine.result import to_json  # noqa: E402
+from costing.models import User, db  # noqa: E402
+from costing.results.verification import verification_code  # noqa: E402
+from costing.web import current_parameters  # noqa: E402
+from tests.browser.live import live_server  # noqa: E402
+
 SIZES = (20, 100, 200, 500)
 
 
 def result_for(lines: int) -> dict:
-    from costing.engine.budget import compute
-    from costing.engine.parameters import default_parameters
-    from costing.engine.parse import parse_budget
-    from costing.engine.result import to_json
     data = json.loads((ROOT / "docs" / "example-budget.json").read_text("utf-8"))
     base = data["personnel"]
     data["personnel"] = [dict(base[i % len(base)], post=f"社会工作者（第{i + 1}岗）", monthly_pay=f"{4000 + i * 7}.00")
@@ -42,8 +54,7 @@ def result_for(lines: int) -> dict:
 
 def child(lines: int) -> None:
     """Run in a fresh process: render once to warm up, then report peak RSS of a render."""
-    import resource
-    from costing.annex.render import AnnexMeta, annex_pdf, verification_code
+
     result = result_for(lines)
     meta = AnnexMeta(code=verification_code(result))
     annex_pdf(result, meta)
@@ -70,8 +81,6 @@ def main() -> None:
     if len(sys.argv) == 3 and sys.argv[1] == "--child":
         child(int(sys.argv[2]))
         return
-    from costing.annex.render import AnnexMeta, annex_pdf, verification_code
-    from costing.annex.workbook import annex_workbook
     office = libreoffice()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -116,9 +125,8 @@ def main() -> None:
 def calibration() -> dict[int, float]:
     """The plain, fully optimised 13-column table of ../shared/notes/weasyprint-speed.md on this machine:
     what any annex costs here at best (the notes measured 0.19 s / 0.53 s for 20 / 100 rows)."""
-    import gc
-    from weasyprint import HTML
-    from costing.annex.render import _fonts
+
+
     out = {}
     for n in (20, 100):
         cells = "".join(f"<td>{x}</td>" for x in ("1", "社会工作者", "社区", "初级", "1", "4,300.00", "200.00", "12",
@@ -139,17 +147,14 @@ def calibration() -> dict[int, float]:
 
 def stored_annex_ms() -> float:
     """Serve an approved revision's stored PDF through the app (test client, server time)."""
-    from tests.browser.live import live_server
     with tempfile.TemporaryDirectory() as tmp, live_server(f"sqlite:///{tmp}/bench.sqlite") as (_base, app):
-        from costing.models import User, db
-        from costing.web.budgets import service
         data = json.loads((ROOT / "docs" / "example-budget.json").read_text("utf-8"))
         data["personnel"] = [dict(data["personnel"][1], post=f"岗位{i}") for i in range(100)]
         data["project"]["appropriation"] = "99999999.00"
         with app.app_context():
             preparer = db.session.query(User).filter_by(username="yubei.bianzhi").one()
             approver = db.session.query(User).filter_by(username="yubei.shenhe").one()
-            budget = service.create_budget(preparer, data)
+            budget = service.create_budget(preparer, data, current_parameters())
             service.submit(budget, preparer)
             service.approve(budget, approver)
             db.session.commit()

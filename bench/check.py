@@ -20,8 +20,12 @@ sys.path.insert(0, str(ROOT))
 
 import openpyxl  # noqa: E402
 
+from costing.budgets import service  # noqa: E402
 from costing.engine.roster import check_input, check_to_json  # noqa: E402
-from costing.rosterfile import COLUMNS, read_roster_file  # noqa: E402
+from costing.models import User, db  # noqa: E402
+from costing.rosters.files import COLUMNS, read_roster_file  # noqa: E402
+from costing.web import current_parameters  # noqa: E402
+from tests.browser.live import live_server  # noqa: E402
 
 PEOPLE = 5000
 REPEAT = 5
@@ -77,15 +81,11 @@ def main() -> None:
     print(f"roster of {PEOPLE:,} people; median of {REPEAT} runs (seconds)")
     print("| file | size | read file | check + report data | read + check | web upload (store, redirect) | goal |")
     print("|---|---:|---:|---:|---:|---:|---:|")
-    from tests.browser.live import live_server
     with tempfile.TemporaryDirectory() as tmp, live_server(f"sqlite:///{tmp}/bench.sqlite") as (_base, app):
-        from costing.models import db
-        from costing.web.budgets import service
-        from costing.models import User
         with app.app_context():
             owner = db.session.query(User).filter_by(username="yubei.bianzhi").one()
             contractor = db.session.query(User).filter_by(username="shegong.caiwu").one()
-            item = service.create_budget(owner, data, "基准")
+            item = service.create_budget(owner, data, current_parameters(), "基准")
             service.share(item, owner, contractor.organisation)
             db.session.commit()
             budget_id = item.id

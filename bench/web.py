@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
+import logging
 import os
 import re
 import statistics
@@ -22,6 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from costing import database_url  # noqa: E402
+from costing.budgets import service  # noqa: E402
+from costing.models import Budget, User, db  # noqa: E402
+from costing.web import current_parameters  # noqa: E402
 from tests.browser.live import live_server  # noqa: E402
 from tests.web.world import form_fields  # noqa: E402
 
@@ -49,11 +54,9 @@ def median_ms(fn) -> float:
 
 
 def create_budget(app) -> int:
-    from costing.models import User, db
-    from costing.web.budgets import service
     with app.app_context():
         user = db.session.query(User).filter_by(username="yubei.bianzhi").one()
-        budget = service.create_budget(user, budget_input(), "基准")
+        budget = service.create_budget(user, budget_input(), current_parameters(), "基准")
         db.session.commit()
         return budget.id
 
@@ -78,7 +81,6 @@ def through_test_client(app, budget_id: int) -> dict:
         "save": median_ms(save),
     }
     # a draft computed with an older parameter set: the page recomputes it with today's set to show the change
-    from costing.models import Budget, db
     with app.app_context():
         db.session.get(Budget, budget_id).latest.parameter_set = "older-set"
         db.session.commit()
@@ -132,9 +134,7 @@ def through_http(base: str, budget_id: int) -> dict:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         uri = os.environ.get("COSTING_DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite"
-        from costing import database_url
         uri = database_url(uri, tmp)
-        import logging
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         with live_server(uri) as (base, app):
             budget_id = create_budget(app)

@@ -7,7 +7,10 @@ from pathlib import Path
 
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+from .paths import ROOT
+
+__all__ = ["ROOT", "create_app", "database_url"]
+
 
 
 def database_url(url: str | None, instance_path: str) -> str:

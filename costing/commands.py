@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from . import ROOT
 from .accounts import service as accounts
 from .budgets import service as budgets
 from .models import ParamState, db
 from .parameters import service as parameters
+from .paths import ROOT
 from .web import current_parameters
 
 DEMO_PASSWORD = "demo-2025"

@@ -9,8 +9,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, text
 
 from costing import create_app, database_url
-from costing.models import DistrictTier, ParamState, ParamValue, db
 from costing.engine.parameters import load_documents
+from costing.models import DistrictTier, ParamState, ParamValue, db
 from costing.parameters.seed import seed
 
 PG_URL = os.environ.get("COSTING_TEST_DATABASE_URL")

@@ -2,6 +2,8 @@
 import os
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
@@ -13,10 +15,10 @@ TABLES = {"organisation", "user_account", "budget", "revision", "budget_share", 
 
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
-def test_upgrade_downgrade_upgrade(tmp_path, kind):
+def _database(kind: str, tmp_path) -> str:
+    """An empty database of that kind (PostgreSQL: a fresh schema of the test database)."""
     if kind == "sqlite":
-        uri = f"sqlite:///{tmp_path}/migrations.sqlite"
+        return f"sqlite:///{tmp_path}/migrations.sqlite"
     else:
         if not os.environ.get("COSTING_TEST_DATABASE_URL"):
             pytest.skip("COSTING_TEST_DATABASE_URL is not set")
@@ -29,6 +31,12 @@ def test_upgrade_downgrade_upgrade(tmp_path, kind):
             db.engine.dispose()
         joiner = "&" if "?" in base else "?"
         uri = f"{base}{joiner}options=-csearch_path%3Dmigration_test"
+    return uri
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_upgrade_downgrade_upgrade(tmp_path, kind):
+    uri = _database(kind, tmp_path)
     app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "x"})
     with app.app_context():
         upgrade(directory=MIGRATIONS)
@@ -38,3 +46,44 @@ def test_upgrade_downgrade_upgrade(tmp_path, kind):
         upgrade(directory=MIGRATIONS)
         assert TABLES <= set(inspect(db.engine).get_table_names())
         db.engine.dispose()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_the_models_and_the_migrations_agree(tmp_path, kind):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": _database(kind, tmp_path), "SECRET_KEY": "x"})
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"render_as_batch": True})
+            differences = compare_metadata(context, db.metadata)
+        db.engine.dispose()
+    assert differences == []
+
+
+def test_a_return_recorded_in_the_audit_log_becomes_the_revisions_columns(tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": _database("sqlite", tmp_path), "SECRET_KEY": "x"})
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="afc4103074b5")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO organisation (id, name, kind, created_at) VALUES (1, '甲', 'purchaser', "
+                              "'2026-01-01 00:00:00')"))
+            conn.execute(text("INSERT INTO user_account (id, username, display_name, password_hash, organisation_id, "
+                              "role, is_admin, active, failed_logins, created_at) VALUES "
+                              "(1, 'a', '甲', 'x', 1, 'approver', 0, 1, 0, '2026-01-01 00:00:00')"))
+            conn.execute(text("INSERT INTO budget (id, organisation_id, name, district, start, \"end\", status, grand_total, "
+                              "error_count, revision_count, created_by_id, created_at, updated_at) VALUES "
+                              "(7, 1, 'B', '渝中区', '2026-01', '2026-12', 'draft', 0, 0, 2, 1, '2026-01-01 00:00:00', "
+                              "'2026-01-01 00:00:00')"))
+            for number, submitted in ((1, "2026-02-01 00:00:00"), (2, "2026-03-01 00:00:00")):
+                conn.execute(text("INSERT INTO revision (budget_id, number, author_id, created_at, note, input_json, "
+                                  "result_json, parameter_set, grand_total, personnel_total, error_count, status, "
+                                  "submitted_by_id, submitted_at) VALUES (7, :n, 1, '2026-01-01 00:00:00', '', '{}', "
+                                  "'{}', 'x', 0, 0, 0, 'draft', 1, :s)"), {"n": number, "s": submitted})
+            conn.execute(text("INSERT INTO audit_entry (at, user_id, organisation_id, action, target, detail) VALUES "
+                              "('2026-03-02 00:00:00', 1, 1, 'return', 'budget:7', '人数不对')"))
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT number, returned_by_id, return_reason FROM revision ORDER BY number")).all()
+        db.engine.dispose()
+    # the return came after revision 2 was submitted: it is revision 2 that was sent back
+    assert [tuple(r) for r in rows] == [(1, None, None), (2, 1, "人数不对")]

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 from weasyprint import URLFetcher
 from weasyprint.urls import FatalURLFetchingError, URLFetcherResponse
 
-from .. import ROOT
+from ..paths import ROOT
 
 STATIC = (ROOT / "static").resolve()
 

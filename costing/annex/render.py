@@ -12,7 +12,7 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 
-from .. import ROOT
+from ..paths import ROOT
 from ..results import format as formats
 from ..results import labels
 from ..results.budget import BudgetResult

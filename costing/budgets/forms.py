@@ -6,8 +6,16 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, HiddenField, SelectChoice, SelectField, StringField
 
-from ..engine.model import (CATEGORIES, CERTIFICATES, COST_CATEGORIES, LEVELS, LOCATIONS, SITE_FIELD_LABELS,
-                            SITE_TYPES, TAXPAYERS)
+from ..engine.model import (
+    CATEGORIES,
+    CERTIFICATES,
+    COST_CATEGORIES,
+    LEVELS,
+    LOCATIONS,
+    SITE_FIELD_LABELS,
+    SITE_TYPES,
+    TAXPAYERS,
+)
 from ..web import current_parameters, today
 from ..web.forms import select as _select
 

@@ -18,8 +18,19 @@ from .model import CERTIFICATES, Budget, Post
 from .money import fmt_percent
 from .parameters import ParameterMissing, ParameterSet
 from .parse import OVERRIDES
-from .pricing import (ZERO, PersonMonth, Run, active_runs, build_runs, default_allowance, default_hf_rate,
-                      derived_si_base, hf_rate_for, price_line, price_totals)
+from .pricing import (
+    ZERO,
+    PersonMonth,
+    Run,
+    active_runs,
+    build_runs,
+    default_allowance,
+    default_hf_rate,
+    derived_si_base,
+    hf_rate_for,
+    price_line,
+    price_totals,
+)
 from .result import Assumption, LineResult, Result
 
 AMOUNT_UNIT = "CNY/month"

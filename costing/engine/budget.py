@@ -17,8 +17,17 @@ from .money import amount_in_words, round_cents, round_share
 from .parameters import Lookup, ParameterMissing, ParameterSet, default_parameters
 from .parse import AMOUNT_DIGITS, InputError, Problem
 from .periods import Month
-from .pricing import (ZERO, PersonMonth, Run, allowance_for, build_runs, default_allowance, hf_rate_for,
-                      price_line, price_totals)
+from .pricing import (
+    ZERO,
+    PersonMonth,
+    Run,
+    allowance_for,
+    build_runs,
+    default_allowance,
+    hf_rate_for,
+    price_line,
+    price_totals,
+)
 from .result import INPUT_CONFIDENCE, CostResult, MonthTotal, ParameterUse, Result, TaxBasis, Totals
 
 TOTAL_LIMIT = Decimal(10) ** AMOUNT_DIGITS      # the database keeps Numeric(14, 2)
@@ -172,11 +181,11 @@ class _Usage:
             span[1], span[2] = min(span[1], first), max(span[2], last)
 
     def uses(self, budget: Budget) -> tuple[ParameterUse, ...]:
-        uses = [ParameterUse(record=l.record, name=l.record.family, label=l.record.label,
-                             value=l.value, unit=l.record.unit, region=l.record.region,
-                             first=str(first), last=str(last), carried_forward=l.carried_forward,
-                             source=l.record.source.citation, confidence=l.record.confidence)
-                for l, first, last in self._spans.values()]
+        uses = [ParameterUse(record=lookup.record, name=lookup.record.family, label=lookup.record.label,
+                             value=lookup.value, unit=lookup.record.unit, region=lookup.record.region,
+                             first=str(first), last=str(last), carried_forward=lookup.carried_forward,
+                             source=lookup.record.source.citation, confidence=lookup.record.confidence)
+                for lookup, first, last in self._spans.values()]
         rate = budget.contractor.work_injury_rate
         if rate is not None:
             uses.append(ParameterUse(record=None, name="si.employer.work_injury", label="工伤保险单位费率（承接主体核定）",

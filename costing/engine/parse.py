@@ -12,8 +12,24 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Callable
 
-from .model import (CATEGORIES, CERTIFICATES, COST_CATEGORIES, LEVELS, LOCATIONS, SITE_FIELDS, SITE_NEEDS,
-                    SITE_TYPES, TAXPAYERS, Budget, Contractor, CostLine, Post, Project, Rules, Site)
+from .model import (
+    CATEGORIES,
+    CERTIFICATES,
+    COST_CATEGORIES,
+    LEVELS,
+    LOCATIONS,
+    SITE_FIELDS,
+    SITE_NEEDS,
+    SITE_TYPES,
+    TAXPAYERS,
+    Budget,
+    Contractor,
+    CostLine,
+    Post,
+    Project,
+    Rules,
+    Site,
+)
 from .parameters import ParameterSet
 from .periods import Month, months_between
 

@@ -9,7 +9,16 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..engine.parameters import parse_documents
-from ..models import DistrictAlias, DistrictTier, ParamDocument, ParamFamily, ParamSetting, ParamSource, ParamState, ParamValue
+from ..models import (
+    DistrictAlias,
+    DistrictTier,
+    ParamDocument,
+    ParamFamily,
+    ParamSetting,
+    ParamSource,
+    ParamState,
+    ParamValue,
+)
 from .export import SOURCE_FIELDS, day, export_documents, iso
 
 LIVE = ("pending", "confirmed")          # rows that take part in overlap checks

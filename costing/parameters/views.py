@@ -14,8 +14,8 @@ from ..engine.money import fmt_figure
 from ..engine.parameters import TIER_LABELS, ParameterMissing, UnknownDistrict
 from ..engine.staleness import stale_families
 from ..models import DistrictTier, ParamFamily, ParamValue, db
-from ..results.format import isodate
 from ..results import labels
+from ..results.format import isodate
 from ..web import current_parameters, require_admin, small_int, today
 from . import review
 from .forms import ReasonForm, SourceForm, TierForm, ValueForm, typed_date

@@ -2,8 +2,18 @@
 confidence…) are its home for labels its messages use; the rest of the words are here."""
 from __future__ import annotations
 
-from ..engine.model import (CATEGORIES, CERTIFICATES, CONTRIBUTION_LABELS, CONTRIBUTIONS, COST_CATEGORIES, LEVELS,
-                            LOCATIONS, SITE_FIELD_LABELS, SITE_TYPES, TAXPAYERS)
+from ..engine.model import (
+    CATEGORIES,
+    CERTIFICATES,
+    CONTRIBUTION_LABELS,
+    CONTRIBUTIONS,
+    COST_CATEGORIES,
+    LEVELS,
+    LOCATIONS,
+    SITE_FIELD_LABELS,
+    SITE_TYPES,
+    TAXPAYERS,
+)
 from ..engine.parameters import CONFIDENCE, TIER_LABELS
 from ..engine.result import CONFIDENCE_LABELS
 from ..engine.roster import STATUS as PERSON_STATUS

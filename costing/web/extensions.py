@@ -4,8 +4,8 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
-from .. import ROOT
 from ..models import User, db
+from ..paths import ROOT
 from . import small_int
 
 

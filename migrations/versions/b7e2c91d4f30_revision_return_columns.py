@@ -5,7 +5,7 @@ Revises: afc4103074b5
 Create Date: 2026-11-29 20:10:00
 
 """
-from datetime import timezone
+from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from alembic import op
@@ -18,7 +18,10 @@ depends_on = None
 
 
 def _aware(moment):
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    """A stored moment as an aware UTC datetime (SQLite hands back text, and naive values are UTC)."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def upgrade():

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from weasyprint import HTML
 
 from costing.annex import fetcher
 from costing.annex.render import AnnexMeta, annex_html, annex_pdf
-from costing.results.verification import verification_code
 from costing.annex.workbook import annex_workbook
 from costing.engine.result import to_json
+from costing.results.budget import basis_rows
+from costing.results.verification import verification_code
 
 from ..engine.helpers import budget_input, person, run
 
@@ -132,7 +134,6 @@ def test_a_link_out_of_static_is_refused(tmp_path, monkeypatch):
 
 
 def test_a_refused_url_aborts_the_render():
-    from weasyprint import HTML
     html = HTML(string='<img src="file:///etc/passwd">', base_url=fetcher.base_url(),
                 url_fetcher=fetcher.StaticOnlyFetcher())
     with pytest.raises(fetcher.RefusedURL):
@@ -219,7 +220,6 @@ def test_equal_figures_in_two_revisions_get_different_codes():
 
 
 def test_a_carried_figure_is_one_basis_row_that_says_so():
-    from costing.results.budget import basis_rows
     result = result_of(budget_input(start="2025-07", end="2026-06"))
     floors = [p for p in result["parameters"] if p["name"] == "si.base_floor"]
     assert len(floors) == 2                                 # the engine reports both uses

@@ -6,7 +6,13 @@ import shutil
 import threading
 from contextlib import contextmanager
 
+from flask_migrate import upgrade
+from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
+
+from costing import ROOT, create_app
+from costing.commands import load_demo
+from costing.models import db
 
 CHROMIUM = os.environ.get("COSTING_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -17,10 +23,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 @contextmanager
 def live_server(database_uri: str, demo: bool = True):
     """Serve a fresh app (migrated, with the demo data) on a free port; yields its base URL."""
-    from flask_migrate import upgrade
 
-    from costing import ROOT, create_app
-    from costing.commands import load_demo
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri, "SECRET_KEY": "browser-tests"})
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
@@ -35,13 +38,11 @@ def live_server(database_uri: str, demo: bool = True):
         server.shutdown()
         thread.join(5)
         with app.app_context():
-            from costing.models import db
             db.engine.dispose()
 
 
 @contextmanager
 def chromium():
-    from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:

@@ -15,8 +15,8 @@ def test_new_base_reaches_a_draft(tmp_path):
         log_in(preparer, base, "yubei.bianzhi")
         preparer.goto(f"{base}/budgets/1")
         assert preparer.locator(".policy-change").count() == 0
-        total_before = preparer.inner_text(".totals-table tr.total td.num") if preparer.locator(
-            ".totals-table tr.total td.num").count() else None
+        total_before = preparer.inner_text(".totals-table tr.grand td.num")
+        assert re.fullmatch(r"[0-9,]+\.[0-9]{2}", total_before)
 
         admin = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         log_in(admin, base, "admin")
@@ -51,4 +51,7 @@ def test_new_base_reaches_a_draft(tmp_path):
         preparer.click("button:has-text('按最新参数重新测算')")
         preparer.wait_for_selector("text=已按最新政策参数重新测算")
         assert preparer.locator(".policy-change").count() == 0
-        assert total_before is None or preparer.inner_text(".totals-table tr.total td.num") != total_before
+        # 2026's base floor rises from 4,404 to 4,600: the demo budget's total grows by what the headline said
+        total_after = preparer.inner_text(".totals-table tr.grand td.num")
+        assert total_after != total_before
+        assert headline.count(total_after) == 1 and headline.count(total_before) == 1

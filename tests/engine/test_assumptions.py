@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from costing.engine.assumptions import list_assumptions
 from costing.engine.budget import compute
-from costing.engine.parameters import default_parameters
+from costing.engine.parameters import default_parameters, load_documents, parse_documents
 from costing.engine.parse import parse_budget
 from costing.engine.result import to_json
 
@@ -220,7 +220,6 @@ def test_each_effect_equals_the_difference_of_two_full_computations(data):
 def test_effects_use_the_tier_in_force_at_the_start_when_a_district_changes_tier():
     # 城口县 (tier 2) moves to tier 1 from 2026-01-01; a 2025 budget there is still computed in tier 2,
     # where the housing-fund base floor is 2,200 (not 2,330), and so is the effect of its overrides.
-    from costing.engine.parameters import load_documents, parse_documents
     documents = [(name, copy.deepcopy(doc)) for name, doc in load_documents()]
     for _, doc in documents:
         if doc.get("district_tiers"):

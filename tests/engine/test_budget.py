@@ -3,8 +3,6 @@ from decimal import Decimal as D
 
 import pytest
 
-from costing.engine.parse import InputError
-
 from .helpers import budget_input, codes, contributions, person, run
 
 

@@ -3,7 +3,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from costing.engine.parse import InputError
+from costing.engine import budget as budget_module
+from costing.engine.parameters import default_parameters
+from costing.engine.parse import InputError, parse_budget
 
 from .helpers import budget_input, codes, person, run
 
@@ -130,9 +132,6 @@ def test_month_before_the_first_figure_is_an_error():
 
 
 def test_si_year_can_start_in_july(monkeypatch):
-    from costing.engine import budget as budget_module
-    from costing.engine.parameters import default_parameters
-    from costing.engine.parse import parse_budget
     params = default_parameters()
     setting = params.settings["si.base_year_start_month"]
     monkeypatch.setitem(params.settings, "si.base_year_start_month", setting.__class__(

@@ -6,7 +6,7 @@ from importlib import resources
 import pytest
 import yaml
 
-from costing.engine.parameters import (CONFIDENCE, KINDS, UNITS, ParameterMissing, default_parameters)
+from costing.engine.parameters import CONFIDENCE, KINDS, UNITS, ParameterMissing, default_parameters
 
 
 def raw_documents():

@@ -68,7 +68,7 @@ def test_line_order_does_not_matter(data, random):
     random.shuffle(data["costs"])
     after = run(data)
     assert after.totals == before.totals
-    assert sorted(l.total for l in after.personnel) == sorted(l.total for l in before.personnel)
+    assert sorted(line.total for line in after.personnel) == sorted(line.total for line in before.personnel)
 
 
 @fast

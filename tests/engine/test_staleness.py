@@ -1,7 +1,8 @@
 """Staleness of parameter families on a fixed clock, and district tiers by date."""
+from dataclasses import replace
 from datetime import date
 
-from costing.engine.parameters import default_parameters
+from costing.engine.parameters import Family, default_parameters
 from costing.engine.staleness import add_months, months_between, stale_families
 
 
@@ -38,8 +39,7 @@ def test_open_ended_families_without_a_renewal_period_are_never_stale():
 
 
 def test_a_family_whose_next_value_is_entered_is_not_stale():
-    from dataclasses import replace
-    from costing.engine.parameters import Family
+
     params = default_parameters()
     family = params.families["si.base_floor"]
     last = family.records["cq"][-1]

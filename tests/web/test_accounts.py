@@ -3,7 +3,9 @@ import re
 
 from sqlalchemy import select
 
-from costing.models import AuditEntry, Organisation, User, db
+from costing import create_app
+from costing.models import AuditEntry, Budget, Organisation, User, db
+from tests.conftest import Client, _empty_tables
 
 from . import world
 from .world import PASSWORD, log_in
@@ -50,10 +52,8 @@ def test_next_parameter_cannot_redirect_elsewhere(app, client):
 
 
 def test_csrf_is_required_on_forms(database_uri):
-    from costing import create_app
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri, "SECRET_KEY": "tests",
                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
-    from tests.conftest import Client, _empty_tables
     app.test_client_class = Client
     with app.app_context():
         _empty_tables()
@@ -69,7 +69,6 @@ def test_csrf_is_required_on_forms(database_uri):
         page = response.get_data(as_text=True)
         assert response.status_code == 400 and "页面已过期" in page and 'value="无令牌"' in page
         assert client.post("/budgets/1/submit").status_code == 400
-        from costing.models import Budget
         assert db.session.get(Budget, 1).status == "draft"
         db.session.remove()
         db.engine.dispose()

@@ -1,10 +1,16 @@
 """Annex downloads from the budget page, stored annexes of approved revisions, and /verify."""
+import json
 import re
 import subprocess
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from costing.models import AnnexFile, AuditEntry, Budget, Revision, db
+from costing.budgets import service
+from costing.budgets.annexes import verify_url
+from costing.models import AnnexFile, AuditEntry, Budget, ParamValue, Revision, db
+from costing.parameters.seed import bump
+from costing.web import current_parameters
 
 from . import world
 from .world import log_in
@@ -47,21 +53,25 @@ def test_an_approved_annex_is_rendered_once_and_stored(app, client):
     assert db.session.scalar(select(func.count()).select_from(AnnexFile)) == 2
 
 
-def test_an_approved_annex_reads_the_same_after_the_policy_data_changes(app, client, monkeypatch):
+def test_an_approved_annex_reads_the_same_after_the_policy_data_changes(app, client):
     w = world.build()
     approve(app, w.budget_a)
     log_in(client, "a_prep")
     before = text_of(client.get(f"/budgets/{w.budget_a}/annex.pdf").data)
     db.session.execute(AnnexFile.__table__.delete())      # force a fresh render from the stored figures
+    # the database's confirmed pension rate changes (the set the web app computes with)
+    rate = db.session.scalar(select(ParamValue).where(ParamValue.family_key == "si.employer.pension")
+                             .order_by(ParamValue.start.desc()).limit(1))
+    rate.value = str(Decimal(rate.value) + Decimal("0.01"))
+    bump(db.session)
     db.session.commit()
-    from costing.engine import parameters
-    params = parameters.default_parameters()
-    family = params.families["si.employer.pension"]
-    record = family.records["cq"][-1]
-    monkeypatch.setitem(family.records, "cq", family.records["cq"][:-1] + [
-        record.__class__(**{**record.__dict__, "value": record.value + 1})])
+    revision = db.session.scalar(select(Revision).where(Revision.budget_id == w.budget_a))
+    # computed again with today's figures, the budget would now read differently…
+    recomputed = service.compute_contract(json.loads(revision.input_json), current_parameters())
+    assert recomputed.grand_total != revision.grand_total
+    # …but its approved annex is rendered from the stored figures
     after = text_of(client.get(f"/budgets/{w.budget_a}/annex.pdf").data)
-    assert after == before
+    assert after == before and f"{revision.grand_total:,.2f}" in after
 
 
 def test_contractors_may_download_what_is_shared_with_them(app, client):
@@ -95,7 +105,6 @@ def test_the_printed_code_is_the_revisions_code(app, client):
 
 
 def test_the_verify_link_never_comes_from_the_request_host(app, client):
-    from costing.budgets.annexes import verify_url
     w = world.build()
     with app.test_request_context("/", headers={"Host": "evil.example"}):
         assert verify_url("AAAA-BBBB-CCCC") is None

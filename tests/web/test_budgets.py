@@ -4,7 +4,7 @@ import re
 
 from sqlalchemy import func, select
 
-from costing.models import AuditEntry, Budget, Revision, db
+from costing.models import AuditEntry, Budget, BudgetShare, Revision, db
 
 from . import world
 from .world import form_fields, log_in, sample
@@ -242,7 +242,6 @@ def test_the_conflict_page_lists_what_the_other_person_changed(app, client):
 def test_unsharing(app, client):
     w = world.build()
     log_in(client, "a_prep")
-    from costing.models import BudgetShare
     share = db.session.scalar(select(BudgetShare).where(BudgetShare.budget_id == w.budget_a))
     client.post(f"/budgets/{w.budget_a}/unshare/{share.id}")
     viewer = log_in(app.test_client(), "c_user")

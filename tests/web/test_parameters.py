@@ -1,7 +1,6 @@
 """Policy parameters in the database: seeding and export, administration under the two-person rule,
 staleness on a fixed clock, and what a newly confirmed figure does to drafts and approved budgets."""
 import copy
-import json
 import re
 from datetime import date
 from decimal import Decimal
@@ -9,14 +8,16 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from costing import cli
+from costing.budgets import service
+from costing.engine.parameters import default_parameters, load_documents, parse_documents
+from costing.models import AuditEntry, Budget, DistrictTier, ParamValue, Revision, User, db
 from costing.parameters import export, provider, review
 from costing.parameters.seed import seed
-from costing.engine.parameters import default_parameters, load_documents, parse_documents
-from costing.models import AuditEntry, Budget, DistrictTier, ParamFamily, ParamState, ParamValue, Revision, db
-from costing.budgets import service
 from costing.web import current_parameters
 
 from . import world
+from .test_rosters import person, roster_file, upload
 from .world import log_in
 
 TODAY = date(2026, 11, 29)
@@ -106,7 +107,6 @@ def test_a_pending_value_does_not_change_the_set_or_its_version(fixed, client):
 
 
 def test_cli_exports_the_database(app, tmp_path, monkeypatch):
-    from costing import cli
     monkeypatch.setenv("COSTING_DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
     db.session.commit()
     assert cli.main(["params", "--export", str(tmp_path)]) == 0
@@ -373,7 +373,6 @@ def _confirm_new_base(app, value: str = "4,600") -> None:
 
 def _low_pay_budget(app, status: str) -> int:
     """A budget in 2026 whose pay is below the base floor, so the floor decides the contributions."""
-    from costing.models import User
     data = world.sample(name=f"{status} 项目", start="2026-01", end="2026-12")
     data["personnel"] = [{"post": "社会工作者", "category": "community", "level": "junior", "certificate": "none",
                           "headcount": 1, "monthly_pay": "4000.00", "months": 12}]
@@ -466,7 +465,6 @@ def _change(app, revision: Revision):
 
 
 def test_a_roster_checked_after_a_new_set_says_which_set_it_used(fixed, client):
-    from .test_rosters import person, roster_file, upload
     w = world.build()
     _confirm_new_base(fixed)
     log_in(client, "c_user")

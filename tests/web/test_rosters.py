@@ -6,11 +6,11 @@ import re
 import openpyxl
 from sqlalchemy import func, select
 
-from costing.models import AuditEntry, Roster, db
+from costing.models import AuditEntry, BudgetShare, Roster, db
 from costing.rosters.files import COLUMNS
 
 from . import world
-from .world import log_in
+from .world import SAMPLE, form_fields, log_in, sample
 
 HEADERS = [h for h, _, _ in COLUMNS]
 
@@ -133,7 +133,6 @@ def test_export_is_a_workbook_whose_text_cannot_run(app, client):
 
 
 def test_check_api(client):
-    from .world import SAMPLE
     body = {"budget": SAMPLE, "roster": [{"id": "A", "post": "社会工作者", "level": "junior",
                                          "certificate": "assistant_social_worker", "monthly_pay": "4300.00"}]}
     response = client.post("/api/v1/check", json=body)
@@ -148,7 +147,6 @@ def test_after_an_unshare_the_contractor_cannot_recheck_against_the_budget(app, 
     contractor = log_in(client, "c_user")
     response = upload(contractor, f"/rosters/import?budget={w.budget_a}", roster_file([person()]))
     roster_id = int(response.location.rstrip("/").split("/")[-1])
-    from costing.models import BudgetShare
     share = db.session.scalar(select(BudgetShare).where(BudgetShare.budget_id == w.budget_a))
     log_in(app.test_client(), "a_prep").post(f"/budgets/{w.budget_a}/unshare/{share.id}")
     assert contractor.get(f"/rosters/{roster_id}").status_code == 200          # their own report stays
@@ -162,7 +160,6 @@ def test_rosters_are_checked_against_the_approved_revision(app, client):
     preparer = log_in(app.test_client(), "a_prep")
     preparer.post(f"/budgets/{w.budget_a}/submit")
     log_in(app.test_client(), "a_appr").post(f"/budgets/{w.budget_a}/approve")
-    from .world import form_fields, sample
     preparer.post(f"/budgets/{w.budget_a}/edit", data=form_fields(sample(name="A 项目")) | {
         "base_revision": "1", "personnel-1-monthly_pay": "8765.43"})
     log_in(client, "c_user")

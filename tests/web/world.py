@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from costing.accounts.service import create_user
-from costing.models import Organisation, db
 from costing.budgets import service
+from costing.models import Organisation, db
 from costing.web import current_parameters
 
 PASSWORD = "correct-horse"
