@@ -6,16 +6,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, HiddenField, SelectChoice, SelectField, StringField
 
-from ..engine.model import (
-    CATEGORIES,
-    CERTIFICATES,
-    COST_CATEGORIES,
-    LEVELS,
-    LOCATIONS,
-    SITE_FIELD_LABELS,
-    SITE_TYPES,
-    TAXPAYERS,
-)
+from ..results import labels
 from ..web import current_parameters, today
 from ..web.forms import select as _select
 
@@ -34,11 +25,11 @@ def district_choices() -> list[SelectChoice]:
 
 
 class SiteForm(Form):
-    type = _select("配备标准检查", SITE_TYPES, blank="不检查")
-    workers = StringField(SITE_FIELD_LABELS["workers"])
-    total_posts = StringField(SITE_FIELD_LABELS["total_posts"])
-    people = StringField(SITE_FIELD_LABELS["people"])
-    people_per_worker = StringField(SITE_FIELD_LABELS["people_per_worker"])
+    type = _select("配备标准检查", labels.SITE_TYPES, blank="不检查")
+    workers = StringField(labels.SITE_FIELD_LABELS["workers"])
+    total_posts = StringField(labels.SITE_FIELD_LABELS["total_posts"])
+    people = StringField(labels.SITE_FIELD_LABELS["people"])
+    people_per_worker = StringField(labels.SITE_FIELD_LABELS["people_per_worker"])
 
 
 class ProjectForm(Form):
@@ -51,17 +42,17 @@ class ProjectForm(Form):
 
 
 class ContractorForm(Form):
-    taxpayer = _select("纳税人类型", TAXPAYERS, default="general")
-    location = _select("城建税所在地", LOCATIONS, default="urban")
+    taxpayer = _select("纳税人类型", labels.TAXPAYERS, default="general")
+    location = _select("城建税所在地", labels.LOCATIONS, default="urban")
     work_injury_rate = StringField("工伤费率（留空按一类 0.3%）")
     work_injury_rate_reason = StringField("理由")
 
 
 class PostForm(Form):
     post = StringField("岗位")
-    category = _select("类别", CATEGORIES, default="community")
-    level = _select("等级", LEVELS, default="junior")
-    certificate = _select("证书", CERTIFICATES, default="assistant_social_worker")
+    category = _select("类别", labels.CATEGORIES, default="community")
+    level = _select("等级", labels.LEVELS, default="junior")
+    certificate = _select("证书", labels.CERTIFICATES, default="assistant_social_worker")
     headcount = StringField("人数", default="1")
     monthly_pay = StringField("月应发工资")
     monthly_allowance = StringField("职业津贴")
@@ -76,7 +67,7 @@ class PostForm(Form):
 
 
 class CostForm(Form):
-    category = _select("类别", COST_CATEGORIES, default="activities")
+    category = _select("类别", labels.COST_CATEGORIES, default="activities")
     name = StringField("名称")
     quantity = StringField("数量")
     unit = StringField("单位")
