@@ -1,12 +1,18 @@
 """Database-backed fixtures. Every web test runs on SQLite, and on PostgreSQL too when
-COSTING_TEST_DATABASE_URL is set (.ci/run sets it to the machine's local server)."""
+COSTING_TEST_DATABASE_URL is set (.ci/run sets it to the machine's local server).
+
+One app per database for the whole session (so the confirmed parameter set is built once, not once a
+test), and each test inside a transaction that is rolled back: every session the app opens, in the test
+and in each request, shares that transaction's connection, and their commits only release savepoints.
+Tests whose data another connection must see (``@pytest.mark.commits``) commit for real instead, and
+the tables are emptied after them."""
 from __future__ import annotations
 
 import os
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from costing import create_app, database_url
 from costing.engine.parameters import load_documents
@@ -16,25 +22,6 @@ from costing.parameters.seed import seed
 PG_URL = os.environ.get("COSTING_TEST_DATABASE_URL")
 DATABASES = ["sqlite"] + (["postgresql"] if PG_URL else [])
 FAST_HASH = "pbkdf2:sha256:1000"
-
-
-@pytest.fixture(scope="session", params=DATABASES)
-def database_uri(request, tmp_path_factory):
-    if request.param == "sqlite":
-        uri = f"sqlite:///{tmp_path_factory.mktemp('db')}/test.sqlite"
-    else:
-        uri = database_url(PG_URL, "")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "tests"})
-    with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        db.create_all()
-        _seed_parameters()
-        db.engine.dispose()
-    return uri
-
-
 PARAM_TABLES = {"param_document", "param_source", "param_family", "param_value", "param_setting", "district_tier",
                 "district_alias", "param_state"}
 ACCOUNT_TABLES = ("user_account", "organisation")     # referenced by the parameter tables' reviewer columns
@@ -55,8 +42,8 @@ def _parameters_touched() -> bool:
 
 
 def _empty_tables() -> None:
-    """Empty every table between tests; the parameter tables keep the shipped data (seeding them
-    again costs more than most tests) unless the test changed them."""
+    """Empty every table; the parameter tables keep the shipped data (seeding them again costs more than
+    most tests) unless a test changed them."""
     touched = _parameters_touched()
     tables = [t for t in reversed(db.metadata.sorted_tables) if touched or t.name not in PARAM_TABLES]
     if db.engine.dialect.name == "postgresql":
@@ -85,16 +72,71 @@ class Client(FlaskClient):
         return response
 
 
-@pytest.fixture
-def app(database_uri):
+@pytest.fixture(scope="session", params=DATABASES)
+def database_uri(request, tmp_path_factory):
+    if request.param == "sqlite":
+        uri = f"sqlite:///{tmp_path_factory.mktemp('db')}/test.sqlite"
+    else:
+        uri = database_url(PG_URL, "")
+    return uri
+
+
+def _sqlite_savepoints(engine) -> None:
+    """pysqlite begins transactions on its own and knows nothing of SAVEPOINT: let SQLAlchemy do both
+    (SQLAlchemy's documented recipe for SQLite savepoints)."""
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+
+@pytest.fixture(scope="session")
+def shared_app(database_uri):
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri, "SECRET_KEY": "tests", "TESTING": True,
                       "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": FAST_HASH})
     app.test_client_class = Client
     with app.app_context():
-        _empty_tables()
-        yield app
+        if db.engine.dialect.name == "sqlite":
+            _sqlite_savepoints(db.engine)
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.create_all()
+        _seed_parameters()
         db.session.remove()
+    yield app
+    with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(shared_app, request):
+    config = dict(shared_app.config)
+    with shared_app.app_context():
+        if request.node.get_closest_marker("commits"):
+            yield shared_app
+            db.session.remove()
+            _empty_tables()
+        else:
+            engine = db.engine
+            connection = engine.connect()
+            outer = connection.begin()
+            db.engines[None] = connection        # every session of this app now joins the test's transaction
+            db.session.session_factory.configure(join_transaction_mode="create_savepoint")
+            try:
+                yield shared_app
+            finally:
+                db.session.remove()
+                db.session.session_factory.configure(join_transaction_mode="conditional_savepoint")
+                db.engines[None] = engine
+                outer.rollback()
+                connection.close()
+        db.session.remove()
+    shared_app.config.clear()
+    shared_app.config.update(config)
 
 
 @pytest.fixture

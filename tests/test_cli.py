@@ -1,20 +1,50 @@
-"""The public contract: python -m costing compute|params|staffing, run as a user would."""
+"""The public contract: python -m costing compute|params|staffing. The cases run in this process through
+``main(argv)``, with the standard streams captured as bytes; one runs ``python -m costing`` for real."""
+import io
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
+
+from costing.cli import main
 
 from .engine.helpers import budget_input, person
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def cli(*args, stdin: bytes | None = None):
-    return subprocess.run([sys.executable, "-m", "costing", *args], input=stdin, capture_output=True,
-                          cwd=ROOT, timeout=60)
+@dataclass
+class Done:
+    returncode: int
+    stdout: bytes
+    stderr: bytes
 
 
-def test_compute_reads_a_file_and_prints_json(tmp_path):
+@pytest.fixture
+def cli(monkeypatch, capsysbinary):
+    def run(*args, stdin: bytes | None = None) -> Done:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin or b"")))
+        code = main(list(args))
+        out = capsysbinary.readouterr()
+        return Done(code, out.out, out.err)
+    return run
+
+
+def test_python_dash_m_costing_is_the_entry_point(tmp_path):
+    path = tmp_path / "budget.json"
+    path.write_text(json.dumps(budget_input(), ensure_ascii=False), "utf-8")
+    done = subprocess.run([sys.executable, "-m", "costing", "compute", str(path)], capture_output=True, cwd=ROOT,
+                          timeout=60)
+    assert done.returncode == 0 and json.loads(done.stdout)["totals"]["grand_total"] == "87810.02"
+    done = subprocess.run([sys.executable, "-m", "costing", "compute", "-"], input=b"{", capture_output=True, cwd=ROOT,
+                          timeout=60)
+    assert done.returncode == 2 and done.stdout == b"" and done.stderr.startswith(b"input: ")
+
+
+def test_compute_reads_a_file_and_prints_json(tmp_path, cli):
     path = tmp_path / "budget.json"
     path.write_text(json.dumps(budget_input(), ensure_ascii=False), "utf-8")
     done = cli("compute", str(path))
@@ -28,21 +58,21 @@ def test_compute_reads_a_file_and_prints_json(tmp_path):
     assert {"name", "value", "start", "source", "confidence"} <= set(out["parameters"][0])
 
 
-def test_findings_do_not_change_the_exit_code():
+def test_findings_do_not_change_the_exit_code(cli):
     data = budget_input(personnel=[person(monthly_pay="1000.00")])
     done = cli("compute", "-", stdin=json.dumps(data).encode())
     assert done.returncode == 0
     assert "PAY_BELOW_MIN_WAGE" in {f["code"] for f in json.loads(done.stdout)["findings"]}
 
 
-def test_invalid_input_exits_2_with_path_messages_and_no_stdout():
+def test_invalid_input_exits_2_with_path_messages_and_no_stdout(cli):
     data = budget_input(personnel=[person(), person(), person(monthly_pay="-5")])
     done = cli("compute", "-", stdin=json.dumps(data).encode())
     assert done.returncode == 2 and done.stdout == b""
     assert done.stderr.decode().strip() == "personnel[2].monthly_pay: 必须是不小于0的金额，最多两位小数"
 
 
-def test_garbage_never_prints_a_traceback(tmp_path):
+def test_garbage_never_prints_a_traceback(tmp_path, cli):
     for raw in (b"\xff\xfe", b"[]", b"{", b'{"project": Infinity}', b"x" * (10 * 1024 * 1024)):
         done = cli("compute", "-", stdin=raw)
         assert done.returncode == 2 and done.stdout == b""
@@ -51,7 +81,7 @@ def test_garbage_never_prints_a_traceback(tmp_path):
     assert done.returncode == 2 and "无法读取文件" in done.stderr.decode()
 
 
-def test_params_lists_figures_in_force_with_sources():
+def test_params_lists_figures_in_force_with_sources(cli):
     done = cli("params", "--on", "2025-07-01", "--district", "城口县", "--json")
     assert done.returncode == 0
     listing = json.loads(done.stdout)
@@ -64,9 +94,23 @@ def test_params_lists_figures_in_force_with_sources():
     assert bad.returncode == 2 and bad.stderr.decode().startswith("--district: ")
 
 
-def test_staffing_answers_the_norm():
+def test_staffing_answers_the_norm(cli):
     done = cli("staffing", "--type", "trade_union", "--workers", "6500")
     assert done.returncode == 0
     assert done.stdout.decode().startswith("需配备：3")
     done = cli("staffing", "--type", "social_work_org", "--json")
     assert done.returncode == 2 and "--total-posts: " in done.stderr.decode()
+
+
+def test_text_reads_like_the_page(tmp_path, cli):
+    data = budget_input(personnel=[person(monthly_pay="1000.00"), person(housing_fund_rate="0.07")])
+    done = cli("compute", "-", "--text", stdin=json.dumps(data).encode())
+    text = done.stdout.decode()
+    assert done.returncode == 0 and "预算总额 " in text and " 元（人民币" in text
+    assert "【错误】PAY_BELOW_MIN_WAGE" in text
+    assert "第 2 行「社工」住房公积金比例：采用 7%，默认 5%；理由：测试设定" in text
+    roster = {"budget": budget_input(), "roster": [{"id": "S1", "post": "社工", "level": "junior",
+                                                    "certificate": "none", "monthly_pay": "5000.00"}]}
+    done = cli("check", "-", "--text", stdin=json.dumps(roster).encode())
+    text = done.stdout.decode()
+    assert done.returncode == 0 and "人数 1：不合规 1" in text and "【错误】CERTIFICATE_BELOW_LEVEL" in text

@@ -3,9 +3,7 @@ import re
 
 from sqlalchemy import select
 
-from costing import create_app
 from costing.models import AuditEntry, Budget, Organisation, User, db
-from tests.conftest import Client, _empty_tables
 
 from . import world
 from .world import PASSWORD, log_in
@@ -51,27 +49,23 @@ def test_next_parameter_cannot_redirect_elsewhere(app, client):
     assert response.location == "/budgets/"
 
 
-def test_csrf_is_required_on_forms(database_uri):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri, "SECRET_KEY": "tests",
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
-    app.test_client_class = Client
-    with app.app_context():
-        _empty_tables()
-        world.build()
-        client = app.test_client()
-        refused = client.post("/login", data={"username": "a_prep", "password": PASSWORD})
-        assert refused.status_code == 400 and "页面已过期" in refused.get_data(as_text=True)
-        page = client.get("/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        assert client.post("/login", data={"username": "a_prep", "password": PASSWORD,
-                                           "csrf_token": token}).status_code == 302
-        response = client.post("/budgets/new", data={"project-name": "无令牌"})
-        page = response.get_data(as_text=True)
-        assert response.status_code == 400 and "页面已过期" in page and 'value="无令牌"' in page
-        assert client.post("/budgets/1/submit").status_code == 400
-        assert db.session.get(Budget, 1).status == "draft"
-        db.session.remove()
-        db.engine.dispose()
+def test_csrf_is_required_on_forms(app, client):
+    app.config["WTF_CSRF_ENABLED"] = True          # the test app turns it off; production never does
+    w = world.build()
+    refused = client.post("/login", data={"username": "a_prep", "password": PASSWORD})
+    assert refused.status_code == 400 and "页面已过期" in refused.get_data(as_text=True)
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert client.post("/login", data={"username": "a_prep", "password": PASSWORD,
+                                       "csrf_token": token}).status_code == 302
+    response = client.post("/budgets/new", data={"project-name": "无令牌"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "页面已过期" in page and 'value="无令牌"' in page
+    assert client.post(f"/budgets/{w.budget_a}/submit").status_code == 400
+    assert db.session.get(Budget, w.budget_a).status == "draft"
+    # the live preview checks the token too, and says so instead of computing
+    body = client.post("/budgets/preview", data={"project-name": "无令牌"}).get_json()
+    assert body["ok"] is False and "页面已过期" in body["errors"][0]["message"]
 
 
 def test_admin_creates_organisations_and_users(app, client):
