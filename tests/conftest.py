@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import event, func, select, text
+from sqlalchemy import create_engine, event, func, select, text
 
 from costing import create_app, database_url
 from costing.engine.parameters import load_documents
@@ -68,7 +69,8 @@ class Client(FlaskClient):
     def open(self, *args, **kwargs):
         with self.application.app_context():
             response = super().open(*args, **kwargs)
-        db.session.expire_all()   # the test's session then reads what the request committed
+        if has_app_context():         # (a request from a thread of the test has none around it)
+            db.session.expire_all()   # the test's session then reads what the request committed
         return response
 
 
@@ -81,9 +83,14 @@ def database_uri(request, tmp_path_factory):
     return uri
 
 
-def _sqlite_savepoints(engine) -> None:
-    """pysqlite begins transactions on its own and knows nothing of SAVEPOINT: let SQLAlchemy do both
-    (SQLAlchemy's documented recipe for SQLite savepoints)."""
+def _savepoint_engine(engine):
+    """The engine the rolled-back tests run on. pysqlite begins transactions on its own and knows nothing
+    of SAVEPOINT, so for SQLite a second engine lets SQLAlchemy do both (its documented recipe); the
+    app's own engine keeps pysqlite's behaviour for the tests that commit."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    engine = create_engine(engine.url)
+
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None
@@ -91,6 +98,7 @@ def _sqlite_savepoints(engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(connection):
         connection.exec_driver_sql("BEGIN")
+    return engine
 
 
 @pytest.fixture(scope="session")
@@ -99,16 +107,16 @@ def shared_app(database_uri):
                       "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": FAST_HASH})
     app.test_client_class = Client
     with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            _sqlite_savepoints(db.engine)
         db.drop_all()
         with db.engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         db.create_all()
         _seed_parameters()
         db.session.remove()
+        app.extensions["savepoint_engine"] = _savepoint_engine(db.engine)
     yield app
     with app.app_context():
+        app.extensions["savepoint_engine"].dispose()
         db.engine.dispose()
 
 
@@ -122,7 +130,7 @@ def app(shared_app, request):
             _empty_tables()
         else:
             engine = db.engine
-            connection = engine.connect()
+            connection = shared_app.extensions["savepoint_engine"].connect()
             outer = connection.begin()
             db.engines[None] = connection        # every session of this app now joins the test's transaction
             db.session.session_factory.configure(join_transaction_mode="create_savepoint")

@@ -1,7 +1,9 @@
 """Budgets through the browser's HTTP: create, validate, save revisions, approve, share, history."""
 import json
 import re
+import threading
 
+import pytest
 from sqlalchemy import func, select
 
 from costing.models import AuditEntry, Budget, BudgetShare, Revision, db
@@ -255,3 +257,26 @@ def test_names_keep_their_full_width_punctuation(app, client):
     client.post("/budgets/new", data=form_fields(sample(name="渝北区乡镇（街道）项目")) | {"personnel-0-headcount": "１"})
     budget = db.session.scalar(select(Budget).where(Budget.name == "渝北区乡镇（街道）项目"))
     assert budget is not None and json.loads(budget.latest.input_json)["personnel"][0]["headcount"] == 1
+
+
+@pytest.mark.commits          # two requests on two connections at once: each must see the other's commit
+def test_two_saves_at_the_same_moment_make_one_revision_and_one_conflict(app):
+    w = world.build()
+    clients = [log_in(app.test_client(), "a_prep") for _ in range(2)]
+    fields = [form_fields(sample(name="A 项目")) | {"base_revision": "1", "personnel-0-monthly_pay": pay}
+              for pay in ("6000.00", "7000.00")]
+    start = threading.Barrier(2)
+    statuses = []
+
+    def save(client, data):
+        start.wait()
+        statuses.append(client.post(f"/budgets/{w.budget_a}/edit", data=data).status_code)
+
+    threads = [threading.Thread(target=save, args=pair) for pair in zip(clients, fields)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(statuses) == [302, 409]
+    db.session.expire_all()
+    assert [r.number for r in db.session.get(Budget, w.budget_a).revisions] == [1, 2]
