@@ -4,7 +4,8 @@ import re
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine
 
 from costing.models import AuditEntry, Budget, BudgetShare, Revision, db
 
@@ -280,3 +281,20 @@ def test_two_saves_at_the_same_moment_make_one_revision_and_one_conflict(app):
     assert sorted(statuses) == [302, 409]
     db.session.expire_all()
     assert [r.number for r in db.session.get(Budget, w.budget_a).revisions] == [1, 2]
+
+
+def test_the_budget_list_reads_no_revisions_figures(app, client):
+    w = world.build()
+    log_in(client, "a_prep")
+    client.post(f"/budgets/{w.budget_a}/edit", data=form_fields(sample(name="A 项目")) | {"base_revision": "1"})
+    statements = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        page = client.get("/budgets/").get_data(as_text=True)
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    assert "A 项目" in page and "406,527.00" in page
+    assert statements and not [s for s in statements if "result_json" in s or "input_json" in s]
