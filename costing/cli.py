@@ -56,6 +56,15 @@ def _dump(data) -> None:
     sys.stdout.write("\n")
 
 
+def _answer(args, data: dict, text) -> int:
+    """The result JSON, or with --text its reading (``text(data)``) as the pages give it."""
+    if args.text:
+        print(text(data))
+    else:
+        _dump(data)
+    return 0
+
+
 class NoDatabase(Exception):
     """The app's database cannot be read (not migrated, not reachable)."""
 
@@ -94,11 +103,7 @@ def cmd_compute(args) -> int:
         result = compute(budget, params)
     except InputError as exc:
         return _fail(exc.problems)
-    if args.text:
-        print(budget_text(BudgetResult(to_json(result))))
-    else:
-        _dump(to_json(result))
-    return 0
+    return _answer(args, to_json(result), lambda data: budget_text(BudgetResult(data)))
 
 
 def cmd_check(args) -> int:
@@ -124,11 +129,7 @@ def cmd_check(args) -> int:
             raise InputError(row_problems(exc.problems, rows) if args.roster else exc.problems) from None
     except InputError as exc:
         return _fail(exc.problems)
-    if args.text:
-        print(roster_text(RosterReport(check_to_json(result))))
-    else:
-        _dump(check_to_json(result))
-    return 0
+    return _answer(args, check_to_json(result), lambda data: roster_text(RosterReport(data)))
 
 
 def cmd_annex(args) -> int:

@@ -14,13 +14,12 @@ from ..web.forms import select as _select
 def district_choices() -> list[SelectChoice]:
     """The districts grouped by their minimum-wage tier today (a budget uses the tier in force at its start)."""
     params = current_parameters()
-    groups = {"tier1": "最低工资第一档", "tier2": "最低工资第二档", None: "将列入名单"}
     on = today()
 
-    def tier(name):
-        entries = params.history[name]
-        return next((e.tier for e in reversed(entries) if e.start <= on), None)
-    return [SelectChoice("", "请选择区县")] + [SelectChoice(name, name, optgroup=groups[tier(name)])
+    def group(name):
+        tier = next((e.tier for e in reversed(params.history[name]) if e.start <= on), None)
+        return f"最低工资{labels.tier(tier)}" if tier else "将列入名单"
+    return [SelectChoice("", "请选择区县")] + [SelectChoice(name, name, optgroup=group(name))
                                             for name in params.districts]
 
 

@@ -15,12 +15,11 @@ from ..results.budget import BudgetResult
 from ..rosters import service as rosters
 from ..web import current_parameters, mapping, preview, small_int, today
 from ..web.extensions import csrf
-from ..web.forms import ActionForm
+from ..web.forms import STALE_FORM, ActionForm
 from . import access, annexes, service
 from .forms import BudgetForm, ShareForm
 
 bp = Blueprint("budgets", __name__, url_prefix="/budgets")
-STALE_FORM = "页面已过期或来源无效，请刷新后重新提交（已保留您填写的内容）"
 
 
 @bp.before_request

@@ -15,14 +15,13 @@ from ..models import Budget, Roster, db
 from ..results.roster import RosterReport
 from ..web import current_parameters, mapping, preview, small_int
 from ..web.extensions import csrf
-from ..web.forms import ActionForm
+from ..web.forms import STALE_FORM, ActionForm
 from . import access, export, service
 from .files import MAX_BYTES, read_roster_file, row_problems, template_workbook
 from .forms import RosterForm, UploadForm
 
 bp = Blueprint("rosters", __name__, url_prefix="/rosters")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-STALE_FORM = "页面已过期或来源无效，请刷新后重新提交（已保留您填写的内容）"
 
 
 @bp.before_request

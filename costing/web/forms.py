@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField
 
+STALE_FORM = "页面已过期或来源无效，请刷新后重新提交（已保留您填写的内容）"
+
 
 def choices(options: dict[str, str], blank: str | None = None) -> list[SelectChoice]:
     return ([SelectChoice("", blank)] if blank is not None else []) + [
