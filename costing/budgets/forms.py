@@ -4,10 +4,11 @@ form, the API and the CLI give the same messages."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, HiddenField, SelectChoice, SelectField, StringField
+from wtforms import Form, FormField, HiddenField, SelectChoice, SelectField, StringField
 
 from ..results import labels
 from ..web import current_parameters, today
+from ..web.forms import RowList
 from ..web.forms import select as _select
 
 
@@ -88,8 +89,8 @@ class RulesForm(Form):
 class BudgetForm(FlaskForm):
     project = FormField(ProjectForm)
     contractor = FormField(ContractorForm)
-    personnel = FieldList(FormField(PostForm), min_entries=0)
-    costs = FieldList(FormField(CostForm), min_entries=0)
+    personnel = RowList(FormField(PostForm), min_entries=0)
+    costs = RowList(FormField(CostForm), min_entries=0)
     management_fee_rate = StringField("管理费费率")
     rules = FormField(RulesForm)
     note = StringField("修订说明")

@@ -15,7 +15,7 @@ from ..results.budget import BudgetResult
 from ..rosters import service as rosters
 from ..web import current_parameters, mapping, preview, small_int, today
 from ..web.extensions import csrf
-from ..web.forms import STALE_FORM, ActionForm
+from ..web.forms import STALE_FORM, ActionForm, csrf_ok
 from . import access, annexes, service
 from .forms import BudgetForm, ShareForm
 
@@ -76,7 +76,7 @@ def new():
     if not form.validate():
         return _render_form(form, general=_invalid_csrf(form), status=400)
     try:
-        budget = service.create_budget(current_user, mapping.form_to_contract(form), current_parameters(),
+        budget = service.create_budget(current_user, mapping.contract_from(request.form, BudgetForm), current_parameters(),
                                        form.note.data)
     except InputError as exc:
         db.session.rollback()
@@ -93,10 +93,10 @@ def live_preview():
     Overrides still lacking their reason do not stop the computation: they come back as ``pending``,
     so the officer sees what an override costs before writing why."""
     access.require(access.can_create(current_user))
-    form = BudgetForm()
-    if not form.validate():
+    if not csrf_ok():
         return jsonify(preview.stale(STALE_FORM))
-    data, params = mapping.form_to_contract(form), current_parameters()
+    posted = mapping.read_form(request.form, BudgetForm)
+    data, params = mapping.contract_from(request.form, BudgetForm), current_parameters()
     pending = []
     try:
         try:
@@ -107,8 +107,8 @@ def live_preview():
             pending = exc.problems
             computed = service.compute_contract(data, params, reasons_required=False)
     except InputError as exc:
-        return jsonify(preview.invalid(form, exc.problems))
-    return jsonify(preview.budget(BudgetResult(computed.result), form, pending))
+        return jsonify(preview.invalid(posted, exc.problems))
+    return jsonify(preview.budget(BudgetResult(computed.result), posted, pending))
 
 
 @bp.get("/<id:budget_id>")
@@ -157,7 +157,7 @@ def edit(budget_id: int):
     base = small_int(form.base_revision.data)
     base = -1 if base is None else base
     try:
-        revision = service.save_revision(budget, current_user, mapping.form_to_contract(form), current_parameters(),
+        revision = service.save_revision(budget, current_user, mapping.contract_from(request.form, BudgetForm), current_parameters(),
                                          form.note.data, base)
     except InputError as exc:
         db.session.rollback()

@@ -2,9 +2,10 @@
 ``roster[3].employer_rates.pension``; the engine validates every value."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import FieldList, Form, FormField, HiddenField, StringField
+from wtforms import Form, FormField, HiddenField, StringField
 
 from ..engine.model import CATEGORIES, CERTIFICATES, CONTRIBUTION_LABELS, LEVELS
+from ..web.forms import RowList
 from ..web.forms import select as _select
 
 
@@ -32,7 +33,7 @@ class PersonForm(Form):
 
 class RosterForm(FlaskForm):
     name = StringField("方案名称")
-    roster = FieldList(FormField(PersonForm), min_entries=0)
+    roster = RowList(FormField(PersonForm), min_entries=0)
     version = HiddenField()
 
 

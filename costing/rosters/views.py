@@ -15,7 +15,7 @@ from ..models import Budget, Roster, db
 from ..results.roster import RosterReport
 from ..web import current_parameters, mapping, preview, small_int
 from ..web.extensions import csrf
-from ..web.forms import STALE_FORM, ActionForm
+from ..web.forms import STALE_FORM, ActionForm, csrf_ok
 from . import access, export, service
 from .files import MAX_BYTES, read_roster_file, row_problems, template_workbook
 from .forms import RosterForm, UploadForm
@@ -61,9 +61,8 @@ def _render_form(form, budget, item=None, general=(), status=200):
                            blank=blank, invalid=status == 400), status
 
 
-def _form_roster(form) -> list:
-    data = mapping.clean(form.data) or {}
-    return data.get("roster", [])
+def _posted_roster() -> list:
+    return mapping.contract_from(request.form, RosterForm, lists=("roster",))["roster"]
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -83,7 +82,7 @@ def new():
     if not form.validate():
         return _render_form(form, budget, general=[STALE_FORM], status=400)
     try:
-        item = service.create(current_user, budget, form.name.data, _form_roster(form), current_parameters())
+        item = service.create(current_user, budget, form.name.data, _posted_roster(), current_parameters())
     except service.InputError as exc:
         db.session.rollback()
         if any(p.path == "name" for p in exc.problems):
@@ -100,13 +99,12 @@ def new():
 def live_preview():
     """The roster form's live preview: the posted rows checked against the budget, as saving would."""
     budget = access.contractor_budget(current_user, request.args.get("budget", type=int))
-    form = RosterForm()
-    if not form.validate():
+    if not csrf_ok():
         return jsonify(preview.stale(STALE_FORM))
     try:
-        result = service.check(budget, _form_roster(form), current_parameters())
+        result = service.check(budget, _posted_roster(), current_parameters())
     except InputError as exc:
-        return jsonify(preview.invalid(form, exc.problems))
+        return jsonify(preview.invalid(mapping.read_form(request.form, RosterForm), exc.problems))
     return jsonify(preview.roster(RosterReport(result)))
 
 
@@ -131,7 +129,7 @@ def edit(roster_id: int):
             form.name.errors = ["不能为空，最多 200 个字符"]
             raise service.InputError([])
         item.name = name
-        service.update(item, current_user, _form_roster(form), current_parameters(), version)
+        service.update(item, current_user, _posted_roster(), current_parameters(), version)
     except service.InputError as exc:
         db.session.rollback()
         return _render_form(form, item.budget, item, mapping.attach_problems(form, exc.problems), 400)

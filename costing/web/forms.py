@@ -1,8 +1,10 @@
 """Form helpers the features share: select choices from a label table, and the bare action form."""
 from __future__ import annotations
 
+from flask import current_app, request
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectChoice, SelectField, StringField
+from flask_wtf.csrf import validate_csrf
+from wtforms import FieldList, HiddenField, SelectChoice, SelectField, StringField, ValidationError
 
 STALE_FORM = "页面已过期或来源无效，请刷新后重新提交（已保留您填写的内容）"
 
@@ -17,8 +19,32 @@ def select(label: str, options: dict[str, str], blank: str | None = None, defaul
     return SelectField(label, choices=choices(options, blank), validate_choice=False, default=default)
 
 
+class RowList(FieldList):
+    """The rows of a live form. Only ASCII digits number a row: "personnel-²-post" is no row (WTForms'
+    own test, str.isdigit, takes "²" and then fails on int("²"))."""
+
+    def _extract_indices(self, prefix, formdata):
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix):
+                index = key[offset:].split(self._field_separator, 1)[0]
+                if index.isascii() and index.isdigit() and len(index) <= 9:
+                    yield int(index)
+
+
 class ActionForm(FlaskForm):
     """A bare form for POST-only actions (submit, approve, delete…): it carries the CSRF token and
     the revision (or version) number the user was looking at."""
     reason = StringField("说明")
     revision = HiddenField()
+
+
+def csrf_ok() -> bool:
+    """Whether the posted CSRF token is good (for the JSON endpoints that read a form without building it)."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return True
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return False
+    return True

@@ -48,12 +48,64 @@ def clean(value: Any, key: str | None = None) -> Any:
     return text or None
 
 
-def form_to_contract(form) -> dict:
-    data = clean(form.data) or {}
-    data.setdefault("project", {})
-    data.setdefault("personnel", [])
-    data.setdefault("costs", [])
+_INDEX = re.compile(r"^([0-9]{1,9})(?:-|$)")
+
+
+def _declared(form_class) -> list[tuple[str, object]]:
+    """The fields a form class declares, in their order (WTForms' own order: creation)."""
+    found = [(name, getattr(form_class, name)) for name in dir(form_class) if not name.startswith("_")]
+    return sorted(((name, f) for name, f in found if getattr(f, "_formfield", False)),
+                  key=lambda item: item[1].creation_counter)
+
+
+def read_form(formdata, form_class, prefix: str = "") -> dict:
+    """The posted data as ``form_class(formdata).data`` would give it (a field not posted takes its
+    default; list entries in index order), read from the class's declarations without building a
+    field object for each posted cell."""
+    out = {}
+    for name, unbound in _declared(form_class):
+        key = prefix + name
+        if unbound.field_class is FormField:
+            out[name] = read_form(formdata, unbound.args[0], key + "-")
+        elif issubclass(unbound.field_class, FieldList):
+            start = len(key) + 1
+            indices = sorted({int(match.group(1)) for k in formdata if k.startswith(key + "-")
+                              and (match := _INDEX.match(k[start:]))})
+            entry = unbound.args[0].args[0]             # FieldList(FormField(EntryForm))
+            out[name] = [read_form(formdata, entry, f"{key}-{index}-") for index in indices]
+        else:
+            values = formdata.getlist(key)
+            out[name] = values[0] if values else unbound.kwargs.get("default")
+    return out
+
+
+def contract_from(formdata, form_class, lists: tuple[str, ...] = ("personnel", "costs")) -> dict:
+    """A posted form (budget or roster) as the engine's contract: the one reading that saving and the
+    live preview share."""
+    data = clean(read_form(formdata, form_class)) or {}
+    if "personnel" in lists:
+        data.setdefault("project", {})
+    for key in lists:
+        data.setdefault(key, [])
     return data
+
+
+def field_name(path: str, data: dict) -> str | None:
+    """The form's name for the field a contract path names (``personnel[2].monthly_pay`` →
+    ``personnel-2-monthly_pay``), if the posted ``data`` (``read_form``'s) has it."""
+    node, parts = data, []
+    for name, index in _PART.findall(path):
+        if index:
+            if not isinstance(node, list) or int(index) >= len(node):
+                return None
+            node = node[int(index)]
+            parts.append(index)
+        else:
+            if not isinstance(node, dict) or name not in node:
+                return None
+            node = node[name]
+            parts.append(name)
+    return "-".join(parts) if parts and not isinstance(node, (dict, list)) else None
 
 
 def contract_to_form_data(data: dict) -> dict:

@@ -19,13 +19,14 @@ def _finding(f: Finding) -> dict:
             "place": f"{ROW_NOUNS[row[0]]}第 {row[1] + 1} 行" if row else ""}
 
 
-def _problems(form, problems: list[Problem]) -> list[dict]:
-    """Each problem at the field it names (``field`` is the form's name for it), else with its path."""
+def _problems(posted: dict, problems: list[Problem]) -> list[dict]:
+    """Each problem at the field it names (``field`` is the form's name for it), else with its path.
+    ``posted`` is the form as ``mapping.read_form`` read it."""
     out = []
     for problem in problems:
-        field = mapping.field_for(form, problem.path)
-        out.append({"field": field.name if field is not None else None, "message": problem.message,
-                    "general": None if field is not None else f"{problem.path}: {problem.message}",
+        name = mapping.field_name(problem.path, posted)
+        out.append({"field": name, "message": problem.message,
+                    "general": None if name is not None else f"{problem.path}: {problem.message}",
                     "code": problem.code})
     return out
 
@@ -40,7 +41,7 @@ def _counts(findings: list[Finding]) -> dict:
     return {"text": text, "errors": errors}
 
 
-def budget(result: BudgetResult, form, pending: list[Problem]) -> dict:
+def budget(result: BudgetResult, posted: dict, pending: list[Problem]) -> dict:
     t = result.totals
     shown = [f for f in result.findings if f.severity != "info"]
     return {
@@ -51,7 +52,7 @@ def budget(result: BudgetResult, form, pending: list[Problem]) -> dict:
         "words": result.amount_in_words,
         "counts": _counts(result.findings),
         "findings": [_finding(f) for f in shown],
-        "pending": _problems(form, pending),
+        "pending": _problems(posted, pending),
     }
 
 
@@ -69,8 +70,8 @@ def roster(report: RosterReport) -> dict:
     }
 
 
-def invalid(form, problems: list[Problem]) -> dict:
-    return {"ok": False, "errors": _problems(form, problems)}
+def invalid(posted: dict, problems: list[Problem]) -> dict:
+    return {"ok": False, "errors": _problems(posted, problems)}
 
 
 def stale(message: str) -> dict:

@@ -6,8 +6,11 @@ import threading
 import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
+from werkzeug.datastructures import MultiDict
 
+from costing.budgets.forms import BudgetForm
 from costing.models import AuditEntry, Budget, BudgetShare, Revision, db
+from costing.web import mapping
 
 from . import world
 from .world import form_fields, log_in, sample
@@ -298,3 +301,18 @@ def test_the_budget_list_reads_no_revisions_figures(app, client):
         event.remove(Engine, "before_cursor_execute", seen)
     assert "A 项目" in page and "406,527.00" in page
     assert statements and not [s for s in statements if "result_json" in s or "input_json" in s]
+
+
+@pytest.mark.parametrize("extra", [
+    {},                                                                   # as the page posts it
+    {"personnel-7-post": "跳号的行", "personnel-7-monthly_pay": "4000"},   # a gap in the row numbers
+    {"personnel-²-post": "x", "personnel-x-post": "y", "unknown": "z"},   # not rows, not fields
+])
+def test_reading_a_posted_form_gives_what_wtforms_would(app, extra):
+    fields = form_fields(sample(name="A 项目")) | extra
+    del fields["contractor-taxpayer"], fields["personnel-1-category"]     # not posted: the field's default
+    formdata = MultiDict(fields)
+    with app.test_request_context("/", method="POST", data=fields):
+        wtforms = BudgetForm(formdata=formdata).data
+    wtforms.pop("csrf_token", None)
+    assert mapping.read_form(formdata, BudgetForm) == wtforms
