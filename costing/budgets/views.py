@@ -76,7 +76,7 @@ def new():
     if not form.validate():
         return _render_form(form, general=_invalid_csrf(form), status=400)
     try:
-        budget = service.create_budget(current_user, mapping.contract_from(request.form, BudgetForm), current_parameters(),
+        budget = service.create_budget(current_user, mapping.contract_of(mapping.read_form(request.form, BudgetForm)), current_parameters(),
                                        form.note.data)
     except InputError as exc:
         db.session.rollback()
@@ -96,7 +96,7 @@ def live_preview():
     if not csrf_ok():
         return jsonify(preview.stale(STALE_FORM))
     posted = mapping.read_form(request.form, BudgetForm)
-    data, params = mapping.contract_from(request.form, BudgetForm), current_parameters()
+    data, params = mapping.contract_of(posted), current_parameters()
     pending = []
     try:
         try:
@@ -157,7 +157,7 @@ def edit(budget_id: int):
     base = small_int(form.base_revision.data)
     base = -1 if base is None else base
     try:
-        revision = service.save_revision(budget, current_user, mapping.contract_from(request.form, BudgetForm), current_parameters(),
+        revision = service.save_revision(budget, current_user, mapping.contract_of(mapping.read_form(request.form, BudgetForm)), current_parameters(),
                                          form.note.data, base)
     except InputError as exc:
         db.session.rollback()

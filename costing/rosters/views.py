@@ -61,8 +61,9 @@ def _render_form(form, budget, item=None, general=(), status=200):
                            blank=blank, invalid=status == 400), status
 
 
-def _posted_roster() -> list:
-    return mapping.contract_from(request.form, RosterForm, lists=("roster",))["roster"]
+def _posted_roster(posted: dict | None = None) -> list:
+    posted = posted if posted is not None else mapping.read_form(request.form, RosterForm)
+    return mapping.contract_of(posted, lists=("roster",))["roster"]
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -101,10 +102,11 @@ def live_preview():
     budget = access.contractor_budget(current_user, request.args.get("budget", type=int))
     if not csrf_ok():
         return jsonify(preview.stale(STALE_FORM))
+    posted = mapping.read_form(request.form, RosterForm)
     try:
-        result = service.check(budget, _posted_roster(), current_parameters())
+        result = service.check(budget, _posted_roster(posted), current_parameters())
     except InputError as exc:
-        return jsonify(preview.invalid(mapping.read_form(request.form, RosterForm), exc.problems))
+        return jsonify(preview.invalid(posted, exc.problems))
     return jsonify(preview.roster(RosterReport(result)))
 
 

@@ -4,6 +4,7 @@ the engine's one number reader (``engine.numbers``), so the form, a roster file 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from wtforms import FieldList, FormField
@@ -51,6 +52,7 @@ def clean(value: Any, key: str | None = None) -> Any:
 _INDEX = re.compile(r"^([0-9]{1,9})(?:-|$)")
 
 
+@lru_cache(maxsize=32)
 def _declared(form_class) -> list[tuple[str, object]]:
     """The fields a form class declares, in their order (WTForms' own order: creation)."""
     found = [(name, getattr(form_class, name)) for name in dir(form_class) if not name.startswith("_")]
@@ -79,10 +81,10 @@ def read_form(formdata, form_class, prefix: str = "") -> dict:
     return out
 
 
-def contract_from(formdata, form_class, lists: tuple[str, ...] = ("personnel", "costs")) -> dict:
-    """A posted form (budget or roster) as the engine's contract: the one reading that saving and the
-    live preview share."""
-    data = clean(read_form(formdata, form_class)) or {}
+def contract_of(posted: dict, lists: tuple[str, ...] = ("personnel", "costs")) -> dict:
+    """A posted form (budget or roster), as ``read_form`` read it, as the engine's contract: the one
+    reading that saving and the live preview share."""
+    data = clean(posted) or {}
     if "personnel" in lists:
         data.setdefault("project", {})
     for key in lists:
