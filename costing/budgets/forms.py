@@ -49,17 +49,17 @@ class ContractorForm(Form):
 
 
 class PostForm(Form):
-    post = StringField("岗位")
-    category = _select("类别", labels.CATEGORIES, default="community")
-    level = _select("等级", labels.LEVELS, default="junior")
-    certificate = _select("证书", labels.CERTIFICATES, default="assistant_social_worker")
-    headcount = StringField("人数", default="1")
-    monthly_pay = StringField("月应发工资")
-    monthly_allowance = StringField("职业津贴")
-    annual_bonus = StringField("年终奖")
-    months = StringField("月数")
-    si_base = StringField("申报基数")
-    housing_fund_rate = StringField("公积金比例")
+    post = StringField(labels.POST_FIELDS["post"])
+    category = _select(labels.POST_FIELDS["category"], labels.CATEGORIES, default="community")
+    level = _select(labels.POST_FIELDS["level"], labels.LEVELS, default="junior")
+    certificate = _select(labels.POST_FIELDS["certificate"], labels.CERTIFICATES, default="assistant_social_worker")
+    headcount = StringField(labels.POST_FIELDS["headcount"], default="1")
+    monthly_pay = StringField(labels.POST_FIELDS["monthly_pay"])
+    monthly_allowance = StringField(labels.POST_FIELDS["monthly_allowance"])
+    annual_bonus = StringField(labels.POST_FIELDS["annual_bonus"])
+    months = StringField(labels.POST_FIELDS["months"])
+    si_base = StringField(labels.POST_FIELDS["si_base"])
+    housing_fund_rate = StringField(labels.POST_FIELDS["housing_fund_rate"])
     # required by the engine when the default beside it is overridden (parse.OVERRIDES)
     monthly_allowance_reason = StringField("理由")
     si_base_reason = StringField("理由")
@@ -67,11 +67,11 @@ class PostForm(Form):
 
 
 class CostForm(Form):
-    category = _select("类别", labels.COST_CATEGORIES, default="activities")
-    name = StringField("名称")
-    quantity = StringField("数量")
-    unit = StringField("单位")
-    unit_price = StringField("单价")
+    category = _select(labels.COST_FIELDS["category"], labels.COST_CATEGORIES, default="activities")
+    name = StringField(labels.COST_FIELDS["name"])
+    quantity = StringField(labels.COST_FIELDS["quantity"])
+    unit = StringField(labels.COST_FIELDS["unit"])
+    unit_price = StringField(labels.COST_FIELDS["unit_price"])
 
 
 class PayFloorForm(Form):

@@ -13,11 +13,13 @@ from .seed import seed
 
 
 class Provider:
-    """Per application: the confirmed set, rebuilt when another process or request changed it."""
+    """Per application: the confirmed set, rebuilt when another process or request changed it. The set is
+    known by its generation and its version (a digest of its content), so a database restored to an
+    earlier state, whose generation number comes round again, is never served another set."""
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._generation: int | None = None
+        self._key: tuple[int, str] | None = None
         self._params: ParameterSet | None = None
 
     def get(self, session: Session) -> ParameterSet:
@@ -25,11 +27,12 @@ class Provider:
         if state is None:
             self._seed_first_run(session)
             state = session.get(ParamState, 1)
-        if state.generation != self._generation:
+        key = (state.generation, state.version)
+        if key != self._key:
             with self._lock:
-                if state.generation != self._generation:
+                if key != self._key:
                     self._params = parse_documents(export_documents(session))
-                    self._generation = state.generation
+                    self._key = key
         return self._params
 
     @staticmethod

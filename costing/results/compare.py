@@ -11,12 +11,9 @@ from ..engine.result import change
 from . import labels
 from .budget import Basis, BudgetResult
 
-POST_FIELDS = {"post": "岗位", "category": "类别", "level": "等级", "certificate": "证书", "headcount": "人数",
-               "monthly_pay": "月应发工资", "monthly_allowance": "职业津贴", "annual_bonus": "年终奖",
-               "months": "月数", "si_base": "申报基数", "housing_fund_rate": "公积金比例",
-               "monthly_allowance_reason": "津贴理由", "si_base_reason": "申报基数理由",
-               "housing_fund_rate_reason": "公积金比例理由"}
-COST_FIELDS = {"category": "类别", "name": "名称", "quantity": "数量", "unit": "单位", "unit_price": "单价"}
+POST_FIELDS = labels.POST_FIELDS | {"monthly_allowance_reason": "津贴理由", "si_base_reason": "申报基数理由",
+                                   "housing_fund_rate_reason": "公积金比例理由"}
+COST_FIELDS = labels.COST_FIELDS
 PROJECT_FIELDS = {"name": "项目名称", "district": "区县", "start": "开始月份", "end": "结束月份",
                   "appropriation": "预算控制数"}
 TOTALS = {"personnel": "人员经费", "direct": "直接费用", "management_fee": "管理费", "tax": "税费",

@@ -28,6 +28,11 @@ CONTRIBUTION_COLUMNS = {"pension": "养老保险", "medical": "医疗保险", "s
                         "unemployment": "失业保险", "work_injury": "工伤保险", "housing_fund": "住房公积金"}
 CONTRIBUTIONS_SHORT = {"pension": "养老", "medical": "医疗", "serious_illness": "大额医疗", "unemployment": "失业",
                        "work_injury": "工伤", "housing_fund": "公积金"}
+# the fields of a staff line and of a cost line, as the form and the revision history name them
+POST_FIELDS = {"post": "岗位", "category": "类别", "level": "等级", "certificate": "证书", "headcount": "人数",
+               "monthly_pay": "月应发工资", "monthly_allowance": "职业津贴", "annual_bonus": "年终奖",
+               "months": "月数", "si_base": "申报基数", "housing_fund_rate": "公积金比例"}
+COST_FIELDS = {"category": "类别", "name": "名称", "quantity": "数量", "unit": "单位", "unit_price": "单价"}
 SEVERITY = {"error": "错误", "warning": "提示", "info": "说明"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 REVISION_STATUS = {"draft": "草稿", "submitted": "已提交", "approved": "已审核"}

@@ -45,8 +45,10 @@ def report_workbook(name: str, budget_name: str, result: dict | RosterReport) ->
         _row(findings, [f.severity_label, f.code, f.where, f.message, f.basis])
     summary = workbook.create_sheet("汇总", 0)
     for row, (label, value, is_money) in enumerate((("薪酬方案", name, False), ("对应预算", budget_name, False),
-                                   ("人数", report.people_count, False), ("不合规", report.fail, False),
-                                   ("需关注", report.attention, False), ("合规", report.ok, False),
+                                   ("人数", report.people_count, False),
+                                   (labels.PERSON_STATUS["fail"], report.fail, False),
+                                   (labels.PERSON_STATUS["attention"], report.attention, False),
+                                   (labels.PERSON_STATUS["ok"], report.ok, False),
                                    ("方案人员成本合计（元）", report.roster_cost, True),
                                    ("预算人员经费（元）", report.budget_personnel, True),
                                    ("参数集", report.parameter_set, False)), start=1):

@@ -6,9 +6,10 @@ import re
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 
 from ..budgets import service as budgets
+from ..engine import numbers
 from ..engine.budget import compute
 from ..engine.model import SITE_FIELDS, SITE_TYPES
-from ..engine.parse import InputError, parse_budget, parse_site, read_json
+from ..engine.parse import REASON_MISSING, InputError, parse_budget, parse_site, read_json
 from ..engine.result import to_json
 from ..engine.roster import check_input, check_to_json
 from ..engine.staffing import staffing_norm
@@ -43,13 +44,9 @@ def staffing():
     values = {key: request.args.get(key, "").strip() for key in SITE_FIELDS}
     answer, problems = None, {}
     if site_type in SITE_TYPES:
-        raw: dict = {"type": site_type}
-        for key, text in values.items():
-            if text:
-                if re.fullmatch(r"[0-9]{1,9}", text):
-                    raw[key] = int(text)
-                else:
-                    problems[key] = "必须是不小于0的整数"
+        # the same reading and the same rules as the budget form's site fields
+        raw = {"type": site_type} | {key: value for key, text in values.items()
+                                     if (value := numbers.as_contract(numbers.INTEGER, text)) is not None}
         params = current_parameters()
         try:
             site = parse_site(raw, params)
@@ -75,13 +72,28 @@ def home():
 @bp.post("/api/v1/compute")
 @csrf.exempt
 def api_compute():
-    """Same contract as ``python -m costing compute``: 200 with the result, 400 with the problems."""
+    """Same contract as ``python -m costing compute``: 200 with the result, 400 with the problems.
+
+    With ``?reasons=later``, overrides still lacking their reason do not stop the computation: the result
+    comes with ``pending``, the reasons still to be written (the budget form's own preview does the same)."""
     params = current_parameters()
+    pending = []
     try:
-        result = compute(parse_budget(read_json(request.get_data(cache=False)), params), params)
+        data = read_json(request.get_data(cache=False))
+        try:
+            budget = parse_budget(data, params)
+        except InputError as exc:
+            if request.args.get("reasons") != "later" or any(p.code != REASON_MISSING for p in exc.problems):
+                raise
+            pending = exc.problems
+            budget = parse_budget(data, params, reasons_required=False)
+        result = compute(budget, params)
     except InputError as exc:
         return jsonify(errors=[{"path": p.path, "message": p.message} for p in exc.problems]), 400
-    return jsonify(to_json(result))
+    body = to_json(result)
+    if pending:
+        body["pending"] = [{"path": p.path, "message": p.message} for p in pending]
+    return jsonify(body)
 
 
 @bp.post("/api/v1/check")

@@ -114,8 +114,10 @@
     stateEl.textContent = "计算中…";
     let body;
     try {
+      // urlencoded, as the form itself submits (FormData alone would be multipart, which the server
+      // refuses beyond 1,000 parts: about 70 staff lines)
       const response = await fetch(form.dataset.previewUrl, {
-        method: "POST", body: new FormData(form), headers: { "Accept": "application/json" },
+        method: "POST", body: new URLSearchParams(new FormData(form)), headers: { "Accept": "application/json" },
       });
       if (!response.ok) throw new Error(String(response.status));
       body = await response.json();

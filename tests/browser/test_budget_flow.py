@@ -152,3 +152,31 @@ def test_a_reason_appears_beside_an_override_and_is_required(server, browser, tm
     assert not page.locator("input[name='personnel-0-housing_fund_rate_reason']").is_visible()
     assert errors == []
     context.close()
+
+
+def test_the_live_preview_keeps_up_with_a_large_budget(server, browser):
+    """Eighty staff lines are over a thousand form fields: the preview still answers, row by row."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, server, "yubei.bianzhi")
+    page.click("text=新建预算")
+    page.fill("input[name='project-name']", "大预算")
+    page.select_option("select[name='project-district']", "渝中区")
+    page.fill("input[name='project-start']", "2025-01")
+    page.fill("input[name='project-end']", "2025-12")
+    page.evaluate("""() => {
+        const add = document.querySelector("[data-add-row='personnel']");
+        for (let i = 0; i < 79; i++) add.click();
+        document.querySelectorAll("tr[data-row='personnel']").forEach((row, i) => {
+            row.querySelector("input[name$='-post']").value = "社工" + i;
+            row.querySelector("input[name$='-monthly_pay']").value = i === 79 ? "1000" : "5000";
+        });
+        document.querySelector("input[name='personnel-79-monthly_pay']").dispatchEvent(new Event("input", {bubbles: true}));
+    }""")
+    assert page.locator("tr[data-row='personnel']").count() == 80
+    wait_preview(page)
+    # the last row's pay is under the minimum wage: its finding sits under that row
+    last = page.locator("tr[data-row='personnel']").nth(79)
+    assert last.locator("xpath=following-sibling::tr[1]").get_attribute("class") == "live-finding"
+    assert page.locator("tr.live-finding [data-code='PAY_BELOW_MIN_WAGE']").count() == 1
+    context.close()

@@ -109,8 +109,10 @@ def test_demo_command_is_idempotent(app):
 def test_staffing_page(client):
     page = client.get("/staffing?type=trade_union&workers=6500").get_data(as_text=True)
     assert "需配备 <strong>3</strong>" in page and "二(三)7" in page
+    page = client.get("/staffing?type=trade_union&workers=６５００").get_data(as_text=True)   # full-width digits
+    assert "需配备 <strong>3</strong>" in page
     page = client.get("/staffing?type=social_work_org&total_posts=abc").get_data(as_text=True)
-    assert "必须是不小于0的整数" in page and 'value="abc"' in page
+    assert "必须是 1 到 10000000 之间的整数" in page and 'value="abc"' in page     # as on the budget form
 
 
 def test_next_cannot_hide_a_host_behind_control_characters(app, client):

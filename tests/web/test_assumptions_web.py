@@ -177,3 +177,14 @@ def test_the_live_preview_counts_an_override_whose_reason_is_still_to_be_written
     assert body["ok"] is False
     assert {"field": "personnel-0-monthly_pay", "code": "invalid", "message": "必须是不小于0的金额，最多两位小数",
             "general": None} in body["errors"]
+
+
+def test_the_api_can_leave_reasons_for_later(app, client):
+    data = sample()
+    del data["personnel"][1]["housing_fund_rate_reason"]
+    response = client.post("/api/v1/compute?reasons=later", json=data)
+    assert response.status_code == 200
+    assert response.get_json()["pending"] == [{"path": "personnel[1].housing_fund_rate_reason",
+                                               "message": "填写了住房公积金比例（不用默认值），请说明理由"}]
+    data["personnel"][0]["monthly_pay"] = "abc"           # any other problem still stops it
+    assert client.post("/api/v1/compute?reasons=later", json=data).status_code == 400

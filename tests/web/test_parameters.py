@@ -11,9 +11,9 @@ from sqlalchemy import select
 from costing import cli
 from costing.budgets import service
 from costing.engine.parameters import default_parameters, load_documents, parse_documents
-from costing.models import AuditEntry, Budget, DistrictTier, ParamValue, Revision, User, db
+from costing.models import AuditEntry, Budget, DistrictTier, ParamState, ParamValue, Revision, User, db
 from costing.parameters import export, provider, review
-from costing.parameters.seed import seed
+from costing.parameters.seed import bump, seed
 from costing.web import current_parameters
 
 from . import world
@@ -448,16 +448,22 @@ def test_submitted_budgets_cannot_be_recomputed(fixed, client):
     assert db.session.get(Budget, submitted_id).revision_count == 1
 
 
-def test_the_live_preview_uses_the_confirmed_set(fixed, client):
+def test_the_live_preview_and_the_api_use_the_confirmed_set(fixed, client):
     world.build()
     data = world.sample(start="2026-01", end="2026-12")
     data["personnel"] = [{"post": "社工", "category": "community", "level": "junior", "certificate": "none",
                           "headcount": 1, "monthly_pay": "4000.00", "months": 12}]
+    preparer = log_in(fixed.test_client(), "a_prep")
     before = client.post("/api/v1/compute", json=data).get_json()
+    preview_before = preparer.post("/budgets/preview", data=world.form_fields(data)).get_json()
     _confirm_new_base(fixed)
     after = client.post("/api/v1/compute", json=data).get_json()
+    preview_after = preparer.post("/budgets/preview", data=world.form_fields(data)).get_json()
     assert Decimal(after["totals"]["personnel"]) - Decimal(before["totals"]["personnel"]) == Decimal("630.36")
     assert after["parameter_set"] == provider.today_version(db.session) != before["parameter_set"]
+    # the page's preview reads the same totals as the API, formatted as the saved page formats them
+    for api, page in ((before, preview_before), (after, preview_after)):
+        assert page["totals"]["personnel"] == f"{Decimal(api['totals']['personnel']):,.2f} 元"
 
 
 def _change(app, revision: Revision):
@@ -474,3 +480,17 @@ def test_a_roster_checked_after_a_new_set_says_which_set_it_used(fixed, client):
     revision = db.session.get(Budget, w.budget_a).latest
     assert (f"本报告按核对时有效的政策参数（参数集 <code>{provider.today_version(db.session)}</code>）核对；"
             f"预算修订 1\n    按参数集 <code>{revision.parameter_set}</code> 测算") in page
+
+
+@pytest.mark.parametrize("floor", ["4600", "4700"])
+def test_each_test_and_each_restored_database_gets_its_own_set(app, floor):
+    """Two changes that each take the set to generation 2 (here: two tests, each rolled back) still give
+    two sets: the app knows a set by its version too."""
+    row = db.session.scalar(select(ParamValue).where(ParamValue.family_key == "si.base_floor")
+                            .order_by(ParamValue.start.desc()).limit(1))
+    assert row.value == "4404"          # (the set is not read before the change: that would hide a stale one)
+    row.value = floor
+    bump(db.session)
+    db.session.commit()
+    assert db.session.get(ParamState, 1).generation == 2
+    assert current_parameters().at("si.base_floor", date(2025, 7, 1), "cq").value == Decimal(floor)

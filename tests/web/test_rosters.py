@@ -166,3 +166,21 @@ def test_rosters_are_checked_against_the_approved_revision(app, client):
     response = upload(client, f"/rosters/import?budget={w.budget_a}", roster_file([person()]))
     page = client.get(response.location).get_data(as_text=True)
     assert "按修订 1 核对" in page and "8,765.43" not in page
+
+
+def test_the_roster_preview_is_the_contractors_own_and_checks_as_saving_does(app, client):
+    w = world.build()
+    fields = {"name": "方案", "roster-0-id": "S1", "roster-0-post": "社会工作者", "roster-0-category": "community",
+              "roster-0-level": "junior", "roster-0-certificate": "none", "roster-0-monthly_pay": "4,300"}
+    contractor = log_in(client, "c_user")
+    body = contractor.post(f"/rosters/preview?budget={w.budget_a}", data=fields).get_json()
+    assert body["ok"] is True and body["totals"]["people"] == "1" and body["totals"]["fail"] == "1"
+    assert [(f["code"], f["row"]) for f in body["findings"] if f["row"]] == [("CERTIFICATE_BELOW_LEVEL", ["roster", 0])]
+    body = contractor.post(f"/rosters/preview?budget={w.budget_a}", data=fields | {"roster-0-monthly_pay": "abc"}).get_json()
+    assert body["ok"] is False and body["errors"][0]["field"] == "roster-0-monthly_pay"
+    # a budget not shared with this contractor, another contractor, a purchaser: nothing to see
+    assert contractor.post(f"/rosters/preview?budget={w.budget_b}", data=fields).status_code == 404
+    assert log_in(app.test_client(), "d_user").post(f"/rosters/preview?budget={w.budget_a}",
+                                                    data=fields).status_code == 404
+    assert log_in(app.test_client(), "a_prep").post(f"/rosters/preview?budget={w.budget_a}",
+                                                    data=fields).status_code == 403
