@@ -12,6 +12,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from . import clock
 from .engine.budget import compute
 from .engine.model import SITE_TYPES
 from .engine.money import canonical_figure
@@ -219,7 +220,7 @@ def cmd_params(args) -> int:
     if args.export:
         return cmd_export(args.export)
     try:
-        on = date.fromisoformat(args.on) if args.on else date.today()
+        on = date.fromisoformat(args.on) if args.on else clock.today()
     except ValueError:
         return _fail([Problem("--on", "必须是“年-月-日”格式的日期，如 2025-07-01")])
     try:
@@ -251,7 +252,7 @@ def cmd_staffing(args) -> int:
     params = default_parameters()
     problems = []
     try:
-        on = date.fromisoformat(args.on) if args.on else date.today()
+        on = date.fromisoformat(args.on) if args.on else clock.today()
     except ValueError:
         problems.append(Problem("--on", "必须是“年-月-日”格式的日期，如 2025-07-01"))
     raw = {"type": args.type, "workers": args.workers, "total_posts": args.total_posts, "people": args.people,

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import clock
 from .results.labels import REVISION_STATUS
 
 NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -45,7 +46,8 @@ Money = Numeric(14, 2)
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """A moment to store (UTC), from the one clock."""
+    return clock.now()
 
 
 def _aware(moment: datetime) -> datetime:

@@ -3,13 +3,12 @@ separators and two decimals, percentages, policy figures by their unit, Beijing 
 only: the engine keeps full precision and does every sum."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
+from ..clock import CHINA
 from ..engine.money import fmt_figure, fmt_grouped, fmt_percent
 from . import labels
-
-CHINA = timezone(timedelta(hours=8))   # China Standard Time has no daylight saving
 
 
 def _decimal(value) -> Decimal | None:

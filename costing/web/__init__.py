@@ -9,6 +9,7 @@ from datetime import date
 from flask import abort, current_app
 from flask_login import current_user
 
+from .. import clock
 from ..engine.parameters import ParameterSet
 from ..models import db
 
@@ -27,8 +28,8 @@ def current_parameters() -> ParameterSet:
 
 
 def today() -> date:
-    """Today, or the date configured as TODAY (so pages that depend on the date can be tested)."""
-    return current_app.config.get("TODAY") or date.today()
+    """Today in Beijing, or the date configured as TODAY (so pages that depend on the date can be tested)."""
+    return current_app.config.get("TODAY") or clock.today()
 
 
 def require_admin() -> None:

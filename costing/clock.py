@@ -1,0 +1,18 @@
+"""Time, once: moments are stored in UTC; what people read, and "today" for parameter lookups, is Beijing
+time (China Standard Time, UTC+8, no daylight saving). Everything asks ``now()`` here, so a test can
+move the clock in one place."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+CHINA = timezone(timedelta(hours=8))
+
+
+def now() -> datetime:
+    """This moment, in UTC (how it is stored)."""
+    return datetime.now(timezone.utc)
+
+
+def today() -> date:
+    """Today's date in Beijing."""
+    return now().astimezone(CHINA).date()
