@@ -198,6 +198,9 @@ class BudgetShare(db.Model):
     contractor_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     shared_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     shared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # the revision the contractor may read (with any approved revision newer than it); drafts saved since stay
+    # the purchaser's until they share again
+    revision_number: Mapped[int] = mapped_column(Integer)
     budget: Mapped[Budget] = relationship(back_populates="shares")
     contractor: Mapped[Organisation] = relationship()
 

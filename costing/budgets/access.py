@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort
 from sqlalchemy import exists, select
 
-from ..models import Budget, BudgetShare, User, db
+from ..models import Budget, BudgetShare, Revision, User, db
 
 
 def visible_to(user: User):
@@ -35,6 +35,20 @@ def load_budget(budget_id: int, user: User, for_update: bool = False) -> Budget:
 def can_see(user: User, budget: Budget) -> bool:
     """``visible_to`` for a budget already loaded (e.g. the one a roster belongs to)."""
     return db.session.scalar(select(Budget.id).where(Budget.id == budget.id, visible_to(user))) is not None
+
+
+def is_contractor(user: User) -> bool:
+    return user.organisation.kind == "contractor" and not user.is_admin
+
+
+def shared_revision(budget: Budget, organisation_id: int) -> Revision | None:
+    """What a contractor organisation may read of a budget: the revision shared with it, or an approved
+    revision newer than that; None when the budget is not shared with it."""
+    share = next((s for s in budget.shares if s.contractor_id == organisation_id), None)
+    if share is None:
+        return None
+    number = max([share.revision_number] + [r.number for r in budget.revisions if r.approved_at is not None])
+    return next((r for r in budget.revisions if r.number == number), None)
 
 
 def can_create(user: User) -> bool:

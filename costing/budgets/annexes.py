@@ -57,5 +57,6 @@ def download(budget: Budget, revision: Revision, kind: str):
         db.session.rollback()
         accounts.record("export", f"budget:{budget.id}", f"修订 {revision.number} 附件 {kind.upper()}")
         db.session.commit()
-    name = f"{budget.name}-预算明细表-修订{revision.number}{'' if revision.status == 'approved' else '-草稿'}.{kind}"
+    project = result_of(revision).project_name          # the name in this revision, not a later draft's
+    name = f"{project}-预算明细表-修订{revision.number}{'' if revision.status == 'approved' else '-草稿'}.{kind}"
     return send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=name)

@@ -19,12 +19,13 @@ from ..models import Budget, BudgetShare, Organisation, Revision, User, db, utcn
 from ..results.budget import Basis, BudgetResult
 from ..results.compare import Comparison, basis_changes, compare
 from ..results.verification import verification_code
-from .access import can_approve, can_create, can_edit, can_see, load_budget, visible_to
+from .access import can_approve, can_create, can_edit, can_see, is_contractor, load_budget, shared_revision, visible_to
 
 __all__ = ["InputError", "Conflict", "WorkflowError", "compute_contract", "create_budget", "save_revision",
            "duplicate", "delete_draft", "submit", "approve", "return_for_changes", "share", "unshare",
-           "policy_change", "recompute", "reference_revision", "revision_of", "result_of", "input_of",
-           "compare_revisions", "find_by_code", "load_budget", "visible_to", "can_see", "can_create", "can_edit", "can_approve"]
+           "policy_change", "recompute", "revision_of", "result_of", "input_of",
+           "compare_revisions", "find_by_code", "load_budget", "visible_to", "can_see", "can_create", "can_edit", "can_approve", "is_contractor",
+           "shared_revision", "readable_revision", "reshare", "name_seen_by"]
 
 
 class WorkflowError(Exception):
@@ -64,10 +65,23 @@ def revision_of(budget: Budget, number: int | None) -> Revision | None:
     return next((r for r in budget.revisions if r.number == number), None)
 
 
-def reference_revision(budget: Budget) -> Revision:
-    """The revision contractors read and check pay proposals against: the approved one if there is one,
-    else the latest."""
-    return revision_of(budget, budget.approved_number) or budget.latest
+def readable_revision(user: User, budget: Budget, number: int | None) -> Revision | None:
+    """The revision this user may read: any of their own organisation's (the latest for None); for a
+    contractor only the one shared with it (``shared_revision``) — any other number is None (a 404)."""
+    if is_contractor(user):
+        shown = shared_revision(budget, user.organisation_id)
+        return shown if shown is not None and number in (None, shown.number) else None
+    return revision_of(budget, number)
+
+
+def name_seen_by(user: User, budget: Budget, revision: Revision | None = None) -> str:
+    """The budget's name as this user may know it: its current name for the purchaser (and administrators);
+    for a contractor, the name in the revision it reads, or in ``revision`` (the one a roster was checked
+    against). A name given in a later draft is the purchaser's."""
+    if not is_contractor(user):
+        return budget.name
+    shown = revision or shared_revision(budget, user.organisation_id)
+    return result_of(shown).project_name if shown is not None else "（已取消共享的预算）"
 
 
 def result_of(revision: Revision) -> BudgetResult:
@@ -223,8 +237,20 @@ def share(budget: Budget, user: User, contractor: Organisation) -> None:
         raise WorkflowError("只能共享给承接主体")
     if any(s.contractor_id == contractor.id for s in budget.shares):
         raise WorkflowError(f"已共享给 {contractor.name}")
-    db.session.add(BudgetShare(budget=budget, contractor_id=contractor.id, shared_by_id=user.id))
-    accounts.record("share", f"budget:{budget.id}", contractor.name, user=user)
+    db.session.add(BudgetShare(budget=budget, contractor_id=contractor.id, shared_by_id=user.id,
+                               revision_number=budget.latest.number))
+    accounts.record("share", f"budget:{budget.id}", f"{contractor.name}：修订 {budget.latest.number}", user=user)
+
+
+def reshare(budget: Budget, user: User, share_id: int) -> None:
+    """Share the latest revision with a contractor the budget is already shared with."""
+    item = next((s for s in budget.shares if s.id == share_id), None)
+    if item is None:
+        raise WorkflowError("没有这项共享")
+    if item.revision_number == budget.latest.number:
+        raise WorkflowError(f"{item.contractor.name} 已能查看最新的修订 {budget.latest.number}")
+    item.revision_number, item.shared_at, item.shared_by_id = budget.latest.number, utcnow(), user.id
+    accounts.record("share", f"budget:{budget.id}", f"{item.contractor.name}：修订 {budget.latest.number}", user=user)
 
 
 def unshare(budget: Budget, user: User, share_id: int) -> None:

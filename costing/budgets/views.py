@@ -29,7 +29,8 @@ def _signed_in():
 
 
 def _revision(budget: Budget, number: int | None) -> Revision:
-    revision = service.revision_of(budget, number)
+    """The numbered revision (the latest for None) if this user may read it; 404 otherwise."""
+    revision = service.readable_revision(current_user, budget, number)
     if revision is None:
         abort(404)
     return revision
@@ -41,11 +42,30 @@ def index():
                                  .options(selectinload(Budget.revisions), selectinload(Budget.organisation))
                                  .order_by(Budget.updated_at.desc())).all()
     params = current_parameters()
+    contractor = access.is_contractor(current_user)
+    rows = [_row(b, contractor) for b in budgets]
     # drafts computed with an older parameter set than today's confirmed one
-    outdated = {b.id for b in budgets if b.status == "draft" and b.latest.parameter_set != params.version}
+    outdated = set() if contractor else {
+        b.id for b in budgets if b.status == "draft" and b.latest.parameter_set != params.version}
     notice = parameters.attention(db.session, params, today()) if current_user.is_admin else None
-    return render_template("budgets/index.html", budgets=budgets, can_create=access.can_create(current_user),
+    return render_template("budgets/index.html", rows=rows, can_create=access.can_create(current_user),
                            outdated=outdated, notice=notice)
+
+
+def _row(budget: Budget, contractor: bool) -> dict:
+    """A line of the list: the budget as its latest revision has it; for a contractor, as the revision shared
+    with it has it (name and figures of later drafts are the purchaser's)."""
+    if not contractor:
+        return {"budget": budget, "name": budget.name, "district": budget.district,
+                "period": f"{budget.start} 至 {budget.end}", "status": budget.status, "status_label": budget.status_label,
+                "approved_number": budget.approved_number if budget.status != "approved" else None,
+                "grand_total": budget.grand_total, "error_count": budget.error_count, "updated": budget.updated_at}
+    revision = service.readable_revision(current_user, budget, None)
+    result = service.result_of(revision)
+    return {"budget": budget, "name": result.project_name, "district": result.district,
+            "period": f"{result.start} 至 {result.end}", "status": revision.status,
+            "status_label": revision.status_label, "approved_number": None, "grand_total": revision.grand_total,
+            "error_count": revision.error_count, "updated": revision.approved_at or revision.created_at}
 
 
 def _new_form_data() -> dict:
@@ -114,10 +134,7 @@ def live_preview():
 @bp.get("/<id:budget_id>")
 def show(budget_id: int):
     budget = access.load_budget(budget_id, current_user)
-    number = request.args.get("revision", type=int)
-    if number is None and current_user.organisation.kind == "contractor" and budget.approved_number:
-        number = budget.approved_number      # contractors read the approved figures, not a draft in progress
-    revision = _revision(budget, number)
+    revision = _revision(budget, request.args.get("revision", type=int))
     can_edit = access.can_edit(current_user, budget)
     contractors = []
     if can_edit:
@@ -128,13 +145,13 @@ def show(budget_id: int):
     share_form.contractor.choices = [SelectChoice(str(o.id), o.name) for o in contractors]
     params = current_parameters()
     change = None
-    if revision.number == budget.latest.number and revision.status == "draft":
+    if revision.number == budget.latest.number and revision.status == "draft" and not access.is_contractor(current_user):
         change = service.policy_change(revision, params)
     return render_template(
         "budgets/show.html", budget=budget, revision=revision, result=service.result_of(revision),
         rosters=rosters.for_budget(current_user, budget), returned=budget.returned, change=change,
         version_now=params.version,
-        is_contractor=current_user.organisation.kind == "contractor" and not current_user.is_admin,
+        is_contractor=access.is_contractor(current_user),
         action=ActionForm(), share_form=share_form, can_edit=can_edit,
         can_approve=access.can_approve(current_user, budget))
 
@@ -273,9 +290,17 @@ def unshare(budget_id: int, share_id: int):
     return _action(budget_id, access.can_edit, lambda b, f: service.unshare(b, current_user, share_id), "已取消共享")
 
 
+@bp.post("/<id:budget_id>/reshare/<id:share_id>")
+def reshare(budget_id: int, share_id: int):
+    return _action(budget_id, access.can_edit, lambda b, f: service.reshare(b, current_user, share_id),
+                   "已共享最新修订")
+
+
 @bp.get("/<id:budget_id>/history")
 def history(budget_id: int):
     budget = access.load_budget(budget_id, current_user)
+    if access.is_contractor(current_user):
+        abort(404)                   # the purchaser's revisions and their notes are the purchaser's
     numbers = [r.number for r in budget.revisions]
     a = request.args.get("a", type=int)
     b = request.args.get("b", type=int)

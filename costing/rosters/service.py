@@ -13,23 +13,32 @@ from ..budgets.service import WorkflowError
 from ..engine.parameters import ParameterSet
 from ..engine.parse import InputError, Problem
 from ..engine.roster import check_input, check_to_json
-from ..models import Budget, Roster, User, db, utcnow
+from ..models import Budget, Revision, Roster, User, db, utcnow
 from .access import visible_to
 
-__all__ = ["InputError", "WorkflowError", "Problem", "check", "create", "update", "share", "for_budget",
+__all__ = ["InputError", "WorkflowError", "Problem", "reference", "check", "create", "update", "share", "for_budget",
            "exists_for"]
 
 
-def check(budget: Budget, roster: list, params: ParameterSet) -> dict:
-    """Validate and check roster entries against the budget's reference revision (InputError if invalid)."""
-    data = {"budget": budgets.input_of(budgets.reference_revision(budget)), "roster": roster}
+def reference(budget: Budget, organisation_id: int) -> Revision:
+    """The revision a contractor's rosters are checked against: the one the purchaser shared with it (or an
+    approved one newer than that), never a draft it was not shown. WorkflowError once it is no longer shared."""
+    revision = budgets.shared_revision(budget, organisation_id)
+    if revision is None:
+        raise WorkflowError("采购人已取消共享这份预算，不能再按它核对")
+    return revision
+
+
+def check(budget: Budget, organisation_id: int, roster: list, params: ParameterSet) -> dict:
+    """Validate and check roster entries against the reference revision (InputError if invalid)."""
+    data = {"budget": budgets.input_of(reference(budget, organisation_id)), "roster": roster}
     return check_to_json(check_input(data, params))
 
 
 def _store(item: Roster, roster: list, result: dict) -> None:
     item.roster_json = json.dumps(roster, ensure_ascii=False)
     item.result_json = json.dumps(result, ensure_ascii=False)
-    item.budget_revision = budgets.reference_revision(item.budget).number
+    item.budget_revision = reference(item.budget, item.organisation_id).number
     item.people = result["totals"]["people"]
     item.failing = result["totals"]["fail"]
     item.updated_at = utcnow()
@@ -41,7 +50,7 @@ def create(user: User, budget: Budget, name: str, roster: list, params: Paramete
         raise InputError([Problem("name", "不能为空")])
     if len(name) > 200:
         raise InputError([Problem("name", "最多 200 个字符")])
-    result = check(budget, roster, params)
+    result = check(budget, user.organisation_id, roster, params)
     item = Roster(organisation_id=user.organisation_id, budget=budget, name=name, created_by_id=user.id)
     _store(item, roster, result)
     db.session.add(item)
@@ -53,7 +62,7 @@ def create(user: User, budget: Budget, name: str, roster: list, params: Paramete
 def update(item: Roster, user: User, roster: list, params: ParameterSet, version: int, how: str = "录入") -> None:
     if version != item.version:
         raise WorkflowError("他人已修改了这份薪酬方案，请重新打开后再保存（您的输入未保存）")
-    result = check(item.budget, roster, params)
+    result = check(item.budget, item.organisation_id, roster, params)
     _store(item, roster, result)
     item.version += 1
     accounts.record("roster_import" if how == "导入" else "roster_save", f"roster:{item.id}",

@@ -46,7 +46,15 @@ def index():
     if access.is_contractor(current_user):
         shared = db.session.scalars(select(Budget).where(budgets.visible_to(current_user))
                                     .order_by(Budget.updated_at.desc())).all()
-    return render_template("rosters/index.html", items=items, budgets=shared)
+    names = {r.id: _budget_name(r) for r in items}
+    # each shared budget as the revision shared with this contractor has it
+    offered = [(b, budgets.result_of(budgets.shared_revision(b, current_user.organisation_id))) for b in shared]
+    return render_template("rosters/index.html", items=items, offered=offered, names=names)
+
+
+def _budget_name(item: Roster) -> str:
+    """The name of a roster's budget as the viewer knows it (a contractor: as in the revision checked against)."""
+    return budgets.name_seen_by(current_user, item.budget, budgets.revision_of(item.budget, item.budget_revision))
 
 
 @bp.get("/template.xlsx")
@@ -58,7 +66,8 @@ def template():
 def _render_form(form, budget, item=None, general=(), status=200):
     blank = RosterForm(formdata=None, data={"roster": [{}]}).roster[0]
     return render_template("rosters/edit.html", form=form, budget=budget, item=item, general=general,
-                           blank=blank, invalid=status == 400), status
+                           blank=blank, invalid=status == 400,
+                           budget_name=budgets.name_seen_by(current_user, budget)), status
 
 
 def _posted_roster(posted: dict | None = None) -> list:
@@ -72,12 +81,12 @@ def new():
     budget = access.contractor_budget(current_user, request.args.get("budget", type=int))
     if request.method == "GET":
         # one row per budgeted person, with the post, its grading, allowance and months; the pay is theirs to state
-        result = budgets.result_of(budgets.reference_revision(budget))
+        result = budgets.result_of(service.reference(budget, current_user.organisation_id))
         people = [{"post": line.post, "category": line.category, "level": line.level,
                    "certificate": line.certificate, "monthly_allowance": str(line.monthly_allowance),
                    "months": "" if line.months == result.months else str(line.months)}
                   for line in result.personnel for _ in range(line.headcount)][:200]
-        data = {"name": f"{budget.name} 薪酬方案", "roster": people or [{}]}
+        data = {"name": f"{result.project_name} 薪酬方案", "roster": people or [{}]}
         return _render_form(RosterForm(formdata=None, data=data), budget)
     form = RosterForm()
     if not form.validate():
@@ -104,7 +113,7 @@ def live_preview():
         return jsonify(preview.stale(STALE_FORM))
     posted = mapping.read_form(request.form, RosterForm)
     try:
-        result = service.check(budget, _posted_roster(posted), current_parameters())
+        result = service.check(budget, current_user.organisation_id, _posted_roster(posted), current_parameters())
     except InputError as exc:
         return jsonify(preview.invalid(posted, exc.problems))
     return jsonify(preview.roster(RosterReport(result)))
@@ -170,7 +179,8 @@ def import_file(roster_id: int | None = None):
             roster = _read_upload(form)
             filename = form.file.data.filename
             if item is None:
-                item = service.create(current_user, budget, f"{budget.name} 薪酬方案（{filename[:80]}）", roster, params,
+                name = budgets.name_seen_by(current_user, budget)
+                item = service.create(current_user, budget, f"{name} 薪酬方案（{filename[:80]}）", roster, params,
                                       "导入")
                 accounts.record("roster_import", f"roster:{item.id}", f"{filename}：{len(roster)} 人")
             else:
@@ -191,11 +201,12 @@ def import_file(roster_id: int | None = None):
 @bp.get("/<id:roster_id>")
 def show(roster_id: int):
     item = _load(roster_id)
-    reference = budgets.reference_revision(item.budget)
+    reference = budgets.shared_revision(item.budget, item.organisation_id)     # None once no longer shared
     return render_template("rosters/show.html", item=item, report=RosterReport(json.loads(item.result_json)),
                            can_edit=_can_edit(item), action=ActionForm(),
-                           can_open_budget=budgets.can_see(current_user, item.budget),
-                           outdated=item.budget_revision != reference.number, reference=reference)
+                           can_open_budget=budgets.can_see(current_user, item.budget), budget_name=_budget_name(item),
+                           outdated=reference is not None and item.budget_revision != reference.number,
+                           reference=reference)
 
 
 def _owner_action(roster_id: int, act, done):
@@ -239,7 +250,7 @@ def recheck(roster_id: int):
 @bp.get("/<id:roster_id>/export.xlsx")
 def export_xlsx(roster_id: int):
     item = _load(roster_id)
-    data = export.report_workbook(item.name, item.budget.name, RosterReport(json.loads(item.result_json)))
+    data = export.report_workbook(item.name, _budget_name(item), RosterReport(json.loads(item.result_json)))
     accounts.record("export", f"roster:{item.id}", "薪酬方案核对报告 XLSX")
     db.session.commit()
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=f"薪酬方案核对-{item.id}.xlsx")

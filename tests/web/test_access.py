@@ -1,5 +1,8 @@
 """Who may see and do what: every role × every budget URL and action."""
 import pytest
+from sqlalchemy import select
+
+from costing.models import BudgetShare, db
 
 from . import world
 from .world import form_fields, log_in, sample
@@ -12,6 +15,7 @@ ACTIONS = [  # method, path; delete last so it cannot hide the others
     ("POST", "/budgets/{id}/duplicate"), ("POST", "/budgets/{id}/delete"),
 ]
 READ = {"GET /budgets/{id}", "GET /budgets/{id}?revision=1", "GET /budgets/{id}/history"}
+SHARED_READ = READ - {"GET /budgets/{id}/history"}      # the purchaser's revision history is its own
 APPROVER_ONLY = {"POST /budgets/{id}/approve", "POST /budgets/{id}/return"}
 
 
@@ -25,7 +29,7 @@ def expected(role: str, action: str, budget: str) -> str | int:
             return 403
         return ALLOWED
     if role == "c_user" and budget == "a":           # shared with C, read-only
-        return ALLOWED if action in READ else 403
+        return ALLOWED if action in SHARED_READ else 404 if action in READ else 403
     return 404                                       # another organisation's budget: no existence leak
 
 
@@ -90,3 +94,42 @@ def test_admin_pages_are_for_admins_only(app, client):
     log_in(client, "a_appr")
     for path in ("/admin/users", "/admin/organisations", "/admin/audit"):
         assert client.get(path).status_code == 403
+
+
+def test_a_contractor_reads_the_shared_revision_and_no_draft_after_it(app, client):
+    w = world.build()                                       # budget A is shared with C at revision 1
+    preparer = log_in(app.test_client(), "a_prep")
+    draft = form_fields(sample(name="内部草稿")) | {"base_revision": "1", "project-appropriation": "999999.00",
+                                                    "note": "内部说明：再压一压工资"}
+    assert preparer.post(f"/budgets/{w.budget_a}/edit", data=draft).status_code == 302        # revision 2
+    log_in(client, "c_user")
+    page = client.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
+    assert "修订 1" in page and "A 项目" in page
+    assert "内部草稿" not in page and "999,999.00" not in page and "修订历史" not in page and "/ 2" not in page
+    listing = client.get("/budgets/").get_data(as_text=True)
+    assert "A 项目" in listing and "内部草稿" not in listing
+    for url in (f"/budgets/{w.budget_a}?revision=2", f"/budgets/{w.budget_a}/history",
+                f"/budgets/{w.budget_a}/annex.pdf?revision=2", f"/budgets/{w.budget_a}/annex.xlsx?revision=2",
+                f"/budgets/{w.budget_a}/history?a=1&b=2"):
+        assert client.get(url).status_code == 404, url
+    # the purchaser shares the new revision: now C reads revision 2, and only that
+    share = db.session.scalar(select(BudgetShare).where(BudgetShare.budget_id == w.budget_a))
+    assert preparer.post(f"/budgets/{w.budget_a}/reshare/{share.id}").status_code == 302
+    page = client.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
+    assert "内部草稿" in page and "内部说明" not in page
+    assert client.get(f"/budgets/{w.budget_a}?revision=1").status_code == 404
+    assert client.get(f"/budgets/{w.budget_a}/annex.pdf").status_code == 200
+
+
+def test_an_approved_revision_newer_than_the_shared_one_is_what_a_contractor_reads(app, client):
+    w = world.build()
+    preparer = log_in(app.test_client(), "a_prep")
+    preparer.post(f"/budgets/{w.budget_a}/edit", data=form_fields(sample(name="审核版")) | {"base_revision": "1"})
+    preparer.post(f"/budgets/{w.budget_a}/submit")
+    log_in(app.test_client(), "a_appr").post(f"/budgets/{w.budget_a}/approve")        # revision 2 approved
+    preparer.post(f"/budgets/{w.budget_a}/edit", data=form_fields(sample(name="又一稿")) | {"base_revision": "2"})
+    log_in(client, "c_user")
+    page = client.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
+    assert "审核版" in page and "又一稿" not in page and "修订 2" in page
+    assert client.get(f"/budgets/{w.budget_a}?revision=3").status_code == 404
+    assert client.get(f"/budgets/{w.budget_a}?revision=1").status_code == 404

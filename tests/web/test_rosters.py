@@ -1,12 +1,13 @@
 """Contractors' pay proposals in the browser's HTTP: entry, import, report, sharing, export, privacy."""
 import csv
 import io
+import json
 import re
 
 import openpyxl
 from sqlalchemy import func, select
 
-from costing.models import AuditEntry, BudgetShare, Roster, db
+from costing.models import AuditEntry, BudgetShare, Revision, Roster, db
 from costing.rosters.files import COLUMNS
 
 from . import world
@@ -184,3 +185,19 @@ def test_the_roster_preview_is_the_contractors_own_and_checks_as_saving_does(app
                                                     data=fields).status_code == 404
     assert log_in(app.test_client(), "a_prep").post(f"/rosters/preview?budget={w.budget_a}",
                                                     data=fields).status_code == 403
+
+
+def test_a_roster_is_checked_against_the_shared_revision_not_a_later_draft(app, client):
+    w = world.build()
+    preparer = log_in(app.test_client(), "a_prep")
+    draft = form_fields(sample(name="A 项目")) | {"base_revision": "1", "personnel-1-monthly_pay": "9000.00"}
+    assert preparer.post(f"/budgets/{w.budget_a}/edit", data=draft).status_code == 302      # revision 2, not shared
+    log_in(client, "c_user")
+    response = upload(client, f"/rosters/import?budget={w.budget_a}", roster_file([person()]))
+    roster_id = int(response.location.rstrip("/").split("/")[-1])
+    item = db.session.get(Roster, roster_id)
+    assert item.budget_revision == 1
+    report = json.loads(item.result_json)
+    shared = json.loads(db.session.scalar(select(Revision.result_json).where(Revision.budget_id == w.budget_a,
+                                                                             Revision.number == 1)))
+    assert report["totals"]["budget_personnel"] == shared["totals"]["personnel"]
