@@ -143,9 +143,9 @@ def annex_workbook(result: dict | BudgetResult, meta: AnnexMeta) -> bytes:
         print_setup(sheet, title)
 
     check = book.create_sheet("检查结论")
-    header(check, ["级别", "代码", "位置", "说明", "依据"], [8, 28, 18, 90, 40])
+    header(check, ["级别", "检查项", "位置", "说明", "依据"], [8, 20, 22, 90, 40])
     for offset, f in enumerate(view.listed_findings, start=2):
-        for column, value in enumerate([f.severity_label, f.code, f.where, f.message, f.basis], start=1):
+        for column, value in enumerate([f.severity_label, f.title, f.place, f.message, f.basis], start=1):
             put(check, offset, column, value)
     print_setup(check, title)
 

@@ -16,6 +16,7 @@ from ..engine.parameters import ParameterSet
 from ..engine.parse import InputError, parse_budget
 from ..engine.result import change, to_json
 from ..models import Budget, BudgetShare, Organisation, Revision, User, db, utcnow
+from ..results import labels
 from ..results.budget import Basis, BudgetResult
 from ..results.compare import Comparison, basis_changes, compare
 from ..results.verification import verification_code
@@ -295,7 +296,7 @@ def policy_change(revision: Revision, params: ParameterSet) -> PolicyChange | No
     try:
         computed = compute_contract(data, params, reasons_required=False)
     except InputError as exc:
-        change_.problems = [f"{p.path}: {p.message}" for p in exc.problems]
+        change_.problems = [f"{labels.place(p.path)}：{p.message}" for p in exc.problems]
         return change_
     then, now = result_of(revision), BudgetResult(computed.result)
     change_.grand_total_now = computed.grand_total
@@ -315,11 +316,11 @@ def recompute(budget: Budget, user: User, params: ParameterSet, seen: int | None
     then = budget.latest.parameter_set
     try:
         revision = save_revision(budget, user, input_of(budget.latest), params,
-                                 f"按最新政策参数重新测算（参数集 {then} → {version}）", budget.revision_count,
+                                 "按最新政策参数重新测算", budget.revision_count,
                                  reasons_required=False)     # the same input as saved: older drafts carry no reasons
     except InputError as exc:
         raise WorkflowError("按最新政策参数重新测算时发现问题，请编辑预算后保存：" +
-                            "；".join(f"{p.path}: {p.message}" for p in exc.problems)) from None
+                            "；".join(f"{labels.place(p.path)}：{p.message}" for p in exc.problems)) from None
     accounts.record("budget_recompute", f"budget:{budget.id}", f"修订 {revision.number}：参数集 {then} → {version}",
                     user=user)
     return revision

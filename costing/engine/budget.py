@@ -191,5 +191,5 @@ class _Usage:
             uses.append(ParameterUse(record=None, name="si.employer.work_injury", label="工伤保险单位费率（承接主体核定）",
                                      value=rate, unit="rate", region="cq", first=str(budget.project.start),
                                      last=str(budget.project.end), carried_forward=False,
-                                     source="预算填写：contractor.work_injury_rate", confidence=INPUT_CONFIDENCE))
+                                     source="预算填写（承接主体核定的费率）", confidence=INPUT_CONFIDENCE))
         return tuple(uses)

@@ -41,6 +41,16 @@ class Finding(engine.Finding):
         return labels.SEVERITY[self.severity]
 
     @property
+    def title(self) -> str:
+        """What the check is called (低于最低工资); the code is for the API and the CLI."""
+        return labels.finding(self.code)
+
+    @property
+    def place(self) -> str:
+        """Where it applies, in words (人员第 2 行, 项目 预算控制数)."""
+        return labels.place(self.where)
+
+    @property
     def row(self) -> tuple[str, int] | None:
         """("personnel", 2) for a finding about the third personnel line, else None."""
         match = _ROW.match(self.where)

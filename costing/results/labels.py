@@ -2,6 +2,8 @@
 confidence…) are its home for labels its messages use; the rest of the words are here."""
 from __future__ import annotations
 
+import re
+
 from ..engine.model import (
     CATEGORIES,
     CERTIFICATES,
@@ -33,6 +35,27 @@ POST_FIELDS = {"post": "岗位", "category": "类别", "level": "等级", "certi
                "monthly_pay": "月应发工资", "monthly_allowance": "职业津贴", "annual_bonus": "年终奖",
                "months": "月数", "si_base": "申报基数", "housing_fund_rate": "公积金比例"}
 COST_FIELDS = {"category": "类别", "name": "名称", "quantity": "数量", "unit": "单位", "unit_price": "单价"}
+# what each finding code is called where people read it (codes stay in the API and the CLI)
+FINDINGS = {
+    "PAY_BELOW_MIN_WAGE": "低于最低工资", "PAY_BELOW_FLOOR": "低于薪酬下限", "CERTIFICATE_BELOW_LEVEL": "证书与岗位等级不符",
+    "SI_BASE_BELOW_PAY": "缴费基数低于工资", "SI_BASE_BELOW_FLOOR": "缴费基数按下限计", "SI_BASE_ABOVE_CEILING": "缴费基数按上限计",
+    "SI_RATE_BELOW_STATUTORY": "单位费率低于法定", "HOUSING_FUND_RATE_OUT_OF_RANGE": "公积金比例超出范围",
+    "PERSONNEL_SHARE_BELOW_MIN": "人员经费占比不足", "MANAGEMENT_FEE_ABOVE_CAP": "管理费超过上限",
+    "OVER_APPROPRIATION": "超出预算控制数", "STAFFING_BELOW_NORM": "专业人才配备不足",
+    "PARAMETER_CARRIED_FORWARD": "沿用上期数值", "PARAMETER_UNVERIFIED": "来源未经核实",
+    "TAX_RATES_CHANGE_IN_PERIOD": "服务期内税率变化", "PAY_BELOW_BUDGET": "低于预算安排", "HEADCOUNT_MISMATCH": "人数与预算不同",
+}
+# the contract's field names as a person reads them (for a problem or a finding that names no row)
+FIELD_NAMES = {
+    "input": "输入", "project": "项目", "contractor": "承接主体", "rules": "项目规则", "totals": "合计", "site": "配备标准",
+    "name": "名称", "district": "区县", "start": "开始月份", "end": "结束月份", "appropriation": "预算控制数",
+    "type": "场所类型", "taxpayer": "纳税人类型", "location": "城建税所在地", "work_injury_rate": "工伤保险费率",
+    "management_fee_rate": "管理费费率", "min_personnel_share": "人员经费最低占比",
+    "max_management_fee_rate": "管理费费率上限", "pay_floor": "薪酬下限", "junior": "初级", "mid": "中级",
+    "senior": "高级", "grand_total": "预算总额", "personnel_share": "人员经费占比", "parameters": "政策参数",
+    "employer_rates": "单位费率", "id": "姓名或工号", **SITE_FIELD_LABELS, **CONTRIBUTION_LABELS,
+}
+ROWS = {"personnel": "人员", "costs": "直接费用", "roster": "花名册"}
 SEVERITY = {"error": "错误", "warning": "提示", "info": "说明"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 REVISION_STATUS = {"draft": "草稿", "submitted": "已提交", "approved": "已审核"}
@@ -54,3 +77,25 @@ def region(code: str) -> str:
 
 def tier(code: str) -> str:
     return TIER_LABELS.get(code, code)
+
+
+def finding(code: str) -> str:
+    """What a finding code is called: 低于最低工资 for PAY_BELOW_MIN_WAGE (the code itself if unknown)."""
+    return FINDINGS.get(code, code)
+
+
+def place(path: str) -> str:
+    """A contract path as a person reads it: personnel[2].monthly_pay → 人员第 3 行 月应发工资;
+    contractor.work_injury_rate_reason → 承接主体 工伤保险费率理由; comparison[社工] → 岗位「社工」."""
+    if path.startswith("comparison[") and path.endswith("]"):
+        return f"岗位「{path[len('comparison['):-1]}」"
+    words = []
+    for part in path.split("."):
+        row = re.fullmatch(r"(\w+)\[(\d+)\]", part)
+        if row and row.group(1) in ROWS:
+            words.append(f"{ROWS[row.group(1)]}第 {int(row.group(2)) + 1} 行")
+            continue
+        reason = part.removesuffix("_reason")
+        name = FIELD_NAMES.get(reason) or POST_FIELDS.get(reason) or COST_FIELDS.get(reason) or part
+        words.append(name + ("理由" if reason != part else ""))
+    return " ".join(words)

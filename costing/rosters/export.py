@@ -25,14 +25,14 @@ def report_workbook(name: str, budget_name: str, result: dict | RosterReport) ->
     people.title = "人员核对"
     items = list(labels.CONTRIBUTIONS)
     header(people, ["姓名或工号", "岗位", "等级", "证书", "在岗月数", "月应发工资", "职业津贴"]
-           + [f"单位{labels.CONTRIBUTION_LABELS[i]}" for i in items] + ["人员成本合计", "状态", "问题代码"],
+           + [f"单位{labels.CONTRIBUTION_LABELS[i]}" for i in items] + ["人员成本合计", "状态", "问题"],
            [14, 16, 8, 14, 8, 12, 10] + [12] * len(items) + [14, 8, 36], border=False)
     money = set(range(6, 8 + len(items) + 1))
     for person in report.people:
         _row(people, [person.id, person.post, person.level_label, person.certificate_label, person.months,
                       person.monthly_pay, person.monthly_allowance]
              + [person.contributions[i] for i in items]
-             + [person.employer_cost, person.status_label, "、".join(f.code for f in person.findings)], money)
+             + [person.employer_cost, person.status_label, "、".join(f.title for f in person.findings)], money)
     compare = workbook.create_sheet("与预算对比")
     header(compare, ["岗位", "预算人数", "方案人数", "预算月工资（人均）", "方案月工资（人均）",
                      "预算月成本（人均）", "方案月成本（人均）"], [18, 10, 10, 16, 16, 16, 16], border=False)
@@ -40,9 +40,9 @@ def report_workbook(name: str, budget_name: str, result: dict | RosterReport) ->
         _row(compare, [row.post, row.budget_headcount, row.roster_headcount, row.budget_monthly_pay,
                        row.roster_monthly_pay, row.budget_monthly_cost, row.roster_monthly_cost], {4, 5, 6, 7})
     findings = workbook.create_sheet("问题")
-    header(findings, ["级别", "代码", "位置", "说明", "依据"], [8, 28, 22, 80, 40], border=False)
+    header(findings, ["级别", "检查项", "位置", "说明", "依据"], [8, 20, 22, 80, 40], border=False)
     for f in report.findings:
-        _row(findings, [f.severity_label, f.code, f.where, f.message, f.basis])
+        _row(findings, [f.severity_label, f.title, f.place, f.message, f.basis])
     summary = workbook.create_sheet("汇总", 0)
     for row, (label, value, is_money) in enumerate((("薪酬方案", name, False), ("对应预算", budget_name, False),
                                    ("人数", report.people_count, False),

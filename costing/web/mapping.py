@@ -11,6 +11,7 @@ from wtforms import FieldList, FormField
 
 from ..engine import numbers
 from ..engine.parse import Problem
+from ..results import labels
 
 # the kind of number each contract key holds (anything else is text, kept as typed)
 KINDS = {
@@ -147,7 +148,7 @@ def attach_problems(form, problems: list[Problem]) -> list[str]:
     for problem in problems:
         field = field_for(form, problem.path)
         if field is None:
-            general.append(f"{problem.path}: {problem.message}")
+            general.append(f"{labels.place(problem.path)}：{problem.message}")
         else:
             field.errors = list(field.errors) + [problem.message]
     return general

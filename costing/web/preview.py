@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from ..engine.parse import Problem
 from ..results import format as formats
+from ..results import labels
 from ..results.budget import BudgetResult, Finding
 from ..results.roster import RosterReport
 from . import mapping
-
-ROW_NOUNS = {"personnel": "人员", "costs": "费用", "roster": "花名册"}
 
 
 def _finding(f: Finding) -> dict:
     row = f.row
     return {"code": f.code, "severity": f.severity, "severity_label": f.severity_label, "message": f.message,
             "basis": f.basis, "row": list(row) if row else None,
-            "place": f"{ROW_NOUNS[row[0]]}第 {row[1] + 1} 行" if row else ""}
+            "title": f.title, "place": f.place if row else ""}
 
 
 def _problems(posted: dict, problems: list[Problem]) -> list[dict]:
@@ -26,7 +25,7 @@ def _problems(posted: dict, problems: list[Problem]) -> list[dict]:
     for problem in problems:
         name = mapping.field_name(problem.path, posted)
         out.append({"field": name, "message": problem.message,
-                    "general": None if name is not None else f"{problem.path}: {problem.message}",
+                    "general": None if name is not None else f"{labels.place(problem.path)}：{problem.message}",
                     "code": problem.code})
     return out
 

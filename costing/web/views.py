@@ -69,6 +69,12 @@ def home():
     return render_template("main/home.html", today=on, rows=found, version=params.version)
 
 
+@bp.get("/api")
+def api_docs():
+    """For the IT staff who connect other systems: the API, the command line, the finding codes."""
+    return render_template("main/api.html", today=today(), version=current_parameters().version)
+
+
 @bp.post("/api/v1/compute")
 @csrf.exempt
 def api_compute():

@@ -77,7 +77,8 @@ def test_create_submit_approve(server, browser, tmp_path):
     page.fill("input[name='note']", "初稿")
     page.click("button:has-text('保存')")
     page.wait_for_selector("text=已保存为修订 1")
-    assert page.locator("tr.finding-row:has-text('PAY_BELOW_MIN_WAGE')").count() == 1
+    assert page.locator("tr.finding-row [data-code='PAY_BELOW_MIN_WAGE']").count() == 1
+    assert page.locator("tr.finding-row:has-text('低于最低工资')").count() == 1          # named in Chinese
 
     # fix it: the finding disappears
     page.click("a:has-text('编辑')")

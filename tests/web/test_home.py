@@ -1,6 +1,8 @@
 import json
 from html.parser import HTMLParser
 
+from costing.web import current_parameters
+
 from ..engine.helpers import budget_input, person
 
 
@@ -54,3 +56,12 @@ def test_the_api_reads_json_sent_without_a_json_content_type(client):
     response = client.post("/api/v1/compute", data=json.dumps(budget_input()).encode(),
                            content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200 and response.json["totals"]["grand_total"] == "87810.02"
+
+
+def test_officers_read_no_command_lines_or_hashes_and_the_api_has_its_own_page(app, client):
+    home = client.get("/").get_data(as_text=True)
+    version = current_parameters().version
+    assert "python -m costing" not in home and "/api/v1" not in home and version not in home
+    docs = client.get("/api").get_data(as_text=True)
+    assert "POST /api/v1/compute" in docs and "python -m costing compute" in docs
+    assert "<code>OVER_APPROPRIATION</code></td><td>超出预算控制数" in docs

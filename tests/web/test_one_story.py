@@ -15,6 +15,7 @@ from sqlalchemy import select
 from costing.cli import main
 from costing.engine.parameters import default_parameters
 from costing.models import Revision, db
+from costing.results import labels
 from costing.results.budget import BudgetResult
 from costing.web import current_parameters
 
@@ -63,6 +64,8 @@ def test_page_pdf_workbook_and_cli_tell_the_same_story(story, tmp_path, capsys):
 
     # the page: every error and warning is there (wherever it sits), the same assumptions, the same total
     page = client.get(f"/budgets/{budget_id}").get_data(as_text=True)
+    assert all(labels.finding(code) in page for _, code, _ in listed)
+    assert not re.search(r">[A-Z]+(_[A-Z]+)+<", page)            # no code is shown as text, only in data-code
     on_page = re.findall(r'<li class="finding finding-(error|warning)" data-code="([A-Z_]+)">', page)
     assert sorted(on_page) == sorted((severity, code) for severity, code, _ in listed)
     section = page[page.index('id="assumptions"'):]
@@ -87,9 +90,11 @@ def test_page_pdf_workbook_and_cli_tell_the_same_story(story, tmp_path, capsys):
     # the workbook: the same findings, the same assumptions, the same total
     book = openpyxl.load_workbook(io.BytesIO(client.get(f"/budgets/{budget_id}/annex.xlsx").data))
     rows = list(book["检查结论"].iter_rows(min_row=2, values_only=True))
-    assert [(code, message) for _, code, _, message, _ in rows] == [(code, message) for _, code, message in listed]
-    labels = [row[0] for row in book["测算假设"].iter_rows(min_row=2, values_only=True) if row[1] is not None]
-    assert labels == assumed
+    # (the workbook names each check in Chinese, as people read it; the codes are for the API and the CLI)
+    assert [(title, message) for _, title, _, message, _ in rows] == [(labels.finding(code), message)
+                                                                       for _, code, message in listed]
+    in_workbook = [row[0] for row in book["测算假设"].iter_rows(min_row=2, values_only=True) if row[1] is not None]
+    assert in_workbook == assumed
     summary = {row[0]: row[1] for row in book["汇总"].iter_rows(values_only=True) if row[0]}
     assert Decimal(str(summary["引擎计算的预算总额（核对用）"])) == stored.totals.grand_total
 

@@ -478,8 +478,8 @@ def test_a_roster_checked_after_a_new_set_says_which_set_it_used(fixed, client):
     assert response.status_code == 302
     page = _text(client.get(response.location))
     revision = db.session.get(Budget, w.budget_a).latest
-    assert (f"本报告按核对时有效的政策参数（参数集 <code>{provider.today_version(db.session)}</code>）核对；"
-            f"预算修订 1\n    按参数集 <code>{revision.parameter_set}</code> 测算") in page
+    assert revision.parameter_set != provider.today_version(db.session)
+    assert "本报告按核对时有效的政策参数核对；预算修订 1 按更早的政策参数测算" in page
 
 
 @pytest.mark.parametrize("floor", ["4600", "4700"])
