@@ -39,7 +39,8 @@ RATE_UNIT = "rate"
 
 def list_assumptions(budget: Budget, params: ParameterSet, result: Result, runs: list[Run] | None = None,
                      cache: dict[tuple, PersonMonth] | None = None) -> tuple[Assumption, ...]:
-    """Every override in ``budget`` (computed as ``result``): the work-injury rate first, then by line.
+    """Every override in ``budget`` (computed as ``result``): the work-injury rate first, then by line. A
+    value given that equals its default is no override and is not listed.
 
     ``runs`` and ``cache`` are compute()'s own, passed to save building them again."""
     tier = result.tier                     # the tier in force at the project's start, as compute() used
@@ -67,7 +68,7 @@ def list_assumptions(budget: Budget, params: ParameterSet, result: Result, runs:
             effect = effects.line(line, post, line.monthly_allowance, hf_default)
             found.append(_item(path, "housing_fund_rate", label, RATE_UNIT, post.housing_fund_rate, hf_default,
                                "按默认比例（住房公积金单位缴存比例下限）", post.housing_fund_rate_reason, effect))
-    return tuple(found)
+    return tuple(a for a in found if a.default is None or a.value != a.default)
 
 
 def _item(path, field, label, unit, value, default, note, reason, effect) -> Assumption:

@@ -15,7 +15,7 @@ from .assumptions import list_assumptions
 from .model import CONTRIBUTIONS, COST_CATEGORIES, Budget
 from .money import amount_in_words, round_cents, round_share
 from .parameters import Lookup, ParameterMissing, ParameterSet, default_parameters
-from .parse import AMOUNT_DIGITS, InputError, Problem
+from .parse import AMOUNT_DIGITS, OVERRIDES, REASON_MISSING, InputError, Problem
 from .periods import Month
 from .pricing import (
     ZERO,
@@ -111,8 +111,13 @@ def compute_priced(budget: Budget, params: ParameterSet | None = None) -> Priced
     end_basis, _ = _tax_basis(budget, end_tax_lookups)
     if (end_basis.vat_rate, end_basis.surcharge_rate) != (tax_basis.vat_rate, tax_basis.surcharge_rate):
         findings.append(checks.tax_rates_change(project, tax_basis, end_basis, end_tax_lookups["vat"]))
-    result = replace(result, findings=tuple(findings),
-                     assumptions=list_assumptions(budget, params, result, runs, cache))
+    assumptions = list_assumptions(budget, params, result, runs, cache)
+    if budget.reasons_required:
+        missing = [Problem(f"{a.path}_reason", f"填写了{OVERRIDES[a.field]}（不用默认值），请说明理由", REASON_MISSING)
+                   for a in assumptions if not a.reason]
+        if missing:
+            raise InputError(missing)
+    result = replace(result, findings=tuple(findings), assumptions=assumptions)
     return Priced(result, runs, cache)
 
 

@@ -112,6 +112,8 @@ class Budget:
     costs: tuple[CostLine, ...]
     management_fee_rate: Decimal = Decimal("0")
     rules: Rules = Rules()
+    # an override that differs from its default needs its reason (checked once priced: see budget.compute)
+    reasons_required: bool = True
 
     @property
     def months(self) -> int:

@@ -46,7 +46,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 AMOUNT_MESSAGE = "必须是不小于0的金额，最多两位小数"
 MAX_REASON = 200
-# A budget that overrides one of these defaults says why, in a sibling field "<name>_reason".
+# A budget that overrides one of these defaults with a different value says why, in a sibling field
+# "<name>_reason" (a value equal to its default is no override).
 OVERRIDES = {"work_injury_rate": "工伤保险费率", "monthly_allowance": "职业津贴", "si_base": "申报缴费基数",
              "housing_fund_rate": "住房公积金比例"}
 
@@ -218,14 +219,10 @@ class Reader:
         return read(raw[key], f"{path}.{key}", *args)
 
     def reason(self, raw: dict, key: str, path: str) -> str | None:
-        """The reason for overriding the default ``key``: required with the override, ignored without it."""
-        before = len(self.problems)
+        """The reason given for overriding the default ``key`` (ignored without the override). Whether one
+        is needed depends on the default, so it is asked for once the budget is priced (``budget.compute``)."""
         reason = self.optional(raw, f"{key}_reason", path, self.text, MAX_REASON, False) or None
-        if raw.get(key) is None:
-            return None
-        if reason is None and self.reasons_required and len(self.problems) == before:
-            self.fail(f"{path}.{key}_reason", f"填写了{OVERRIDES[key]}（不用默认值），请说明理由", REASON_MISSING)
-        return reason
+        return reason if raw.get(key) is not None else None
 
 
 _TOP = ["project", "contractor", "personnel", "costs", "management_fee_rate", "rules"]
@@ -257,7 +254,8 @@ def parse_budget(data: Any, params: ParameterSet, *, reasons_required: bool = Tr
     if r.problems:
         raise InputError([replace(p, path=p.path.removeprefix("input.")) for p in r.problems])
     return Budget(project=project.value, contractor=contractor, personnel=tuple(personnel),
-                  costs=tuple(costs), management_fee_rate=fee_rate or Decimal("0"), rules=rules)
+                  costs=tuple(costs), management_fee_rate=fee_rate or Decimal("0"), rules=rules,
+                  reasons_required=r.reasons_required)
 
 
 @dataclass

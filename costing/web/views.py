@@ -87,13 +87,12 @@ def api_compute():
     try:
         data = read_json(request.get_data(cache=False))
         try:
-            budget = parse_budget(data, params)
+            result = compute(parse_budget(data, params), params)
         except InputError as exc:
             if request.args.get("reasons") != "later" or any(p.code != REASON_MISSING for p in exc.problems):
                 raise
             pending = exc.problems
-            budget = parse_budget(data, params, reasons_required=False)
-        result = compute(budget, params)
+            result = compute(parse_budget(data, params, reasons_required=False), params)
     except InputError as exc:
         return jsonify(errors=[{"path": p.path, "message": p.message} for p in exc.problems]), 400
     body = to_json(result)

@@ -250,12 +250,19 @@ def test_the_overridden_defaults_are_listed_with_their_reasons_and_effects(tmp_p
     assert "测算假设" not in openpyxl.load_workbook(io.BytesIO(annex_workbook(result, AnnexMeta(code="TEST")))).sheetnames
 
 
-def test_overrides_equal_to_their_default_are_counted_not_listed():
-    data = budget_input(personnel=[person(post="社会工作者", monthly_allowance=None, housing_fund_rate="0.05",
-                                          housing_fund_rate_reason="按最低比例缴存")])
-    del data["personnel"][0]["monthly_allowance"]
+def test_a_value_written_equal_to_its_default_is_no_assumption():
+    data = budget_input(personnel=[person(post="社会工作者", housing_fund_rate="0.05")])      # no reason needed
     result = result_of(data)
-    (assumption,) = result["assumptions"]
-    assert assumption["default"] == assumption["value"] == "0.05"
+    assert result["assumptions"] == []
+    html = annex_html(result, AnnexMeta(code="TEST"))
+    assert "测算假设" not in html
+
+
+def test_results_stored_when_equal_values_were_listed_still_count_them():
+    result = result_of(budget_input(personnel=[person(post="社会工作者")]))
+    result["assumptions"] = [{"path": "personnel[0].housing_fund_rate", "field": "housing_fund_rate",
+                              "label": "第 1 行「社会工作者」住房公积金比例", "unit": "rate", "value": "0.05",
+                              "default": "0.05", "default_note": "按默认比例", "reason": "按最低比例缴存",
+                              "effect": "0.00"}]
     html = annex_html(result, AnnexMeta(code="TEST"))
     assert "五、测算假设" not in html and "测算假设：1 处填写值与默认值相同，其余均采用默认值。" in html

@@ -141,15 +141,17 @@ def test_small_scale_taxpayers_and_direct_costs_are_priced_alike():
 
 
 def test_order_is_the_work_injury_rate_then_each_line_in_form_order():
-    result = run(budget_input(contractor={"work_injury_rate": "0.003", "work_injury_rate_reason": "一类"},
+    result = run(budget_input(contractor={"work_injury_rate": "0.004", "work_injury_rate_reason": "二类"},
                               personnel=[line(), line(post="督导", housing_fund_rate="0.06", housing_fund_rate_reason="a",
                                                       si_base="6000.00", si_base_reason="b",
                                                       monthly_allowance="50.00", monthly_allowance_reason="c")]))
     assert [a.path for a in result.assumptions] == [
         "contractor.work_injury_rate", "personnel[1].monthly_allowance", "personnel[1].si_base",
         "personnel[1].housing_fund_rate"]
-    assert result.assumptions[0].effect == D("0.00")     # the default rate, stated
-    assert [a.reason for a in result.assumptions] == ["一类", "c", "b", "a"]
+    assert [a.reason for a in result.assumptions] == ["二类", "c", "b", "a"]
+    # the default rate written out is no override: it is not listed, and no reason is asked for it
+    stated = run(budget_input(contractor={"work_injury_rate": "0.003"}, personnel=[line()]))
+    assert stated.assumptions == ()
 
 
 def test_no_overrides_no_assumptions_and_the_json_contract():
@@ -212,9 +214,15 @@ def test_each_effect_equals_the_difference_of_two_full_computations(data):
                 if key in post]
     if "work_injury_rate" in data["contractor"]:
         expected.insert(0, "contractor.work_injury_rate")
-    assert [a.path for a in result.assumptions] == expected
-    for a in result.assumptions:
-        assert a.effect == result.totals.grand_total - run(without(data, a.path)).totals.grand_total, a.path
+    effects = {a.path: a.effect for a in result.assumptions}
+    # listed in form order, and only those given
+    assert [a.path for a in result.assumptions] == [path for path in expected if path in effects]
+    for path in expected:
+        difference = result.totals.grand_total - run(without(data, path)).totals.grand_total
+        if path in effects:
+            assert effects[path] == difference, path
+        else:                        # not listed: it equalled its default, so taking it away changes nothing
+            assert difference == 0, path
 
 
 def test_effects_use_the_tier_in_force_at_the_start_when_a_district_changes_tier():

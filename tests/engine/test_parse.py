@@ -7,7 +7,7 @@ import pytest
 from costing.engine.parameters import default_parameters
 from costing.engine.parse import InputError, parse_budget, read_json
 
-from .helpers import budget_input, person
+from .helpers import budget_input, person, run
 
 
 def problems_of(data):
@@ -103,6 +103,14 @@ def test_valid_input_parses_into_the_model_with_its_defaults():
 
 
 # -- reasons for overriding a default -----------------------------------------------------------
+# Whether an override needs its reason depends on its default, so it is asked once the budget is priced:
+# these cases go through the whole contract (parse, then compute).
+
+def priced_problems(data) -> list[str]:
+    with pytest.raises(InputError) as caught:
+        run(data)
+    return [str(p) for p in caught.value.problems]
+
 
 @pytest.mark.parametrize("key, what", [
     ("monthly_allowance", "职业津贴"), ("si_base", "申报缴费基数"), ("housing_fund_rate", "住房公积金比例")])
@@ -113,20 +121,34 @@ def test_an_override_without_its_reason_is_refused_at_the_reason(key, what, reas
     if reason is None:
         del line[f"{key}_reason"]
     data = budget_input(personnel=[person(), line])
-    with pytest.raises(InputError) as caught:
-        parse_budget(data, default_parameters())
-    assert [str(p) for p in caught.value.problems] == [
-        f"personnel[1].{key}_reason: 填写了{what}（不用默认值），请说明理由"]
+    parse_budget(data, default_parameters())             # the input itself is valid
+    assert priced_problems(data) == [f"personnel[1].{key}_reason: 填写了{what}（不用默认值），请说明理由"]
 
 
 def test_the_housing_fund_message_reads_as_documented():
     data = budget_input(personnel=[person(), person(housing_fund_rate="0.07", housing_fund_rate_reason=None)])
-    assert problems_of(data) == {"personnel[1].housing_fund_rate_reason": "填写了住房公积金比例（不用默认值），请说明理由"}
+    assert priced_problems(data) == ["personnel[1].housing_fund_rate_reason: 填写了住房公积金比例（不用默认值），请说明理由"]
 
 
 def test_a_work_injury_rate_needs_its_reason():
-    found = problems_of(budget_input(contractor={"work_injury_rate": "0.004"}))
-    assert found == {"contractor.work_injury_rate_reason": "填写了工伤保险费率（不用默认值），请说明理由"}
+    found = priced_problems(budget_input(contractor={"work_injury_rate": "0.004"}))
+    assert found == ["contractor.work_injury_rate_reason: 填写了工伤保险费率（不用默认值），请说明理由"]
+
+
+@pytest.mark.parametrize("override", [
+    {"monthly_allowance": "200.00"},                  # 助理社会工作师's default allowance
+    {"housing_fund_rate": "0.05"},                    # the lowest rate, the default
+    {"si_base": "5200.00"},                           # pay 5000 + allowance 200, within floor and ceiling all year
+])
+def test_a_value_equal_to_its_default_is_no_override(override):
+    """Writing the default out is not overriding it: no reason is asked and no output lists it."""
+    result = run(budget_input(personnel=[person(**override, **{f"{next(iter(override))}_reason": None})]))
+    assert result.assumptions == ()
+    assert result.totals == run(budget_input()).totals
+
+
+def test_an_equal_work_injury_rate_is_no_override():
+    assert run(budget_input(contractor={"work_injury_rate": "0.003"})).assumptions == ()
 
 
 def test_reasons_are_trimmed_bounded_text_and_kept_on_the_model():
@@ -156,9 +178,11 @@ def test_a_reason_without_an_override_is_accepted_and_ignored():
     assert budget.contractor.work_injury_rate_reason is None
 
 
-def test_an_invalid_override_and_its_missing_reason_are_both_reported():
-    found = problems_of(budget_input(personnel=[person(housing_fund_rate="7%", housing_fund_rate_reason=None)]))
-    assert set(found) == {"personnel[0].housing_fund_rate", "personnel[0].housing_fund_rate_reason"}
+def test_an_invalid_override_is_reported_and_its_reason_asked_once_it_is_valid():
+    data = budget_input(personnel=[person(housing_fund_rate="7%", housing_fund_rate_reason=None)])
+    assert set(problems_of(data)) == {"personnel[0].housing_fund_rate"}      # the default it differs from is not known yet
+    data["personnel"][0]["housing_fund_rate"] = "0.07"
+    assert priced_problems(data) == ["personnel[0].housing_fund_rate_reason: 填写了住房公积金比例（不用默认值），请说明理由"]
 
 
 def test_reasons_can_be_left_optional_for_stored_budgets():

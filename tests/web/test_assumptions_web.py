@@ -11,6 +11,13 @@ from . import world
 from .world import form_fields, log_in, sample
 
 
+def overriding() -> dict:
+    """The example budget with its second line's housing-fund rate at 7% (the example states the default 5%)."""
+    data = sample()
+    data["personnel"][1]["housing_fund_rate"] = "0.07"
+    return data
+
+
 def section(page: str) -> str:
     start = page.index('<section class="panel" id="assumptions">')
     return page[start:page.index("</section>", start)]
@@ -118,6 +125,7 @@ def test_results_stored_before_assumptions_still_render(app, client):
     revision.result_json = json.dumps(result, ensure_ascii=False)
     stored_input = json.loads(revision.input_json)
     del stored_input["personnel"][1]["housing_fund_rate_reason"]     # saved before reasons were asked for
+    stored_input["personnel"][1]["housing_fund_rate"] = "0.07"       # (a rate that differs from the default)
     revision.input_json = json.dumps(stored_input, ensure_ascii=False)
     db.session.commit()
     log_in(client, "a_prep")
@@ -147,7 +155,11 @@ def test_the_history_shows_a_changed_reason(app, client):
 
 
 def test_the_api_asks_for_reasons_and_returns_assumptions(app, client):
-    data = sample()
+    stated = sample()                     # 5%, the default, written out: no override, no reason needed
+    del stated["personnel"][1]["housing_fund_rate_reason"]
+    response = client.post("/api/v1/compute", data=json.dumps(stated), content_type="application/json")
+    assert response.status_code == 200 and response.get_json()["assumptions"] == []
+    data = overriding()
     response = client.post("/api/v1/compute", data=json.dumps(data), content_type="application/json")
     assert response.status_code == 200
     assert [a["path"] for a in response.get_json()["assumptions"]] == ["personnel[1].housing_fund_rate"]
@@ -161,7 +173,7 @@ def test_the_api_asks_for_reasons_and_returns_assumptions(app, client):
 def test_the_live_preview_counts_an_override_whose_reason_is_still_to_be_written(app, client):
     world.build()
     log_in(client, "a_prep")
-    data = sample()
+    data = overriding()
     del data["personnel"][1]["housing_fund_rate_reason"]
     assert client.post("/api/v1/compute", json=data).status_code == 400          # the contract asks for it
     # the form's preview posts the form itself, and the server reads it exactly as saving would
@@ -170,7 +182,7 @@ def test_the_live_preview_counts_an_override_whose_reason_is_still_to_be_written
     assert body["pending"] == [{"field": "personnel-1-housing_fund_rate_reason", "code": "reason_missing",
                                 "message": "填写了住房公积金比例（不用默认值），请说明理由", "general": None}]
     # the totals count the override, and read as the saved page reads them
-    assert body["totals"]["grand_total"] == "406,527.00 元"      # the example budget's total
+    assert body["totals"]["grand_total"] == "409,965.08 元"      # the example budget with 7%
     # other problems still stop it, each at its field
     data["personnel"][0]["monthly_pay"] = "abc"
     body = client.post("/budgets/preview", data=form_fields(data)).get_json()
@@ -180,7 +192,7 @@ def test_the_live_preview_counts_an_override_whose_reason_is_still_to_be_written
 
 
 def test_the_api_can_leave_reasons_for_later(app, client):
-    data = sample()
+    data = overriding()
     del data["personnel"][1]["housing_fund_rate_reason"]
     response = client.post("/api/v1/compute?reasons=later", json=data)
     assert response.status_code == 200

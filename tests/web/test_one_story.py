@@ -1,7 +1,7 @@
 """One budget, one story: the budget page, the PDF annex, the workbook and the CLI show the same findings,
 the same listed assumptions and the same totals for the same revision. The budget is the kind that
 showed them drifting apart: 36 months for a 小规模纳税人 (its VAT changes in 2028), with overrides that
-differ from their default and one that equals it."""
+differ from their default and a value written out equal to its default (which is no override)."""
 import io
 import json
 import re
@@ -26,7 +26,7 @@ PERSONNEL = [
     {"post": "社工站站长", "category": "community", "level": "mid", "certificate": "social_worker", "headcount": 1,
      "monthly_pay": "5800.00", "housing_fund_rate": "0.07", "housing_fund_rate_reason": "机构缴存比例为 7%"},
     {"post": "社会工作者", "category": "community", "level": "junior", "certificate": "assistant_social_worker",
-     "headcount": 2, "monthly_pay": "4300.00", "housing_fund_rate": "0.05", "housing_fund_rate_reason": "与默认相同",
+     "headcount": 2, "monthly_pay": "4300.00", "housing_fund_rate": "0.05",        # the default, written out
      "monthly_allowance": "300.00", "monthly_allowance_reason": "区县津贴标准为 300 元"},
     {"post": "助理", "category": "community", "level": "none", "certificate": "none", "headcount": 1,
      "monthly_pay": "2000.00"},
@@ -60,7 +60,7 @@ def test_page_pdf_workbook_and_cli_tell_the_same_story(story, tmp_path, capsys):
     # the case is what it should be: an error, the VAT change, overrides listed and one only counted
     assert {"PAY_BELOW_MIN_WAGE", "TAX_RATES_CHANGE_IN_PERIOD"} <= {code for _, code, _ in listed}
     assert assumed == ["承接主体工伤保险费率", "第 1 行「社工站站长」住房公积金比例", "第 2 行「社会工作者」职业津贴"]
-    assert stored.same_as_default == 1
+    assert stored.same_as_default == 0            # the 5% written out is no override at all
 
     # the page: every error and warning is there (wherever it sits), the same assumptions, the same total
     page = client.get(f"/budgets/{budget_id}").get_data(as_text=True)
@@ -71,7 +71,7 @@ def test_page_pdf_workbook_and_cli_tell_the_same_story(story, tmp_path, capsys):
     section = page[page.index('id="assumptions"'):]
     section = section[:section.index("</section>")]
     assert re.findall(r"<tr data-path=\"[^\"]+\"><td>([^<]+)</td>", section) == assumed
-    assert "另有 1 处填写值与默认值相同，未列出" in section
+    assert "与默认值相同" not in section
     assert re.search(r'<tr class="grand"><th>预算总额（元）</th><td class="num">([0-9,.]+)</td>', page).group(1) == grand
 
     # the PDF: the same findings in the same order, the same assumptions, the same total
@@ -84,7 +84,7 @@ def test_page_pdf_workbook_and_cli_tell_the_same_story(story, tmp_path, capsys):
     assert positions == sorted(positions)
     assumptions_part = text[text.index("测算假设"):text.index("检查结论")]
     assert all(_flat(label) in assumptions_part for label in assumed)
-    assert "第2行「社会工作者」住房公积金比例" not in assumptions_part and "另有1处填写值与默认值相同" in assumptions_part
+    assert "第2行「社会工作者」住房公积金比例" not in assumptions_part and "与默认值相同" not in assumptions_part
     assert grand in text
 
     # the workbook: the same findings, the same assumptions, the same total
@@ -107,4 +107,4 @@ def test_page_pdf_workbook_and_cli_tell_the_same_story(story, tmp_path, capsys):
     assert f"预算总额 {grand} 元" in cli
     assert re.findall(r"【(?:错误|提示)】([A-Z_]+) ", cli) == [code for _, code, _ in listed]
     assert [line.split("：")[0].strip() for line in cli.splitlines() if "：采用 " in line] == assumed
-    assert "另有 1 处填写值与默认值相同，未列出" in cli
+    assert "与默认值相同" not in cli
