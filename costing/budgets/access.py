@@ -51,16 +51,22 @@ def shared_revision(budget: Budget, organisation_id: int) -> Revision | None:
     return next((r for r in budget.revisions if r.number == number), None)
 
 
+def _purchaser(user: User, budget: Budget | None = None) -> bool:
+    return (user.organisation.kind == "purchaser" and not user.is_admin
+            and (budget is None or budget.organisation_id == user.organisation_id))
+
+
 def can_create(user: User) -> bool:
-    return user.organisation.kind == "purchaser" and not user.is_admin
+    """Preparers write budgets; approvers approve them and do not edit (so every revision has a second reader)."""
+    return _purchaser(user) and user.role == "preparer"
 
 
 def can_edit(user: User, budget: Budget) -> bool:
-    return can_create(user) and budget.organisation_id == user.organisation_id
+    return _purchaser(user, budget) and user.role == "preparer"
 
 
 def can_approve(user: User, budget: Budget) -> bool:
-    return can_edit(user, budget) and user.role == "approver"
+    return _purchaser(user, budget) and user.role == "approver"
 
 
 def require(allowed: bool) -> None:

@@ -145,6 +145,9 @@ def save_revision(budget: Budget, user: User, data: dict, params: ParameterSet, 
     """A new immutable revision, unless someone saved since ``base_number`` (then Conflict)."""
     if budget.status == "submitted":
         raise WorkflowError("预算已提交审核，审核通过或退回后才能修改")
+    latest = budget.latest
+    if latest.number == base_number and data == input_of(latest) and params.version == latest.parameter_set:
+        raise WorkflowError(f"没有修改：内容与修订 {latest.number} 相同，未生成新的修订")
     computed = compute_contract(data, params, reasons_required)
     # optimistic lock: only one writer can move the revision count from base_number
     moved = db.session.execute(

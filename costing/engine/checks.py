@@ -145,6 +145,11 @@ def hf_rate(post: Post, active, where: str) -> list[Finding]:
 def _budget_rules(budget: Budget, result: Result) -> list[Finding]:
     findings = []
     rules, totals = budget.rules, result.totals
+    if not budget.personnel:
+        findings.append(Finding(
+            "NO_PERSONNEL", "error", "personnel",
+            "预算没有人员经费：请至少填写一个岗位（社会工作专业人才的人员经费是这类预算的核心）",
+            f"{SEED}三(一)（编制预算时要将社会工作专业人才成本作为重要核算依据）"))
     cap = rules.max_management_fee_rate
     if cap is not None and budget.management_fee_rate > cap:
         findings.append(Finding(

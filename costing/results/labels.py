@@ -43,7 +43,7 @@ FINDINGS = {
     "PERSONNEL_SHARE_BELOW_MIN": "人员经费占比不足", "MANAGEMENT_FEE_ABOVE_CAP": "管理费超过上限",
     "OVER_APPROPRIATION": "超出预算控制数", "STAFFING_BELOW_NORM": "专业人才配备不足",
     "PARAMETER_CARRIED_FORWARD": "沿用上期数值", "PARAMETER_UNVERIFIED": "来源未经核实",
-    "TAX_RATES_CHANGE_IN_PERIOD": "服务期内税率变化", "PAY_BELOW_BUDGET": "低于预算安排", "HEADCOUNT_MISMATCH": "人数与预算不同",
+    "TAX_RATES_CHANGE_IN_PERIOD": "服务期内税率变化", "NO_PERSONNEL": "没有人员经费", "PAY_BELOW_BUDGET": "低于预算安排", "HEADCOUNT_MISMATCH": "人数与预算不同",
 }
 # the contract's field names as a person reads them (for a problem or a finding that names no row)
 FIELD_NAMES = {

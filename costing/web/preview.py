@@ -30,14 +30,17 @@ def _problems(posted: dict, problems: list[Problem]) -> list[dict]:
     return out
 
 
-def _counts(findings: list[Finding]) -> dict:
+def _counts(findings: list[Finding], pending: int = 0) -> dict:
+    """What the totals bar says; reasons still to be written block saving, so they count as such."""
     shown = [f for f in findings if f.severity != "info"]
     errors = sum(1 for f in shown if f.severity == "error")
     if errors:
         text = f"{errors} 项错误，{len(shown) - errors} 项提示"
     else:
         text = f"无错误，{len(shown)} 项提示" if shown else "未发现问题"
-    return {"text": text, "errors": errors}
+    if pending:
+        text += f"；{pending} 处理由待填，保存前必须填写"
+    return {"text": text, "errors": errors, "blocking": errors + pending}
 
 
 def budget(result: BudgetResult, posted: dict, pending: list[Problem]) -> dict:
@@ -49,7 +52,7 @@ def budget(result: BudgetResult, posted: dict, pending: list[Problem]) -> dict:
                    for key in ("personnel", "direct", "management_fee", "tax", "grand_total")}
         | {"personnel_share": formats.share(t.personnel_share)},
         "words": result.amount_in_words,
-        "counts": _counts(result.findings),
+        "counts": _counts(result.findings, len(pending)),
         "findings": [_finding(f) for f in shown],
         "pending": _problems(posted, pending),
     }

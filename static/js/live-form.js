@@ -62,7 +62,7 @@
     clearRowFindings();
     const counts = document.getElementById("preview-counts");
     counts.textContent = result.counts.text;
-    counts.className = result.counts.errors ? "count-error" : "count-ok";
+    counts.className = result.counts.blocking ? "count-error" : "count-ok";
     const byRow = new Map();
     for (const f of result.findings) {
       const row = f.row && form.querySelectorAll(`tr[data-row="${f.row[0]}"]`)[f.row[1]];
@@ -146,13 +146,14 @@
         list.append(li);
       }
       const count = body.errors.length;
-      document.getElementById("preview-counts").textContent = pristine && !touched.size
-        ? `请填写项目与人员（${count} 项待填）` : `${count} 处输入需要修改`;
-      document.getElementById("preview-counts").className = "count-error";
+      const fresh = pristine && !touched.size;          // a new, empty form is not an error: nothing typed yet
+      document.getElementById("preview-counts").textContent = fresh ? "填写项目与人员后，这里显示合计与检查结论"
+        : `${count} 处输入需要修改`;
+      document.getElementById("preview-counts").className = fresh ? "muted" : "count-error";
       // the totals shown belong to the last valid input: grey them out instead of presenting them as current
       document.querySelectorAll("[data-total]").forEach((el) => el.classList.add("stale"));
-      stateEl.textContent = "输入有误";
-      form.dataset.previewState = "invalid";
+      stateEl.textContent = fresh ? "" : "输入有误";
+      form.dataset.previewState = fresh ? "fresh" : "invalid";
     }
   }
   const schedule = () => { clearTimeout(timer); stateEl.textContent = "…"; timer = setTimeout(preview, 300); };

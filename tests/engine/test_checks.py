@@ -153,3 +153,10 @@ def test_totals_beyond_the_database_limit_are_an_input_error():
     with pytest.raises(InputError) as caught:
         run(data)
     assert caught.value.problems[0].path == "totals.grand_total"
+
+
+def test_a_budget_without_personnel_is_an_error():
+    result = run(budget_input(personnel=[], costs=[{"category": "activities", "name": "活动", "quantity": "1",
+                                                    "unit_price": "1000.00"}]))
+    finding = only(result, "NO_PERSONNEL")
+    assert finding.severity == "error" and finding.where == "personnel" and "三(一)" in finding.basis

@@ -25,9 +25,9 @@ def expected(role: str, action: str, budget: str) -> str | int:
         return ALLOWED if action in READ else 403
     owner = {"a": {"a_prep", "a_appr"}, "b": {"b_prep"}}[budget]
     if role in owner:
-        if action in APPROVER_ONLY and role != "a_appr":
-            return 403
-        return ALLOWED
+        if role == "a_appr":                         # approvers read, approve and return; they do not edit
+            return ALLOWED if action in READ | APPROVER_ONLY else 403
+        return 403 if action in APPROVER_ONLY else ALLOWED
     if role == "c_user" and budget == "a":           # shared with C, read-only
         return ALLOWED if action in SHARED_READ else 404 if action in READ else 403
     return 404                                       # another organisation's budget: no existence leak

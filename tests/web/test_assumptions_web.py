@@ -183,6 +183,8 @@ def test_the_live_preview_counts_an_override_whose_reason_is_still_to_be_written
                                 "message": "填写了住房公积金比例（不用默认值），请说明理由", "general": None}]
     # the totals count the override, and read as the saved page reads them
     assert body["totals"]["grand_total"] == "409,965.08 元"      # the example budget with 7%
+    # the missing reason blocks saving, and the totals bar says so
+    assert body["counts"]["blocking"] == 1 and "1 处理由待填，保存前必须填写" in body["counts"]["text"]
     # other problems still stop it, each at its field
     data["personnel"][0]["monthly_pay"] = "abc"
     body = client.post("/budgets/preview", data=form_fields(data)).get_json()

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.datastructures import MultiDict
 
 from costing.budgets.forms import BudgetForm
-from costing.models import AuditEntry, Budget, BudgetShare, Revision, db
+from costing.models import AuditEntry, Budget, BudgetShare, Revision, User, db
 from costing.web import mapping
 
 from . import world
@@ -68,7 +68,7 @@ def test_second_save_of_the_same_draft_is_refused_and_keeps_input(app, client):
     w = world.build()
     other = app.test_client()
     log_in(client, "a_prep")
-    log_in(other, "a_appr")
+    log_in(other, "a_prep2")
     first = form_fields(sample(name="A 项目")) | {"base_revision": "1", "personnel-0-monthly_pay": "6100.00",
                                                   "note": "第一位"}
     second = form_fields(sample(name="A 项目")) | {"base_revision": "1", "personnel-0-monthly_pay": "6234.56",
@@ -116,12 +116,18 @@ def test_submit_approve_lock_and_edit_into_a_new_draft(app, client):
     assert {"submit", "approve", "save"} <= set(audit_actions())
 
 
-def test_approvers_cannot_approve_their_own_revision(app, client):
+def test_approvers_cannot_edit_and_cannot_approve_their_own_revision(app, client):
     w = world.build()
-    log_in(client, "a_appr")
-    edit = form_fields(sample(name="A 项目")) | {"base_revision": "1"}
+    approver = log_in(app.test_client(), "a_appr")
+    edit = form_fields(sample(name="A 项目")) | {"base_revision": "1", "personnel-0-monthly_pay": "6000.00"}
+    assert approver.post(f"/budgets/{w.budget_a}/edit", data=edit).status_code == 403
+    assert approver.get("/budgets/new").status_code == 403
+    # one who wrote a revision and is then made an approver still cannot approve it
+    log_in(client, "a_prep")
     client.post(f"/budgets/{w.budget_a}/edit", data=edit)
     client.post(f"/budgets/{w.budget_a}/submit")
+    db.session.scalar(select(User).where(User.username == "a_prep")).role = "approver"
+    db.session.commit()
     response = client.post(f"/budgets/{w.budget_a}/approve", follow_redirects=True)
     assert "不能审核自己编制的修订" in response.get_data(as_text=True)
     assert db.session.get(Budget, w.budget_a).status == "submitted"
@@ -236,7 +242,7 @@ def test_friendly_input_full_width_separators_and_percentages(app, client):
 
 def test_the_conflict_page_lists_what_the_other_person_changed(app, client):
     w = world.build()
-    other = log_in(app.test_client(), "a_appr")
+    other = log_in(app.test_client(), "a_prep2")
     log_in(client, "a_prep")
     theirs = form_fields(sample(name="A 项目")) | {"base_revision": "1", "costs-0-unit_price": "280.00"}
     mine = form_fields(sample(name="A 项目")) | {"base_revision": "1", "personnel-0-monthly_pay": "6000.00"}
@@ -316,3 +322,12 @@ def test_reading_a_posted_form_gives_what_wtforms_would(app, extra):
         wtforms = BudgetForm(formdata=formdata).data
     wtforms.pop("csrf_token", None)
     assert mapping.read_form(formdata, BudgetForm) == wtforms
+
+
+def test_saving_without_changes_makes_no_revision(app, client):
+    w = world.build()
+    log_in(client, "a_prep")
+    same = form_fields(sample(name="A 项目")) | {"base_revision": "1", "note": "只改了说明"}
+    response = client.post(f"/budgets/{w.budget_a}/edit", data=same)
+    assert response.status_code == 409 and "没有修改：内容与修订 1 相同" in response.get_data(as_text=True)
+    assert [r.number for r in db.session.get(Budget, w.budget_a).revisions] == [1]

@@ -36,6 +36,7 @@ def build() -> World:
     users = {
         "a_prep": create_user("a_prep", "A 编制", PASSWORD, orgs["A"], "preparer"),
         "a_appr": create_user("a_appr", "A 审核", PASSWORD, orgs["A"], "approver"),
+        "a_prep2": create_user("a_prep2", "A 编制二", PASSWORD, orgs["A"], "preparer"),
         "b_prep": create_user("b_prep", "B 编制", PASSWORD, orgs["B"], "preparer"),
         "c_user": create_user("c_user", "C 财务", PASSWORD, orgs["C"], "preparer"),
         "d_user": create_user("d_user", "D 财务", PASSWORD, orgs["D"], "preparer"),
