@@ -97,9 +97,17 @@ def pay_floor(post: Post, allowance: Decimal, rules: Rules, where: str) -> list[
 
 
 def si_base(post: Post, allowance: Decimal, active, where: str) -> list[Finding]:
-    if post.si_base is None:
-        return []
     actual = post.monthly_pay + allowance
+    if post.si_base is None:            # the base is the pay: say so on the line when the floor raises it
+        raised = [(run, count) for run, count in active if actual < run.figures.si_floor.value]
+        if not raised:
+            return []
+        floor = raised[0][0].figures.si_floor
+        return [Finding(
+            "SI_BASE_BELOW_FLOOR", "info", where,
+            f"{post.post}：月工资（含职业津贴）{g(actual)} 元低于 {span(raised)} 的社会保险缴费基数下限 "
+            f"{g(floor.value)} 元，单位缴费按下限计算",
+            floor.record.source.citation)]
     below_pay, below_floor = [], []
     for run, count in active:
         floor, ceiling = run.figures.si_floor, run.figures.si_ceiling

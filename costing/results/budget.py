@@ -269,13 +269,14 @@ class BudgetResult:
 
     @property
     def budget_findings(self) -> list[Finding]:
-        """The findings about the budget as a whole (not about one line, not notes on the parameters)."""
-        return [f for f in self.findings if f.row is None and f.where != "parameters"]
+        """The findings about the budget as a whole (not about one line), figures carried forward included;
+        only the notes on unverified sources are left to ``parameter_notes``."""
+        return [f for f in self.findings if f.row is None and not (f.where == "parameters" and f.severity == "info")]
 
     @property
     def parameter_notes(self) -> list[Finding]:
-        """Notes on the figures: carried forward (warnings) first, then unverified sources."""
-        return [f for f in self.findings if f.where == "parameters"]
+        """Notes on the figures' sources (information only)."""
+        return [f for f in self.findings if f.where == "parameters" and f.severity == "info"]
 
     @property
     def listed_findings(self) -> list[Finding]:

@@ -160,3 +160,10 @@ def test_a_budget_without_personnel_is_an_error():
                                                     "unit_price": "1000.00"}]))
     finding = only(result, "NO_PERSONNEL")
     assert finding.severity == "error" and finding.where == "personnel" and "三(一)" in finding.basis
+
+
+def test_a_pay_under_the_base_floor_is_said_on_its_line():
+    result = run(budget_input(personnel=[person(monthly_pay="2400.00", certificate="none", level="none")]))
+    finding = only(result, "SI_BASE_BELOW_FLOOR")
+    assert finding.severity == "info" and finding.where == "personnel[0]"
+    assert "月工资（含职业津贴）2,400.00 元低于 2025-01 至 2025-12 的社会保险缴费基数下限 4,404.00 元" in finding.message

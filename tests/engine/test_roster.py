@@ -49,7 +49,9 @@ def test_a_blank_allowance_means_the_certificate_default_as_in_the_budget():
     result = run([staff(), staff(id="S2", post="督导", level="mid", certificate="social_worker", monthly_pay="6000.00"),
                   staff(id="S3", post="助理", level="none", certificate="none", monthly_pay="4000.00")], data)
     assert [p.person.monthly_allowance for p in result.people] == [D("200"), D("300"), D("0")]
-    assert [f.code for f in result.findings] == []
+    assert [f.code for f in result.findings if f.severity != "info"] == []
+    # 助理's 4,000.00 is under the 2025 base floor of 4,404.00: said on that person, as on the budget line
+    assert [(f.code, f.where) for f in result.findings] == [("SI_BASE_BELOW_FLOOR", "roster[2]")]
     assert result.roster_cost == result.budget.totals.personnel
 
 
@@ -64,7 +66,7 @@ def test_each_person_rule():
         staff(id="rate", employer_rates={"pension": "0.14", "work_injury": "0.003"}),
         staff(id="hf", housing_fund_rate="0.15"),
     ], budget(rules={"pay_floor": {"junior": "4800.00"}}))
-    assert codes_at(result, "roster[0]") == ["PAY_BELOW_MIN_WAGE", "PAY_BELOW_FLOOR"]
+    assert codes_at(result, "roster[0]") == ["PAY_BELOW_MIN_WAGE", "PAY_BELOW_FLOOR", "SI_BASE_BELOW_FLOOR"]
     assert codes_at(result, "roster[1]") == ["CERTIFICATE_BELOW_LEVEL"]
     assert codes_at(result, "roster[2]") == ["PAY_BELOW_FLOOR"]
     assert codes_at(result, "roster[3]") == ["SI_BASE_BELOW_PAY"]
