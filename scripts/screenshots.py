@@ -51,7 +51,25 @@ def main() -> None:
         contractor.click("button:has-text('保存并核对')")
         contractor.wait_for_selector("text=已保存并核对")
         contractor.screenshot(path=OUT / "roster.png", full_page=True)
+        # the same pages on a phone (390 px) and a common office laptop (1366 px)
+        for width, height in ((390, 844), (1366, 768)):
+            small = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
+            log_in(small, base, "yubei.bianzhi") if width > 700 else _phone_log_in(small, base)
+            small.goto(f"{base}/budgets/1")
+            small.screenshot(path=OUT / f"budget-{width}.png")
+            small.goto(f"{base}/budgets/1/edit")
+            small.wait_for_function("document.getElementById('preview-state').textContent === '已更新'")
+            small.screenshot(path=OUT / f"edit-{width}.png")
     print(f"screenshots in {OUT}")
+
+
+def _phone_log_in(page, base: str) -> None:
+    """On a phone the menu is folded: go to the log-in page directly."""
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", "yubei.bianzhi")
+    page.fill("input[name=password]", "demo-2025")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/budgets/")
 
 
 def parameters() -> None:
