@@ -184,10 +184,29 @@ class Revision(db.Model):
     submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
     returned_by: Mapped[User | None] = relationship(foreign_keys=[returned_by_id])
+    exceptions: Mapped[list[RevisionException]] = relationship(back_populates="revision", order_by="RevisionException.id",
+                                                              cascade="all, delete-orphan")
 
     @property
     def status_label(self) -> str:
         return STATUSES[self.status]
+
+
+class RevisionException(db.Model):
+    """Why a revision goes forward despite an error finding (例外说明): written by the preparer, read by the
+    approver, printed in the annex as an approved exception. ``key`` names the finding (its code, place and
+    figures), so a justification never carries over to a finding whose numbers changed."""
+    __tablename__ = "revision_exception"
+    __table_args__ = (UniqueConstraint("revision_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revision.id"), index=True)
+    key: Mapped[str] = mapped_column(String(40))
+    code: Mapped[str] = mapped_column(String(40))
+    justification: Mapped[str] = mapped_column(String(500))
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revision: Mapped[Revision] = relationship(back_populates="exceptions")
+    author: Mapped[User] = relationship()
 
 
 class BudgetShare(db.Model):

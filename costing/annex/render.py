@@ -30,6 +30,11 @@ class AnnexMeta:
     approved_by: str | None = None
     approved_at: str | None = None
     verify_url: str | None = None
+    # 例外说明 by finding key: (justification, who wrote it, the day in Beijing)
+    exceptions: tuple[tuple[str, tuple[str, str, str]], ...] = ()
+
+    def exception(self, key: str) -> tuple[str, str, str] | None:
+        return dict(self.exceptions).get(key)
 
     @property
     def status_label(self) -> str:

@@ -143,9 +143,12 @@ def annex_workbook(result: dict | BudgetResult, meta: AnnexMeta) -> bytes:
         print_setup(sheet, title)
 
     check = book.create_sheet("检查结论")
-    header(check, ["级别", "检查项", "位置", "说明", "依据"], [8, 20, 22, 90, 40])
+    header(check, ["级别", "检查项", "位置", "说明", "依据", "例外说明"], [8, 20, 22, 90, 40, 50])
     for offset, f in enumerate(view.listed_findings, start=2):
-        for column, value in enumerate([f.severity_label, f.title, f.place, f.message, f.basis], start=1):
+        e = meta.exception(f.key) if f.severity == "error" else None
+        level = ("经审核的例外" if meta.status == "approved" else "例外说明") if e else f.severity_label
+        justification = f"{e[0]}（{e[1]}，{e[2]}）" if e else ""
+        for column, value in enumerate([level, f.title, f.place, f.message, f.basis, justification], start=1):
             put(check, offset, column, value)
     print_setup(check, title)
 

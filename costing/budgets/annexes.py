@@ -26,7 +26,9 @@ def meta_for(budget: Budget, revision: Revision) -> AnnexMeta:
         purchaser=budget.organisation.name, contractor=contractors[0] if len(contractors) == 1 else None,
         approved_by=revision.approved_by.display_name if revision.approved_by else None,
         approved_at=localdate(revision.approved_at) or None,
-        verify_url=verify_url(revision.verify_code))
+        verify_url=verify_url(revision.verify_code),
+        exceptions=tuple((e.key, (e.justification, e.author.display_name, localdate(e.created_at)))
+                         for e in revision.exceptions))
 
 
 def verify_url(code: str) -> str | None:

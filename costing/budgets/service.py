@@ -15,7 +15,7 @@ from ..engine.budget import compute
 from ..engine.parameters import ParameterSet
 from ..engine.parse import InputError, parse_budget
 from ..engine.result import change, to_json
-from ..models import Budget, BudgetShare, Organisation, Revision, User, db, utcnow
+from ..models import Budget, BudgetShare, Organisation, Revision, RevisionException, User, db, utcnow
 from ..results import labels
 from ..results.budget import Basis, BudgetResult
 from ..results.compare import Comparison, basis_changes, compare
@@ -26,7 +26,7 @@ __all__ = ["InputError", "Conflict", "WorkflowError", "compute_contract", "creat
            "duplicate", "delete_draft", "submit", "approve", "return_for_changes", "share", "unshare",
            "policy_change", "recompute", "revision_of", "result_of", "input_of",
            "compare_revisions", "find_by_code", "load_budget", "visible_to", "can_see", "can_create", "can_edit", "can_approve", "is_contractor",
-           "shared_revision", "readable_revision", "reshare", "name_seen_by"]
+           "shared_revision", "readable_revision", "reshare", "name_seen_by", "justify", "unjustified_errors"]
 
 
 class WorkflowError(Exception):
@@ -158,8 +158,10 @@ def save_revision(budget: Budget, user: User, data: dict, params: ParameterSet, 
         db.session.refresh(budget)
         raise Conflict(budget.latest)
     db.session.refresh(budget, ["revision_count"])
+    carried = list(latest.exceptions)            # read before the new revision joins the session
     revision = _revision(budget, base_number + 1, user, computed, note)
     db.session.add(revision)
+    _carry_exceptions(carried, revision, computed.result)
     budget.status = "draft"
     _summarise(budget, computed)
     db.session.flush()
@@ -196,7 +198,49 @@ def _expect(budget: Budget, number: int | None) -> None:
                             f"请查看最新修订后再操作")
 
 
-def submit(budget: Budget, user: User, seen: int | None = None) -> None:
+def unjustified_errors(revision: Revision) -> list:
+    """The error findings of a revision that have no 例外说明 yet."""
+    written = {e.key for e in revision.exceptions}
+    return [f for f in result_of(revision).errors if f.key not in written]
+
+
+def justify(budget: Budget, user: User, texts: dict[str, str], seen: int | None = None) -> int:
+    """Write (or rewrite, or clear) the 例外说明 of the latest draft's error findings; ``texts`` maps a finding's
+    key to its justification. Returns how many the draft now has."""
+    _expect(budget, seen)
+    latest = budget.latest
+    if latest.status != "draft":
+        raise WorkflowError("只有草稿可以填写例外说明；已提交或已审核的修订保持不变")
+    errors = {f.key: f for f in result_of(latest).errors}
+    unknown = set(texts) - set(errors)
+    if unknown:
+        raise WorkflowError("例外说明对应的错误已不存在（预算可能刚被修改），请刷新页面后重试")
+    existing = {e.key: e for e in latest.exceptions}
+    for key, text in texts.items():
+        text = " ".join((text or "").split())[:500]
+        if key in existing and not text:
+            latest.exceptions.remove(existing[key])
+        elif key in existing:
+            existing[key].justification, existing[key].author_id = text, user.id
+        elif text:
+            latest.exceptions.append(RevisionException(key=key, code=errors[key].code, justification=text,
+                                                       author_id=user.id))
+    db.session.flush()
+    accounts.record("justify", f"budget:{budget.id}", f"修订 {latest.number}：{len(latest.exceptions)} 项例外说明",
+                    user=user)
+    return len(latest.exceptions)
+
+
+def _carry_exceptions(previous: list[RevisionException], revision: Revision, result: dict) -> None:
+    """A new revision keeps the justifications of the error findings it still has, word for word."""
+    still = {f.key for f in BudgetResult(result).errors}
+    for e in previous:
+        if e.key in still:
+            revision.exceptions.append(RevisionException(key=e.key, code=e.code, justification=e.justification,
+                                                         author_id=e.author_id, created_at=e.created_at))
+
+
+def submit(budget: Budget, user: User, seen: int | None = None, confirmed: bool = False) -> None:
     _expect(budget, seen)
     if budget.status != "draft":
         raise WorkflowError("只有草稿可以提交")
@@ -204,19 +248,29 @@ def submit(budget: Budget, user: User, seen: int | None = None) -> None:
     if unexplained:            # drafts copied or recomputed from input saved before reasons were required
         raise WorkflowError(f"有 {len(unexplained)} 处不用默认值而未说明理由（{'、'.join(unexplained[:5])}"
                             f"{'等' if len(unexplained) > 5 else ''}），请编辑预算写明理由后再提交")
+    missing = unjustified_errors(budget.latest)
+    if missing:
+        raise WorkflowError(f"有 {len(missing)} 项错误尚未写明例外说明（{'、'.join(f.title for f in missing[:5])}），"
+                            f"请在“检查结论”中逐项说明为何仍按此预算执行，或修改预算消除错误")
+    if budget.latest.exceptions and not confirmed:
+        raise WorkflowError("本修订有经说明的错误：请核对“检查结论”中的例外说明，勾选确认后再提交")
     latest = budget.latest
     latest.status, latest.submitted_by_id, latest.submitted_at = "submitted", user.id, utcnow()
     budget.status, budget.updated_at = "submitted", utcnow()
     accounts.record("submit", f"budget:{budget.id}", f"修订 {latest.number}", user=user)
 
 
-def approve(budget: Budget, user: User, seen: int | None = None) -> None:
+def approve(budget: Budget, user: User, seen: int | None = None, confirmed: bool = False) -> None:
     _expect(budget, seen)
     latest = budget.latest
     if budget.status != "submitted":
         raise WorkflowError("只有已提交的预算可以审核")
     if latest.author_id == user.id:
         raise WorkflowError("不能审核自己编制的修订，请由本单位其他审核人审核")
+    if unjustified_errors(latest):
+        raise WorkflowError("本修订仍有未说明的错误，不能审核通过；请退回修改")
+    if latest.exceptions and not confirmed:
+        raise WorkflowError(f"本修订有 {len(latest.exceptions)} 项经说明的错误：请逐项核对例外说明，勾选确认后再审核通过")
     latest.status, latest.approved_by_id, latest.approved_at = "approved", user.id, utcnow()
     budget.status, budget.updated_at = "approved", utcnow()
     accounts.record("approve", f"budget:{budget.id}", f"修订 {latest.number}", user=user)

@@ -150,6 +150,7 @@ def show(budget_id: int):
     return render_template(
         "budgets/show.html", budget=budget, revision=revision, result=service.result_of(revision),
         rosters=rosters.for_budget(current_user, budget), returned=budget.returned, change=change,
+        exceptions={e.key: e for e in revision.exceptions},
         version_now=params.version,
         is_contractor=access.is_contractor(current_user),
         action=ActionForm(), share_form=share_form, can_edit=can_edit,
@@ -221,13 +222,14 @@ def _seen(form) -> int | None:
 
 @bp.post("/<id:budget_id>/submit")
 def submit(budget_id: int):
-    return _action(budget_id, access.can_edit, lambda b, f: service.submit(b, current_user, _seen(f)), "已提交审核")
+    return _action(budget_id, access.can_edit,
+                   lambda b, f: service.submit(b, current_user, _seen(f), bool(f.confirm.data)), "已提交审核")
 
 
 @bp.post("/<id:budget_id>/approve")
 def approve(budget_id: int):
-    return _action(budget_id, access.can_approve, lambda b, f: service.approve(b, current_user, _seen(f)),
-                   "审核通过，本修订已锁定")
+    return _action(budget_id, access.can_approve,
+                   lambda b, f: service.approve(b, current_user, _seen(f), bool(f.confirm.data)), "审核通过，本修订已锁定")
 
 
 @bp.post("/<id:budget_id>/return")
@@ -288,6 +290,15 @@ def annex(budget_id: int, kind: str):
 @bp.post("/<id:budget_id>/unshare/<id:share_id>")
 def unshare(budget_id: int, share_id: int):
     return _action(budget_id, access.can_edit, lambda b, f: service.unshare(b, current_user, share_id), "已取消共享")
+
+
+@bp.post("/<id:budget_id>/exceptions")
+def exceptions(budget_id: int):
+    """The 例外说明 of the latest draft's errors: fields ``exception-<key>`` (a finding's key)."""
+    texts = {name.removeprefix("exception-"): value for name, value in request.form.items()
+             if name.startswith("exception-")}
+    return _action(budget_id, access.can_edit, lambda b, f: service.justify(b, current_user, texts, _seen(f)),
+                   "已保存例外说明")
 
 
 @bp.post("/<id:budget_id>/reshare/<id:share_id>")

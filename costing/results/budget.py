@@ -7,6 +7,7 @@ Results stored before a field existed are read with that field empty (``assumpti
 results computed before overrides were listed)."""
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -39,6 +40,12 @@ class Finding(engine.Finding):
     @property
     def severity_label(self) -> str:
         return labels.SEVERITY[self.severity]
+
+    @property
+    def key(self) -> str:
+        """Names this finding with its figures: a justification written for it applies to it alone, never to
+        a finding whose numbers changed."""
+        return hashlib.sha256(f"{self.code}|{self.where}|{self.message}".encode("utf-8")).hexdigest()[:32]
 
     @property
     def title(self) -> str:
@@ -277,6 +284,11 @@ class BudgetResult:
     def parameter_notes(self) -> list[Finding]:
         """Notes on the figures' sources (information only)."""
         return [f for f in self.findings if f.where == "parameters" and f.severity == "info"]
+
+    @property
+    def errors(self) -> list[Finding]:
+        """The error findings: each needs a written justification (例外说明) before the revision goes forward."""
+        return [f for f in self.findings if f.severity == "error"]
 
     @property
     def listed_findings(self) -> list[Finding]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import validate_csrf
-from wtforms import FieldList, HiddenField, SelectChoice, SelectField, StringField, ValidationError
+from wtforms import BooleanField, FieldList, HiddenField, SelectChoice, SelectField, StringField, ValidationError
 
 STALE_FORM = "页面已过期或来源无效，请刷新后重新提交（已保留您填写的内容）"
 
@@ -37,6 +37,7 @@ class ActionForm(FlaskForm):
     the revision (or version) number the user was looking at."""
     reason = StringField("说明")
     revision = HiddenField()
+    confirm = BooleanField("已逐项核对例外说明")
 
 
 def csrf_ok() -> bool:

@@ -66,7 +66,12 @@ def test_page_pdf_workbook_and_cli_tell_the_same_story(story, tmp_path, capsys):
     page = client.get(f"/budgets/{budget_id}").get_data(as_text=True)
     assert all(labels.finding(code) in page for _, code, _ in listed)
     assert not re.search(r">[A-Z]+(_[A-Z]+)+<", page)            # no code is shown as text, only in data-code
-    on_page = re.findall(r'<li class="finding finding-(error|warning)" data-code="([A-Z_]+)">', page)
+    decisions = page[page.index('id="exceptions"'):]
+    decisions = decisions[:decisions.index("</section>")]
+    # every error once more in 错误与例外说明, where it waits for its justification
+    assert re.findall(r'data-code="([A-Z_]+)"', decisions) == [code for severity, code, _ in listed if severity == "error"]
+    elsewhere = page.replace(decisions, "")
+    on_page = re.findall(r'<li class="finding finding-(error|warning)" data-code="([A-Z_]+)">', elsewhere)
     assert sorted(on_page) == sorted((severity, code) for severity, code, _ in listed)
     section = page[page.index('id="assumptions"'):]
     section = section[:section.index("</section>")]
@@ -91,7 +96,7 @@ def test_page_pdf_workbook_and_cli_tell_the_same_story(story, tmp_path, capsys):
     book = openpyxl.load_workbook(io.BytesIO(client.get(f"/budgets/{budget_id}/annex.xlsx").data))
     rows = list(book["检查结论"].iter_rows(min_row=2, values_only=True))
     # (the workbook names each check in Chinese, as people read it; the codes are for the API and the CLI)
-    assert [(title, message) for _, title, _, message, _ in rows] == [(labels.finding(code), message)
+    assert [(title, message) for _, title, _, message, _, _ in rows] == [(labels.finding(code), message)
                                                                        for _, code, message in listed]
     in_workbook = [row[0] for row in book["测算假设"].iter_rows(min_row=2, values_only=True) if row[1] is not None]
     assert in_workbook == assumed
