@@ -115,6 +115,10 @@ class Budget(db.Model):
     grand_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     error_count: Mapped[int] = mapped_column(Integer, default=0)
     revision_count: Mapped[int] = mapped_column(Integer, default=0)   # optimistic lock: the latest number
+    # the contract the annex belongs to (printed on it; blank lines are left for pen when empty)
+    contract_no: Mapped[str | None] = mapped_column(String(100))
+    party_a: Mapped[str | None] = mapped_column(String(200))          # 甲方 (else the purchaser's name)
+    party_b: Mapped[str | None] = mapped_column(String(200))          # 乙方 (else the one contractor shared with)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -38,29 +38,54 @@ def annex_workbook(result: dict | BudgetResult, meta: AnnexMeta) -> bytes:
 
     people = book.active
     people.title = "人员经费"
-    header(people, ["序号", "岗位", "类别", "等级", "人数", "月应发工资", "职业津贴", "月数", "工资合计",
+    items = labels.CONTRIBUTIONS
+    header(people, ["序号", "岗位", "类别", "等级", "证书", "人数", "月应发工资", "职业津贴", "月数", "年终奖", "工资合计",
                     *labels.CONTRIBUTION_COLUMNS.values(), "小计"],
-           [6, 20, 14, 7, 6, 12, 10, 6, 14, 12, 12, 11, 10, 10, 12, 14])
-    row = 1
+           [6, 20, 14, 7, 14, 6, 12, 10, 6, 10, 14, 12, 12, 11, 10, 10, 12, 14])
+    # every figure of a line can be followed: pay from its inputs, each contribution from the segments sheet
+    segments = book.create_sheet("逐段明细")
+    header(segments, ["序号", "岗位", "月份", "月数", "人数", "缴费基数", "公积金基数",
+                      *[f"每人每月{label}" for label in labels.CONTRIBUTION_COLUMNS.values()],
+                      *[f"{label}小计" for label in labels.CONTRIBUTION_COLUMNS.values()]],
+           [6, 20, 20, 6, 6, 12, 12] + [12] * 12)
+    first_item, first_total = 8, 8 + len(items)          # segment columns: per person per month, then × people × months
+    row, seg = 1, 1
     for index, line in enumerate(view.personnel, start=1):
         row += 1
-        for column, value in enumerate([index, line.post, line.category_label, line.level_short, line.headcount],
-                                       start=1):
+        for column, value in enumerate([index, line.post, line.category_label, line.level_short, line.certificate_label,
+                                        line.headcount], start=1):
             put(people, row, column, value)
-        put(people, row, 6, line.monthly_pay, money=True)
-        put(people, row, 7, line.monthly_allowance, money=True)
-        put(people, row, 8, line.months)
-        put(people, row, 9, line.pay, money=True)
-        for offset, item in enumerate(labels.CONTRIBUTIONS):
-            put(people, row, 10 + offset, line.contribution(item), money=True)
-        put(people, row, 16, line.total, money=True)
+        put(people, row, 7, line.monthly_pay, money=True)
+        put(people, row, 8, line.monthly_allowance, money=True)
+        put(people, row, 9, line.months)
+        put(people, row, 10, line.bonus, money=True)
+        _formula(people, row, 11, f"=(G{row}+H{row})*F{row}*I{row}+J{row}", bold=False)
+        top = seg + 1
+        for s_ in line.segments:
+            seg += 1
+            for column, value in enumerate([index, line.post, s_.span, s_.months, line.headcount], start=1):
+                put(segments, seg, column, value)
+            put(segments, seg, 6, s_.si_base, money=True)
+            put(segments, seg, 7, s_.hf_base, money=True)
+            for offset, item in enumerate(items):
+                put(segments, seg, first_item + offset, s_.per_person(item), money=True)
+                amount = get_column_letter(first_item + offset)
+                _formula(segments, seg, first_total + offset, f"={amount}{seg}*E{seg}*D{seg}", bold=False)
+        for offset, item in enumerate(items):
+            total = get_column_letter(first_total + offset)
+            formula = f"=SUM('逐段明细'!{total}{top}:{total}{seg})" if seg >= top else 0
+            _formula(people, row, 12 + offset, formula, bold=False)
+        parts = "+".join(f"{get_column_letter(12 + offset)}{row}" for offset in range(len(items)))
+        _formula(people, row, 12 + len(items), f"=K{row}+{parts}", bold=False)
     people_total = row + 1
     put(people, people_total, 1, "合计", bold=True)
     first = 2
-    people.cell(row=people_total, column=5, value=_sum("E", first, row)).border = BOX
-    for column in range(9, 17):
+    people.cell(row=people_total, column=6, value=_sum("F", first, row)).border = BOX
+    for column in range(10, 13 + len(items)):
         _formula(people, people_total, column, _sum(get_column_letter(column), first, row))
+    subtotal = get_column_letter(12 + len(items))
     print_setup(people, title)
+    print_setup(segments, title)
 
     costs = book.create_sheet("直接费用")
     header(costs, ["序号", "类别", "名称", "数量", "单位", "单价", "金额"], [6, 14, 36, 10, 8, 14, 16])
@@ -94,7 +119,7 @@ def annex_workbook(result: dict | BudgetResult, meta: AnnexMeta) -> bytes:
     rate, vat, surcharge = t.management_fee_rate, t.vat_rate, t.surcharge_rate
     r = top + 1
     rows = [
-        ("人员经费", f"='人员经费'!P{people_total}", "见“人员经费”表"),
+        ("人员经费", f"='人员经费'!{subtotal}{people_total}", "见“人员经费”表（每行的缴费见“逐段明细”表）"),
         ("直接费用", f"='直接费用'!G{costs_total}", "见“直接费用”表"),
         ("管理费", f"=ROUND((B{r}+B{r + 1})*{rate},2)", f"（人员经费 + 直接费用）× {rate}"),
         ("税费（增值税及附加）", f"=ROUND(ROUND((B{r}+B{r + 1}+B{r + 2})*(1+{vat})/(1-{vat}*{surcharge}),2)"
@@ -113,12 +138,12 @@ def annex_workbook(result: dict | BudgetResult, meta: AnnexMeta) -> bytes:
     print_setup(summary, title)
 
     basis = book.create_sheet("测算依据")
-    header(basis, ["参数", "适用", "数值", "有效期", "本预算使用月份", "依据", "发文机关", "链接", "可信度"],
-           [34, 10, 14, 26, 26, 40, 30, 40, 14])
+    header(basis, ["参数", "适用", "数值", "有效期", "本预算使用月份", "依据", "发文机关", "发文日期", "来源"],
+           [34, 10, 14, 26, 26, 40, 30, 12, 14])
     for offset, p in enumerate(view.basis, start=2):
         used = p.used + (f"（{p.carried_from} 起沿用）" if p.carried_from else "")
         for column, value in enumerate([p.label, p.region_label, p.value_text, p.period, used, p.source,
-                                        p.issuer or "", p.link or "", p.confidence_label], start=1):
+                                        p.issuer or "", p.date or "", p.seen], start=1):
             put(basis, offset, column, value)
     print_setup(basis, title)
 

@@ -13,17 +13,17 @@ from ..annex.render import AnnexMeta, annex_pdf
 from ..annex.workbook import annex_workbook
 from ..models import AnnexFile, Budget, Revision, db
 from ..results.format import localdate
-from .service import result_of
+from .service import parties, result_of
 
 KINDS = {"pdf": ("application/pdf", annex_pdf),
          "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", annex_workbook)}
 
 
 def meta_for(budget: Budget, revision: Revision) -> AnnexMeta:
-    contractors = [share.contractor.name for share in budget.shares]
+    party_a, party_b = parties(budget)
     return AnnexMeta(
-        code=revision.verify_code, status=revision.status, revision=revision.number,
-        purchaser=budget.organisation.name, contractor=contractors[0] if len(contractors) == 1 else None,
+        code=revision.verify_code, status=revision.status, revision=revision.number, contract_no=budget.contract_no,
+        purchaser=party_a, contractor=party_b,
         approved_by=revision.approved_by.display_name if revision.approved_by else None,
         approved_at=localdate(revision.approved_at) or None,
         verify_url=verify_url(revision.verify_code),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import Form, FormField, HiddenField, SelectChoice, SelectField, StringField
+from wtforms.validators import Length
 
 from ..results import labels
 from ..web import current_parameters, today
@@ -95,6 +96,12 @@ class BudgetForm(FlaskForm):
     rules = FormField(RulesForm)
     note = StringField("修订说明")
     base_revision = HiddenField()
+
+
+class ContractForm(FlaskForm):
+    contract_no = StringField("合同编号", validators=[Length(max=100, message="最多 100 个字符")])
+    party_a = StringField("甲方（采购人）", validators=[Length(max=200, message="最多 200 个字符")])
+    party_b = StringField("乙方（承接主体）", validators=[Length(max=200, message="最多 200 个字符")])
 
 
 class ShareForm(FlaskForm):

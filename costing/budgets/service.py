@@ -5,17 +5,18 @@ only this module) of the budgets package."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from ..accounts import service as accounts
 from ..engine.budget import compute
 from ..engine.parameters import ParameterSet
 from ..engine.parse import InputError, parse_budget
 from ..engine.result import change, to_json
-from ..models import Budget, BudgetShare, Organisation, Revision, RevisionException, User, db, utcnow
+from ..models import AnnexFile, Budget, BudgetShare, Organisation, Revision, RevisionException, User, db, utcnow
 from ..results import labels
 from ..results.budget import Basis, BudgetResult
 from ..results.compare import Comparison, basis_changes, compare
@@ -26,7 +27,7 @@ __all__ = ["InputError", "Conflict", "WorkflowError", "compute_contract", "creat
            "duplicate", "delete_draft", "submit", "approve", "return_for_changes", "share", "unshare",
            "policy_change", "recompute", "revision_of", "result_of", "input_of",
            "compare_revisions", "find_by_code", "load_budget", "visible_to", "can_see", "can_create", "can_edit", "can_approve", "is_contractor",
-           "shared_revision", "readable_revision", "reshare", "name_seen_by", "justify", "unjustified_errors"]
+           "shared_revision", "readable_revision", "reshare", "name_seen_by", "justify", "unjustified_errors", "parties", "set_contract"]
 
 
 class WorkflowError(Exception):
@@ -288,6 +289,25 @@ def return_for_changes(budget: Budget, user: User, reason: str, seen: int | None
     latest.returned_by_id, latest.returned_at, latest.return_reason = user.id, utcnow(), reason[:500]
     budget.status, budget.updated_at = "draft", utcnow()
     accounts.record("return", f"budget:{budget.id}", reason, user=user)
+
+
+def parties(budget: Budget) -> tuple[str, str | None]:
+    """甲方 and 乙方 as the annex prints them: as entered, else the purchaser and the one contractor shared with."""
+    shared = [s.contractor.name for s in budget.shares]
+    return (budget.party_a or budget.organisation.name,
+            budget.party_b or (shared[0] if len(shared) == 1 else None))
+
+
+def set_contract(budget: Budget, user: User, contract_no: str, party_a: str, party_b: str) -> None:
+    """The contract's number and parties. Annexes already stored are printed again with them (their figures,
+    and so their verification code, do not change)."""
+    clean = [re.sub(r"[\x00-\x1f\x7f]", "", value or "").strip() for value in (contract_no, party_a, party_b)]
+    budget.contract_no, budget.party_a, budget.party_b = (value or None for value in clean)
+    db.session.execute(delete(AnnexFile).where(AnnexFile.revision_id.in_(
+        select(Revision.id).where(Revision.budget_id == budget.id))))
+    accounts.record("contract", f"budget:{budget.id}",
+                    f"合同编号 {budget.contract_no or '（空）'}；甲方 {budget.party_a or '（默认）'}；乙方 {budget.party_b or '（默认）'}",
+                    user=user)
 
 
 def share(budget: Budget, user: User, contractor: Organisation) -> None:

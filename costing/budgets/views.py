@@ -17,7 +17,7 @@ from ..web import current_parameters, mapping, preview, small_int, today
 from ..web.extensions import csrf
 from ..web.forms import STALE_FORM, ActionForm, csrf_ok
 from . import access, annexes, service
-from .forms import BudgetForm, ShareForm
+from .forms import BudgetForm, ContractForm, ShareForm
 
 bp = Blueprint("budgets", __name__, url_prefix="/budgets")
 
@@ -150,7 +150,9 @@ def show(budget_id: int):
     return render_template(
         "budgets/show.html", budget=budget, revision=revision, result=service.result_of(revision),
         rosters=rosters.for_budget(current_user, budget), returned=budget.returned, change=change,
-        exceptions={e.key: e for e in revision.exceptions},
+        exceptions={e.key: e for e in revision.exceptions}, parties=service.parties(budget),
+        contract_form=ContractForm(data={"contract_no": budget.contract_no or "", "party_a": budget.party_a or "",
+                                         "party_b": budget.party_b or ""}),
         version_now=params.version,
         is_contractor=access.is_contractor(current_user),
         action=ActionForm(), share_form=share_form, can_edit=can_edit,
@@ -290,6 +292,21 @@ def annex(budget_id: int, kind: str):
 @bp.post("/<id:budget_id>/unshare/<id:share_id>")
 def unshare(budget_id: int, share_id: int):
     return _action(budget_id, access.can_edit, lambda b, f: service.unshare(b, current_user, share_id), "已取消共享")
+
+
+@bp.post("/<id:budget_id>/contract")
+def contract(budget_id: int):
+    budget = access.load_budget(budget_id, current_user, for_update=True)
+    access.require(access.can_edit(current_user, budget))
+    form = ContractForm()
+    if not form.validate():
+        for message in [m for errors in form.errors.values() for m in errors]:
+            flash(message if message != "The CSRF token is missing." else STALE_FORM, "error")
+        return redirect(url_for("budgets.show", budget_id=budget.id) + "#contract")
+    service.set_contract(budget, current_user, form.contract_no.data, form.party_a.data, form.party_b.data)
+    db.session.commit()
+    flash("已保存合同信息，附件将按此打印", "success")
+    return redirect(url_for("budgets.show", budget_id=budget.id) + "#contract")
 
 
 @bp.post("/<id:budget_id>/exceptions")

@@ -66,6 +66,14 @@ def family(key: str):
         form.region.choices.insert(0, SelectChoice("", "请选择"))
     if request.method == "GET" and request.args.get("replaces"):
         _prefill_correction(form, family, small_int(request.args.get("replaces")))
+        if request.args.get("verify") and form.replaces.data:
+            # checked against the issuer's own text: the same figure, now cited to the original (two-person rule)
+            source = db.session.get(ParamValue, int(form.replaces.data)).source
+            form.confidence.data = "verified_official"
+            form.doc_no.data, form.title.data = source.doc_no or "", source.title or ""
+            form.issuer.data, form.doc_date.data = source.issuer or "", source.date or ""
+            flash("核对原文：请填写发文机关网站上原文的链接，核对文号、发文机关与日期，并在“说明”中写明在何处核对；"
+                  "另一位管理员复核后，该数值在预算与附件中标为“已核对原文”。", "info")
     if request.method == "POST":
         def build(source, start, problems):
             end, end_problem = typed_date(form.end.data)

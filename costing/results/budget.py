@@ -157,6 +157,8 @@ class Basis:
     confidence: str
     confidence_label: str
     note: str | None
+    date: str | None = None          # the document's date
+    via: str | None = None           # how the text was seen when not on the issuer's own site
 
     @property
     def region_label(self) -> str:
@@ -173,6 +175,20 @@ class Basis:
     @property
     def used(self) -> str:
         return months(self.used_from, self.used_to)
+
+    @property
+    def citation(self) -> str:
+        """The document as a sealed annex cites it: number (or title), issuer, date — never a mirror's address."""
+        return "，".join(part for part in (self.source, self.issuer, self.date) if part)
+
+    @property
+    def seen(self) -> str:
+        """已核对原文 / 依据转载文本 / 待核实."""
+        return labels.source_seen(self.confidence)
+
+    @property
+    def link_label(self) -> str:
+        return "原文" if self.confidence == "verified_official" else "转载来源"
 
     @property
     def link(self) -> str | None:
@@ -200,7 +216,7 @@ def basis_rows(parameters: list[dict]) -> list[Basis]:
                   carried_from=r["carried_from"], source=r["source"], title=r.get("title"), issuer=r.get("issuer"),
                   url=r.get("url"), confidence=r["confidence"],
                   confidence_label=labels.CONFIDENCE_LABELS.get(r["confidence"], r.get("confidence_label", "")),
-                  note=r.get("note"))
+                  note=r.get("note"), date=r.get("date"), via=r.get("via"))
             for r in rows.values()]
 
 

@@ -56,6 +56,14 @@ FIELD_NAMES = {
     "employer_rates": "单位费率", "id": "姓名或工号", **SITE_FIELD_LABELS, **CONTRIBUTION_LABELS,
 }
 ROWS = {"personnel": "人员", "costs": "直接费用", "roster": "花名册"}
+# how surely a figure is known, as a reader of a budget or an annex is told: by the source that was seen
+# (administrators choose among the finer CONFIDENCE levels)
+SOURCE_SEEN = {"verified_official": "已核对原文", "verified_mirror": "依据转载文本", "input": "预算填写"}
+UNCONFIRMED = "待核实"
+
+
+def source_seen(confidence: str) -> str:
+    return SOURCE_SEEN.get(confidence, UNCONFIRMED)
 SEVERITY = {"error": "错误", "warning": "提示", "info": "说明"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 REVISION_STATUS = {"draft": "草稿", "submitted": "已提交", "approved": "已审核"}

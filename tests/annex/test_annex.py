@@ -158,8 +158,8 @@ def evaluate(book, sheet_name: str, ref: str) -> D:
     def cell(match):
         sheet = match.group(1) or sheet_name
         return f"V({sheet!r},{match.group(2)!r})"
-    expr = re.sub(r"SUM\(([A-Z]+)(\d+):([A-Z]+)(\d+)\)",
-                  lambda m: f"S({sheet_name!r},{m.group(1)!r},{m.group(2)},{m.group(4)})", expr)
+    expr = re.sub(r"SUM\((?:'([^']+)'!)?([A-Z]+)(\d+):([A-Z]+)(\d+)\)",
+                  lambda m: f"S({(m.group(1) or sheet_name)!r},{m.group(2)!r},{m.group(3)},{m.group(5)})", expr)
     expr = re.sub(r"(?:'([^']+)'!)?\b([A-Z]{1,2}\d+)\b", cell, expr)
     expr = re.sub(r"(?<![\w'.])(\d+\.\d+|\d+)(?![\w'])", r"D('\1')", expr)
     expr = expr.replace("ROUND(", "R(")
@@ -184,7 +184,7 @@ def test_workbook_formulas_give_the_engine_totals(sample):
         assert evaluate(book, "汇总", f"B{rows[label]}") == D(t[key]), label
     assert summary[f"B{rows['预算总额']}"].number_format == '"¥"#,##0.00'
     assert book["人员经费"].page_setup.orientation == "landscape"
-    assert set(book.sheetnames) == ({"汇总", "人员经费", "直接费用", "测算依据", "检查结论"}
+    assert set(book.sheetnames) == ({"汇总", "人员经费", "逐段明细", "直接费用", "测算依据", "检查结论"}
                                     | ({"测算假设"} if result["assumptions"] else set()))
 
 
@@ -266,3 +266,27 @@ def test_results_stored_when_equal_values_were_listed_still_count_them():
                               "effect": "0.00"}]
     html = annex_html(result, AnnexMeta(code="TEST"))
     assert "五、测算假设" not in html and "测算假设：1 处填写值与默认值相同，其余均采用默认值。" in html
+
+
+def test_every_line_of_the_workbook_can_be_followed_to_its_figures():
+    """Pay = (monthly pay + allowance) × people × months + bonus; each contribution = the sum of its segments
+    (per person per month × people × months, over the months the figures are the same): all formulas, all
+    equal to the engine's figures, across a new year where the base floor changes."""
+    data = budget_input(start="2024-07", end="2025-06",
+                        personnel=[person(post="站长", monthly_pay="2100.00", annual_bonus="3000.00", headcount=2),
+                                   person(post="社工", monthly_pay="6000.00", months=8)])
+    result = result_of(data)
+    book = openpyxl.load_workbook(io.BytesIO(annex_workbook(result, AnnexMeta(code="X"))))
+    sheet = book["人员经费"]
+    headers = [c.value for c in sheet[1]]
+    columns = {name: openpyxl.utils.get_column_letter(headers.index(name) + 1) for name in headers}
+    for row, line in enumerate(result["personnel"], start=2):
+        assert sheet[f"{columns['工资合计']}{row}"].value.startswith("=(")
+        assert evaluate(book, "人员经费", f"{columns['工资合计']}{row}") == D(line["pay"])
+        for item, label in (("pension", "养老保险"), ("medical", "医疗保险"), ("housing_fund", "住房公积金")):
+            assert sheet[f"{columns[label]}{row}"].value.startswith("=SUM('逐段明细'!")
+            assert evaluate(book, "人员经费", f"{columns[label]}{row}") == D(line["employer_contributions"][item])
+        assert evaluate(book, "人员经费", f"{columns['小计']}{row}") == D(line["total"])
+    # the first line runs across two social-insurance years: two segments
+    assert [r[2] for r in book["逐段明细"].iter_rows(min_row=2, values_only=True) if r[0] == 1] == [
+        "2024-07 至 2024-12", "2025-01 至 2025-06"]

@@ -112,3 +112,23 @@ def test_the_verify_link_never_comes_from_the_request_host(app, client):
         assert verify_url("AAAA-BBBB-CCCC") == "https://costing.example.gov.cn/verify/AAAA-BBBB-CCCC"
     log_in(client, "a_prep")
     assert "https://costing.example.gov.cn/verify/" in text_of(client.get(f"/budgets/{w.budget_a}/annex.pdf").data)
+
+
+def test_the_contract_number_and_parties_are_entered_on_the_budget_and_printed(app, client):
+    w = world.build()
+    approve(app, w.budget_a)
+    log_in(client, "a_prep")
+    first = text_of(client.get(f"/budgets/{w.budget_a}/annex.pdf").data)
+    assert "和光社工中心" in first and "YB-2026-018" not in first        # 乙方: the one contractor shared with
+    response = client.post(f"/budgets/{w.budget_a}/contract",
+                           data={"contract_no": "YB-2026-018", "party_a": "重庆市渝北区民政局", "party_b": ""})
+    assert response.status_code == 302
+    again = text_of(client.get(f"/budgets/{w.budget_a}/annex.pdf").data)      # printed again with them
+    assert "YB-2026-018" in again and "重庆市渝北区民政局" in again and "和光社工中心" in again
+    revision = db.session.scalar(select(Revision).where(Revision.budget_id == w.budget_a))
+    assert revision.verify_code in again.replace("-", "") or revision.verify_code.replace("-", "") in again.replace("-", "")
+    # only the preparer of the purchaser enters it
+    for user in ("a_appr", "c_user", "b_prep"):
+        other = log_in(app.test_client(), user)
+        assert other.post(f"/budgets/{w.budget_a}/contract", data={"contract_no": "X"}).status_code in (403, 404)
+    assert db.session.get(Budget, w.budget_a).contract_no == "YB-2026-018"

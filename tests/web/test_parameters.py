@@ -496,3 +496,26 @@ def test_each_test_and_each_restored_database_gets_its_own_set(app, floor):
     db.session.commit()
     assert db.session.get(ParamState, 1).generation == 2
     assert current_parameters().at("si.base_floor", date(2025, 7, 1), "cq").value == Decimal(floor)
+
+
+def test_a_figure_checked_against_the_original_is_marked_so_after_a_second_administrator(app, client):
+    world.build()
+    row = db.session.scalar(select(ParamValue).where(ParamValue.family_key == "si.employer.pension",
+                                                     ParamValue.status == "confirmed").order_by(ParamValue.start.desc()))
+    assert row.confidence != "verified_official"
+    admin = log_in(client, "admin")
+    page = admin.get(f"/admin/parameters/family/si.employer.pension?replaces={row.id}&verify=1").get_data(as_text=True)
+    assert "核对原文：请填写发文机关网站上原文的链接" in page and '<option selected value="verified_official">' in page
+    data = {"replaces": str(row.id), "region": row.region, "value": row.value, "start": row.start.isoformat(),
+            "end": "", "doc_no": row.source.doc_no or "", "title": row.source.title, "issuer": row.source.issuer or "国务院办公厅",
+            "doc_date": row.source.date if row.source.date and len(row.source.date) == 10 else "2019-04-01",
+            "url": "https://www.gov.cn/zhengce/content/2019-04/04/content_5379629.htm",
+            "confidence": "verified_official", "note": "已在中国政府网原文核对"}
+    assert admin.post("/admin/parameters/family/si.employer.pension", data=data).status_code == 302
+    pending = db.session.scalar(select(ParamValue).where(ParamValue.replaces_id == row.id))
+    log_in(app.test_client(), "admin2").post(f"/admin/parameters/values/{pending.id}/confirm")
+    db.session.expire_all()
+    assert db.session.get(ParamValue, pending.id).status == "confirmed"
+    assert db.session.get(ParamValue, row.id).status == "superseded"
+    pension = current_parameters().at("si.employer.pension", date(2025, 7, 1), "cq")
+    assert pension.record.confidence == "verified_official" and pension.value == Decimal(row.value)
