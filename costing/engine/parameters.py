@@ -16,6 +16,8 @@ from importlib import resources
 
 import yaml
 
+from .periods import validity
+
 CONFIDENCE = {
     "verified_official": "已核实（官方网站原文）",
     "verified_mirror": "已核实（原文转载）",
@@ -65,9 +67,7 @@ class Record:
 
     @property
     def period_text(self) -> str:
-        start = self.start.isoformat() if self.start else "日期不详"
-        end = self.end.isoformat() if self.end else "今"
-        return f"{start} 至 {end}"
+        return validity(self.start, self.end)
 
 
 @dataclass(frozen=True)

@@ -52,5 +52,17 @@ def month_range(start: Month, count: int) -> list[Month]:
     return [start.plus(i) for i in range(count)]
 
 
+def validity(start: date | str | None, end: date | str | None) -> str:
+    """When a figure is in force, as a budget or an annex says it: 2025-01-01 至 2025-12-31, 2025-01-01 起,
+    or 现行有效 for a statutory figure whose first day the data does not record."""
+    start = start.isoformat() if isinstance(start, date) else start
+    end = end.isoformat() if isinstance(end, date) else end
+    if start and end:
+        return f"{start} 至 {end}"
+    if start:
+        return f"{start} 起"
+    return f"现行有效，至 {end}" if end else "现行有效"
+
+
 def span_text(first: Month, last: Month) -> str:
     return str(first) if first == last else f"{first} 至 {last}"

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from ..engine import result as engine
 from ..engine.money import round_share
+from ..engine.periods import validity
 from ..engine.result import MonthTotal, composition
 from . import labels
 from .format import figure, months
@@ -170,7 +171,7 @@ class Basis:
 
     @property
     def period(self) -> str:
-        return f"{self.start or '日期不详'} 至 {self.end or '今'}"
+        return validity(self.start, self.end)
 
     @property
     def used(self) -> str:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from ..clock import CHINA
 from ..engine.money import fmt_figure, fmt_grouped, fmt_percent
+from ..engine.periods import validity
 from . import labels
 
 
@@ -82,7 +83,7 @@ def isodate(day: date | None) -> str:
     return day.isoformat() if day else ""
 
 
-FILTERS = {"money": money, "signed_money": signed_money, "percent": percent, "share": share, "figure": figure,
+FILTERS = {"validity": validity, "money": money, "signed_money": signed_money, "percent": percent, "share": share, "figure": figure,
            "override": override, "localtime": localtime, "localdate": localdate, "region": labels.region,
            "tier": labels.tier}
 

@@ -20,6 +20,19 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-dev-shm-usage", "--lang=zh-CN"]
 
 
+def _read_through(app):
+    """Each response is read (and its file closed) before it is sent: when Chromium drops a request half-way
+    (a favicon as the page moves on), the development server would otherwise leave the file open."""
+    def wsgi(environ, start_response):
+        result = app(environ, start_response)
+        try:
+            return [b"".join(result)]
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+    return wsgi
+
+
 @contextmanager
 def live_server(database_uri: str, demo: bool = True):
     """Serve a fresh app (migrated, with the demo data) on a free port; yields its base URL."""
@@ -29,7 +42,7 @@ def live_server(database_uri: str, demo: bool = True):
         upgrade(directory=str(ROOT / "migrations"))
         if demo:
             load_demo()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _read_through(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
