@@ -278,7 +278,7 @@ class AnnexFile(db.Model):
 # administrators add dated values, which count only once a second administrator confirms them.
 # `document` is the data file a row belongs to, so the tables export back to the same files.
 PARAM_STATUSES = {"pending": "待复核", "confirmed": "已生效", "rejected": "已驳回", "withdrawn": "已撤回",
-                  "superseded": "已更正"}
+                  "superseded": "已更正", "retired": "已停用"}
 PARAM_ORIGINS = {"shipped": "随软件发布", "imported": "从数据文件导入", "admin": "管理员录入"}
 
 
@@ -307,6 +307,10 @@ class ParamFamily(db.Model):
     regions: Mapped[list] = mapped_column(JSON)
     renewal: Mapped[str | None] = mapped_column(String(200))
     renewal_months: Mapped[int | None] = mapped_column(Integer)
+    # a standard each district sets for itself: values kept by "<district>:<region>" (渝北区:social_worker)
+    by_district: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the staff categories the figure applies to (empty: all)
+    categories: Mapped[list | None] = mapped_column(JSON, default=list)
 
 
 class _Reviewed:

@@ -38,7 +38,7 @@ def test_python_dash_m_costing_is_the_entry_point(tmp_path):
     path.write_text(json.dumps(budget_input(), ensure_ascii=False), "utf-8")
     done = subprocess.run([sys.executable, "-m", "costing", "compute", str(path)], capture_output=True, cwd=ROOT,
                           timeout=60)
-    assert done.returncode == 0 and json.loads(done.stdout)["totals"]["grand_total"] == "87810.02"
+    assert done.returncode == 0 and json.loads(done.stdout)["totals"]["grand_total"] == "84432.72"
     done = subprocess.run([sys.executable, "-m", "costing", "compute", "-"], input=b"{", capture_output=True, cwd=ROOT,
                           timeout=60)
     assert done.returncode == 2 and done.stdout == b"" and done.stderr.startswith(b"input: ")
@@ -51,9 +51,9 @@ def test_compute_reads_a_file_and_prints_json(tmp_path, cli):
     assert done.returncode == 0, done.stderr.decode()
     out = json.loads(done.stdout)
     # tests/engine/test_budget.py::test_one_person_in_yuzhong_for_2025 works these out
-    assert out["totals"]["grand_total"] == "87810.02"
-    assert out["personnel"][0]["employer_contributions"]["pension"] == "9984.00"
-    assert out["amount_in_words"] == "人民币捌万柒仟捌佰壹拾元零贰分"
+    assert out["totals"]["grand_total"] == "84432.72"
+    assert out["personnel"][0]["employer_contributions"]["pension"] == "9600.00"
+    assert out["amount_in_words"] == "人民币捌万肆仟肆佰叁拾贰元柒角贰分"
     assert {"code", "severity", "where", "message", "basis"} <= set(out["findings"][0])
     assert {"name", "value", "start", "source", "confidence"} <= set(out["parameters"][0])
 

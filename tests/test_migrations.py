@@ -87,3 +87,31 @@ def test_a_return_recorded_in_the_audit_log_becomes_the_revisions_columns(tmp_pa
         db.engine.dispose()
     # the return came after revision 2 was submitted: it is revision 2 that was sent back
     assert [tuple(r) for r in rows] == [(1, None, None), (2, 1, "人数不对")]
+
+
+def test_the_unnamed_districts_allowance_figures_are_retired(tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": _database("sqlite", tmp_path), "SECRET_KEY": "x"})
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="e92c7a4d15b3")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO param_document (name) VALUES ('allowance.yaml')"))
+            conn.execute(text("INSERT INTO param_source (id, document, key, title) VALUES (1, 'allowance.yaml', 's', "
+                              "'重庆某区社区专职工作者报酬政策')"))
+            conn.execute(text("INSERT INTO param_family (key, document, position, label, unit, kind, regions) VALUES "
+                              "('allowance.certificate_monthly', 'allowance.yaml', 0, '职业津贴（按证书，每人每月）', "
+                              "'CNY/month', 'amount', '[\"social_worker\"]')"))
+            conn.execute(text("INSERT INTO param_state (id, generation, version) VALUES (1, 4, 'abc')"))
+            conn.execute(text("INSERT INTO param_value (family_key, region, value, source_id, confidence, status, origin, "
+                              "created_at, review_note) VALUES ('allowance.certificate_monthly', 'social_worker', '300', 1, "
+                              "'uncertain', 'confirmed', 'shipped', '2026-01-01 00:00:00', '')"))
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as conn:
+            value = conn.execute(text("SELECT status, review_note FROM param_value")).one()
+            family = conn.execute(text("SELECT label, by_district, categories FROM param_family")).one()
+            state = conn.execute(text("SELECT generation, version FROM param_state")).one()
+        db.engine.dispose()
+    assert value.status == "retired" and "不能归属于任何区县" in value.review_note
+    assert (family.label, bool(family.by_district), family.categories) == ("职业津贴（按区县与证书，每人每月）", True,
+                                                                          '["community"]')
+    # every process reloads the parameters
+    assert tuple(state) == (5, "")

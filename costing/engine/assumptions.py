@@ -23,6 +23,7 @@ from .pricing import (
     PersonMonth,
     Run,
     active_runs,
+    allowance_standard_missing,
     build_runs,
     default_allowance,
     default_hf_rate,
@@ -122,14 +123,15 @@ def _work_injury(budget: Budget, params: ParameterSet, effects: _Effects, tier: 
 
 def _default_allowance(params: ParameterSet, budget: Budget, post: Post) -> tuple[Decimal | None, str]:
     """The allowance compute() would use for the line's certificate (seed 三(一): certified workers only)."""
-    name = CERTIFICATES[post.certificate]
-    try:
-        lookup = default_allowance(params, budget.project.start.first_day, post.certificate)
-    except ParameterMissing:
-        return None, f"未收录「{name}」的职业津贴，无法比较"
-    if lookup is None:
+    name, district = CERTIFICATES[post.certificate], budget.project.district
+    lookup = default_allowance(params, budget.project.start.first_day, district, post.certificate, post.category)
+    if lookup is not None:
+        return lookup.value, f"按{district}「{name}」的职业津贴标准"
+    if post.certificate == "none":
         return ZERO, "无证书，不发职业津贴"
-    return lookup.value, f"按证书「{name}」的默认津贴"
+    if not allowance_standard_missing(params, budget.project.start.first_day, district, post.certificate, post.category):
+        return ZERO, "该类别岗位不在职业津贴标准的适用范围"
+    return ZERO, f"{district}未录入「{name}」的职业津贴标准，默认为 0"
 
 
 def _derived_base(line: LineResult, runs: list[Run]) -> tuple[Decimal | None, str]:

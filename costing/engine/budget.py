@@ -53,7 +53,8 @@ def compute_priced(budget: Budget, params: ParameterSet | None = None) -> Priced
     tier = district.tier
     try:
         runs = build_runs(params, budget, tier)
-        allowances = {post.certificate: default_allowance(params, project.start.first_day, post.certificate)
+        allowances = {(post.certificate, post.category): default_allowance(params, project.start.first_day, district.name,
+                                                                           post.certificate, post.category)
                       for post in budget.personnel if post.monthly_allowance is None}
         tax_lookups = _tax_lookups(params, budget, project.start.first_day)
         end_tax_lookups = _tax_lookups(params, budget, project.end.first_day)
@@ -72,7 +73,7 @@ def compute_priced(budget: Budget, params: ParameterSet | None = None) -> Priced
     month_contrib = [ZERO] * (budget.months + 1)
     month_heads = [0] * (budget.months + 1)
     for post in budget.personnel:
-        default = allowances.get(post.certificate) if post.monthly_allowance is None else None
+        default = allowances.get((post.certificate, post.category)) if post.monthly_allowance is None else None
         if default is not None:
             usage.add(default, project.start, project.start.plus(post.months - 1))
         line, used = price_line(post, allowance_for(post.monthly_allowance, default),

@@ -9,7 +9,7 @@ from .money import fmt_figure, fmt_percent
 from .money import fmt_grouped as g
 from .parameters import CONFIDENCE, TIER_LABELS, ParameterSet
 from .periods import span_text
-from .pricing import Run, active_runs, clamp_base
+from .pricing import ALLOWANCE_FAMILY, Run, active_runs, allowance_standard_missing, clamp_base
 from .result import Finding, Result
 from .staffing import SEED, staffing_norm
 
@@ -30,6 +30,7 @@ def run_all(budget: Budget, result: Result, runs: list[Run], params: ParameterSe
     for i, (post, line) in enumerate(zip(budget.personnel, result.personnel)):
         findings += line_findings(post, line.monthly_allowance, active_runs(runs, post.months), f"personnel[{i}]",
                                   place, budget.rules)
+    findings += _allowance_standards(budget, params)
     findings += _budget_rules(budget, result)
     findings += _staffing(budget, params)
     findings += _parameters(result)
@@ -66,6 +67,13 @@ def certificate(post: Post, where: str) -> list[Finding]:
         BASIS_CERTIFICATE)]
 
 
+def pay_text(post: Post, allowance: Decimal) -> str:
+    """A line's monthly pay as the rules count it: with its 职业津贴, said only where there is one."""
+    if not allowance:
+        return f"月应发工资 {g(post.monthly_pay)} 元"
+    return f"月应发工资 {g(post.monthly_pay)} 元加职业津贴 {g(allowance)} 元，合计 {g(post.monthly_pay + allowance)} 元"
+
+
 def min_wage(post: Post, allowance: Decimal, active, where: str, place: str) -> list[Finding]:
     pay = post.monthly_pay + allowance
     by_record: dict = {}
@@ -77,8 +85,7 @@ def min_wage(post: Post, allowance: Decimal, active, where: str, place: str) -> 
     for record, spans in by_record.items():
         findings.append(Finding(
             "PAY_BELOW_MIN_WAGE", "error", where,
-            f"{post.post}：月应发工资 {g(post.monthly_pay)} 元（含职业津贴 {g(allowance)} 元，合计 {g(pay)} 元）"
-            f"低于{place}{span(spans)} 的月最低工资标准 {g(record.value)} 元，"
+            f"{post.post}：{pay_text(post, allowance)}，低于{place}{span(spans)} 的月最低工资标准 {g(record.value)} 元，"
             f"每人每月差 {g(record.value - pay)} 元",
             record.source.citation))
     return findings
@@ -91,7 +98,7 @@ def pay_floor(post: Post, allowance: Decimal, rules: Rules, where: str) -> list[
         return []
     return [Finding(
         "PAY_BELOW_FLOOR", "error", where,
-        f"{post.post}：月应发工资与职业津贴合计 {g(pay)} 元，低于项目规则设定的{LEVELS[post.level]}岗位"
+        f"{post.post}：{pay_text(post, allowance)}，低于项目规则设定的{LEVELS[post.level]}岗位"
         f"薪酬下限 {g(floor)} 元，每人每月差 {g(floor - pay)} 元",
         f"项目规则 rules.pay_floor.{post.level}（采购方设定）")]
 
@@ -105,7 +112,7 @@ def si_base(post: Post, allowance: Decimal, active, where: str) -> list[Finding]
         floor = raised[0][0].figures.si_floor
         return [Finding(
             "SI_BASE_BELOW_FLOOR", "info", where,
-            f"{post.post}：月工资（含职业津贴）{g(actual)} 元低于 {span(raised)} 的社会保险缴费基数下限 "
+            f"{post.post}：{pay_text(post, allowance)}，低于 {span(raised)} 的社会保险缴费基数下限 "
             f"{g(floor.value)} 元，单位缴费按下限计算",
             floor.record.source.citation)]
     below_pay, below_floor = [], []
@@ -148,6 +155,27 @@ def hf_rate(post: Post, active, where: str) -> list[Finding]:
                 f"{fmt_percent(low)}–{fmt_percent(high)} 之间",
                 BASIS_HF_RATE)]
     return []
+
+
+def _allowance_standards(budget: Budget, params: ParameterSet) -> list[Finding]:
+    """A certified line in a covered category, with no allowance given, where the district's standard is not
+    entered: its allowance is 0, and the line says so (the district may have a rule the budget can follow)."""
+    start, district = budget.project.start.first_day, budget.project.district
+    family = params.families.get(ALLOWANCE_FAMILY)
+    findings = []
+    for i, post in enumerate(budget.personnel):
+        if post.monthly_allowance is not None or not allowance_standard_missing(
+                params, start, district, post.certificate, post.category):
+            continue
+        name = CERTIFICATES[post.certificate]
+        first = family.first_start(f"{district}:{post.certificate}") if family else None
+        state = (f"{district}「{name}」的职业津贴标准自 {first.isoformat()} 起执行，服务期开始时尚未执行"
+                 if first and first > start else f"{district}「{name}」的职业津贴标准未录入")
+        findings.append(Finding(
+            "ALLOWANCE_STANDARD_MISSING", "info", f"personnel[{i}]",
+            f"{post.post}：{state}，职业津贴按 0 计；本区县有规定的，可在“职业津贴”栏按规定填写",
+            f"{SEED}三(一)（对获得社会工作职业资格的社区工作者给予职业津贴，按规定执行）"))
+    return findings
 
 
 def _budget_rules(budget: Budget, result: Result) -> list[Finding]:

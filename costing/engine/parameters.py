@@ -92,6 +92,10 @@ class Family:
     regions: tuple[str, ...]
     renewal: str | None
     renewal_months: int | None = None
+    # a standard each district sets for itself: its values are kept by "<district>:<region>" (渝北区:social_worker)
+    by_district: bool = False
+    # the staff categories the standard applies to (empty: all)
+    categories: tuple[str, ...] = ()
     records: dict[str, list[Record]] = field(default_factory=dict)
     _starts: dict[str, list[date]] = field(default_factory=dict)
 
@@ -179,6 +183,17 @@ class ParameterSet:
                     found.append(InForce(family, region, None, str(exc)))
         return found
 
+    def district_value(self, key: str, on: date, district: str, region: str) -> Lookup | None:
+        """A by-district family's value for one district on a date, or None where that district has no
+        value (yet): it has not set one, or it is not entered."""
+        family = self.families.get(key)
+        if family is None or f"{district}:{region}" not in family.records:
+            return None
+        try:
+            return self.at(key, on, f"{district}:{region}")
+        except ParameterMissing:
+            return None
+
     def setting(self, key: str) -> Record:
         return self.settings[key]
 
@@ -245,7 +260,8 @@ def parse_documents(documents: list[tuple[str, dict]]) -> ParameterSet:
                 raise ValueError(f"family {key} defined twice")
             family = Family(key=key, label=raw["label"], unit=raw["unit"], kind=raw["kind"],
                             regions=tuple(raw["regions"]), renewal=raw.get("renewal"),
-                            renewal_months=raw.get("renewal_months"))
+                            renewal_months=raw.get("renewal_months"), by_district=bool(raw.get("by_district")),
+                            categories=tuple(raw.get("categories") or ()))
             for value in raw["values"]:
                 record = _record(family, value, sources)
                 family.records.setdefault(record.region, []).append(record)

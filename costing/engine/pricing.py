@@ -134,16 +134,27 @@ def active_runs(runs: list[Run], months: int) -> list[tuple[Run, int]]:
 
 # -- defaults a line falls back to -----------------------------------------------------------------
 
-def default_allowance(params: ParameterSet, on: date, certificate: str) -> Lookup | None:
-    """The 职业津贴 a line without one gets: seed 三(一) grants it to certified social workers only, so
-    no certificate means none (None). Raises ParameterMissing when no figure is known on ``on``."""
+def default_allowance(params: ParameterSet, on: date, district: str, certificate: str, category: str) -> Lookup | None:
+    """The 职业津贴 a line without one gets. Seed 三(一) grants it to certified 社区工作者 「按规定」, that is by the
+    local rule: so only with a certificate, only in the categories the standard covers, and only where the
+    district's standard is entered and confirmed. Otherwise None (nothing: the budget may state one)."""
     if certificate == "none":
         return None
-    return params.at(ALLOWANCE_FAMILY, on, certificate)
+    family = params.families.get(ALLOWANCE_FAMILY)
+    if family is None or (family.categories and category not in family.categories):
+        return None
+    return params.district_value(ALLOWANCE_FAMILY, on, district, certificate)
+
+
+def allowance_standard_missing(params: ParameterSet, on: date, district: str, certificate: str, category: str) -> bool:
+    """Whether a certified line in a covered category finds no confirmed standard for its district."""
+    family = params.families.get(ALLOWANCE_FAMILY)
+    covered = family is not None and (not family.categories or category in family.categories)
+    return certificate != "none" and covered and default_allowance(params, on, district, certificate, category) is None
 
 
 def allowance_for(given: Decimal | None, default: Lookup | None) -> Decimal:
-    """The allowance a line uses: its own figure, else the certificate's default, else nothing."""
+    """The allowance a line uses: its own figure, else the district's standard (default_allowance), else nothing."""
     if given is not None:
         return given
     return default.value if default is not None else ZERO

@@ -2,7 +2,7 @@
 
 Each person is priced like a budget line of one person (``pricing.price_line``, on the runs the budget
 was computed on), with the employer rates the contractor declares (statutory when blank) and, like a
-budget line, the certificate's default allowance when none is given. Each person is held to the same
+budget line, the district's allowance standard when none is given. Each person is held to the same
 checks as a budget line (``checks.line_findings``) and a few of a proposal's own; the comparison says,
 post by post, whether the proposal pays at least what the budget funds.
 """
@@ -17,8 +17,8 @@ from .budget import compute_priced
 from .model import CATEGORIES, CERTIFICATES, CONTRIBUTION_LABELS, LEVELS, Budget, Post
 from .money import fmt_amount, fmt_percent, fmt_rate, round_cents
 from .money import fmt_grouped as g
-from .parameters import ParameterMissing, ParameterSet, default_parameters
-from .parse import MAX_LINES, InputError, Problem, Reader, parse_budget
+from .parameters import ParameterSet, default_parameters
+from .parse import MAX_LINES, InputError, Reader, parse_budget
 from .pricing import SI_ITEMS, ZERO, active_runs, allowance_for, default_allowance, hf_rate_for, price_line
 from .result import Finding, Result, to_json
 
@@ -29,11 +29,11 @@ STATUS = {"ok": "合规", "attention": "需关注", "fail": "不合规"}
 class Person:
     id: str
     post: str
-    category: str
+    category: str | None                    # None: the budget post's of the same name (else 其他)
     level: str
     certificate: str
     monthly_pay: Decimal
-    monthly_allowance: Decimal | None       # None: the certificate's default, as in a budget
+    monthly_allowance: Decimal | None       # None: the district's standard, as in a budget
     si_base: Decimal | None
     employer_rates: tuple[tuple[str, Decimal], ...]
     housing_fund_rate: Decimal | None
@@ -59,7 +59,7 @@ def parse_roster(data: Any, params: ParameterSet, period: int) -> list[Person]:
         before = len(r.problems)
         ident = r.text(p["id"], f"{path}.id", 50) if "id" in p else None
         post = r.text(p["post"], f"{path}.post", 100) if "post" in p else None
-        category = r.choice(p["category"], f"{path}.category", CATEGORIES) if p.get("category") else "other"
+        category = r.choice(p["category"], f"{path}.category", CATEGORIES) if p.get("category") else None
         level = r.choice(p["level"], f"{path}.level", LEVELS) if "level" in p else None
         certificate = r.choice(p["certificate"], f"{path}.certificate", CERTIFICATES) if "certificate" in p else None
         pay = r.amount(p["monthly_pay"], f"{path}.monthly_pay") if "monthly_pay" in p else None
@@ -127,14 +127,16 @@ def check_roster(budget: Budget, people: list[Person], params: ParameterSet | No
     findings: list[Finding] = []
     results = []
     cache: dict = {}
+    categories: dict[str, str] = {}
+    for line in budget.personnel:
+        categories.setdefault(line.post, line.category)
     for i, person in enumerate(people):
         where = f"roster[{i}]"
         label = f"{person.id}（{person.post}）"
-        try:
-            default = None if person.monthly_allowance is not None else default_allowance(params, start,
-                                                                                          person.certificate)
-        except ParameterMissing as exc:
-            raise InputError([Problem(f"{where}.monthly_allowance", str(exc))]) from None
+        if person.category is None:
+            person = replace(person, category=categories.get(person.post, "other"))
+        default = None if person.monthly_allowance is not None else default_allowance(
+            params, start, budget.project.district, person.certificate, person.category)
         allowance = allowance_for(person.monthly_allowance, default)
         person = replace(person, monthly_allowance=allowance)
         post = Post(post=label, category=person.category, level=person.level, certificate=person.certificate,

@@ -58,6 +58,7 @@ def export_documents(session: Session) -> list[tuple[str, dict]]:
             families[family.key] = _omit_none({
                 "label": family.label, "unit": family.unit, "kind": family.kind, "regions": list(family.regions),
                 "renewal": family.renewal, "renewal_months": family.renewal_months,
+                "by_district": True if family.by_district else None, "categories": list(family.categories or []) or None,
                 "values": [_omit_none({"start": iso(v.start), "end": iso(v.end), "region": v.region,
                                        "value": v.value, "source": sources_by_id[v.source_id].key,
                                        "confidence": v.confidence, "note": v.note}, keep=("start", "end"))

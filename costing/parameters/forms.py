@@ -54,6 +54,7 @@ class SourceForm(FlaskForm):
 
 
 class ValueForm(SourceForm):
+    district = SelectField("区县", validate_choice=False)          # a family each district sets for itself
     region = SelectField("适用范围", validate_choice=False)
     start = StringField("起始日期")
     end = StringField("截止日期（空为至今）")

@@ -125,8 +125,7 @@ def check_value(session: Session, family: ParamFamily, data: ValueInput, today: 
         data.region = replaced.region
         if not data.note:
             problems["note"] = "更正已生效的数值时，请在“说明”中写明更正原因"
-    if data.region not in family.regions:
-        problems["region"] = "请选择适用范围"
+    problems.update(_region_problems(session, family, data.region))
     try:
         value = parse_value(data.value, family.unit)
     except ValueError as exc:
@@ -145,10 +144,25 @@ def check_value(session: Session, family: ParamFamily, data: ValueInput, today: 
         problems["start"] = f"起始日期 {data.start} 距今超过一年，请核对"
     if data.start and data.end and data.end < data.start:
         problems["end"] = f"截止日期 {data.end} 早于起始日期 {data.start}"
-    if "start" not in problems and "end" not in problems and "region" not in problems:
+    if not {"start", "end", "region", "district"} & problems.keys():
         clash = _overlap(session, family.key, data.region, data.start, data.end, {data.replaces})
         if clash:
             problems["start"] = clash
+    return problems
+
+
+def _region_problems(session: Session, family: ParamFamily, region: str) -> dict[str, str]:
+    """A family's values are kept by region; a district's own standard by "<district>:<region>"."""
+    if not family.by_district:
+        return {} if region in family.regions else {"region": "请选择适用范围"}
+    district, _, rest = region.rpartition(":")
+    problems = {}
+    known = session.scalar(select(DistrictTier.id).where(DistrictTier.district == district,
+                                                         DistrictTier.status == "confirmed").limit(1))
+    if not district or known is None:
+        problems["district"] = "请选择区县"
+    if rest not in family.regions:
+        problems["region"] = "请选择适用范围"
     return problems
 
 

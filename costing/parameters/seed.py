@@ -62,6 +62,8 @@ def seed(session: Session, documents: list[tuple[str, dict]], origin: str = "shi
                 session.add(family)
             family.renewal = family.renewal or raw.get("renewal")
             family.renewal_months = family.renewal_months or raw.get("renewal_months")
+            family.by_district = bool(family.by_district or raw.get("by_district"))
+            family.categories = list(family.categories or raw.get("categories") or [])
             added = [r for r in raw["regions"] if r not in family.regions]
             if added:                                   # a region a later release adds
                 family.regions = list(family.regions) + added

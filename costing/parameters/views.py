@@ -46,7 +46,10 @@ def index():
     in_force = {}
     for family in families:
         rows = []
-        for region in family.regions:
+        # a district's own standard: the districts that have one (none yet: one empty row)
+        regions = family.regions if not family.by_district else sorted(
+            params.families[family.key].records if family.key in params.families else ()) or [""]
+        for region in regions:
             try:
                 rows.append((region, params.at(family.key, on, region)))
             except (ParameterMissing, KeyError):      # no value yet on that date, or none for the region
@@ -64,6 +67,9 @@ def family(key: str):
     form.region.choices = [SelectChoice(r, labels.region(r)) for r in family.regions]
     if len(family.regions) > 1:
         form.region.choices.insert(0, SelectChoice("", "请选择"))
+    if family.by_district:
+        form.region.label.text = "证书等级"
+        form.district.choices = [SelectChoice("", "请选择")] + [SelectChoice(d, d) for d in current_parameters().districts]
     if request.method == "GET" and request.args.get("replaces"):
         _prefill_correction(form, family, small_int(request.args.get("replaces")))
         if request.args.get("verify") and form.replaces.data:
@@ -79,7 +85,10 @@ def family(key: str):
             end, end_problem = typed_date(form.end.data)
             if end_problem:
                 problems["end"] = end_problem
-            return review.ValueInput(region=form.region.data or "", start=start, end=end,
+            region = form.region.data or ""
+            if family.by_district:
+                region = f"{form.district.data or ''}:{region}"
+            return review.ValueInput(region=region, start=start, end=end,
                                          value=form.value.data or "", source=source,
                                          confidence=form.confidence.data or "", note=(form.note.data or "").strip(),
                                          replaces=small_int(form.replaces.data))
@@ -102,7 +111,8 @@ def _prefill_correction(form: ValueForm, family: ParamFamily, value_id: int | No
         flash("要更正的数值不存在或已不是生效状态", "error")
         return
     form.replaces.data = str(row.id)
-    form.region.data, form.value.data = row.region, row.value
+    form.district.data, _, form.region.data = row.region.rpartition(":")
+    form.value.data = row.value
     form.start.data, form.end.data = isodate(row.start), isodate(row.end)
 
 

@@ -22,6 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ..engine import numbers
 from ..engine.model import CATEGORIES, CERTIFICATES, LEVELS
 from ..engine.parse import NOT_A_CHOICE, InputError, Problem
+from ..results import labels
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
@@ -368,7 +369,7 @@ def template_workbook() -> bytes:
         "每行一名工作人员；第 1 行为表头，请勿修改。最多 5000 行，文件不超过 5 MB。",
         "姓名或工号：可用工号代替姓名以保护个人信息。岗位：与采购人预算中的岗位名称一致，便于逐岗对比。",
         "类别、等级、证书：从下拉列表选择。月应发工资、职业津贴、申报缴费基数：元/月，最多两位小数。",
-        "职业津贴留空：按证书取默认值（与预算相同）；没有津贴的请填 0。",
+        f"{labels.ALLOWANCE_BLANK}，与预算相同；没有津贴的请填 0。",
         "各项单位费率与公积金比例：小数（0.16）或百分数（16%）；留空按法定费率（公积金按 5%）。",
         "在岗月数：留空为整个服务期。请直接填写数值，不要使用公式或合并单元格。",
     ):

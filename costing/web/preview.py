@@ -30,6 +30,18 @@ def _problems(posted: dict, problems: list[Problem]) -> list[dict]:
     return out
 
 
+def _hints(findings: list[Finding], posted: dict) -> list[dict]:
+    """Notes said at a field (labels.FIELD_HINTS), such as a district's 职业津贴 standard not entered."""
+    out = []
+    for f in findings:
+        if f.code in labels.FIELD_HINTS:
+            suffix, text = labels.FIELD_HINTS[f.code]
+            name = mapping.field_name(f"{f.where}.{suffix}", posted)
+            if name is not None:
+                out.append({"field": name, "message": text})
+    return out
+
+
 def _counts(findings: list[Finding], pending: int = 0) -> dict:
     """What the totals bar says; reasons still to be written block saving, so they count as such."""
     shown = [f for f in findings if f.severity != "info"]
@@ -55,6 +67,7 @@ def budget(result: BudgetResult, posted: dict, pending: list[Problem]) -> dict:
         "counts": _counts(result.findings, len(pending)),
         "findings": [_finding(f) for f in shown],
         "pending": _problems(posted, pending),
+        "hints": _hints(result.findings, posted),
     }
 
 
@@ -69,6 +82,7 @@ def roster(report: RosterReport) -> dict:
         "counts": _counts(report.findings),
         "findings": [_finding(f) for f in shown],
         "pending": [],
+        "hints": [],
     }
 
 

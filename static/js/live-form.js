@@ -46,6 +46,15 @@
     return general;
   }
 
+  // notes said at a field (a district's 职业津贴 standard not entered): [{field, message}]
+  function showHints(hints) {
+    form.querySelectorAll("[data-hint-for]").forEach((el) => { el.textContent = ""; });
+    for (const h of hints || []) {
+      const slot = form.querySelector(`[data-hint-for="${CSS.escape(h.field)}"]`);
+      if (slot) slot.textContent = h.message;
+    }
+  }
+
   function showTotals(result) {
     for (const el of document.querySelectorAll("[data-total]")) {
       const key = el.dataset.total;
@@ -130,6 +139,7 @@
     if (body.ok) {
       document.querySelectorAll("[data-total]").forEach((el) => el.classList.remove("stale"));
       render(body);
+      showHints(body.hints);
       // overrides whose reason is still to be written: the totals count them, the reason field says so
       showErrors(body.pending);
       stateEl.textContent = body.pending.length ? "已更新（请写明理由后保存）" : "已更新";
@@ -161,8 +171,8 @@
   function renumber(kind) {
     const rows = form.querySelectorAll(`tr[data-row="${kind}"]`);
     rows.forEach((row, index) => {
-      row.querySelectorAll("[name], [id], [data-error-for]").forEach((el) => {
-        for (const attr of ["name", "id", "data-error-for"]) {
+      row.querySelectorAll("[name], [id], [data-error-for], [data-hint-for]").forEach((el) => {
+        for (const attr of ["name", "id", "data-error-for", "data-hint-for"]) {
           const value = el.getAttribute(attr);
           if (value) el.setAttribute(attr, value.replace(new RegExp(`^${kind}-\\d+-`), `${kind}-${index}-`));
         }

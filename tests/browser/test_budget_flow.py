@@ -129,6 +129,14 @@ def test_a_reason_appears_beside_an_override_and_is_required(server, browser, tm
 
     wait_preview(page)
     total_before = total(page)
+    # a certified 社区 post in a district whose 职业津贴 standard is not entered: said at the allowance field
+    hint = page.locator("[data-hint-for='personnel-0-monthly_allowance']")
+    assert hint.inner_text() == "本区县职业津贴标准未录入，可按本区规定填写" and hint.is_visible()
+    page.select_option("select[name='personnel-0-certificate']", "none")
+    page.wait_for_function("!document.querySelector(\"[data-hint-for='personnel-0-monthly_allowance']\").textContent")
+    page.select_option("select[name='personnel-0-certificate']", "assistant_social_worker")
+    page.wait_for_selector("[data-hint-for='personnel-0-monthly_allowance']:has-text('本区县职业津贴标准未录入')")
+    wait_preview(page)
     page.fill("input[name='personnel-0-housing_fund_rate']", "7%")
     assert reason.is_visible()
     page.wait_for_selector("[data-error-for='personnel-0-housing_fund_rate_reason']:has-text('请说明理由')")

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import copy
+from datetime import date
 from decimal import Decimal
 
 from costing.engine.budget import compute
-from costing.engine.parameters import default_parameters
+from costing.engine.parameters import ParameterSet, Record, Source, default_parameters
 from costing.engine.parse import parse_budget
 from costing.engine.result import Result
 
@@ -16,8 +17,8 @@ OVERRIDES = ("monthly_allowance", "si_base", "housing_fund_rate")
 
 
 def person(**overrides) -> dict:
-    """A personnel line with every default (so the 职业津贴 is the certificate's: 200.00 for 助理社会工作师);
-    each default a test overrides carries a reason unless the test gives one (or None)."""
+    """A personnel line with every default (so no 职业津贴 unless the district's standard is entered: see
+    with_allowance_standard); each default a test overrides carries a reason unless the test gives one (or None)."""
     base = {"post": "社工", "category": "community", "level": "junior",
             "certificate": "assistant_social_worker", "headcount": 1, "monthly_pay": "5000.00"}
     base.update(overrides)
@@ -40,9 +41,30 @@ def budget_input(start="2025-01", end="2025-12", district="渝中区", personnel
     return copy.deepcopy(data)
 
 
-def run(data: dict) -> Result:
-    params = default_parameters()
+def run(data: dict, params: ParameterSet | None = None) -> Result:
+    params = params or default_parameters()
     return compute(parse_budget(data, params), params)
+
+
+# a district's 职业津贴 standard as an administrator would enter it (the shipped data has none)
+STANDARD = {"assistant_social_worker": "200", "social_worker": "300"}
+
+
+def with_allowance_standard(district: str, values: dict[str, str] | None = None, start: str | None = None,
+                            confidence: str = "verified_official") -> ParameterSet:
+    """The default parameters plus one district's 职业津贴 standard, per certificate, from ``start`` on."""
+    params = copy.deepcopy(default_parameters())
+    family = params.families["allowance.certificate_monthly"]
+    begin = date.fromisoformat(start) if start else None
+    source = Source(key="district-allowance", title=f"{district}社区工作者职业津贴标准", issuer=f"{district}民政局",
+                    doc_no=f"{district[:2]}民发〔2025〕1号", date="2025-01-01", url=None, via=None)
+    for certificate, value in (values or STANDARD).items():
+        region = f"{district}:{certificate}"
+        family.records.setdefault(region, []).append(
+            Record(family=family.key, label=family.label, unit=family.unit, region=region, start=begin, end=None,
+                   value=Decimal(value), source=source, confidence=confidence))
+    family.index()
+    return params
 
 
 def contributions(line) -> dict[str, Decimal]:

@@ -18,7 +18,7 @@ from costing.engine.parameters import default_parameters, load_documents, parse_
 from costing.engine.parse import parse_budget
 from costing.engine.result import to_json
 
-from .helpers import budget_input, run
+from .helpers import budget_input, run, with_allowance_standard
 from .test_properties import amounts, budgets, rates
 
 
@@ -66,14 +66,15 @@ def test_the_effect_is_recomputed_not_estimated_from_the_line():
 
 def test_an_allowance_above_the_certificate_default():
     result = run(budget_input(management_fee_rate="0.05", personnel=[line(
-        level="mid", certificate="social_worker", monthly_allowance="500.00", monthly_allowance_reason="区级标准 500 元")]))
+        level="mid", certificate="social_worker", monthly_allowance="500.00", monthly_allowance_reason="区级标准 500 元")]),
+        with_allowance_standard("渝中区"))
     # with 500: pay 5500; SI 880.00 + 467.50 + 82.50 + 27.50 + 16.50 = 1474.00; HF 275.00
     #           (5500 + 1474 + 275) × 12 = 86988.00; fee 4349.40; pre-tax 91337.40 × 1.06 / 0.9928 = 97519.7865 → 97519.79
-    # with 300 (社会工作师 default): pay 5300; SI 848.00 + 450.50 + 79.50 + 26.50 + 15.90 = 1420.40; HF 265.00
+    # with 300 (渝中区's standard for 社会工作师): pay 5300; SI 848.00 + 450.50 + 79.50 + 26.50 + 15.90 = 1420.40; HF 265.00
     #           (5300 + 1420.40 + 265) × 12 = 83824.80; fee 4191.24; pre-tax 88016.04 × 1.06 / 0.9928 = 93973.6124 → 93973.61
     a = only(result)
     assert (a.label, a.unit, a.value, a.default) == ("第 1 行「社工」职业津贴", "CNY/month", D("500.00"), D("300"))
-    assert a.default_note == "按证书「社会工作师」的默认津贴"
+    assert a.default_note == "按渝中区「社会工作师」的职业津贴标准"
     assert result.totals.grand_total == D("97519.79") and a.effect == D("3546.18")   # 97519.79 − 93973.61
 
 

@@ -3,37 +3,34 @@ from decimal import Decimal as D
 
 import pytest
 
-from .helpers import budget_input, codes, contributions, person, run
+from .helpers import budget_input, codes, contributions, person, run, with_allowance_standard
 
 
 def test_one_person_in_yuzhong_for_2025():
     result = run(budget_input(personnel=[person(monthly_pay="5000.00")]))
     line = result.personnel[0]
-    # 职业津贴 by default: 200.00 for 助理社会工作师, so the month's pay is 5200.00
-    assert line.monthly_allowance == D("200")
-    # base 5200 (floor 4404, ceiling 22017): 16% 832.00, 8.5% 442.00, 1.5% 78.00, 0.5% 26.00,
-    # 0.3% 15.60; housing fund 5200 × 5% = 260.00 → 1653.60 a month, 19843.20 a year
-    assert contributions(line) == {"pension": D("9984.00"), "medical": D("5304.00"),
-                                   "serious_illness": D("936.00"), "unemployment": D("312.00"),
-                                   "work_injury": D("187.20"), "housing_fund": D("3120.00")}
-    assert line.pay == D("62400.00")
-    assert line.total == D("82243.20")
+    # base 5000 (floor 4404, ceiling 22017): 16% 800.00, 8.5% 425.00, 1.5% 75.00, 0.5% 25.00,
+    # 0.3% 15.00; housing fund 5000 × 5% = 250.00 → 1590.00 a month, 19080.00 a year
+    assert contributions(line) == {"pension": D("9600.00"), "medical": D("5100.00"),
+                                   "serious_illness": D("900.00"), "unemployment": D("300.00"),
+                                   "work_injury": D("180.00"), "housing_fund": D("3000.00")}
+    assert line.pay == D("60000.00")
+    assert line.total == D("79080.00")
     t = result.totals
-    # price = 82243.20 × 1.06 / (1 − 0.06 × 0.12) = 87177.792 / 0.9928 = 87810.0241… → 87810.02
-    assert t.grand_total == D("87810.02")
-    assert t.tax == D("5566.82")
-    # VAT = 87810.02 × 0.06 / 1.06 = 4970.3785… → 4970.38; surcharges = 5566.82 − 4970.38
-    assert (t.vat, t.surcharges) == (D("4970.38"), D("596.44"))
-    # 82243.20 / 87810.02 = 0.93660…
+    # price = 79080.00 × 1.06 / (1 − 0.06 × 0.12) = 83824.80 / 0.9928 = 84432.7155… → 84432.72
+    assert t.grand_total == D("84432.72")
+    assert t.tax == D("5352.72")
+    # VAT = 84432.72 × 0.06 / 1.06 = 4779.2106… → 4779.21; surcharges = 5352.72 − 4779.21
+    assert (t.vat, t.surcharges) == (D("4779.21"), D("573.51"))
+    # 79080.00 / 84432.72 = 0.93660…
     assert t.personnel_share == D("0.9366")
-    assert result.amount_in_words == "人民币捌万柒仟捌佰壹拾元零贰分"
+    assert result.amount_in_words == "人民币捌万肆仟肆佰叁拾贰元柒角贰分"
     assert "PAY_BELOW_MIN_WAGE" not in codes(result)
 
 
 def test_tier_two_county_uses_its_own_minimum_wage_and_housing_fund_floor():
-    result = run(budget_input(district="城口县", personnel=[person(monthly_pay="1900.00")]))
+    result = run(budget_input(district="城口县", personnel=[person(monthly_pay="2100.00")]))
     line = result.personnel[0]
-    # pay 1900.00 + the default allowance 200.00 = 2100.00
     # base raised to the floor 4404: 704.64 + 374.34 + 66.06 + 22.02 + 13.21 (13.212);
     # housing fund on max(2100, tier-2 floor 2200) × 5% = 110.00 → 1290.27 a month
     assert line.segments[0].per_person_month == (
@@ -42,16 +39,14 @@ def test_tier_two_county_uses_its_own_minimum_wage_and_housing_fund_floor():
     assert line.total == D("25200.00") + D("1290.27") * 12
     finding = next(f for f in result.findings if f.code == "PAY_BELOW_MIN_WAGE")
     assert finding.severity == "error" and finding.where == "personnel[0]"
-    assert "含职业津贴 200.00 元，合计 2,100.00 元" in finding.message
     assert "2,200.00" in finding.message and "100.00" in finding.message and "城口县" in finding.message
     assert finding.basis == "渝人社发〔2024〕22号"
 
 
 def test_period_across_new_year_uses_each_months_figures():
-    result = run(budget_input(start="2024-12", end="2025-01", personnel=[person(monthly_pay="2000.00")]))
+    result = run(budget_input(start="2024-12", end="2025-01", personnel=[person(monthly_pay="2200.00")]))
     line = result.personnel[0]
     december, january = line.segments
-    # pay 2000.00 + the default allowance 200.00 = 2200.00
     # 2024-12: floor 4359 → 697.44, 370.515→370.52, 65.385→65.39 (half up), 21.795→21.80,
     #          13.077→13.08; housing fund max(2200, 2100) × 5% = 110.00
     assert december.per_person_month == (
@@ -68,12 +63,12 @@ def test_period_across_new_year_uses_each_months_figures():
 
 def test_pay_above_the_ceiling_is_charged_on_the_ceiling():
     result = run(budget_input(start="2025-03", end="2025-03", personnel=[person(monthly_pay="30000.00")]))
-    # pay 30000.00 + allowance 200.00; base 22017: 3522.72, 1871.445→1871.45, 330.255→330.26,
-    # 110.085→110.09, 66.051→66.05; housing fund min(30200, 29362) × 5% = 1468.10
+    # base 22017: 3522.72, 1871.445→1871.45, 330.255→330.26, 110.085→110.09, 66.051→66.05;
+    # housing fund min(30000, 29362) × 5% = 1468.10
     assert result.personnel[0].segments[0].per_person_month == (
         ("pension", D("3522.72")), ("medical", D("1871.45")), ("serious_illness", D("330.26")),
         ("unemployment", D("110.09")), ("work_injury", D("66.05")), ("housing_fund", D("1468.10")))
-    assert result.personnel[0].total == D("30200.00") + D("7368.67")
+    assert result.personnel[0].total == D("30000.00") + D("7368.67")
     assert "SI_BASE_BELOW_PAY" not in codes(result)
 
 
@@ -113,12 +108,41 @@ def test_management_fee_bonus_and_defaults():
         person(monthly_pay="6000.00", monthly_allowance=None, certificate="social_worker", level="mid",
                annual_bonus="1000.00", headcount=1)])
     del data["personnel"][0]["monthly_allowance"]
-    result = run(data)
+    result = run(data, with_allowance_standard("渝中区"))
     line = result.personnel[0]
-    # allowance from data for 社会工作师: 300.00; bonus 1000.00 × 1 × 7 / 12 = 583.333… → 583.33
+    # allowance from 渝中区's standard for 社会工作师: 300.00; bonus 1000.00 × 1 × 7 / 12 = 583.333… → 583.33
     assert line.monthly_allowance == D("300") and line.bonus == D("583.33")
     assert line.pay == D("6300.00") * 7 + D("583.33")
     # base 6300: 1008.00 + 535.50 + 94.50 + 31.50 + 18.90 + housing fund 315.00 = 2003.40 a month
     assert line.total == line.pay + D("2003.40") * 7
     # management fee 8% of personnel + direct: (44683.33 + 14023.80 + 0) × 0.08 = 4696.5704 → 4696.57
     assert result.totals.management_fee == D("4696.57")
+
+
+def test_the_allowance_is_the_districts_standard_for_community_posts_and_else_nothing():
+    lines = [person(certificate="social_worker"), person(certificate="none"),
+             person(certificate="social_worker", category="elderly")]
+    # no district has a standard in the shipped data: nothing by default, and a note on the certified
+    # community line (the 老年 line is outside the rule, the uncertified one has no claim)
+    result = run(budget_input(personnel=lines))
+    assert [p.monthly_allowance for p in result.personnel] == [D("0"), D("0"), D("0")]
+    missing = [f for f in result.findings if f.code == "ALLOWANCE_STANDARD_MISSING"]
+    assert [f.where for f in missing] == ["personnel[0]"] and missing[0].severity == "info"
+    assert "渝中区" in missing[0].message
+    # 渝中区's confirmed standard applies to its certified community line only
+    result = run(budget_input(personnel=lines), with_allowance_standard("渝中区"))
+    assert [p.monthly_allowance for p in result.personnel] == [D("300"), D("0"), D("0")]
+    assert "ALLOWANCE_STANDARD_MISSING" not in codes(result)
+    # 300.00 × 12 more pay on the first line, and its contributions on a base of 5300.00
+    assert result.personnel[0].pay == D("63600.00")
+    # another district's standard is not this one's
+    result = run(budget_input(personnel=lines), with_allowance_standard("渝北区"))
+    assert [p.monthly_allowance for p in result.personnel] == [D("0"), D("0"), D("0")]
+    # the standard in force when the service starts is the line's (one allowance a line, as entered):
+    # one from 2025-07 does not apply to a budget from 2025-01, and the note says when it starts
+    result = run(budget_input(personnel=lines[:1]), with_allowance_standard("渝中区", start="2025-07-01"))
+    assert result.personnel[0].monthly_allowance == D("0")
+    missing = next(f for f in result.findings if f.code == "ALLOWANCE_STANDARD_MISSING")
+    assert "自 2025-07-01 起执行" in missing.message
+    result = run(budget_input(start="2025-07", personnel=lines[:1]), with_allowance_standard("渝中区", start="2025-07-01"))
+    assert result.personnel[0].monthly_allowance == D("300")

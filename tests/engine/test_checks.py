@@ -33,23 +33,26 @@ def test_minimum_wage_counts_the_allowance():
     result = run(budget_input(personnel=[person(monthly_pay="2230.00", monthly_allowance="100.00")]))
     assert "PAY_BELOW_MIN_WAGE" not in codes(result)
     result = run(budget_input(personnel=[person(monthly_pay="2229.99", monthly_allowance="100.00")]))
+    # 渝中区 (tier 1) 2025: 2,330.00; 2,229.99 + 100.00 = 2,329.99
+    assert "月应发工资 2,229.99 元加职业津贴 100.00 元，合计 2,329.99 元，低于" in only(result, "PAY_BELOW_MIN_WAGE").message
     assert "每人每月差 0.01 元" in only(result, "PAY_BELOW_MIN_WAGE").message
+    # without an allowance the pay is said alone
+    result = run(budget_input(personnel=[person(monthly_pay="2329.99")]))
+    assert only(result, "PAY_BELOW_MIN_WAGE").message.startswith("社工：月应发工资 2,329.99 元，低于")
 
 
 def test_pay_floor_from_programme_rules():
-    result = run(budget_input(personnel=[person(monthly_pay="3700.00", level="junior")],
+    result = run(budget_input(personnel=[person(monthly_pay="3900.00", level="junior")],
                               rules={"pay_floor": {"junior": "4000.00"}}))
     finding = only(result, "PAY_BELOW_FLOOR")
-    # 3700.00 + the default allowance 200.00 = 3900.00, 100.00 short of the floor
-    assert "合计 3,900.00 元" in finding.message and "4,000.00" in finding.message and "差 100.00 元" in finding.message
+    assert "月应发工资 3,900.00 元，低于项目规则设定的初级岗位薪酬下限 4,000.00 元，每人每月差 100.00 元" in finding.message
     assert "rules.pay_floor.junior" in finding.basis
 
 
 def test_declared_base_below_pay_is_an_error_unless_the_ceiling_explains_it():
-    result = run(budget_input(personnel=[person(monthly_pay="5800.00", si_base="5000.00")]))
+    result = run(budget_input(personnel=[person(monthly_pay="6000.00", si_base="5000.00")]))
     finding = only(result, "SI_BASE_BELOW_PAY")
-    # the pay the base is held to includes the default allowance: 5800.00 + 200.00
-    assert "5,000.00" in finding.message and "实际月工资 6,000.00 元" in finding.message
+    assert "5,000.00" in finding.message and "6,000.00" in finding.message
     # the contributions follow the declared base, as the budget says
     assert result.personnel[0].segments[0].si_base == D("5000.00")
     result = run(budget_input(personnel=[person(monthly_pay="30000.00", si_base="22017.00")]))
@@ -166,4 +169,4 @@ def test_a_pay_under_the_base_floor_is_said_on_its_line():
     result = run(budget_input(personnel=[person(monthly_pay="2400.00", certificate="none", level="none")]))
     finding = only(result, "SI_BASE_BELOW_FLOOR")
     assert finding.severity == "info" and finding.where == "personnel[0]"
-    assert "月工资（含职业津贴）2,400.00 元低于 2025-01 至 2025-12 的社会保险缴费基数下限 4,404.00 元" in finding.message
+    assert "月应发工资 2,400.00 元，低于 2025-01 至 2025-12 的社会保险缴费基数下限 4,404.00 元" in finding.message

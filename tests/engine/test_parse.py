@@ -7,7 +7,7 @@ import pytest
 from costing.engine.parameters import default_parameters
 from costing.engine.parse import InputError, parse_budget, read_json
 
-from .helpers import budget_input, person, run
+from .helpers import budget_input, person, run, with_allowance_standard
 
 
 def problems_of(data):
@@ -135,16 +135,19 @@ def test_a_work_injury_rate_needs_its_reason():
     assert found == ["contractor.work_injury_rate_reason: 填写了工伤保险费率（不用默认值），请说明理由"]
 
 
-@pytest.mark.parametrize("override", [
-    {"monthly_allowance": "200.00"},                  # 助理社会工作师's default allowance
-    {"housing_fund_rate": "0.05"},                    # the lowest rate, the default
-    {"si_base": "5200.00"},                           # pay 5000 + allowance 200, within floor and ceiling all year
+@pytest.mark.parametrize("override, district_standard", [
+    ({"monthly_allowance": "0.00"}, False),           # no standard entered for 渝中区: nothing by default
+    ({"monthly_allowance": "200.00"}, True),          # 渝中区's standard for 助理社会工作师
+    ({"housing_fund_rate": "0.05"}, False),           # the lowest rate, the default
+    ({"si_base": "5000.00"}, False),                  # the pay, within floor and ceiling all year
+    ({"si_base": "5200.00"}, True),                   # pay 5000 + the standard's allowance 200
 ])
-def test_a_value_equal_to_its_default_is_no_override(override):
+def test_a_value_equal_to_its_default_is_no_override(override, district_standard):
     """Writing the default out is not overriding it: no reason is asked and no output lists it."""
-    result = run(budget_input(personnel=[person(**override, **{f"{next(iter(override))}_reason": None})]))
+    params = with_allowance_standard("渝中区") if district_standard else None
+    result = run(budget_input(personnel=[person(**override, **{f"{next(iter(override))}_reason": None})]), params)
     assert result.assumptions == ()
-    assert result.totals == run(budget_input()).totals
+    assert result.totals == run(budget_input(), params).totals
 
 
 def test_an_equal_work_injury_rate_is_no_override():

@@ -6,7 +6,11 @@ import pytest
 from costing.engine.parse import InputError
 from costing.engine.roster import check_input, check_to_json
 
-from .helpers import budget_input, person
+from .helpers import budget_input, person, with_allowance_standard
+
+# unless a test says otherwise, 渝中区 has a confirmed 职业津贴 standard: 200.00 for 助理社会工作师, 300.00 for
+# 社会工作师 (the shipped data has none; an administrator enters a district's)
+STANDARD = with_allowance_standard("渝中区")
 
 
 def staff(**overrides):
@@ -20,8 +24,8 @@ def budget(**kw):
     return budget_input(personnel=[person(post="社工", headcount=2, monthly_pay="5000.00")], **kw)
 
 
-def run(roster, data=None):
-    return check_input({"budget": data or budget(), "roster": roster})
+def run(roster, data=None, params=STANDARD):
+    return check_input({"budget": data or budget(), "roster": roster}, params)
 
 
 def codes_at(result, where):
@@ -31,7 +35,7 @@ def codes_at(result, where):
 def test_a_compliant_person_costs_what_a_budget_line_costs():
     result = run([staff(), staff(id="S2")])
     first = result.people[0]
-    # no 职业津贴 given: the certificate's default 200.00, as in the budget → 5200.00 a month
+    # no 职业津贴 given: 渝中区's standard for the certificate, 200.00, as in the budget → 5200.00 a month
     assert first.person.monthly_allowance == D("200")
     # base 5200: 832.00 + 442.00 + 78.00 + 26.00 + 15.60 + housing fund 260.00 = 1653.60 a month
     assert first.monthly_cost == D("6853.60")
@@ -42,7 +46,7 @@ def test_a_compliant_person_costs_what_a_budget_line_costs():
 
 
 def test_a_blank_allowance_means_the_certificate_default_as_in_the_budget():
-    # a budget line with no certificate gets no allowance; a 社会工作师 gets 300.00 — in both places
+    # a budget line with no certificate gets no allowance; a 社会工作师 gets the standard's 300.00 — in both places
     data = budget_input(personnel=[person(post="社工", monthly_pay="5000.00"),
                                    person(post="督导", level="mid", certificate="social_worker", monthly_pay="6000.00"),
                                    person(post="助理", level="none", certificate="none", monthly_pay="4000.00")])
@@ -53,6 +57,22 @@ def test_a_blank_allowance_means_the_certificate_default_as_in_the_budget():
     # 助理's 4,000.00 is under the 2025 base floor of 4,404.00: said on that person, as on the budget line
     assert [(f.code, f.where) for f in result.findings] == [("SI_BASE_BELOW_FLOOR", "roster[2]")]
     assert result.roster_cost == result.budget.totals.personnel
+
+
+def test_without_the_districts_standard_a_blank_allowance_is_nothing_in_both_places():
+    result = run([staff(), staff(id="S2")], params=None)
+    assert [p.person.monthly_allowance for p in result.people] == [D("0"), D("0")]
+    # 12 × (5000.00 + 800.00 + 425.00 + 75.00 + 25.00 + 15.00 + 250.00) = 79080.00 each, as the budget line
+    assert result.people[0].employer_cost == D("79080.00")
+    assert result.roster_cost == result.budget.totals.personnel == D("158160.00")
+
+
+def test_a_person_without_category_takes_the_budget_posts():
+    # 社工 is a 社区 post in the budget, so the standard applies; 外聘 is on no budget post: 其他, outside it,
+    # unless the row says 社区
+    result = run([staff(), staff(id="X", post="外聘"), staff(id="Y", post="外聘", category="community")])
+    assert [p.person.category for p in result.people] == ["community", "other", "community"]
+    assert [p.person.monthly_allowance for p in result.people] == [D("200"), D("0"), D("200")]
 
 
 def test_each_person_rule():

@@ -89,7 +89,7 @@ def test_verify_tells_which_revision_a_code_belongs_to(app, client):
     revision = db.session.scalar(select(Revision).where(Revision.budget_id == w.budget_a))
     page = client.get(f"/verify/{revision.verify_code}")
     text = page.get_data(as_text=True)
-    assert page.status_code == 200 and "A 项目" in text and "已审核" in text and "406,527.00" in text
+    assert page.status_code == 200 and "A 项目" in text and "已审核" in text and "391,818.50" in text
     assert client.get(f"/verify/{revision.verify_code.lower().replace('-', '')}").status_code == 200
     missing = client.get("/verify/AAAA-BBBB-CCCC")
     assert missing.status_code == 404 and "不匹配" in missing.get_data(as_text=True)

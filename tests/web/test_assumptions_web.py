@@ -80,15 +80,17 @@ def test_the_budget_page_lists_each_override_with_its_reason_and_effect(app, cli
         "personnel-1-housing_fund_rate_reason": "承接机构缴存比例为 7%"}
     assert client.post(f"/budgets/{w.budget_a}/edit", data=data).status_code == 302
     page = client.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
-    assert "409,965.08" in page
+    assert "395,103.78" in page
     part = section(page)
     assert "<h2>假设与覆盖</h2>" in part
     row = part[part.index('data-path="personnel[1].housing_fund_rate"'):]
     row = row[:row.index("</tr>")]
     assert "第 2 行「社会工作者」住房公积金比例" in row and "承接机构缴存比例为 7%" in row
     assert '<td class="n num">7%</td>' in row and "5%" in row
-    # 409,965.08 with 7% − 406,527.00 with the default 5% (the example budget's total)
-    assert '<td class="n num">+3,438.08</td>' in row
+    # line 2's housing fund 4,300.00 × 7% = 301.00 instead of 215.00: 86.00 × 3 people × 12 months = 3,096.00 more;
+    # personnel 335,140.14, fee 5% of 372,340.14 = 18,617.01, pre-tax 390,957.15 × 1.01 / 0.9994 = 395,103.78,
+    # − 391,818.50 with the default 5% (the example budget's total)
+    assert '<td class="n num">+3,285.28</td>' in row
 
 
 def test_a_lowering_override_shows_a_negative_effect_and_an_amount_default(app, client):
@@ -99,13 +101,13 @@ def test_a_lowering_override_shows_a_negative_effect_and_an_amount_default(app, 
     assert client.post(f"/budgets/{w.budget_a}/edit", data=data).status_code == 302
     stored = json.loads(db.session.scalar(select(Revision.result_json).where(Revision.number == 2)))
     first = stored["assumptions"][0]
-    assert first["path"] == "personnel[0].si_base" and first["default"] == "6100.00"      # 5800 + 300 allowance
+    assert first["path"] == "personnel[0].si_base" and first["default"] == "5800.00"      # the pay (渝北区 has no 职业津贴 standard entered)
     page = client.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
     row = section(page)[section(page).index('data-path="personnel[0].si_base"'):]
     row = row[:row.index("</tr>")]
     effect = re.search(r'<td class="n num">(-[0-9,]+\.[0-9]{2})</td>', row).group(1)
     assert effect == f"{float(first['effect']):,.2f}" and effect.startswith("-")
-    assert "5,000.00 元/月" in row and "6,100.00 元/月" in row
+    assert "5,000.00 元/月" in row and "5,800.00 元/月" in row
 
 
 def test_a_budget_page_without_overrides_says_so(app, client):
@@ -182,7 +184,7 @@ def test_the_live_preview_counts_an_override_whose_reason_is_still_to_be_written
     assert body["pending"] == [{"field": "personnel-1-housing_fund_rate_reason", "code": "reason_missing",
                                 "message": "填写了住房公积金比例（不用默认值），请说明理由", "general": None}]
     # the totals count the override, and read as the saved page reads them
-    assert body["totals"]["grand_total"] == "409,965.08 元"      # the example budget with 7%
+    assert body["totals"]["grand_total"] == "395,103.78 元"      # the example budget with 7%
     # the missing reason blocks saving, and the totals bar says so
     assert body["counts"]["blocking"] == 1 and "1 处理由待填，保存前必须填写" in body["counts"]["text"]
     # other problems still stop it, each at its field

@@ -33,7 +33,15 @@ def test_create_budget_from_the_form(app, client):
     assert budget.status == "draft" and budget.revision_count == 1
     assert str(budget.grand_total) == json.loads(budget.latest.result_json)["totals"]["grand_total"]
     page = client.get(response.location).get_data(as_text=True)
-    assert "新项目" in page and "406,527.00" in page and "人民币肆拾万陆仟伍佰贰拾柒元整" in page
+    # docs/example-budget.json (渝北区, no 职业津贴 standard entered, so no allowance):
+    # 站长 5,800.00 × 12 + bonus 3,000.00 = 72,600.00; 928.00 + 493.00 + 87.00 + 29.00 + 17.40 + 290.00 = 1,844.40 × 12
+    #   = 22,132.80 → 94,732.80
+    # 社会工作者 4,300.00 × 3 × 12 = 154,800.00; base floor 4,404: 704.64 + 374.34 + 66.06 + 22.02 + 13.21 = 1,180.27,
+    #   housing fund 215.00 → 1,395.27 × 36 = 50,229.72 → 205,029.72
+    # 儿童 4,000.00 × 6 = 24,000.00; (1,180.27 + 200.00) × 6 = 8,281.62 → 32,281.62
+    # personnel 332,044.14 + direct 37,200.00; fee 5% 18,462.207 → 18,462.21; pre-tax 387,706.35
+    # small-scale: × 1.01 / (1 − 0.01 × 0.06) = 391,583.4135 / 0.9994 = 391,818.5046 → 391,818.50
+    assert "新项目" in page and "391,818.50" in page and "人民币叁拾玖万壹仟捌佰壹拾捌元伍角整" in page
     assert "create" in audit_actions()
 
 
@@ -152,7 +160,7 @@ def test_history_shows_what_changed(app, client):
     page = client.get(f"/budgets/{w.budget_a}/history?a=1&b=2").get_data(as_text=True)
     assert "月应发工资 5800.00 → 6000.00" in page
     assert "单价 2000.00 → 2500.00" in page
-    assert re.search(r"预算总额</td><td class=\"num\">406,527.00</td>", page)
+    assert re.search(r"预算总额</td><td class=\"num\">391,818.50</td>", page)
 
 
 def test_duplicate_and_delete_a_draft(app, client):
@@ -305,7 +313,7 @@ def test_the_budget_list_reads_no_revisions_figures(app, client):
         page = client.get("/budgets/").get_data(as_text=True)
     finally:
         event.remove(Engine, "before_cursor_execute", seen)
-    assert "A 项目" in page and "406,527.00" in page
+    assert "A 项目" in page and "391,818.50" in page
     assert statements and not [s for s in statements if "result_json" in s or "input_json" in s]
 
 
