@@ -178,7 +178,7 @@ def params_in_force(on: date, district: str | None, params: ParameterSet | None 
         heading.update(district=entry.name, tier=entry.tier, tier_label=TIER_LABELS[entry.tier],
                        tier_source=entry.source.citation)
     rows = []
-    for found in params.in_force(on, tier):
+    for found in params.in_force(on, tier, heading.get("district")):
         family = found.family
         if found.lookup is None:
             rows.append({"name": family.key, "label": family.label, "region": found.region,

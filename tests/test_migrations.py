@@ -104,13 +104,18 @@ def test_the_unnamed_districts_allowance_figures_are_retired(tmp_path):
             conn.execute(text("INSERT INTO param_value (family_key, region, value, source_id, confidence, status, origin, "
                               "created_at, review_note) VALUES ('allowance.certificate_monthly', 'social_worker', '300', 1, "
                               "'uncertain', 'confirmed', 'shipped', '2026-01-01 00:00:00', '')"))
+            conn.execute(text("INSERT INTO param_value (family_key, region, value, source_id, confidence, status, origin, "
+                              "created_at, review_note) VALUES ('allowance.certificate_monthly', 'senior_social_worker', "
+                              "'600', 1, 'uncertain', 'pending', 'admin', '2026-01-01 00:00:00', '')"))
         upgrade(directory=MIGRATIONS)
         with db.engine.connect() as conn:
-            value = conn.execute(text("SELECT status, review_note FROM param_value")).one()
+            value, pending = conn.execute(text("SELECT status, review_note FROM param_value ORDER BY id")).all()
             family = conn.execute(text("SELECT label, by_district, categories FROM param_family")).one()
             state = conn.execute(text("SELECT generation, version FROM param_state")).one()
         db.engine.dispose()
     assert value.status == "retired" and "不能归属于任何区县" in value.review_note
+    # one waiting for review is withdrawn, not confirmed on the way (nor by a downgrade)
+    assert pending.status == "withdrawn"
     assert (family.label, bool(family.by_district), family.categories) == ("职业津贴（按区县与证书，每人每月）", True,
                                                                           '["community"]')
     # every process reloads the parameters

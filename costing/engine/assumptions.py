@@ -23,7 +23,7 @@ from .pricing import (
     PersonMonth,
     Run,
     active_runs,
-    allowance_standard_missing,
+    allowance_gap,
     build_runs,
     default_allowance,
     default_hf_rate,
@@ -129,9 +129,10 @@ def _default_allowance(params: ParameterSet, budget: Budget, post: Post) -> tupl
         return lookup.value, f"按{district}「{name}」的职业津贴标准"
     if post.certificate == "none":
         return ZERO, "无证书，不发职业津贴"
-    if not allowance_standard_missing(params, budget.project.start.first_day, district, post.certificate, post.category):
+    gap = allowance_gap(params, budget.project.start.first_day, district, post.certificate, post.category)
+    if gap is None:
         return ZERO, "该类别岗位不在职业津贴标准的适用范围"
-    return ZERO, f"{district}未录入「{name}」的职业津贴标准，默认为 0"
+    return ZERO, f"{gap.text}，默认为 0"
 
 
 def _derived_base(line: LineResult, runs: list[Run]) -> tuple[Decimal | None, str]:

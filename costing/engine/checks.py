@@ -9,7 +9,7 @@ from .money import fmt_figure, fmt_percent
 from .money import fmt_grouped as g
 from .parameters import CONFIDENCE, TIER_LABELS, ParameterSet
 from .periods import span_text
-from .pricing import ALLOWANCE_FAMILY, Run, active_runs, allowance_standard_missing, clamp_base
+from .pricing import Run, active_runs, allowance_gap, clamp_base
 from .result import Finding, Result
 from .staffing import SEED, staffing_norm
 
@@ -161,21 +161,19 @@ def _allowance_standards(budget: Budget, params: ParameterSet) -> list[Finding]:
     """A certified line in a covered category, with no allowance given, where the district's standard is not
     entered: its allowance is 0, and the line says so (the district may have a rule the budget can follow)."""
     start, district = budget.project.start.first_day, budget.project.district
-    family = params.families.get(ALLOWANCE_FAMILY)
     findings = []
     for i, post in enumerate(budget.personnel):
-        if post.monthly_allowance is not None or not allowance_standard_missing(
-                params, start, district, post.certificate, post.category):
+        gap = None if post.monthly_allowance is not None else allowance_gap(
+            params, start, district, post.certificate, post.category)
+        if gap is None:
             continue
-        name = CERTIFICATES[post.certificate]
-        first = family.first_start(f"{district}:{post.certificate}") if family else None
-        state = (f"{district}「{name}」的职业津贴标准自 {first.isoformat()} 起执行，服务期开始时尚未执行"
-                 if first and first > start else f"{district}「{name}」的职业津贴标准未录入")
         findings.append(Finding(
-            "ALLOWANCE_STANDARD_MISSING", "info", f"personnel[{i}]",
-            f"{post.post}：{state}，职业津贴按 0 计；本区县有规定的，可在“职业津贴”栏按规定填写",
+            "ALLOWANCE_STANDARD_NOT_YET" if gap.starts else "ALLOWANCE_STANDARD_MISSING", "info", f"personnel[{i}]",
+            f"{post.post}：{gap.text}，职业津贴按 0 计；"
+            f"本区县有规定的，可在“职业津贴”栏按规定填写",
             f"{SEED}三(一)（对获得社会工作职业资格的社区工作者给予职业津贴，按规定执行）"))
     return findings
+
 
 
 def _budget_rules(budget: Budget, result: Result) -> list[Finding]:

@@ -83,6 +83,15 @@ class Lookup:
         return self.record.value
 
 
+def takes_region(region: str, regions, by_district: bool) -> bool:
+    """Whether a family keeps values for ``region``: one of its regions, or "<district>:<region>" for a
+    family each district sets for itself (which is kept only that way)."""
+    if not by_district:
+        return region in regions
+    district, _, rest = region.rpartition(":")
+    return bool(district) and rest in regions
+
+
 @dataclass
 class Family:
     key: str
@@ -98,6 +107,9 @@ class Family:
     categories: tuple[str, ...] = ()
     records: dict[str, list[Record]] = field(default_factory=dict)
     _starts: dict[str, list[date]] = field(default_factory=dict)
+
+    def takes(self, region: str) -> bool:
+        return takes_region(region, self.regions, self.by_district)
 
     def index(self) -> None:
         for region, records in self.records.items():
@@ -169,13 +181,16 @@ class ParameterSet:
         record = records[position]
         return Lookup(record, on, carried_forward=record.end is not None and on > record.end)
 
-    def in_force(self, on: date, tier: str | None = None) -> list[InForce]:
+    def in_force(self, on: date, tier: str | None = None, district: str | None = None) -> list[InForce]:
         """Every family's value on a date, region by region; with ``tier``, only that minimum-wage tier's
-        values (and those of no tier)."""
+        values (and those of no tier); with ``district``, of the standards districts set for themselves only
+        that district's."""
         found = []
         for family in self.families.values():
             for region in family.records:
                 if tier is not None and region in TIER_LABELS and region != tier:
+                    continue
+                if district is not None and family.by_district and not region.startswith(f"{district}:"):
                     continue
                 try:
                     found.append(InForce(family, region, self.at(family.key, on, region)))
@@ -263,6 +278,9 @@ def parse_documents(documents: list[tuple[str, dict]]) -> ParameterSet:
                             renewal_months=raw.get("renewal_months"), by_district=bool(raw.get("by_district")),
                             categories=tuple(raw.get("categories") or ()))
             for value in raw["values"]:
+                if not family.takes(value["region"]):
+                    raise ValueError(f"{key}: region {value['region']} is not one of {list(family.regions)}"
+                                     + (" (by district: <district>:<region>)" if family.by_district else ""))
                 record = _record(family, value, sources)
                 family.records.setdefault(record.region, []).append(record)
             family.index()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from .model import CONTRIBUTIONS, Budget, Post
+from .model import CERTIFICATES, CONTRIBUTIONS, Budget, Post
 from .money import round_cents
 from .parameters import Lookup, ParameterSet
 from .periods import Month
@@ -146,11 +146,32 @@ def default_allowance(params: ParameterSet, on: date, district: str, certificate
     return params.district_value(ALLOWANCE_FAMILY, on, district, certificate)
 
 
-def allowance_standard_missing(params: ParameterSet, on: date, district: str, certificate: str, category: str) -> bool:
-    """Whether a certified line in a covered category finds no confirmed standard for its district."""
+@dataclass(frozen=True)
+class AllowanceGap:
+    """Why a certified line in a covered category gets no 职业津贴 by default: its district's standard is not
+    entered (``starts`` None), or it starts after the service does (``starts`` is when)."""
+    district: str
+    certificate: str
+    starts: date | None
+
+    @property
+    def text(self) -> str:
+        """渝北区「社会工作师」的职业津贴标准未录入 (or …自 2026-01-01 起执行，服务期开始时尚未执行)."""
+        name = f"{self.district}「{CERTIFICATES[self.certificate]}」的职业津贴标准"
+        return f"{name}自 {self.starts.isoformat()} 起执行，服务期开始时尚未执行" if self.starts else f"{name}未录入"
+
+
+def allowance_gap(params: ParameterSet, on: date, district: str, certificate: str, category: str) -> AllowanceGap | None:
+    """An AllowanceGap for a line the standard would cover but cannot (the budget may state the district's
+    figure itself), else None: it has its standard, or it is not covered at all (no certificate, another
+    category)."""
     family = params.families.get(ALLOWANCE_FAMILY)
-    covered = family is not None and (not family.categories or category in family.categories)
-    return certificate != "none" and covered and default_allowance(params, on, district, certificate, category) is None
+    if certificate == "none" or family is None or (family.categories and category not in family.categories):
+        return None
+    if default_allowance(params, on, district, certificate, category) is not None:
+        return None
+    first = family.first_start(f"{district}:{certificate}")
+    return AllowanceGap(district, certificate, first if first and first > on else None)
 
 
 def allowance_for(given: Decimal | None, default: Lookup | None) -> Decimal:

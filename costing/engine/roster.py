@@ -265,7 +265,7 @@ def check_to_json(result: CheckResult) -> dict:
     budget = to_json(result.budget)
     return {
         "people": [{
-            "id": r.person.id, "post": r.person.post, "level": r.person.level,
+            "id": r.person.id, "post": r.person.post, "category": r.person.category, "level": r.person.level,
             "certificate": r.person.certificate, "months": r.months,
             "monthly_pay": fmt_amount(r.person.monthly_pay),
             "monthly_allowance": fmt_amount(r.person.monthly_allowance),

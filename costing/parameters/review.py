@@ -151,6 +151,9 @@ def check_value(session: Session, family: ParamFamily, data: ValueInput, today: 
     return problems
 
 
+REGION_LENGTH = ParamValue.region.type.length
+
+
 def _region_problems(session: Session, family: ParamFamily, region: str) -> dict[str, str]:
     """A family's values are kept by region; a district's own standard by "<district>:<region>"."""
     if not family.by_district:
@@ -161,6 +164,8 @@ def _region_problems(session: Session, family: ParamFamily, region: str) -> dict
                                                          DistrictTier.status == "confirmed").limit(1))
     if not district or known is None:
         problems["district"] = "请选择区县"
+    elif len(region) > REGION_LENGTH:
+        problems["district"] = f"区县名称过长，“区县:证书”最多 {REGION_LENGTH} 个字符"
     if rest not in family.regions:
         problems["region"] = "请选择适用范围"
     return problems

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..engine.parameters import parse_documents
+from ..engine.parameters import parse_documents, takes_region
 from ..models import (
     DistrictAlias,
     DistrictTier,
@@ -95,6 +95,11 @@ def _seed_values(session, family: ParamFamily, raw_values: list, sources, origin
     held = {id(v) for v in existing}
     for raw in raw_values:
         region, start, end = raw["region"], day(raw.get("start")), day(raw.get("end"))
+        if not takes_region(region, family.regions, bool(family.by_district)):
+            # e.g. an export from before the 职业津贴 became each district's own: its figures name no district
+            report.skipped.append(f"{family.label}（{region}）的数值 {raw['value']}：适用范围不是本参数的"
+                                  + ("“区县:证书”" if family.by_district else "适用范围之一") + "，未导入")
+            continue
         same = [v for v in existing if v.region == region and v.start == start]
         if any(v.status == "confirmed" for v in same):
             continue

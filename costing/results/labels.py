@@ -43,12 +43,14 @@ FINDINGS = {
     "PERSONNEL_SHARE_BELOW_MIN": "人员经费占比不足", "MANAGEMENT_FEE_ABOVE_CAP": "管理费超过上限",
     "OVER_APPROPRIATION": "超出预算控制数", "STAFFING_BELOW_NORM": "专业人才配备不足",
     "PARAMETER_CARRIED_FORWARD": "沿用上期数值", "PARAMETER_UNVERIFIED": "来源未经核实",
-    "TAX_RATES_CHANGE_IN_PERIOD": "服务期内税率变化", "NO_PERSONNEL": "没有人员经费", "ALLOWANCE_STANDARD_MISSING": "职业津贴标准未录入", "PAY_BELOW_BUDGET": "低于预算安排", "HEADCOUNT_MISMATCH": "人数与预算不同",
+    "TAX_RATES_CHANGE_IN_PERIOD": "服务期内税率变化", "NO_PERSONNEL": "没有人员经费", "ALLOWANCE_STANDARD_MISSING": "职业津贴标准未录入",
+    "ALLOWANCE_STANDARD_NOT_YET": "职业津贴标准尚未执行", "PAY_BELOW_BUDGET": "低于预算安排", "HEADCOUNT_MISMATCH": "人数与预算不同",
 }
 # what a blank 职业津贴 means, wherever a person fills one in (budget form, pay-proposal form and template)
 ALLOWANCE_BLANK = "职业津贴留空按本区县的标准（只用于持证的社区类岗位；本区县标准未录入的为 0）"
 # a finding that is best said at a field of the form while the budget is typed: (field of its row, words)
-FIELD_HINTS = {"ALLOWANCE_STANDARD_MISSING": ("monthly_allowance", "本区县职业津贴标准未录入，可按本区规定填写")}
+FIELD_HINTS = {"ALLOWANCE_STANDARD_MISSING": ("monthly_allowance", "本区县职业津贴标准未录入，可按本区规定填写"),
+               "ALLOWANCE_STANDARD_NOT_YET": ("monthly_allowance", "本区县职业津贴标准在服务期开始时尚未执行，可按本区规定填写")}
 # the contract's field names as a person reads them (for a problem or a finding that names no row)
 FIELD_NAMES = {
     "input": "输入", "project": "项目", "contractor": "承接主体", "rules": "项目规则", "totals": "合计", "site": "配备标准",

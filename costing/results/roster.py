@@ -32,6 +32,11 @@ class Person:
     employer_cost: Decimal
     status: str
     findings: list[Finding] = field(default_factory=list)
+    category: str | None = None         # reports stored before it was listed have none
+
+    @property
+    def category_label(self) -> str:
+        return labels.CATEGORIES.get(self.category, "") if self.category else ""
 
     @property
     def level_label(self) -> str:
@@ -79,7 +84,8 @@ class RosterReport:
             monthly_pay=Decimal(p["monthly_pay"]), monthly_allowance=Decimal(p["monthly_allowance"]),
             contributions={k: Decimal(v) for k, v in p["employer_contributions"].items()},
             contributions_total=Decimal(p["employer_contributions_total"]), employer_cost=Decimal(p["employer_cost"]),
-            status=p["status"], findings=per_person.get(i, [])) for i, p in enumerate(stored["people"])]
+            status=p["status"], findings=per_person.get(i, []), category=p.get("category"))
+            for i, p in enumerate(stored["people"])]
         self.comparison = [PostRow(
             c["post"], c["budget_headcount"], c["roster_headcount"], _amount(c["budget_monthly_pay"]),
             _amount(c["roster_monthly_pay"]), _amount(c["budget_monthly_cost"]), _amount(c["roster_monthly_cost"]),

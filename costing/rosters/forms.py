@@ -20,7 +20,8 @@ class RatesForm(Form):
 class PersonForm(Form):
     id = StringField("姓名或工号")
     post = StringField("岗位")
-    category = _select("类别", CATEGORIES, default="community")
+    # blank: the budget post's of the same name (a file row may leave it so; editing keeps it so)
+    category = _select("类别", CATEGORIES, blank="同预算岗位", default="")
     level = _select("等级", LEVELS, default="junior")
     certificate = _select("证书", CERTIFICATES, default="assistant_social_worker")
     monthly_pay = StringField("月应发工资")

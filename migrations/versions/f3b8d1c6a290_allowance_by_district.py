@@ -30,9 +30,10 @@ def upgrade():
                .values(label="职业津贴（按区县与证书，每人每月）", by_district=True, categories=["community"]))
     value = sa.table('param_value', sa.column('family_key', sa.String), sa.column('region', sa.String),
                      sa.column('status', sa.String), sa.column('review_note', sa.String))
-    op.execute(value.update().where(value.c.family_key == FAMILY, ~value.c.region.contains(":"),
-                                    value.c.status.in_(("confirmed", "pending")))
-               .values(status="retired", review_note=RETIRED))
+    old = (value.c.family_key == FAMILY, ~value.c.region.contains(":"))
+    # figures in force are retired; one still waiting for its review is withdrawn (never confirmed by the way)
+    op.execute(value.update().where(*old, value.c.status == "confirmed").values(status="retired", review_note=RETIRED))
+    op.execute(value.update().where(*old, value.c.status == "pending").values(status="withdrawn", review_note=RETIRED))
     # every process reloads the confirmed set (the version is worked out again on the next change)
     state = sa.table('param_state', sa.column('generation', sa.Integer), sa.column('version', sa.String))
     op.execute(state.update().values(generation=state.c.generation + 1, version=""))
@@ -40,9 +41,11 @@ def upgrade():
 
 def downgrade():
     value = sa.table('param_value', sa.column('family_key', sa.String), sa.column('region', sa.String),
-                     sa.column('status', sa.String))
+                     sa.column('status', sa.String), sa.column('review_note', sa.String))
     op.execute(value.update().where(value.c.family_key == FAMILY, value.c.status == "retired")
-               .values(status="confirmed"))
+               .values(status="confirmed", review_note=""))
+    op.execute(value.update().where(value.c.family_key == FAMILY, value.c.status == "withdrawn",
+                                    value.c.review_note == RETIRED).values(status="pending", review_note=""))
     family = sa.table('param_family', sa.column('key', sa.String), sa.column('label', sa.String))
     op.execute(family.update().where(family.c.key == FAMILY).values(label="职业津贴（按证书，每人每月）"))
     with op.batch_alter_table('param_family', schema=None) as batch_op:

@@ -8,8 +8,9 @@
   if (!form) return;
   const stateEl = document.getElementById("preview-state");
 
+  // messages and notes at fields belong to the last preview: an invalid form keeps no stale note
   function clearErrors() {
-    form.querySelectorAll("[data-error-for]").forEach((el) => { el.textContent = ""; });
+    form.querySelectorAll("[data-error-for], [data-hint-for]").forEach((el) => { el.textContent = ""; });
     form.querySelectorAll(".has-error").forEach((el) => el.classList.remove("has-error"));
   }
 
@@ -48,7 +49,6 @@
 
   // notes said at a field (a district's 职业津贴 standard not entered): [{field, message}]
   function showHints(hints) {
-    form.querySelectorAll("[data-hint-for]").forEach((el) => { el.textContent = ""; });
     for (const h of hints || []) {
       const slot = form.querySelector(`[data-hint-for="${CSS.escape(h.field)}"]`);
       if (slot) slot.textContent = h.message;

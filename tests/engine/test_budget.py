@@ -142,7 +142,9 @@ def test_the_allowance_is_the_districts_standard_for_community_posts_and_else_no
     # one from 2025-07 does not apply to a budget from 2025-01, and the note says when it starts
     result = run(budget_input(personnel=lines[:1]), with_allowance_standard("渝中区", start="2025-07-01"))
     assert result.personnel[0].monthly_allowance == D("0")
-    missing = next(f for f in result.findings if f.code == "ALLOWANCE_STANDARD_MISSING")
-    assert "自 2025-07-01 起执行" in missing.message
+    assert "ALLOWANCE_STANDARD_MISSING" not in codes(result)
+    later = next(f for f in result.findings if f.code == "ALLOWANCE_STANDARD_NOT_YET")
+    assert later.message == ("社工：渝中区「社会工作师」的职业津贴标准自 2025-07-01 起执行，服务期开始时尚未执行，"
+                             "职业津贴按 0 计；本区县有规定的，可在“职业津贴”栏按规定填写")
     result = run(budget_input(start="2025-07", personnel=lines[:1]), with_allowance_standard("渝中区", start="2025-07-01"))
     assert result.personnel[0].monthly_allowance == D("300")

@@ -1,4 +1,5 @@
 """The shipped policy data: every value sourced, dated in order, written as a string."""
+import copy
 from datetime import date
 from decimal import Decimal as D
 from importlib import resources
@@ -6,7 +7,17 @@ from importlib import resources
 import pytest
 import yaml
 
-from costing.engine.parameters import CONFIDENCE, KINDS, UNITS, ParameterMissing, default_parameters
+from costing.engine.parameters import (
+    CONFIDENCE,
+    KINDS,
+    UNITS,
+    ParameterMissing,
+    default_parameters,
+    load_documents,
+    parse_documents,
+)
+
+from .helpers import with_allowance_standard
 
 
 def raw_documents():
@@ -88,3 +99,29 @@ def test_lookup_before_the_first_value_is_an_error():
     with pytest.raises(ParameterMissing) as caught:
         params.at("si.base_floor", date(2021, 12, 1), "cq")
     assert "2022-01-01" in str(caught.value)
+
+
+def test_a_districts_own_standard_is_listed_for_that_district_only():
+    params = with_allowance_standard("江北区")
+    params.families["allowance.certificate_monthly"].records.update(
+        with_allowance_standard("渝北区").families["allowance.certificate_monthly"].records)
+    params.families["allowance.certificate_monthly"].index()
+    on = date(2025, 7, 1)
+    listed = {row.region for row in params.in_force(on, district="渝北区") if row.family.by_district}
+    assert listed == {"渝北区:assistant_social_worker", "渝北区:social_worker"}
+    everyone = {row.region for row in params.in_force(on) if row.family.by_district}
+    assert everyone == listed | {"江北区:assistant_social_worker", "江北区:social_worker"}
+
+
+def test_a_district_family_keeps_values_only_by_district():
+    documents = load_documents()
+    name, doc = next((n, d) for n, d in documents if n == "allowance.yaml")
+    bad = copy.deepcopy(doc)
+    bad["sources"] = {"s": {"title": "某区标准", "issuer": None, "doc_no": None, "date": None, "url": None, "via": None}}
+    bad["families"]["allowance.certificate_monthly"]["values"] = [
+        {"start": None, "end": None, "region": "social_worker", "value": "300", "source": "s", "confidence": "uncertain"}]
+    with pytest.raises(ValueError, match="by district"):
+        parse_documents([(n, bad if n == name else d) for n, d in documents])
+    bad["families"]["allowance.certificate_monthly"]["values"][0]["region"] = "渝北区:social_worker"
+    assert parse_documents([(n, bad if n == name else d) for n, d in documents]).district_value(
+        "allowance.certificate_monthly", date(2025, 1, 1), "渝北区", "social_worker").value == 300

@@ -145,7 +145,7 @@ def test_json_report():
     assert out["totals"]["fail"] == 1 and out["people"][1]["status_label"] == "不合规"
     assert out["people"][1]["findings"] == ["CERTIFICATE_BELOW_LEVEL"]
     assert out["people"][0]["employer_cost"] == "82243.20"
-    assert out["people"][0]["monthly_allowance"] == "200.00"
+    assert out["people"][0]["monthly_allowance"] == "200.00" and out["people"][0]["category"] == "community"
 
 
 def test_a_stored_budget_whose_overrides_lack_reasons_can_still_be_checked_against():

@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from costing.budgets import service
-from costing.models import ParamValue, User, db
+from costing.models import DistrictTier, ParamValue, User, db
+from costing.parameters.seed import seed
 from costing.web import current_parameters
 
 from . import world
@@ -106,3 +107,43 @@ def test_a_confirmed_standard_applies_to_its_districts_certified_community_posts
     other = world.sample(district="江北区")
     body = preparer.post("/budgets/preview", data=world.form_fields(other)).get_json()
     assert body["hints"] == [{"field": "personnel-0-monthly_allowance", "message": HINT}]
+
+
+def test_an_old_export_does_not_bring_back_figures_that_name_no_district(app):
+    # an export written before the 职业津贴 became each district's own: certificate-only figures
+    doc = {"sources": {"old": {"title": "重庆某区社区专职工作者报酬政策", "issuer": None, "doc_no": None, "date": None,
+                               "url": None, "via": None}},
+           "families": {"allowance.certificate_monthly": {
+               "label": "职业津贴（按证书，每人每月）", "unit": "CNY/month", "kind": "amount",
+               "regions": ["social_worker"],
+               "values": [{"start": None, "end": None, "region": "social_worker", "value": "300", "source": "old",
+                           "confidence": "uncertain"}]}}}
+    report = seed(db.session, [("allowance.yaml", doc)], origin="imported")
+    assert report.values == 0
+    assert report.skipped == ["职业津贴（按区县与证书，每人每月）（social_worker）的数值 300：适用范围不是本参数的“区县:证书”，未导入"]
+    assert db.session.scalar(select(ParamValue).where(ParamValue.family_key == "allowance.certificate_monthly")) is None
+
+
+def test_a_district_name_too_long_for_the_region_is_refused_at_its_field(fixed, client):
+    world.build()
+    some = db.session.scalar(select(DistrictTier).where(DistrictTier.status == "confirmed"))
+    long_name = "某某某某某某某某某某某某某某某某某某新区"           # 19 汉字: "<name>:assistant_social_worker" is 43
+    db.session.add(DistrictTier(document=some.document, district=long_name, region="tier1", start=some.start,
+                                source_id=some.source_id, confidence=some.confidence, status="confirmed", origin="admin"))
+    db.session.commit()
+    admin = log_in(client, "admin")
+    response = admin.post(FAMILY, data={**STANDARD, "district": long_name, "region": "assistant_social_worker"})
+    assert response.status_code == 400 and "区县名称过长" in response.get_data(as_text=True)
+    assert db.session.scalar(select(ParamValue).where(ParamValue.origin == "admin")) is None
+
+
+def test_a_standard_that_starts_after_the_service_is_said_so_at_the_field(fixed, client):
+    world.build()
+    _enter_and_confirm(fixed, start="2026-01-01")
+    preparer = log_in(client, "a_prep")
+    body = preparer.post("/budgets/preview", data=world.form_fields(world.sample())).get_json()   # from 2025-07
+    assert body["hints"] == [{"field": "personnel-0-monthly_allowance",
+                              "message": "本区县职业津贴标准在服务期开始时尚未执行，可按本区规定填写"}]
+    assert body["totals"]["grand_total"] == "391,818.50 元"
+    later = world.sample(start="2026-01", end="2026-12")
+    assert preparer.post("/budgets/preview", data=world.form_fields(later)).get_json()["hints"] == []

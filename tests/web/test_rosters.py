@@ -201,3 +201,27 @@ def test_a_roster_is_checked_against_the_shared_revision_not_a_later_draft(app, 
     shared = json.loads(db.session.scalar(select(Revision.result_json).where(Revision.budget_id == w.budget_a,
                                                                              Revision.number == 1)))
     assert report["totals"]["budget_personnel"] == shared["totals"]["personnel"]
+
+
+def test_a_blank_category_stays_the_budget_posts_through_an_edit(app, client):
+    w = world.build()
+    log_in(client, "c_user")
+    # 类别 left blank: 社会工作者 is a 老年 post in the budget, and the report says so
+    response = upload(client, f"/rosters/import?budget={w.budget_a}",
+                      roster_file([person(**{"类别": "", "职业津贴": ""})]))
+    assert response.status_code == 302
+    item = db.session.scalar(select(Roster))
+    assert "category" not in json.loads(item.roster_json)[0]
+    assert "老年 · 初级 · 助理社会工作师" in client.get(response.location).get_data(as_text=True)
+    cost = json.loads(item.result_json)["totals"]["roster_cost"]
+    # the edit form keeps it blank (同预算岗位), so saving unchanged changes nothing
+    page = client.get(f"/rosters/{item.id}/edit").get_data(as_text=True)
+    select_html = page[page.index('name="roster-0-category"'):]
+    assert '<option selected value="">同预算岗位</option>' in select_html[:select_html.index("</select>")]
+    form = {"name": item.name, "version": str(item.version), "roster-0-id": "SG-001", "roster-0-post": "社会工作者",
+            "roster-0-category": "", "roster-0-level": "junior", "roster-0-certificate": "assistant_social_worker",
+            "roster-0-monthly_pay": "4300.00"}
+    assert client.post(f"/rosters/{item.id}/edit", data=form).status_code == 302
+    db.session.refresh(item)
+    assert "category" not in json.loads(item.roster_json)[0]
+    assert json.loads(item.result_json)["totals"]["roster_cost"] == cost
