@@ -43,6 +43,11 @@ def budget_input() -> dict:
     return data
 
 
+def changed(fields: dict, revision: int) -> dict:
+    """The form with one pay that differs from the last save's: a save without changes is refused (没有修改)."""
+    return fields | {"personnel-0-monthly_pay": f"{4000 + revision % 2}.00", "base_revision": str(revision)}
+
+
 def median_ms(fn) -> float:
     fn()
     times = []
@@ -69,7 +74,7 @@ def through_test_client(app, budget_id: int) -> dict:
     state = {"revision": 1}
 
     def save():
-        response = client.post(f"/budgets/{budget_id}/edit", data=fields | {"base_revision": str(state["revision"])})
+        response = client.post(f"/budgets/{budget_id}/edit", data=changed(fields, state["revision"]))
         assert response.status_code == 302, response.status_code
         state["revision"] += 1
 
@@ -111,8 +116,7 @@ def through_http(base: str, budget_id: int) -> dict:
     poster = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect())
 
     def save():
-        data = urllib.parse.urlencode(fields | {"base_revision": str(state["revision"]),
-                                                "csrf_token": csrf}).encode()
+        data = urllib.parse.urlencode(changed(fields, state["revision"]) | {"csrf_token": csrf}).encode()
         try:
             poster.open(f"{base}/budgets/{budget_id}/edit", data).read()
         except urllib.error.HTTPError as answer:

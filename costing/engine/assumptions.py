@@ -51,11 +51,15 @@ def list_assumptions(budget: Budget, params: ParameterSet, result: Result, runs:
     if budget.contractor.work_injury_rate is not None:
         found.append(_work_injury(budget, params, effects, tier))
     hf_default = default_hf_rate(runs)
+    allowances: dict[tuple[str, str], tuple[Decimal | None, str]] = {}     # by (certificate, category)
     for index, (post, line) in enumerate(zip(budget.personnel, result.personnel)):
         hf_rate = hf_rate_for(post.housing_fund_rate, runs)
         path, label = f"personnel[{index}]", f"第 {index + 1} 行「{post.post}」"
         if post.monthly_allowance is not None:
-            default, note = _default_allowance(params, budget, post)
+            key = (post.certificate, post.category)
+            if key not in allowances:
+                allowances[key] = _default_allowance(params, budget, post)
+            default, note = allowances[key]
             effect = (None if default is None
                       else effects.line(line, replace(post, monthly_allowance=None), default, hf_rate))
             found.append(_item(path, "monthly_allowance", label, AMOUNT_UNIT, post.monthly_allowance, default, note,
