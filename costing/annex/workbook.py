@@ -95,7 +95,7 @@ def annex_workbook(result: dict | BudgetResult, meta: AnnexMeta) -> bytes:
         for column, value in enumerate([index, cost.category_label, cost.name, cost.quantity, cost.unit], start=1):
             put(costs, row, column, value)
         put(costs, row, 6, cost.unit_price, money=True)
-        put(costs, row, 7, cost.amount, money=True)
+        _formula(costs, row, 7, f"=ROUND(D{row}*F{row},2)", bold=False)       # as the engine: 数量 × 单价, to the 分
     costs_total = row + 1
     put(costs, costs_total, 1, "合计", bold=True)
     _formula(costs, costs_total, 7, _sum("G", 2, row))
@@ -133,7 +133,7 @@ def annex_workbook(result: dict | BudgetResult, meta: AnnexMeta) -> bytes:
         put(summary, r + offset, 3, how)
     safe_text(summary.cell(row=r + 6, column=1), "预算总额（大写）")
     safe_text(summary.cell(row=r + 6, column=2), view.amount_in_words)
-    safe_text(summary.cell(row=r + 7, column=1), "引擎计算的预算总额（核对用）")
+    safe_text(summary.cell(row=r + 7, column=1), "系统测算的预算总额（核对用）")
     summary.cell(row=r + 7, column=2, value=t.grand_total).number_format = MONEY
     print_setup(summary, title)
 

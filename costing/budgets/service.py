@@ -217,8 +217,10 @@ def justify(budget: Budget, user: User, texts: dict[str, str], seen: int | None 
     if unknown:
         raise WorkflowError("例外说明对应的错误已不存在（预算可能刚被修改），请刷新页面后重试")
     existing = {e.key: e for e in latest.exceptions}
-    for key, text in texts.items():
-        text = " ".join((text or "").split())[:500]
+    cleaned = {key: " ".join((text or "").split())[:500] for key, text in texts.items()}
+    if all(cleaned[key] == (existing[key].justification if key in existing else "") for key in cleaned):
+        raise WorkflowError("没有修改：例外说明与已保存的相同")
+    for key, text in cleaned.items():
         if key in existing and not text:
             latest.exceptions.remove(existing[key])
         elif key in existing:
@@ -252,9 +254,11 @@ def submit(budget: Budget, user: User, seen: int | None = None, confirmed: bool 
     missing = unjustified_errors(budget.latest)
     if missing:
         raise WorkflowError(f"有 {len(missing)} 项错误尚未写明例外说明（{'、'.join(f.title for f in missing[:5])}），"
-                            f"请在“检查结论”中逐项说明为何仍按此预算执行，或修改预算消除错误")
-    if budget.latest.exceptions and not confirmed:
-        raise WorkflowError("本修订有经说明的错误：请核对“检查结论”中的例外说明，勾选确认后再提交")
+                            f"请在“错误与例外说明”中逐项说明为何仍按此预算执行，或修改预算消除错误")
+    if not confirmed:
+        raise WorkflowError("请核对本修订的合计与检查结论，勾选确认后再提交"
+                            if not budget.latest.exceptions else
+                            "本修订有经说明的错误：请核对“错误与例外说明”，勾选确认后再提交")
     latest = budget.latest
     latest.status, latest.submitted_by_id, latest.submitted_at = "submitted", user.id, utcnow()
     budget.status, budget.updated_at = "submitted", utcnow()
@@ -270,8 +274,9 @@ def approve(budget: Budget, user: User, seen: int | None = None, confirmed: bool
         raise WorkflowError("不能审核自己编制的修订，请由本单位其他审核人审核")
     if unjustified_errors(latest):
         raise WorkflowError("本修订仍有未说明的错误，不能审核通过；请退回修改")
-    if latest.exceptions and not confirmed:
-        raise WorkflowError(f"本修订有 {len(latest.exceptions)} 项经说明的错误：请逐项核对例外说明，勾选确认后再审核通过")
+    if not confirmed:
+        raise WorkflowError("审核通过后本修订锁定：请核对后勾选确认再审核通过" if not latest.exceptions else
+                            f"本修订有 {len(latest.exceptions)} 项经说明的错误：请逐项核对例外说明，勾选确认后再审核通过")
     latest.status, latest.approved_by_id, latest.approved_at = "approved", user.id, utcnow()
     budget.status, budget.updated_at = "approved", utcnow()
     accounts.record("approve", f"budget:{budget.id}", f"修订 {latest.number}", user=user)

@@ -47,7 +47,7 @@ class Stale:
             text = f"最新数值自 {r.start} 起（{r.source.citation}），按「{self.renewal}」应于 {self.due} 前后更新"
         text += f"，已逾期 {self.overdue_months} 个月" if self.overdue_months else "，已到期"
         if self.carried:
-            text += f"；{r.end} 之后的月份正在沿用该数值（PARAMETER_CARRIED_FORWARD）"
+            text += f"；{r.end} 之后的月份正在沿用该数值"
         return text + "。新文件公布后请录入并请另一位管理员复核。"
 
 

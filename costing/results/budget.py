@@ -309,8 +309,9 @@ class BudgetResult:
 
     @property
     def listed_findings(self) -> list[Finding]:
-        """What an annex prints: every error and warning (notes on sources are in its basis table)."""
-        return [f for f in self.findings if f.severity != "info"]
+        """What an annex prints: every finding the page shows, but the notes on sources (those are the basis
+        table's 来源 column)."""
+        return [f for f in self.findings if not (f.where == "parameters" and f.severity == "info")]
 
     # -- assumptions ----------------------------------------------------------------------------------
     @property

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..engine.result import change
+from . import format as formats
 from . import labels
 from .budget import Basis, BudgetResult
 
@@ -68,9 +69,18 @@ class Comparison:
         return rows
 
 
+# amounts of the contract, shown as every amount is (300,000.00)
+AMOUNTS = frozenset({"appropriation", "monthly_pay", "monthly_allowance", "annual_bonus", "si_base", "unit_price"})
+
+
 def _show(key, value) -> str:
     if value is None or value == "":
         return "（空）"
+    if key in AMOUNTS:
+        try:
+            return formats.money(Decimal(str(value)))
+        except ArithmeticError:             # stored as typed before it was checked: as it is
+            return str(value)
     return CODE_LABELS[key].get(value, str(value)) if key in CODE_LABELS else str(value)
 
 

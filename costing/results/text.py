@@ -21,7 +21,8 @@ def budget_text(result: BudgetResult) -> str:
         f"管理费（{formats.percent(t.management_fee_rate)}）{formats.money(t.management_fee)} 元；"
         f"税费（增值税 {formats.percent(t.vat_rate)}，附加 {formats.percent(t.surcharge_rate)}）{formats.money(t.tax)} 元",
         f"  人员经费占比 {formats.share(t.personnel_share)}",
-        f"检查结论：{result.error_count} 项错误，{len(listed) - result.error_count} 项提示",
+        f"检查结论：{result.error_count} 项错误，{sum(f.severity == 'warning' for f in listed)} 项提示，"
+        f"{sum(f.severity == 'info' for f in listed)} 项说明",
         *(_finding(f) for f in listed),
     ]
     if result.assumptions is not None:

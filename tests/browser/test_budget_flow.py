@@ -90,6 +90,7 @@ def test_create_submit_approve(server, browser, tmp_path):
     assert "PAY_BELOW_MIN_WAGE" not in page.content()
     budget_url = page.url
 
+    page.check("form[action$='/submit'] input[name='confirm']")
     page.click("button:has-text('提交审核')")
     page.wait_for_selector("text=已提交审核")
     assert page.locator("a:has-text('编辑')").count() == 0
@@ -99,6 +100,7 @@ def test_create_submit_approve(server, browser, tmp_path):
     approver.on("pageerror", lambda exc: errors.append(str(exc)))
     log_in(approver, server, "yubei.shenhe")
     approver.goto(budget_url)
+    approver.check("form[action$='/approve'] input[name='confirm']")
     approver.click("button:has-text('审核通过')")
     approver.wait_for_selector("text=本修订已锁定")
     approver.screenshot(path=tmp_path / "approved.png", full_page=True)

@@ -125,8 +125,8 @@ def test_an_approved_revision_newer_than_the_shared_one_is_what_a_contractor_rea
     w = world.build()
     preparer = log_in(app.test_client(), "a_prep")
     preparer.post(f"/budgets/{w.budget_a}/edit", data=form_fields(sample(name="审核版")) | {"base_revision": "1"})
-    preparer.post(f"/budgets/{w.budget_a}/submit")
-    log_in(app.test_client(), "a_appr").post(f"/budgets/{w.budget_a}/approve")        # revision 2 approved
+    preparer.post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y"})
+    log_in(app.test_client(), "a_appr").post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y"})        # revision 2 approved
     preparer.post(f"/budgets/{w.budget_a}/edit", data=form_fields(sample(name="又一稿")) | {"base_revision": "2"})
     log_in(client, "c_user")
     page = client.get(f"/budgets/{w.budget_a}").get_data(as_text=True)

@@ -141,7 +141,7 @@ def test_results_stored_before_assumptions_still_render(app, client):
     assert "（未填写）" in section(page)
     # …and it cannot be submitted until the reason is written
     copy_id = int(response.location.rstrip("/").split("/")[-1])
-    client.post(f"/budgets/{copy_id}/submit", data={"revision": "1"})
+    client.post(f"/budgets/{copy_id}/submit", data={"revision": "1", "confirm": "y"})
     assert db.session.get(Budget, copy_id).status == "draft"
     page = client.get(f"/budgets/{copy_id}").get_data(as_text=True)
     assert "有 1 处不用默认值而未说明理由（第 2 行「社会工作者」住房公积金比例），请编辑预算写明理由后再提交" in page

@@ -98,15 +98,24 @@ def test_submit_approve_lock_and_edit_into_a_new_draft(app, client):
     approver = app.test_client()
     log_in(client, "a_prep")
     log_in(approver, "a_appr")
-    assert client.post(f"/budgets/{w.budget_a}/submit").status_code == 302
+    # each step is confirmed, also without errors: the page asks, and nothing moves unchecked
+    page = client.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
+    assert 'name="confirm" value="y" required> 已核对合计与检查结论' in page
+    client.post(f"/budgets/{w.budget_a}/submit")
+    assert db.session.get(Budget, w.budget_a).status == "draft"
+    assert "请核对本修订的合计与检查结论，勾选确认后再提交" in client.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
+    assert client.post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y"}).status_code == 302
+    assert db.session.get(Budget, w.budget_a).status == "submitted"
+    assert "已核对，同意审核通过（审核后本修订锁定）" in approver.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
+    approver.post(f"/budgets/{w.budget_a}/approve")
     assert db.session.get(Budget, w.budget_a).status == "submitted"
     # submitted budgets cannot be edited
     edit = form_fields(sample(name="A 项目")) | {"base_revision": "1"}
     client.post(f"/budgets/{w.budget_a}/edit", data=edit)
     assert revisions(w.budget_a) == 1
     # the preparer is not an approver; the approver is not the author
-    assert client.post(f"/budgets/{w.budget_a}/approve").status_code == 403
-    approver.post(f"/budgets/{w.budget_a}/approve")
+    assert client.post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y"}).status_code == 403
+    approver.post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y"})
     budget = db.session.get(Budget, w.budget_a)
     db.session.refresh(budget)
     approved = budget.latest
@@ -133,10 +142,10 @@ def test_approvers_cannot_edit_and_cannot_approve_their_own_revision(app, client
     # one who wrote a revision and is then made an approver still cannot approve it
     log_in(client, "a_prep")
     client.post(f"/budgets/{w.budget_a}/edit", data=edit)
-    client.post(f"/budgets/{w.budget_a}/submit")
+    client.post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y"})
     db.session.scalar(select(User).where(User.username == "a_prep")).role = "approver"
     db.session.commit()
-    response = client.post(f"/budgets/{w.budget_a}/approve", follow_redirects=True)
+    response = client.post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y"}, follow_redirects=True)
     assert "不能审核自己编制的修订" in response.get_data(as_text=True)
     assert db.session.get(Budget, w.budget_a).status == "submitted"
 
@@ -144,7 +153,7 @@ def test_approvers_cannot_edit_and_cannot_approve_their_own_revision(app, client
 def test_return_for_changes(app, client):
     w = world.build()
     log_in(client, "a_prep")
-    client.post(f"/budgets/{w.budget_a}/submit")
+    client.post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y"})
     approver = log_in(app.test_client(), "a_appr")
     approver.post(f"/budgets/{w.budget_a}/return", data={"reason": "督导费偏高"})
     db.session.expire_all()
@@ -158,8 +167,8 @@ def test_history_shows_what_changed(app, client):
                                                  "costs-1-unit_price": "2500.00"}
     client.post(f"/budgets/{w.budget_a}/edit", data=data)
     page = client.get(f"/budgets/{w.budget_a}/history?a=1&b=2").get_data(as_text=True)
-    assert "月应发工资 5800.00 → 6000.00" in page
-    assert "单价 2000.00 → 2500.00" in page
+    assert "月应发工资 5,800.00 → 6,000.00" in page
+    assert "单价 2,000.00 → 2,500.00" in page
     assert re.search(r"预算总额</td><td class=\"num\">391,818.50</td>", page)
 
 
@@ -204,19 +213,19 @@ def test_oversized_post_is_413(app, client):
 def test_an_approval_is_for_the_revision_on_screen(app, client):
     w = world.build()
     log_in(client, "a_prep")
-    client.post(f"/budgets/{w.budget_a}/submit", data={"revision": "1"})
+    client.post(f"/budgets/{w.budget_a}/submit", data={"revision": "1", "confirm": "y"})
     approver = log_in(app.test_client(), "a_appr")
-    response = approver.post(f"/budgets/{w.budget_a}/approve", data={"revision": "7"}, follow_redirects=True)
+    response = approver.post(f"/budgets/{w.budget_a}/approve", data={"revision": "7", "confirm": "y"}, follow_redirects=True)
     assert "最新的是修订 1" in response.get_data(as_text=True)
     assert db.session.get(Budget, w.budget_a).status == "submitted"
-    approver.post(f"/budgets/{w.budget_a}/approve", data={"revision": "1"})
+    approver.post(f"/budgets/{w.budget_a}/approve", data={"revision": "1", "confirm": "y"})
     assert db.session.get(Budget, w.budget_a).status == "approved"
 
 
 def test_saving_a_budget_submitted_meanwhile_keeps_the_input(app, client):
     w = world.build()
     log_in(client, "a_prep")
-    client.post(f"/budgets/{w.budget_a}/submit")
+    client.post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y"})
     data = form_fields(sample(name="A 项目")) | {"base_revision": "1", "personnel-0-monthly_pay": "6543.21"}
     response = client.post(f"/budgets/{w.budget_a}/edit", data=data)
     assert response.status_code == 409

@@ -54,6 +54,12 @@ def test_justified_confirmed_approved_and_printed_as_an_approved_exception(app, 
                          data={"revision": "2", f"exception-{error.key}": JUSTIFICATION}).status_code == 302
     stored = db.session.scalar(select(RevisionException))
     assert (stored.code, stored.justification) == ("OVER_APPROPRIATION", JUSTIFICATION)
+    # the same words again change nothing, and the page says so
+    response = preparer.post(f"/budgets/{w.budget_a}/exceptions", data={"revision": "2", f"exception-{error.key}": JUSTIFICATION},
+                             follow_redirects=True)
+    assert "没有修改：例外说明与已保存的相同" in response.get_data(as_text=True)
+    # the confirmation counts the errors, each with its justification
+    assert "已核对 1 项错误及其例外说明" in preparer.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
     # submitting asks for the confirmation, then goes through
     preparer.post(f"/budgets/{w.budget_a}/submit", data={"revision": "2"})
     assert db.session.get(Budget, w.budget_a).status == "draft"

@@ -58,11 +58,13 @@ def test_page_pdf_workbook_and_cli_tell_the_same_story(story, tmp_path, capsys):
     assumed = [a.label for a in stored.listed_assumptions]
     grand = f"{stored.totals.grand_total:,.2f}"
     # the case is what it should be: an error, the VAT change, overrides listed and one only counted
-    assert {"PAY_BELOW_MIN_WAGE", "TAX_RATES_CHANGE_IN_PERIOD"} <= {code for _, code, _ in listed}
+    assert {"PAY_BELOW_MIN_WAGE", "TAX_RATES_CHANGE_IN_PERIOD", "ALLOWANCE_STANDARD_MISSING",
+            "SI_BASE_BELOW_FLOOR"} <= {code for _, code, _ in listed}
     assert assumed == ["承接主体工伤保险费率", "第 1 行「社工站站长」住房公积金比例", "第 2 行「社会工作者」职业津贴"]
     assert stored.same_as_default == 0            # the 5% written out is no override at all
 
-    # the page: every error and warning is there (wherever it sits), the same assumptions, the same total
+    # the page: every finding is there (wherever it sits), the same assumptions, the same total; the notes on
+    # sources, folded under 参数说明, are what the annexes say in their basis table's 来源 column
     page = client.get(f"/budgets/{budget_id}").get_data(as_text=True)
     assert all(labels.finding(code) in page for _, code, _ in listed)
     assert not re.search(r">[A-Z]+(_[A-Z]+)+<", page)            # no code is shown as text, only in data-code
@@ -71,7 +73,9 @@ def test_page_pdf_workbook_and_cli_tell_the_same_story(story, tmp_path, capsys):
     # every error once more in 错误与例外说明, where it waits for its justification
     assert re.findall(r'data-code="([A-Z_]+)"', decisions) == [code for severity, code, _ in listed if severity == "error"]
     elsewhere = page.replace(decisions, "")
-    on_page = re.findall(r'<li class="finding finding-(error|warning)" data-code="([A-Z_]+)">', elsewhere)
+    notes = elsewhere[elsewhere.index("<summary>参数说明"):]
+    elsewhere = elsewhere.replace(notes[:notes.index("</details>")], "")
+    on_page = re.findall(r'<li class="finding finding-(error|warning|info)" data-code="([A-Z_]+)">', elsewhere)
     assert sorted(on_page) == sorted((severity, code) for severity, code, _ in listed)
     section = page[page.index('id="assumptions"'):]
     section = section[:section.index("</section>")]
@@ -101,7 +105,7 @@ def test_page_pdf_workbook_and_cli_tell_the_same_story(story, tmp_path, capsys):
     in_workbook = [row[0] for row in book["测算假设"].iter_rows(min_row=2, values_only=True) if row[1] is not None]
     assert in_workbook == assumed
     summary = {row[0]: row[1] for row in book["汇总"].iter_rows(values_only=True) if row[0]}
-    assert Decimal(str(summary["引擎计算的预算总额（核对用）"])) == stored.totals.grand_total
+    assert Decimal(str(summary["系统测算的预算总额（核对用）"])) == stored.totals.grand_total
 
     # the CLI, given the revision's input: the same figures (the same parameter set), findings and assumptions
     assert revision.parameter_set == default_parameters().version == current_parameters().version
@@ -110,6 +114,6 @@ def test_page_pdf_workbook_and_cli_tell_the_same_story(story, tmp_path, capsys):
     assert main(["compute", str(source), "--text"]) == 0
     cli = capsys.readouterr().out
     assert f"预算总额 {grand} 元" in cli
-    assert re.findall(r"【(?:错误|提示)】([A-Z_]+) ", cli) == [code for _, code, _ in listed]
+    assert re.findall(r"【(?:错误|提示|说明)】([A-Z_]+) ", cli) == [code for _, code, _ in listed]
     assert [line.split("：")[0].strip() for line in cli.splitlines() if "：采用 " in line] == assumed
     assert "与默认值相同" not in cli

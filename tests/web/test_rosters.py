@@ -159,8 +159,8 @@ def test_after_an_unshare_the_contractor_cannot_recheck_against_the_budget(app, 
 def test_rosters_are_checked_against_the_approved_revision(app, client):
     w = world.build()
     preparer = log_in(app.test_client(), "a_prep")
-    preparer.post(f"/budgets/{w.budget_a}/submit")
-    log_in(app.test_client(), "a_appr").post(f"/budgets/{w.budget_a}/approve")
+    preparer.post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y"})
+    log_in(app.test_client(), "a_appr").post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y"})
     preparer.post(f"/budgets/{w.budget_a}/edit", data=form_fields(sample(name="A 项目")) | {
         "base_revision": "1", "personnel-1-monthly_pay": "8765.43"})
     log_in(client, "c_user")
