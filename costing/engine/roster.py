@@ -8,6 +8,9 @@ post by post, whether the proposal pays at least what the budget funds.
 """
 from __future__ import annotations
 
+import difflib
+import re
+import unicodedata
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -38,10 +41,11 @@ class Person:
     employer_rates: tuple[tuple[str, Decimal], ...]
     housing_fund_rate: Decimal | None
     months: int
+    annual_bonus: Decimal = ZERO            # per year, prorated over the months as a budget line's
 
 
-_PERSON = ["id", "post", "category", "level", "certificate", "monthly_pay", "monthly_allowance", "si_base",
-           "employer_rates", "housing_fund_rate", "months"]
+_PERSON = ["id", "post", "category", "level", "certificate", "monthly_pay", "monthly_allowance", "annual_bonus",
+           "si_base", "employer_rates", "housing_fund_rate", "months"]
 
 
 def parse_roster(data: Any, params: ParameterSet, period: int) -> list[Person]:
@@ -64,6 +68,7 @@ def parse_roster(data: Any, params: ParameterSet, period: int) -> list[Person]:
         certificate = r.choice(p["certificate"], f"{path}.certificate", CERTIFICATES) if "certificate" in p else None
         pay = r.amount(p["monthly_pay"], f"{path}.monthly_pay") if "monthly_pay" in p else None
         allowance = r.optional(p, "monthly_allowance", path, r.amount)
+        bonus = r.optional(p, "annual_bonus", path, r.amount)
         si_base = r.optional(p, "si_base", path, r.amount)
         hf_rate = r.optional(p, "housing_fund_rate", path, r.rate)
         months = r.optional(p, "months", path, r.integer, 1, period)
@@ -77,7 +82,7 @@ def parse_roster(data: Any, params: ParameterSet, period: int) -> list[Person]:
                         rates.append((item, rate))
         if len(r.problems) == before:
             people.append(Person(ident, post, category, level, certificate, pay, allowance, si_base,
-                                 tuple(rates), hf_rate, months or period))
+                                 tuple(rates), hf_rate, months or period, bonus or ZERO))
     if r.problems:
         raise InputError(r.problems)
     return people
@@ -96,13 +101,15 @@ class PersonResult:
 
 @dataclass(frozen=True)
 class PostComparison:
-    post: str
+    post: str                                # as the budget names it (the roster's name where the budget has none)
     budget_headcount: int
     roster_headcount: int
     budget_monthly_pay: Decimal | None       # per person, pay + allowance (headcount-weighted)
     roster_monthly_pay: Decimal | None
     budget_monthly_cost: Decimal | None      # per person, first month incl. employer contributions
     roster_monthly_cost: Decimal | None
+    budget_annual_bonus: Decimal | None = None   # per person per year
+    roster_annual_bonus: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -113,9 +120,26 @@ class CheckResult:
     findings: tuple[Finding, ...]
     roster_cost: Decimal
 
+    @property
+    def verdict(self) -> str:
+        """The proposal as a whole: 不合规 if any finding (a person's, a post's or the total's) is an error,
+        需关注 if any is a warning, else 合规."""
+        severities = {f.severity for f in self.findings}
+        return "fail" if "error" in severities else "attention" if "warning" in severities else "ok"
+
 
 def _average(total: Decimal, count: int) -> Decimal:
     return round_cents(total / count)
+
+
+_BRACKETS = str.maketrans({"【": "(", "】": ")", "[": "(", "]": ")", "〔": "(", "〕": ")", "〈": "(", "〉": ")",
+                           "<": "(", ">": ")", "「": "(", "」": ")"})
+
+
+def post_key(name: str) -> str:
+    """A post's name for matching: full- and half-width alike (NFKC), without spaces, brackets of any kind
+    as round ones — 社会工作者（儿童） and 社会工作者 (儿童) are one post."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)).translate(_BRACKETS)
 
 
 def check_roster(budget: Budget, people: list[Person], params: ParameterSet | None = None) -> CheckResult:
@@ -129,19 +153,19 @@ def check_roster(budget: Budget, people: list[Person], params: ParameterSet | No
     cache: dict = {}
     categories: dict[str, str] = {}
     for line in budget.personnel:
-        categories.setdefault(line.post, line.category)
+        categories.setdefault(post_key(line.post), line.category)
     for i, person in enumerate(people):
         where = f"roster[{i}]"
         label = f"{person.id}（{person.post}）"
         if person.category is None:
-            person = replace(person, category=categories.get(person.post, "other"))
+            person = replace(person, category=categories.get(post_key(person.post), "other"))
         default = None if person.monthly_allowance is not None else default_allowance(
             params, start, budget.project.district, person.certificate, person.category)
         allowance = allowance_for(person.monthly_allowance, default)
         person = replace(person, monthly_allowance=allowance)
         post = Post(post=label, category=person.category, level=person.level, certificate=person.certificate,
                     headcount=1, monthly_pay=person.monthly_pay, months=person.months,
-                    monthly_allowance=allowance, si_base=person.si_base,
+                    monthly_allowance=allowance, annual_bonus=person.annual_bonus, si_base=person.si_base,
                     housing_fund_rate=person.housing_fund_rate)
         active = active_runs(runs, post.months)
         own = checks.line_findings(post, allowance, active, where, place, budget.rules)
@@ -158,13 +182,26 @@ def check_roster(budget: Budget, people: list[Person], params: ParameterSet | No
     comparison, compare_findings = _compare(budget, budget_result, results)
     roster_cost = sum((r.employer_cost for r in results), ZERO)
     findings += compare_findings
-    if roster_cost < budget_result.totals.personnel:
-        findings.append(Finding(
-            "PAY_BELOW_BUDGET", "warning", "totals",
-            f"薪酬方案的人员成本合计 {g(roster_cost)} 元（工资、津贴与单位缴费），低于预算人员经费 "
-            f"{g(budget_result.totals.personnel)} 元，差 {g(budget_result.totals.personnel - roster_cost)} 元",
-            f"{checks.SEED}三(一)（承接政府购买服务项目的单位应合理确定社会工作专业人才的薪酬标准）"))
+    findings += _against_total(roster_cost, budget_result.totals.personnel)
     return CheckResult(budget_result, tuple(results), tuple(comparison), tuple(findings), roster_cost)
+
+
+def _against_total(roster_cost: Decimal, personnel: Decimal) -> list[Finding]:
+    """The proposal's cost against the budget's personnel line: below it, pay is held back; above it, the
+    contract does not fund the proposal — the contractor must see that before signing."""
+    basis = f"{checks.SEED}三(一)（承接政府购买服务项目的单位应合理确定社会工作专业人才的薪酬标准）"
+    if roster_cost < personnel:
+        return [Finding(
+            "PAY_BELOW_BUDGET", "warning", "totals",
+            f"薪酬方案的人员成本合计 {g(roster_cost)} 元（工资、津贴、年终奖与单位缴费），低于预算人员经费 "
+            f"{g(personnel)} 元，差 {g(personnel - roster_cost)} 元", basis)]
+    if roster_cost > personnel:
+        return [Finding(
+            "ROSTER_ABOVE_BUDGET", "warning", "totals",
+            f"薪酬方案的人员成本合计 {g(roster_cost)} 元（工资、津贴、年终奖与单位缴费），超出预算人员经费 "
+            f"{g(personnel)} 元 {g(roster_cost - personnel)} 元：按此预算签约，人员经费不足以支付这份方案",
+            f"采购人预算（人员经费）；{basis}")]
+    return []
 
 
 def _si_ceiling(post: Post, active, where: str) -> list[Finding]:
@@ -196,47 +233,69 @@ def _declared_rates(person: Person, label: str, active, where: str) -> list[Find
     return findings
 
 
+def _entry(name: str) -> dict:
+    return {"name": name, "heads": 0, "pay": ZERO, "cost": ZERO, "bonus": ZERO,
+            "r_heads": 0, "r_pay": ZERO, "r_cost": ZERO, "r_bonus": ZERO, "names": []}
+
+
 def _compare(budget: Budget, result: Result, people: list[PersonResult]):
+    """Post by post, like with like: per person and month, pay with allowance, the annual bonus spread over
+    twelve months, and the first month's cost with the employer's contributions."""
     posts: dict[str, dict] = {}
     for post, line in zip(budget.personnel, result.personnel):
-        entry = posts.setdefault(post.post, {"heads": 0, "pay": ZERO, "cost": ZERO, "r_heads": 0,
-                                             "r_pay": ZERO, "r_cost": ZERO})
+        entry = posts.setdefault(post_key(post.post), _entry(post.post))
         first = line.segments[0] if line.segments else None
         monthly_cost = line.monthly_pay + line.monthly_allowance + (
             sum((a for _, a in first.per_person_month), ZERO) if first else ZERO)
         entry["heads"] += post.headcount
         entry["pay"] += (line.monthly_pay + line.monthly_allowance) * post.headcount
+        entry["bonus"] += post.annual_bonus * post.headcount
         entry["cost"] += monthly_cost * post.headcount
+    budgeted = {key: e["name"] for key, e in posts.items()}
     for person in people:
-        entry = posts.setdefault(person.person.post, {"heads": 0, "pay": ZERO, "cost": ZERO, "r_heads": 0,
-                                                      "r_pay": ZERO, "r_cost": ZERO})
+        entry = posts.setdefault(post_key(person.person.post), _entry(person.person.post))
         entry["r_heads"] += 1
         entry["r_pay"] += person.person.monthly_pay + person.person.monthly_allowance
+        entry["r_bonus"] += person.person.annual_bonus
         entry["r_cost"] += person.monthly_cost or ZERO
+        if person.person.post != entry["name"] and person.person.post not in entry["names"]:
+            entry["names"].append(person.person.post)
     rows, findings = [], []
-    for name, e in posts.items():
+    for key, e in posts.items():
+        name = e["name"]
         row = PostComparison(
             name, e["heads"], e["r_heads"],
             _average(e["pay"], e["heads"]) if e["heads"] else None,
             _average(e["r_pay"], e["r_heads"]) if e["r_heads"] else None,
             _average(e["cost"], e["heads"]) if e["heads"] else None,
-            _average(e["r_cost"], e["r_heads"]) if e["r_heads"] else None)
+            _average(e["r_cost"], e["r_heads"]) if e["r_heads"] else None,
+            _average(e["bonus"], e["heads"]) if e["heads"] else None,
+            _average(e["r_bonus"], e["r_heads"]) if e["r_heads"] else None)
         rows.append(row)
         where = f"comparison[{name}]"
         if row.budget_headcount != row.roster_headcount:
-            findings.append(Finding(
-                "HEADCOUNT_MISMATCH", "warning", where,
-                f"岗位「{name}」：预算 {row.budget_headcount} 人，薪酬方案 {row.roster_headcount} 人",
-                "采购人预算（人员经费明细）"))
-        if row.budget_monthly_pay is not None and row.roster_monthly_pay is not None \
-                and row.roster_monthly_pay < row.budget_monthly_pay:
-            findings.append(Finding(
-                "PAY_BELOW_BUDGET", "error", where,
-                f"岗位「{name}」：预算按每人每月应发工资与津贴 {g(row.budget_monthly_pay)} 元"
-                f"（含单位缴费 {g(row.budget_monthly_cost)} 元）安排，薪酬方案平均只有 "
-                f"{g(row.roster_monthly_pay)} 元（含单位缴费 {g(row.roster_monthly_cost)} 元），"
-                f"每人每月少 {g(row.budget_monthly_pay - row.roster_monthly_pay)} 元",
-                f"采购人预算；{checks.SEED}三(一)"))
+            text = f"岗位「{name}」：预算 {row.budget_headcount} 人，薪酬方案 {row.roster_headcount} 人"
+            if not row.budget_headcount:
+                near = difflib.get_close_matches(key, [k for k in budgeted if posts[k]["r_heads"] == 0
+                                                       or posts[k]["r_heads"] < posts[k]["heads"]], n=1, cutoff=0.5)
+                text += f"。预算中没有这个岗位，是否指「{budgeted[near[0]]}」？" if near else "。预算中没有这个岗位"
+            findings.append(Finding("HEADCOUNT_MISMATCH", "warning", where, text, "采购人预算（人员经费明细）"))
+        if row.budget_monthly_pay is None or row.roster_monthly_pay is None:
+            continue
+        budget_equal = row.budget_monthly_pay + row.budget_annual_bonus / 12
+        roster_equal = row.roster_monthly_pay + row.roster_annual_bonus / 12
+        if roster_equal >= budget_equal:
+            continue
+        with_bonus = bool(row.budget_annual_bonus or row.roster_annual_bonus)
+        bonus = (lambda amount: f"、年终奖每年 {g(amount)} 元") if with_bonus else (lambda amount: "")
+        short = round_cents(budget_equal - roster_equal)
+        findings.append(Finding(
+            "PAY_BELOW_BUDGET", "error", where,
+            f"岗位「{name}」：预算按每人每月应发工资与津贴 {g(row.budget_monthly_pay)} 元{bonus(row.budget_annual_bonus)}"
+            f"（含单位缴费每月 {g(row.budget_monthly_cost)} 元）安排，薪酬方案平均只有 "
+            f"{g(row.roster_monthly_pay)} 元{bonus(row.roster_annual_bonus)}（含单位缴费每月 {g(row.roster_monthly_cost)} 元），"
+            f"每人每月少 {g(short)} 元" + ("（年终奖按 12 个月均摊）" if with_bonus else ""),
+            f"采购人预算；{checks.SEED}三(一)"))
     return rows, findings
 
 
@@ -269,6 +328,7 @@ def check_to_json(result: CheckResult) -> dict:
             "certificate": r.person.certificate, "months": r.months,
             "monthly_pay": fmt_amount(r.person.monthly_pay),
             "monthly_allowance": fmt_amount(r.person.monthly_allowance),
+            "annual_bonus": fmt_amount(r.person.annual_bonus),
             "si_base": fmt_amount(r.person.si_base) if r.person.si_base is not None else None,
             "housing_fund_rate": fmt_rate(r.person.housing_fund_rate) if r.person.housing_fund_rate is not None else None,
             "employer_rates": {k: fmt_rate(v) for k, v in r.person.employer_rates},
@@ -283,12 +343,15 @@ def check_to_json(result: CheckResult) -> dict:
             "roster_monthly_pay": fmt_amount(c.roster_monthly_pay) if c.roster_monthly_pay is not None else None,
             "budget_monthly_cost": fmt_amount(c.budget_monthly_cost) if c.budget_monthly_cost is not None else None,
             "roster_monthly_cost": fmt_amount(c.roster_monthly_cost) if c.roster_monthly_cost is not None else None,
+            "budget_annual_bonus": fmt_amount(c.budget_annual_bonus) if c.budget_annual_bonus is not None else None,
+            "roster_annual_bonus": fmt_amount(c.roster_annual_bonus) if c.roster_annual_bonus is not None else None,
         } for c in result.comparison],
         "totals": {"people": len(result.people), "fail": errors,
                    "attention": sum(1 for r in result.people if r.status == "attention"),
                    "ok": sum(1 for r in result.people if r.status == "ok"),
                    "roster_cost": fmt_amount(result.roster_cost),
-                   "budget_personnel": budget["totals"]["personnel"]},
+                   "budget_personnel": budget["totals"]["personnel"],
+                   "verdict": result.verdict, "verdict_label": STATUS[result.verdict]},
         "findings": [{"code": f.code, "severity": f.severity, "where": f.where, "message": f.message,
                       "basis": f.basis} for f in result.findings],
         "parameters": budget["parameters"],

@@ -44,7 +44,7 @@ FINDINGS = {
     "OVER_APPROPRIATION": "超出预算控制数", "STAFFING_BELOW_NORM": "专业人才配备不足",
     "PARAMETER_CARRIED_FORWARD": "沿用上期数值", "PARAMETER_UNVERIFIED": "来源未经核实",
     "TAX_RATES_CHANGE_IN_PERIOD": "服务期内税率变化", "NO_PERSONNEL": "没有人员经费", "ALLOWANCE_STANDARD_MISSING": "职业津贴标准未录入",
-    "ALLOWANCE_STANDARD_NOT_YET": "职业津贴标准尚未执行", "PAY_BELOW_BUDGET": "低于预算安排", "HEADCOUNT_MISMATCH": "人数与预算不同",
+    "ALLOWANCE_STANDARD_NOT_YET": "职业津贴标准尚未执行", "PAY_BELOW_BUDGET": "低于预算安排", "ROSTER_ABOVE_BUDGET": "超出预算人员经费", "HEADCOUNT_MISMATCH": "人数与预算不同",
 }
 # what a blank 职业津贴 means, wherever a person fills one in (budget form, pay-proposal form and template)
 ALLOWANCE_BLANK = "职业津贴留空按本区县的标准（只用于持证的社区类岗位；本区县标准未录入的为 0）"

@@ -8,9 +8,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from . import labels
-from .budget import Finding, by_severity
+from .budget import Basis, Finding, basis_rows, by_severity
 
-_PERSON = re.compile(r"^roster\[(\d+)\]")
+_PERSON = re.compile(r"^roster\[(\d+)\]\.?(.*)$")
+
+
+@dataclass(frozen=True)
+class RosterFinding(Finding):
+    """A finding placed as the roster's reader knows it: the person and their file row (张三（第 5 行））,
+    or the post by its name; never an index or a path."""
+    said_where: str = ""
+
+    @property
+    def place(self) -> str:
+        return self.said_where or super().place
 
 
 def _amount(value) -> Decimal | None:
@@ -33,6 +44,15 @@ class Person:
     status: str
     findings: list[Finding] = field(default_factory=list)
     category: str | None = None         # reports stored before it was listed have none
+    annual_bonus: Decimal = Decimal("0")
+    si_base: Decimal | None = None      # as declared (None: the pay, within the floor and the ceiling)
+    housing_fund_rate: Decimal | None = None
+    row: int | None = None              # the file row it was imported from (None: entered on the page)
+
+    @property
+    def position(self) -> str:
+        """第 5 行 (of the file it came from) or 第 3 人 (entered on the page)."""
+        return f"第 {self.row} 行" if self.row else f"第 {self.index + 1} 人"
 
     @property
     def category_label(self) -> str:
@@ -65,31 +85,45 @@ class PostRow:
     budget_monthly_cost: Decimal | None
     roster_monthly_cost: Decimal | None
     findings: list[Finding] = field(default_factory=list)
+    budget_annual_bonus: Decimal | None = None
+    roster_annual_bonus: Decimal | None = None
 
 
 class RosterReport:
     def __init__(self, stored: dict):
         self.stored = stored
-        self.findings = by_severity(Finding.read(f) for f in stored["findings"])
+        raw = stored["people"]
+        findings = by_severity(Finding.read(f) for f in stored["findings"])
+        self.findings: list[Finding] = []
         per_person: dict[int, list[Finding]] = {}
         per_post: dict[str, list[Finding]] = {}
-        for finding in self.findings:
+        for finding in findings:
             match = _PERSON.match(finding.where)
-            if match:
-                per_person.setdefault(int(match.group(1)), []).append(finding)
+            if match and int(match.group(1)) < len(raw):
+                index = int(match.group(1))
+                person = raw[index]
+                row = person.get("row")
+                said = f"{person['id']}（{f'第 {row} 行' if row else f'第 {index + 1} 人'}）"
+                rest = labels.place(match.group(2)) if match.group(2) else ""
+                finding = RosterFinding(*_fields(finding), said_where=f"{said} {rest}".strip())
+                per_person.setdefault(index, []).append(finding)
             elif finding.where.startswith("comparison["):
                 per_post.setdefault(finding.where[len("comparison["):-1], []).append(finding)
+            self.findings.append(finding)
         self.people = [Person(
             index=i, id=p["id"], post=p["post"], level=p["level"], certificate=p["certificate"], months=p["months"],
             monthly_pay=Decimal(p["monthly_pay"]), monthly_allowance=Decimal(p["monthly_allowance"]),
             contributions={k: Decimal(v) for k, v in p["employer_contributions"].items()},
             contributions_total=Decimal(p["employer_contributions_total"]), employer_cost=Decimal(p["employer_cost"]),
-            status=p["status"], findings=per_person.get(i, []), category=p.get("category"))
-            for i, p in enumerate(stored["people"])]
+            status=p["status"], findings=per_person.get(i, []), category=p.get("category"),
+            annual_bonus=Decimal(p.get("annual_bonus") or "0"), si_base=_amount(p.get("si_base")),
+            housing_fund_rate=_amount(p.get("housing_fund_rate")), row=p.get("row"))
+            for i, p in enumerate(raw)]
         self.comparison = [PostRow(
             c["post"], c["budget_headcount"], c["roster_headcount"], _amount(c["budget_monthly_pay"]),
             _amount(c["roster_monthly_pay"]), _amount(c["budget_monthly_cost"]), _amount(c["roster_monthly_cost"]),
-            per_post.get(c["post"], [])) for c in stored["comparison"]]
+            per_post.get(c["post"], []), _amount(c.get("budget_annual_bonus")), _amount(c.get("roster_annual_bonus")))
+            for c in stored["comparison"]]
         t = stored["totals"]
         self.people_count: int = t["people"]
         self.fail: int = t["fail"]
@@ -98,8 +132,47 @@ class RosterReport:
         self.roster_cost = Decimal(t["roster_cost"])
         self.budget_personnel = Decimal(t["budget_personnel"])
         self.parameter_set: str = stored["parameter_set"]
+        # reports stored before the verdict was kept: worked out from their findings, the same way
+        self.verdict: str = t.get("verdict") or (
+            "fail" if any(f.severity == "error" for f in self.findings)
+            else "attention" if any(f.severity == "warning" for f in self.findings) else "ok")
+
+    @property
+    def verdict_label(self) -> str:
+        return labels.PERSON_STATUS[self.verdict]
+
+    @property
+    def verdict_style(self) -> str:
+        return labels.PERSON_STATUS_STYLE[self.verdict]
+
+    @property
+    def verdict_reasons(self) -> str:
+        """Why the verdict is what it is, in counts: 2 项错误（人员 1 项，岗位 1 项），1 项提示."""
+        parts = []
+        for severity, word in (("error", "错误"), ("warning", "提示")):
+            found = [f for f in self.findings if f.severity == severity]
+            if not found:
+                continue
+            where = {"人员": sum(isinstance(f, RosterFinding) for f in found),
+                     "岗位": sum(f.where.startswith("comparison[") for f in found),
+                     "合计": sum(f.where == "totals" for f in found)}
+            parts.append(f"{len(found)} 项{word}（" + "，".join(f"{k} {v} 项" for k, v in where.items() if v) + "）")
+        return "，".join(parts)
+
+    @property
+    def has_bonus(self) -> bool:
+        return any(p.annual_bonus for p in self.people) or any(c.budget_annual_bonus for c in self.comparison)
+
+    @property
+    def basis(self) -> list[Basis]:
+        """The figures the check used, as the budget page lists them (by document, not by a hash)."""
+        return basis_rows(self.stored.get("parameters") or [])
 
     @property
     def overall_findings(self) -> list[Finding]:
         """The findings about the proposal as a whole (its total against the budget)."""
         return [f for f in self.findings if f.where == "totals"]
+
+
+def _fields(finding: Finding) -> tuple:
+    return finding.code, finding.severity, finding.where, finding.message, finding.basis

@@ -40,7 +40,8 @@ def budget_text(result: BudgetResult) -> str:
 
 
 def roster_text(report: RosterReport) -> str:
-    lines = [f"人数 {report.people_count}：不合规 {report.fail}，需关注 {report.attention}，合规 {report.ok}",
+    lines = [f"总体结论：{report.verdict_label}" + (f"（{report.verdict_reasons}）" if report.verdict != "ok" else ""),
+             f"人数 {report.people_count}：不合规 {report.fail}，需关注 {report.attention}，合规 {report.ok}",
              f"方案人员成本合计 {formats.money(report.roster_cost)} 元；预算人员经费 "
              f"{formats.money(report.budget_personnel)} 元"]
     for person in report.people:

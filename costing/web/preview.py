@@ -75,7 +75,7 @@ def roster(report: RosterReport) -> dict:
     shown = [f for f in report.findings if f.severity != "info"]
     return {
         "ok": True,
-        "totals": {"people": str(report.people_count), "fail": str(report.fail), "attention": str(report.attention),
+        "totals": {"verdict": report.verdict_label, "people": str(report.people_count), "fail": str(report.fail), "attention": str(report.attention),
                    "ok": str(report.ok), "roster_cost": f"{formats.money(report.roster_cost)} 元",
                    "budget_personnel": f"{formats.money(report.budget_personnel)} 元"},
         "words": "",

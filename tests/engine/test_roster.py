@@ -154,3 +154,58 @@ def test_a_stored_budget_whose_overrides_lack_reasons_can_still_be_checked_again
     # 12 × (5000.00 + 1590.00) × 2
     assert run([staff(monthly_allowance="0.00"), staff(id="S2", monthly_allowance="0.00")], data).roster_cost \
         == D("158160.00")
+
+
+# -- like with like, and a verdict that tells the truth (#12) ---------------------------------------------------
+
+def test_a_roster_that_mirrors_the_budget_with_its_bonus_has_no_shortfall():
+    # the budget pays 社工 5,000.00 a month, the district's 200.00 allowance (blank) and 3,000.00 a year in bonus
+    data = budget_input(personnel=[person(post="社工", headcount=2, monthly_pay="5000.00", annual_bonus="3000.00")])
+    result = run([staff(annual_bonus="3000.00"), staff(id="S2", annual_bonus="3000.00")], data)
+    # each: 82,243.20 as without bonus, plus 3,000.00 × 12 ÷ 12 = 85,243.20; the two are the budget's personnel line
+    assert result.people[0].employer_cost == D("85243.20")
+    assert result.roster_cost == result.budget.totals.personnel == D("170486.40")
+    assert [f.code for f in result.findings] == []
+    assert check_to_json(result)["totals"]["verdict"] == "ok"
+
+
+def test_a_roster_without_the_budgets_bonus_is_short_by_a_twelfth_of_it_a_month():
+    data = budget_input(personnel=[person(post="社工", headcount=2, monthly_pay="5000.00", annual_bonus="3000.00")])
+    result = run([staff(), staff(id="S2")], data)
+    short = [f for f in result.findings if f.code == "PAY_BELOW_BUDGET" and f.where == "comparison[社工]"]
+    # 5,200.00 + 3,000.00 ÷ 12 = 5,450.00 against 5,200.00: 250.00 a month less
+    assert len(short) == 1 and "年终奖每年 3,000.00 元" in short[0].message and "每人每月少 250.00 元" in short[0].message
+    row = result.comparison[0]
+    assert (row.budget_annual_bonus, row.roster_annual_bonus) == (D("3000.00"), D("0.00"))
+    # and the total: 170,486.40 budgeted, 164,486.40 proposed, 6,000.00 less
+    total = [f for f in result.findings if f.where == "totals"]
+    assert [f.code for f in total] == ["PAY_BELOW_BUDGET"] and "差 6,000.00 元" in total[0].message
+
+
+def test_the_verdict_counts_a_post_level_error_though_every_person_is_compliant():
+    # each person pays 4,900.00 (above every floor) where the budget pays 5,000.00: every person 合规, the post not
+    result = run([staff(monthly_pay="4900.00"), staff(id="S2", monthly_pay="4900.00")])
+    assert {p.status for p in result.people} == {"ok"}
+    assert result.verdict == "fail"
+    totals = check_to_json(result)["totals"]
+    assert (totals["fail"], totals["ok"], totals["verdict"], totals["verdict_label"]) == (0, 2, "fail", "不合规")
+
+
+def test_a_roster_costing_more_than_the_budget_funds_is_said_with_the_gap():
+    # three people where the budget funds two: 3 × 82,243.20 = 246,729.60 against 164,486.40
+    result = run([staff(), staff(id="S2"), staff(id="S3")])
+    above = [f for f in result.findings if f.code == "ROSTER_ABOVE_BUDGET"]
+    assert len(above) == 1 and above[0].severity == "warning" and above[0].where == "totals"
+    assert "246,729.60" in above[0].message and "164,486.40" in above[0].message and "82,243.20 元" in above[0].message
+    assert result.verdict == "attention"
+
+
+def test_post_names_match_across_widths_spaces_and_brackets_and_a_near_miss_is_suggested():
+    data = budget_input(personnel=[person(post="社会工作者（儿童）", headcount=1, monthly_pay="5000.00"),
+                                   person(post="社会工作者", headcount=1, monthly_pay="5000.00")])
+    result = run([staff(post="社会工作者 (儿童)"), staff(id="S2", post="社会工作")], data)
+    # the first is the budget's 社会工作者（儿童）, with its category and no headcount finding
+    posts = {row.post: (row.budget_headcount, row.roster_headcount) for row in result.comparison}
+    assert posts == {"社会工作者（儿童）": (1, 1), "社会工作者": (1, 0), "社会工作": (0, 1)}
+    missing = [f.message for f in result.findings if f.where == "comparison[社会工作]"]
+    assert missing == ["岗位「社会工作」：预算 0 人，薪酬方案 1 人。预算中没有这个岗位，是否指「社会工作者」？"]
