@@ -26,7 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import clock
-from .results.labels import REVISION_STATUS
+from .results.labels import PERSON_STATUS, PERSON_STATUS_STYLE, REVISION_STATUS
 
 NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
           "ck": "ck_%(table_name)s_%(constraint_name)s",
@@ -242,25 +242,73 @@ class AuditEntry(db.Model):
 
 class Roster(db.Model):
     """A contractor's pay proposal (花名册 with pay) checked against one budget. It belongs to the
-    contractor organisation; the purchaser sees it only once the contractor shares it."""
+    contractor organisation. Each save is a numbered version that never changes; sharing shows the purchaser
+    one version (``shared_number``), and later versions stay the contractor's until shared again."""
     __tablename__ = "roster"
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     budget_id: Mapped[int] = mapped_column(ForeignKey("budget.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, default=1)          # the latest version's number
+    shared_number: Mapped[int | None] = mapped_column(Integer)      # the version the purchaser sees (None: none)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    organisation: Mapped[Organisation] = relationship()
+    budget: Mapped[Budget] = relationship()
+    versions: Mapped[list[RosterVersion]] = relationship(back_populates="roster", order_by="RosterVersion.number",
+                                                         cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def latest(self) -> RosterVersion:
+        return self.versions[-1]
+
+    @property
+    def shared(self) -> RosterVersion | None:
+        """The version the purchaser sees, if any."""
+        return next((v for v in self.versions if v.number == self.shared_number), None)
+
+    @property
+    def ever_shared(self) -> bool:
+        return any(v.shared_at is not None for v in self.versions)
+
+    def version_numbered(self, number: int) -> RosterVersion | None:
+        return next((v for v in self.versions if v.number == number), None)
+
+
+class RosterVersion(db.Model):
+    """One saved state of a pay proposal: its rows, the check against the budget revision it was checked
+    against, and whether (and when) it was shown to the purchaser. Never changed once written, but for its
+    sharing stamps."""
+    __tablename__ = "roster_version"
+    __table_args__ = (UniqueConstraint("roster_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    roster_id: Mapped[int] = mapped_column(ForeignKey("roster.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(300), default="")     # 页面录入 / 导入 名单.xlsx / 按预算修订 3 重新核对
     roster_json: Mapped[str] = mapped_column(Text, deferred=True)
+    rows_json: Mapped[str | None] = mapped_column(Text, deferred=True)   # file row of each person (imported)
     result_json: Mapped[str] = mapped_column(Text, deferred=True)
     budget_revision: Mapped[int] = mapped_column(Integer)
     people: Mapped[int] = mapped_column(Integer, default=0)
     failing: Mapped[int] = mapped_column(Integer, default=0)
-    version: Mapped[int] = mapped_column(Integer, default=1)
+    verdict: Mapped[str] = mapped_column(String(20), default="ok")
+    roster_cost: Mapped[Decimal] = mapped_column(Money)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     shared_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     shared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    organisation: Mapped[Organisation] = relationship()
-    budget: Mapped[Budget] = relationship()
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    roster: Mapped[Roster] = relationship(back_populates="versions")
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+
+    @property
+    def verdict_label(self) -> str:
+        return PERSON_STATUS[self.verdict]
+
+    @property
+    def verdict_style(self) -> str:
+        return PERSON_STATUS_STYLE[self.verdict]
 
 
 class AnnexFile(db.Model):

@@ -1,5 +1,6 @@
 """Migrations upgrade and downgrade cleanly on SQLite and, when configured, PostgreSQL."""
 import os
+from decimal import Decimal
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -120,3 +121,40 @@ def test_the_unnamed_districts_allowance_figures_are_retired(tmp_path):
                                                                           '["community"]')
     # every process reloads the parameters
     assert tuple(state) == (5, "")
+
+
+def test_a_roster_becomes_its_own_first_version_and_a_downgrade_puts_it_back(tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": _database("sqlite", tmp_path), "SECRET_KEY": "x"})
+    result = '{"totals": {"roster_cost": "1234.50"}, "findings": [{"severity": "warning"}]}'
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="f3b8d1c6a290")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO organisation (id, name, kind, created_at) VALUES (1, '甲', 'contractor', "
+                              "'2026-01-01 00:00:00')"))
+            conn.execute(text("INSERT INTO user_account (id, username, display_name, password_hash, organisation_id, "
+                              "role, is_admin, active, failed_logins, created_at) VALUES "
+                              "(1, 'a', '甲', 'x', 1, 'preparer', 0, 1, 0, '2026-01-01 00:00:00')"))
+            conn.execute(text("INSERT INTO budget (id, organisation_id, name, district, start, \"end\", status, grand_total, "
+                              "error_count, revision_count, created_by_id, created_at, updated_at) VALUES "
+                              "(7, 1, 'B', '渝中区', '2026-01', '2026-12', 'draft', 0, 0, 2, 1, '2026-01-01 00:00:00', "
+                              "'2026-01-01 00:00:00')"))
+            for rid, shared in ((1, "2026-02-01 00:00:00"), (2, None)):
+                conn.execute(text("INSERT INTO roster (id, organisation_id, budget_id, name, roster_json, result_json, "
+                                  "budget_revision, people, failing, version, created_by_id, created_at, updated_at, "
+                                  "shared_by_id, shared_at) VALUES (:id, 1, 7, 'R', '[]', :result, 2, 3, 1, 4, 1, "
+                                  "'2026-01-01 00:00:00', '2026-01-05 00:00:00', :by, :at)"),
+                             {"id": rid, "result": result, "by": 1 if shared else None, "at": shared})
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as conn:
+            rosters = conn.execute(text("SELECT id, version, shared_number FROM roster ORDER BY id")).all()
+            versions = conn.execute(text("SELECT roster_id, number, budget_revision, people, failing, verdict, "
+                                         "roster_cost, shared_at IS NOT NULL FROM roster_version ORDER BY roster_id")).all()
+        downgrade(directory=MIGRATIONS, revision="f3b8d1c6a290")
+        with db.engine.connect() as conn:
+            back = conn.execute(text("SELECT id, people, budget_revision, shared_at IS NOT NULL FROM roster "
+                                     "ORDER BY id")).all()
+        db.engine.dispose()
+    assert [tuple(r) for r in rosters] == [(1, 1, 1), (2, 1, None)]
+    assert [tuple(v)[:6] for v in versions] == [(1, 1, 2, 3, 1, "attention"), (2, 1, 2, 3, 1, "attention")]
+    assert [Decimal(str(v[6])) for v in versions] == [Decimal("1234.50")] * 2 and [bool(v[7]) for v in versions] == [True, False]
+    assert [(r[0], r[1], r[2], bool(r[3])) for r in back] == [(1, 3, 2, True), (2, 3, 2, False)]

@@ -149,7 +149,8 @@ def show(budget_id: int):
         change = service.policy_change(revision, params)
     return render_template(
         "budgets/show.html", budget=budget, revision=revision, result=service.result_of(revision),
-        rosters=rosters.for_budget(current_user, budget), returned=budget.returned, change=change,
+        rosters=[(r, rosters.seen_version(r, current_user)) for r in rosters.for_budget(current_user, budget)],
+        returned=budget.returned, change=change,
         exceptions={e.key: e for e in revision.exceptions}, parties=service.parties(budget),
         contract_form=ContractForm(data={"contract_no": budget.contract_no or "", "party_a": budget.party_a or "",
                                          "party_b": budget.party_b or ""}),

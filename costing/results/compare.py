@@ -19,6 +19,9 @@ PROJECT_FIELDS = {"name": "项目名称", "district": "区县", "start": "开始
                   "appropriation": "预算控制数"}
 TOTALS = {"personnel": "人员经费", "direct": "直接费用", "management_fee": "管理费", "tax": "税费",
           "grand_total": "预算总额"}
+# a person of a pay proposal (花名册), as the roster's history names each change
+ROSTER_FIELDS = {k: v for k, v in labels.POST_FIELDS.items() if k != "headcount"} | {"employer_rates": "单位费率"}
+RATES = frozenset({"housing_fund_rate"})
 CODE_LABELS = {"category": {**labels.CATEGORIES, **labels.COST_CATEGORIES}, "level": labels.LEVELS,
                "certificate": labels.CERTIFICATES}
 
@@ -76,6 +79,13 @@ AMOUNTS = frozenset({"appropriation", "monthly_pay", "monthly_allowance", "annua
 def _show(key, value) -> str:
     if value is None or value == "":
         return "（空）"
+    if key == "employer_rates" and isinstance(value, dict):
+        return "、".join(f"{labels.CONTRIBUTION_LABELS.get(k, k)} {formats.percent(v)}" for k, v in value.items()) or "（空）"
+    if key in RATES:
+        try:
+            return formats.percent(Decimal(str(value)))
+        except ArithmeticError:
+            return str(value)
     if key in AMOUNTS:
         try:
             return formats.money(Decimal(str(value)))
@@ -135,6 +145,11 @@ def compare(old_input: dict, old: BudgetResult, new_input: dict, new: BudgetResu
         costs=_line_changes(oi.get("costs", []), ni.get("costs", []), [c.amount for c in old.costs],
                             [c.amount for c in new.costs], COST_FIELDS, "name"),
         totals=[TotalChange(label, old.totals.amount(k), new.totals.amount(k)) for k, label in TOTALS.items()])
+
+
+def roster_changes(old: list[dict], new: list[dict]) -> list[Change]:
+    """Person by person (by 姓名或工号), what one version of a pay proposal changes of another."""
+    return _line_changes(old, new, [None] * len(old), [None] * len(new), ROSTER_FIELDS, "id")
 
 
 def basis_changes(then: BudgetResult, now: BudgetResult) -> tuple[list[Basis], list[Basis]]:

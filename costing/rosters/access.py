@@ -16,7 +16,7 @@ def visible_to(user: User):
     if user.organisation.kind == "contractor":
         return Roster.organisation_id == user.organisation_id
     if user.organisation.kind == "purchaser":
-        return and_(Roster.shared_at.is_not(None), Roster.budget_id.in_(
+        return and_(Roster.shared_number.is_not(None), Roster.budget_id.in_(
             select(Budget.id).where(Budget.organisation_id == user.organisation_id)))
     return False
 

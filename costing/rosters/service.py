@@ -1,9 +1,10 @@
-"""Rosters: checked against the budget's reference revision, saved all or nothing, shared. Other features
-use this module (and only this module) of the rosters package."""
+"""Rosters: checked against the budget's reference revision, saved all or nothing as numbered versions,
+shared one version at a time. Other features use this module (and only this module) of the rosters package."""
 from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -13,11 +14,11 @@ from ..budgets.service import WorkflowError
 from ..engine.parameters import ParameterSet
 from ..engine.parse import InputError, Problem
 from ..engine.roster import check_input, check_to_json
-from ..models import Budget, Revision, Roster, User, db, utcnow
+from ..models import Budget, Revision, Roster, RosterVersion, User, db, utcnow
 from .access import visible_to
 
-__all__ = ["InputError", "WorkflowError", "Problem", "reference", "check", "create", "update", "share", "for_budget",
-           "exists_for"]
+__all__ = ["InputError", "WorkflowError", "Problem", "reference", "check", "create", "update", "share", "withdraw",
+           "delete", "visible_versions", "seen_version", "for_budget", "exists_for"]
 
 
 def reference(budget: Budget, organisation_id: int) -> Revision:
@@ -29,51 +30,119 @@ def reference(budget: Budget, organisation_id: int) -> Revision:
     return revision
 
 
-def check(budget: Budget, organisation_id: int, roster: list, params: ParameterSet) -> dict:
-    """Validate and check roster entries against the reference revision (InputError if invalid)."""
+def check(budget: Budget, organisation_id: int, roster: list, params: ParameterSet,
+          rows: list[int] | None = None) -> dict:
+    """Validate and check roster entries against the reference revision (InputError if invalid). ``rows``: the
+    file row of each entry, kept with the report so every place is said as the file has it."""
     data = {"budget": budgets.input_of(reference(budget, organisation_id)), "roster": roster}
-    return check_to_json(check_input(data, params))
+    result = check_to_json(check_input(data, params))
+    for person, row in zip(result["people"], rows or ()):
+        person["row"] = row
+    return result
 
 
-def _store(item: Roster, roster: list, result: dict) -> None:
-    item.roster_json = json.dumps(roster, ensure_ascii=False)
-    item.result_json = json.dumps(result, ensure_ascii=False)
-    item.budget_revision = reference(item.budget, item.organisation_id).number
-    item.people = result["totals"]["people"]
-    item.failing = result["totals"]["fail"]
-    item.updated_at = utcnow()
-
-
-def create(user: User, budget: Budget, name: str, roster: list, params: ParameterSet, how: str = "录入") -> Roster:
+def _name(name: str) -> str:
     name = re.sub(r"[\x00-\x1f\x7f]", "", name or "").strip()
     if not name:
         raise InputError([Problem("name", "不能为空")])
     if len(name) > 200:
         raise InputError([Problem("name", "最多 200 个字符")])
-    result = check(budget, user.organisation_id, roster, params)
-    item = Roster(organisation_id=user.organisation_id, budget=budget, name=name, created_by_id=user.id)
-    _store(item, roster, result)
+    return name
+
+
+def _add_version(item: Roster, user: User, roster: list, params: ParameterSet, rows: list[int] | None,
+                 source: str) -> RosterVersion:
+    result = check(item.budget, item.organisation_id, roster, params, rows)
+    text = json.dumps(roster, ensure_ascii=False)
+    rows_text = json.dumps(rows) if rows else None
+    revision = reference(item.budget, item.organisation_id).number
+    if item.versions:
+        latest = item.latest
+        if (latest.roster_json, latest.budget_revision) == (text, revision) \
+                and json.loads(latest.result_json)["parameter_set"] == result["parameter_set"]:
+            raise WorkflowError(f"没有修改：与当前的版本 {latest.number} 相同，未保存新版本")
+    totals = result["totals"]
+    version = RosterVersion(
+        number=(item.latest.number + 1) if item.versions else 1, source=source[:300], roster_json=text,
+        rows_json=rows_text, result_json=json.dumps(result, ensure_ascii=False), budget_revision=revision,
+        people=totals["people"], failing=totals["fail"], verdict=totals["verdict"],
+        roster_cost=Decimal(totals["roster_cost"]), created_by_id=user.id)
+    item.versions.append(version)
+    item.version, item.updated_at = version.number, utcnow()
+    return version
+
+
+def create(user: User, budget: Budget, name: str, roster: list, params: ParameterSet, how: str = "页面录入",
+           rows: list[int] | None = None) -> Roster:
+    item = Roster(organisation_id=user.organisation_id, budget=budget, name=_name(name), created_by_id=user.id)
+    _add_version(item, user, roster, params, rows, how)
     db.session.add(item)
     db.session.flush()
-    accounts.record("roster_save", f"roster:{item.id}", f"{how}：{len(roster)} 人，对应 budget:{budget.id}", user=user)
+    accounts.record("roster_save", f"roster:{item.id}", f"新建，版本 1（{how}）：{len(roster)} 人，对应 budget:{budget.id}",
+                    user=user)
     return item
 
 
-def update(item: Roster, user: User, roster: list, params: ParameterSet, version: int, how: str = "录入") -> None:
+def update(item: Roster, user: User, roster: list, params: ParameterSet, version: int, how: str = "页面录入",
+           rows: list[int] | None = None, name: str | None = None) -> RosterVersion:
+    """A new version (the shared one, if any, stays what the purchaser sees until this one is shared)."""
     if version != item.version:
         raise WorkflowError("他人已修改了这份薪酬方案，请重新打开后再保存（您的输入未保存）")
-    result = check(item.budget, item.organisation_id, roster, params)
-    _store(item, roster, result)
-    item.version += 1
-    accounts.record("roster_import" if how == "导入" else "roster_save", f"roster:{item.id}",
-                    f"{how}：{len(roster)} 人", user=user)
+    if name is not None:
+        item.name = _name(name)
+    added = _add_version(item, user, roster, params, rows, how)
+    accounts.record("roster_import" if how.startswith("导入") else "roster_save", f"roster:{item.id}",
+                    f"版本 {added.number}（{how}）：{len(roster)} 人", user=user)
+    return added
 
 
-def share(item: Roster, user: User) -> None:
-    if item.shared_at is not None:
-        raise WorkflowError("已共享给采购人")
-    item.shared_at, item.shared_by_id = utcnow(), user.id
-    accounts.record("roster_share", f"roster:{item.id}", f"共享给 {item.budget.organisation.name}", user=user)
+def share(item: Roster, user: User) -> RosterVersion:
+    """Show the purchaser the latest version, as it is now; later saves do not change what it sees."""
+    latest = item.latest
+    if item.shared_number == latest.number:
+        raise WorkflowError(f"版本 {latest.number} 已共享给采购人")
+    latest.shared_at, latest.shared_by_id, latest.withdrawn_at = utcnow(), user.id, None
+    before, item.shared_number = item.shared_number, latest.number
+    accounts.record("roster_share", f"roster:{item.id}",
+                    f"版本 {latest.number} 共享给 {item.budget.organisation.name}"
+                    + (f"（替换版本 {before}）" if before else ""), user=user)
+    return latest
+
+
+def withdraw(item: Roster, user: User) -> None:
+    """The purchaser no longer sees the proposal (its versions stay the contractor's, with their history)."""
+    shown = item.shared
+    if shown is None:
+        raise WorkflowError("这份薪酬方案没有共享给采购人")
+    shown.withdrawn_at, item.shared_number = utcnow(), None
+    accounts.record("roster_withdraw", f"roster:{item.id}", f"撤回共享的版本 {shown.number}", user=user)
+
+
+def delete(item: Roster, user: User) -> None:
+    """A proposal never shown to the purchaser can be deleted with all its versions."""
+    if item.ever_shared:
+        raise WorkflowError("这份薪酬方案曾共享给采购人，不能删除（可以撤回共享）")
+    accounts.record("roster_delete", f"roster:{item.id}", f"删除「{item.name}」（{item.version} 个版本，未共享）",
+                    user=user)
+    db.session.delete(item)
+
+
+def visible_versions(item: Roster, user: User) -> list[RosterVersion]:
+    """The versions this user may read: all of them for the owner (and an administrator); for the purchaser,
+    those that were shared, up to the one it is shown now."""
+    if user.organisation_id == item.organisation_id or user.is_admin:
+        return list(item.versions)
+    if item.shared_number is None:
+        return []
+    return [v for v in item.versions if v.shared_at is not None and v.number <= item.shared_number]
+
+
+def seen_version(item: Roster, user: User) -> RosterVersion:
+    """What this user reads by default: the owner the latest version, the purchaser the shared one."""
+    versions = visible_versions(item, user)
+    if user.organisation_id == item.organisation_id or user.is_admin:
+        return versions[-1]
+    return item.shared
 
 
 def for_budget(user: User, budget: Budget) -> list[Roster]:

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from ..accounts import service as accounts
 from ..budgets import service as budgets
 from ..engine.parse import InputError
-from ..models import Budget, Roster, db
+from ..models import Budget, Roster, RosterVersion, db
+from ..results.compare import roster_changes
 from ..results.roster import RosterReport
 from ..web import current_parameters, mapping, preview, small_int
 from ..web.extensions import csrf
@@ -47,14 +48,28 @@ def index():
         shared = db.session.scalars(select(Budget).where(budgets.visible_to(current_user))
                                     .order_by(Budget.updated_at.desc())).all()
     names = {r.id: _budget_name(r) for r in items}
+    seen = {r.id: service.seen_version(r, current_user) for r in items}
     # each shared budget as the revision shared with this contractor has it
     offered = [(b, budgets.result_of(budgets.shared_revision(b, current_user.organisation_id))) for b in shared]
-    return render_template("rosters/index.html", items=items, offered=offered, names=names)
+    return render_template("rosters/index.html", items=items, offered=offered, names=names, seen=seen)
 
 
-def _budget_name(item: Roster) -> str:
+def _budget_name(item: Roster, version: RosterVersion | None = None) -> str:
     """The name of a roster's budget as the viewer knows it (a contractor: as in the revision checked against)."""
-    return budgets.name_seen_by(current_user, item.budget, budgets.revision_of(item.budget, item.budget_revision))
+    version = version or service.seen_version(item, current_user)
+    return budgets.name_seen_by(current_user, item.budget, budgets.revision_of(item.budget, version.budget_revision))
+
+
+def _version(item: Roster) -> RosterVersion:
+    """The version asked for (?version=N) if this user may read it, else what it reads by default; 404 for a
+    version it may not read."""
+    number = small_int(request.args.get("version"))
+    if number is None:
+        return service.seen_version(item, current_user)
+    found = next((v for v in service.visible_versions(item, current_user) if v.number == number), None)
+    if found is None:
+        abort(404)
+    return found
 
 
 @bp.get("/template.xlsx")
@@ -100,7 +115,7 @@ def new():
         return _render_form(form, budget, general=mapping.attach_problems(form, [p for p in exc.problems if p.path != "name"]),
                             status=400)
     db.session.commit()
-    flash(f"已保存并核对：{item.people} 人", "success")
+    flash(f"已保存并核对：{item.latest.people} 人（版本 1）", "success")
     return redirect(url_for("rosters.show", roster_id=item.id))
 
 
@@ -127,7 +142,7 @@ def edit(roster_id: int):
         abort(403)
     if request.method == "GET":
         data = {"name": item.name, "version": str(item.version),
-                "roster": mapping.contract_to_form_data(json.loads(item.roster_json))}
+                "roster": mapping.contract_to_form_data(json.loads(item.latest.roster_json))}
         return _render_form(RosterForm(formdata=None, data=data), item.budget, item)
     form = RosterForm()
     if not form.validate():
@@ -135,20 +150,20 @@ def edit(roster_id: int):
     version = small_int(form.version.data)
     version = -1 if version is None else version
     try:
-        name = (form.name.data or "").strip()
-        if not name or len(name) > 200:
-            form.name.errors = ["不能为空，最多 200 个字符"]
-            raise service.InputError([])
-        item.name = name
-        service.update(item, current_user, _posted_roster(), current_parameters(), version)
+        added = service.update(item, current_user, _posted_roster(), current_parameters(), version,
+                               name=form.name.data or "")
     except service.InputError as exc:
         db.session.rollback()
-        return _render_form(form, item.budget, item, mapping.attach_problems(form, exc.problems), 400)
+        if any(p.path == "name" for p in exc.problems):
+            form.name.errors = [p.message for p in exc.problems if p.path == "name"]
+        return _render_form(form, item.budget, item,
+                            mapping.attach_problems(form, [p for p in exc.problems if p.path != "name"]), 400)
     except service.WorkflowError as exc:
         db.session.rollback()
         return _render_form(form, item.budget, item, [str(exc)], 409)
     db.session.commit()
-    flash(f"已保存并重新核对：{item.people} 人", "success")
+    flash(f"已保存为版本 {added.number} 并重新核对：{added.people} 人"
+          + ("（采购人看到的仍是共享的版本，确认无误后再共享）" if item.shared_number else ""), "success")
     return redirect(url_for("rosters.show", roster_id=item.id))
 
 
@@ -163,7 +178,8 @@ def _read_upload(form) -> list:
 @bp.post("/import")
 @bp.post("/<id:roster_id>/import")
 def import_file(roster_id: int | None = None):
-    """All or nothing: a file with any bad row imports nothing and lists every problem."""
+    """All or nothing: a file with any bad row imports nothing and lists every problem. On a roster's page the
+    file either replaces its people (a new version) or starts a new roster (mode=new)."""
     item = _load(roster_id) if roster_id else None
     if item is not None and not _can_edit(item):
         abort(403)
@@ -171,20 +187,23 @@ def import_file(roster_id: int | None = None):
     form = UploadForm()
     problems: list = []
     roster = None
+    if item is not None and request.form.get("mode") == "new":
+        item = None
     if not form.validate():
         problems = [service.Problem("文件", "页面已过期或来源无效，请刷新后重试")]
     else:
         params = current_parameters()
         try:
             roster = _read_upload(form)
-            filename = form.file.data.filename
+            filename = form.file.data.filename[:120]
+            rows = getattr(roster, "row_numbers", None)
             if item is None:
                 name = budgets.name_seen_by(current_user, budget)
-                item = service.create(current_user, budget, f"{name} 薪酬方案（{filename[:80]}）", roster, params,
-                                      "导入")
+                item = service.create(current_user, budget, f"{name} 薪酬方案", roster, params, f"导入 {filename}",
+                                      rows=rows)
                 accounts.record("roster_import", f"roster:{item.id}", f"{filename}：{len(roster)} 人")
             else:
-                service.update(item, current_user, roster, params, item.version, "导入")
+                service.update(item, current_user, roster, params, item.version, f"导入 {filename}", rows=rows)
         except service.InputError as exc:
             db.session.rollback()
             problems = row_problems(exc.problems, getattr(roster, "row_numbers", None))
@@ -192,24 +211,45 @@ def import_file(roster_id: int | None = None):
             db.session.rollback()
             problems = [service.Problem("文件", str(exc))]
     if problems:
+        item = _load(roster_id) if roster_id else None
         return render_template("rosters/import_failed.html", problems=problems, budget=budget, item=item), 400
     db.session.commit()
-    flash(f"已导入并核对：{item.people} 人", "success")
+    latest = item.latest
+    flash(f"已导入并核对：{latest.people} 人（版本 {latest.number}）"
+          + ("；采购人看到的仍是共享的版本，确认无误后再共享" if item.shared_number else ""), "success")
     return redirect(url_for("rosters.show", roster_id=item.id))
 
 
 @bp.get("/<id:roster_id>")
 def show(roster_id: int):
     item = _load(roster_id)
+    version = _version(item)
+    owner = item.organisation_id == current_user.organisation_id
     reference = budgets.shared_revision(item.budget, item.organisation_id)     # None once no longer shared
-    return render_template("rosters/show.html", item=item, report=RosterReport(json.loads(item.result_json)),
-                           can_edit=_can_edit(item), action=ActionForm(),
-                           can_open_budget=budgets.can_see(current_user, item.budget), budget_name=_budget_name(item),
-                           outdated=reference is not None and item.budget_revision != reference.number,
-                           reference=reference)
+    return render_template("rosters/show.html", item=item, version=version,
+                           report=RosterReport(json.loads(version.result_json)),
+                           can_edit=_can_edit(item) and version.number == item.version, owner=owner,
+                           action=ActionForm(), can_open_budget=budgets.can_see(current_user, item.budget),
+                           budget_name=_budget_name(item, version),
+                           outdated=reference is not None and version.budget_revision != reference.number,
+                           reference=reference, versions=service.visible_versions(item, current_user))
 
 
-def _owner_action(roster_id: int, act, done):
+@bp.get("/<id:roster_id>/history")
+def history(roster_id: int):
+    """Each version the viewer may read, with what it changed of the one before it (that the viewer saw)."""
+    item = _load(roster_id)
+    versions = service.visible_versions(item, current_user)
+    rows, before = [], None
+    for version in versions:
+        entries = json.loads(version.roster_json)
+        rows.append((version, roster_changes(before, entries) if before is not None else None))
+        before = entries
+    return render_template("rosters/history.html", item=item, rows=list(reversed(rows)),
+                           budget_name=_budget_name(item))
+
+
+def _owner_action(roster_id: int, act, done, then=None):
     """A POST by the owning contractor: check the right and the token, run it, commit, say what happened."""
     item = _load(roster_id)
     if not _can_edit(item):
@@ -229,28 +269,47 @@ def _owner_action(roster_id: int, act, done):
         return redirect(here)
     db.session.commit()
     flash(done(item), "success")
-    return redirect(here)
+    return redirect(then or here)
 
 
 @bp.post("/<id:roster_id>/share")
 def share(roster_id: int):
     return _owner_action(roster_id, lambda item: service.share(item, current_user),
-                         lambda item: f"已共享给 {item.budget.organisation.name}（只读）")
+                         lambda item: f"已把版本 {item.shared_number} 共享给 {item.budget.organisation.name}（只读）；"
+                                      f"此后的修改在再次共享前采购人看不到")
+
+
+@bp.post("/<id:roster_id>/withdraw")
+def withdraw(roster_id: int):
+    return _owner_action(roster_id, lambda item: service.withdraw(item, current_user),
+                         lambda item: "已撤回共享：采购人不再能查看这份薪酬方案")
+
+
+@bp.post("/<id:roster_id>/delete")
+def delete(roster_id: int):
+    return _owner_action(roster_id, lambda item: service.delete(item, current_user),
+                         lambda item: f"已删除「{item.name}」", then=url_for("rosters.index"))
 
 
 @bp.post("/<id:roster_id>/recheck")
 def recheck(roster_id: int):
-    return _owner_action(
-        roster_id,
-        lambda item: service.update(item, current_user, json.loads(item.roster_json), current_parameters(),
-                                    item.version, "按最新预算重新核对"),
-        lambda item: f"已按预算修订 {item.budget_revision} 重新核对")
+    def act(item):
+        latest = item.latest
+        rows = json.loads(latest.rows_json) if latest.rows_json else None
+        revision = service.reference(item.budget, item.organisation_id).number
+        service.update(item, current_user, json.loads(latest.roster_json), current_parameters(), item.version,
+                       f"按预算修订 {revision} 重新核对", rows=rows)
+    return _owner_action(roster_id, act, lambda item: f"已按预算修订 {item.latest.budget_revision} 重新核对"
+                                                      f"（版本 {item.latest.number}）")
 
 
 @bp.get("/<id:roster_id>/export.xlsx")
 def export_xlsx(roster_id: int):
     item = _load(roster_id)
-    data = export.report_workbook(item.name, _budget_name(item), RosterReport(json.loads(item.result_json)))
-    accounts.record("export", f"roster:{item.id}", "薪酬方案核对报告 XLSX")
+    version = _version(item)
+    data = export.report_workbook(f"{item.name}（版本 {version.number}）", _budget_name(item, version),
+                                  RosterReport(json.loads(version.result_json)))
+    accounts.record("export", f"roster:{item.id}", f"薪酬方案核对报告 XLSX（版本 {version.number}）")
     db.session.commit()
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=f"薪酬方案核对-{item.id}.xlsx")
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
+                     download_name=f"薪酬方案核对-{item.id}-版本{version.number}.xlsx")

@@ -166,7 +166,7 @@ def test_rosters_are_checked_against_the_approved_revision(app, client):
     log_in(client, "c_user")
     response = upload(client, f"/rosters/import?budget={w.budget_a}", roster_file([person()]))
     page = client.get(response.location).get_data(as_text=True)
-    assert "按修订 1 核对" in page and "8,765.43" not in page
+    assert "按预算修订 1 核对" in page and "8,765.43" not in page
 
 
 def test_the_roster_preview_is_the_contractors_own_and_checks_as_saving_does(app, client):
@@ -196,8 +196,8 @@ def test_a_roster_is_checked_against_the_shared_revision_not_a_later_draft(app, 
     response = upload(client, f"/rosters/import?budget={w.budget_a}", roster_file([person()]))
     roster_id = int(response.location.rstrip("/").split("/")[-1])
     item = db.session.get(Roster, roster_id)
-    assert item.budget_revision == 1
-    report = json.loads(item.result_json)
+    assert item.latest.budget_revision == 1
+    report = json.loads(item.latest.result_json)
     shared = json.loads(db.session.scalar(select(Revision.result_json).where(Revision.budget_id == w.budget_a,
                                                                              Revision.number == 1)))
     assert report["totals"]["budget_personnel"] == shared["totals"]["personnel"]
@@ -211,17 +211,21 @@ def test_a_blank_category_stays_the_budget_posts_through_an_edit(app, client):
                       roster_file([person(**{"类别": "", "职业津贴": ""})]))
     assert response.status_code == 302
     item = db.session.scalar(select(Roster))
-    assert "category" not in json.loads(item.roster_json)[0]
+    assert "category" not in json.loads(item.latest.roster_json)[0]
     assert "老年 · 初级 · 助理社会工作师" in client.get(response.location).get_data(as_text=True)
-    cost = json.loads(item.result_json)["totals"]["roster_cost"]
-    # the edit form keeps it blank (同预算岗位), so saving unchanged changes nothing
+    cost = json.loads(item.latest.result_json)["totals"]["roster_cost"]
+    # the edit form keeps it blank (同预算岗位), so saving it unchanged is no change at all
     page = client.get(f"/rosters/{item.id}/edit").get_data(as_text=True)
     select_html = page[page.index('name="roster-0-category"'):]
     assert '<option selected value="">同预算岗位</option>' in select_html[:select_html.index("</select>")]
     form = {"name": item.name, "version": str(item.version), "roster-0-id": "SG-001", "roster-0-post": "社会工作者",
             "roster-0-category": "", "roster-0-level": "junior", "roster-0-certificate": "assistant_social_worker",
             "roster-0-monthly_pay": "4300.00"}
-    assert client.post(f"/rosters/{item.id}/edit", data=form).status_code == 302
+    refused = client.post(f"/rosters/{item.id}/edit", data=form)
+    assert refused.status_code == 409 and "没有修改：与当前的版本 1 相同" in refused.get_data(as_text=True)
     db.session.refresh(item)
-    assert "category" not in json.loads(item.roster_json)[0]
-    assert json.loads(item.result_json)["totals"]["roster_cost"] == cost
+    assert item.version == 1 and json.loads(item.latest.result_json)["totals"]["roster_cost"] == cost
+    # a real change keeps the category blank too
+    assert client.post(f"/rosters/{item.id}/edit", data=form | {"roster-0-monthly_pay": "4400.00"}).status_code == 302
+    db.session.refresh(item)
+    assert item.version == 2 and "category" not in json.loads(item.latest.roster_json)[0]
