@@ -26,6 +26,7 @@ class PersonForm(Form):
     certificate = _select("证书", CERTIFICATES, default="assistant_social_worker")
     monthly_pay = StringField("月应发工资")
     monthly_allowance = StringField("职业津贴")
+    annual_bonus = StringField("年终奖")
     si_base = StringField("申报基数")
     employer_rates = FormField(RatesForm)
     housing_fund_rate = StringField("公积金比例")

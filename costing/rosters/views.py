@@ -22,6 +22,7 @@ from .files import MAX_BYTES, read_roster_file, row_problems, template_workbook
 from .forms import RosterForm, UploadForm
 
 bp = Blueprint("rosters", __name__, url_prefix="/rosters")
+PAGE = 200          # people per page of a report, and the most the page editor takes at once
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -96,11 +97,13 @@ def new():
     budget = access.contractor_budget(current_user, request.args.get("budget", type=int))
     if request.method == "GET":
         # one row per budgeted person, with the post, its grading, allowance and months; the pay is theirs to state
-        result = budgets.result_of(service.reference(budget, current_user.organisation_id))
+        revision = service.reference(budget, current_user.organisation_id)
+        result, lines = budgets.result_of(revision), budgets.input_of(revision).get("personnel", [])
         people = [{"post": line.post, "category": line.category, "level": line.level,
                    "certificate": line.certificate, "monthly_allowance": str(line.monthly_allowance),
+                   "annual_bonus": (lines[i].get("annual_bonus") or "") if i < len(lines) else "",
                    "months": "" if line.months == result.months else str(line.months)}
-                  for line in result.personnel for _ in range(line.headcount)][:200]
+                  for i, line in enumerate(result.personnel) for _ in range(line.headcount)][:PAGE]
         data = {"name": f"{result.project_name} 薪酬方案", "roster": people or [{}]}
         return _render_form(RosterForm(formdata=None, data=data), budget)
     form = RosterForm()
@@ -226,8 +229,14 @@ def show(roster_id: int):
     version = _version(item)
     owner = item.organisation_id == current_user.organisation_id
     reference = budgets.shared_revision(item.budget, item.organisation_id)     # None once no longer shared
-    return render_template("rosters/show.html", item=item, version=version,
-                           report=RosterReport(json.loads(version.result_json)),
+    report = RosterReport(json.loads(version.result_json))
+    issues_only = request.args.get("show") == "issues"
+    people = [p for p in report.people if p.status != "ok"] if issues_only else report.people
+    pages = max(1, -(-len(people) // PAGE))
+    page = min(max(small_int(request.args.get("page")) or 1, 1), pages)
+    return render_template("rosters/show.html", item=item, version=version, report=report,
+                           people=people[(page - 1) * PAGE:page * PAGE], page=page, pages=pages,
+                           issues_only=issues_only, first=(page - 1) * PAGE + 1, shown_count=len(people),
                            can_edit=_can_edit(item) and version.number == item.version, owner=owner,
                            action=ActionForm(), can_open_budget=budgets.can_see(current_user, item.budget),
                            budget_name=_budget_name(item, version),

@@ -157,7 +157,7 @@
       }
       const count = body.errors.length;
       const fresh = pristine && !touched.size;          // a new, empty form is not an error: nothing typed yet
-      document.getElementById("preview-counts").textContent = fresh ? "填写项目与人员后，这里显示合计与检查结论"
+      document.getElementById("preview-counts").textContent = fresh ? (form.dataset.freshPrompt || "填写项目与人员后，这里显示合计与检查结论")
         : `${count} 处输入需要修改`;
       document.getElementById("preview-counts").className = fresh ? "muted" : "count-error";
       // the totals shown belong to the last valid input: grey them out instead of presenting them as current
