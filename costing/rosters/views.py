@@ -250,7 +250,8 @@ def recheck(roster_id: int):
 @bp.get("/<id:roster_id>/export.xlsx")
 def export_xlsx(roster_id: int):
     item = _load(roster_id)
-    data = export.report_workbook(item.name, _budget_name(item), RosterReport(json.loads(item.result_json)))
+    data = export.report_workbook(item.name, _budget_name(item), RosterReport(json.loads(item.result_json)),
+                                  item.budget_revision)
     accounts.record("export", f"roster:{item.id}", "薪酬方案核对报告 XLSX")
     db.session.commit()
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=f"薪酬方案核对-{item.id}.xlsx")
