@@ -13,7 +13,7 @@ from openpyxl.utils import get_column_letter
 from ..results import labels
 from ..results.budget import BudgetResult
 from .render import AnnexMeta
-from .sheets import BOX, MONEY, PERCENT, header, print_setup, put, safe_text
+from .sheets import BOX, MONEY, PERCENT, basis_table, header, print_setup, put, safe_text
 
 
 def _sum(letter: str, first: int, last: int) -> str | int:
@@ -138,12 +138,10 @@ def annex_workbook(result: dict | BudgetResult, meta: AnnexMeta) -> bytes:
     print_setup(summary, title)
 
     basis = book.create_sheet("测算依据")
-    header(basis, ["参数", "适用", "数值", "有效期", "本预算使用月份", "依据", "发文机关", "发文日期", "来源"],
-           [34, 10, 14, 26, 26, 40, 30, 12, 14])
-    for offset, p in enumerate(view.basis, start=2):
-        used = p.used + (f"（{p.carried_from} 起沿用）" if p.carried_from else "")
-        for column, value in enumerate([p.label, p.region_label, p.value_text, p.period, used, p.source,
-                                        p.issuer or "", p.date or "", p.seen], start=1):
+    headers, rows = basis_table(view.basis, "本预算使用月份")
+    header(basis, headers, [34, 10, 14, 26, 26, 40, 30, 12, 14])
+    for offset, values in enumerate(rows, start=2):
+        for column, value in enumerate(values, start=1):
             put(basis, offset, column, value)
     print_setup(basis, title)
 

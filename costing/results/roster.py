@@ -169,6 +169,13 @@ class RosterReport:
         return basis_rows(self.stored.get("parameters") or [])
 
     @property
+    def housing_fund_default(self) -> Basis | None:
+        """The 公积金比例 of a person who gives none: the lowest rate allowed at the start of the service (as the
+        engine prices it), from the figures used; None for a report stored without them."""
+        lowest = [b for b in self.basis if b.name == "hf.rate_min"]
+        return min(lowest, key=lambda b: b.used_from) if lowest else None
+
+    @property
     def overall_findings(self) -> list[Finding]:
         """The findings about the proposal as a whole (its total against the budget)."""
         return [f for f in self.findings if f.where == "totals"]

@@ -12,6 +12,7 @@ from ..accounts import service as accounts
 from ..budgets import service as budgets
 from ..engine.parse import InputError
 from ..models import Budget, Roster, RosterVersion, db
+from ..results import format as formats
 from ..results.compare import roster_changes
 from ..results.roster import RosterReport
 from ..web import current_parameters, mapping, preview, small_int
@@ -317,7 +318,8 @@ def export_xlsx(roster_id: int):
     item = _load(roster_id)
     version = _version(item)
     data = export.report_workbook(f"{item.name}（版本 {version.number}）", _budget_name(item, version),
-                                  RosterReport(json.loads(version.result_json)))
+                                  RosterReport(json.loads(version.result_json)), version.budget_revision,
+                                  formats.localtime(version.created_at))
     accounts.record("export", f"roster:{item.id}", f"薪酬方案核对报告 XLSX（版本 {version.number}）")
     db.session.commit()
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
