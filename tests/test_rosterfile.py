@@ -67,6 +67,45 @@ def test_xlsx_numbers_labels_and_percentages():
     assert entry["employer_rates"] == {"pension": "0.16", "work_injury": "0.003"}
 
 
+def test_number_cells_are_read_at_excels_15_significant_digits():
+    # openpyxl stores 16 significant digits: 0.08500000000000001, 0.005, 0.008, 0.007000000000000001 (0.07 × 0.1),
+    # 0.008000000000000007 (1 − 0.992), 4800.000000000001 and 700.0000000000001 (0.07 × 100 × 100)
+    rates = {"养老单位费率": 0.085, "医疗单位费率": 0.005, "失业单位费率": 0.008, "工伤单位费率": 0.07 * 0.1,
+             "大额医疗单位费率": 1 - 0.992}
+    data = xlsx([row(月应发工资=4800.000000000001, 职业津贴=0.07 * 100 * 100, 在岗月数=12.0, **rates)])
+    stored = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    assert b"<v>0.08500000000000001</v>" in stored and b"<v>0.008000000000000007</v>" in stored
+    entry = read_roster_file("r.xlsx", data)[0]
+    assert entry["monthly_pay"] == "4800.00" and entry["monthly_allowance"] == "700.00" and entry["months"] == 12
+    assert entry["employer_rates"] == {"pension": "0.085", "medical": "0.005", "serious_illness": "0.008",
+                                       "unemployment": "0.008", "work_injury": "0.007"}
+
+
+def test_excels_own_17_digit_numbers_read_as_shown():
+    header = "".join(inline(f"{chr(65 + i)}1", h) for i, h in enumerate(HEADERS))
+    cells = (inline("A2", "S1") + inline("B2", "社工") + inline("D2", "初级") + inline("E2", "无")
+             + f'<c r="{at("月应发工资")}2"><v>4800.0000000000009</v></c>'
+             + f'<c r="{at("养老单位费率")}2"><v>8.5000000000000006E-2</v></c>'
+             + f'<c r="{at("医疗单位费率")}2"><v>5.0000000000000001E-3</v></c>'
+             + f'<c r="{at("公积金比例")}2" t="n"><v>5.0000000000000003E-2</v></c>')
+    sheet = sheet_xml(f'<row r="1">{header}</row><row r="2">{cells}</row>')
+    entry = read_roster_file("r.xlsx", rewrite(xlsx([row()]), "xl/worksheets/sheet1.xml", sheet))[0]
+    assert entry["monthly_pay"] == "4800.00" and entry["housing_fund_rate"] == "0.05"
+    assert entry["employer_rates"] == {"pension": "0.085", "medical": "0.005"}
+
+
+def test_number_cells_are_taken_to_their_fields_precision_text_cells_are_not():
+    # 4800.0000000001 has 14 significant digits (Excel keeps it); an amount is kept to the 分: 4800.00.
+    # 4800.005 is the float 4800.00499999999965…, 4800.00500000000 at 15 digits: 4800.01 half up.
+    # a rate to six decimals: 0.0855555555 → 0.085556
+    data = xlsx([row(月应发工资=4800.0000000001, 职业津贴=4800.005, 养老单位费率=0.0855555555),
+                 row(姓名或工号="S2", 月应发工资="4800.005", 养老单位费率="0.0855555555")])
+    first, second = read_roster_file("r.xlsx", data)
+    assert first["monthly_pay"] == "4800.00" and first["monthly_allowance"] == "4800.01"
+    assert first["employer_rates"] == {"pension": "0.085556"}
+    assert second["monthly_pay"] == "4800.005" and second["employer_rates"] == {"pension": "0.0855555555"}
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
 def test_csv_in_utf8_or_gb18030(encoding):
     entries = read_roster_file("r.csv", csv_bytes([row(月应发工资="4,300.00")], encoding))
@@ -159,6 +198,11 @@ def rewrite(data: bytes, name: str, content: bytes) -> bytes:
 def sheet_xml(cells: str) -> bytes:
     return ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
             f'spreadsheetml/2006/main"><sheetData>{cells}</sheetData></worksheet>').encode()
+
+
+def at(header: str) -> str:
+    """The column letter of a template header."""
+    return chr(65 + HEADERS.index(header))
 
 
 def inline(ref, text):

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 import zlib
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -21,7 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..engine import numbers
 from ..engine.model import CATEGORIES, CERTIFICATES, LEVELS
-from ..engine.parse import NOT_A_CHOICE, InputError, Problem
+from ..engine.parse import AMOUNT_PLACES, NOT_A_CHOICE, RATE_PLACES, InputError, Problem
 from ..results import labels
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -52,6 +52,8 @@ EXAMPLE = ["SG-001", "社会工作者", "社区", "初级", "助理社会工作�
 
 
 NUMBER_KINDS = {"amount": numbers.AMOUNT, "rate": numbers.RATE, "count": numbers.INTEGER}
+# a number cell holds a binary float: it is read at the precision its field is kept at
+PLACES = {"amount": AMOUNT_PLACES, "rate": RATE_PLACES}
 
 
 def _normalise(kind: str, text: str):
@@ -70,6 +72,15 @@ def _normalise(kind: str, text: str):
 class Sheet:
     headers: list[str]
     rows: list[tuple[int, list[str]]]       # (spreadsheet row number, cells as text); blank rows left out
+    number_cells: frozenset[tuple[int, int]] = frozenset()     # (row number, column from 0) of number cells
+
+
+def _at_places(text: str, places: int) -> str:
+    """A number cell's text (at most 15 significant digits) rounded to the field's decimals, as a cell
+    formatted to them shows it: 4800.005 → 4800.01 for an amount, 0.0855555 → 0.085556 for a rate."""
+    if len(text.partition(".")[2]) <= places or not _NUMBER.match(text):
+        return text
+    return format(Decimal(text).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP).normalize(), "f")
 
 
 class Roster(list):
@@ -103,10 +114,12 @@ def rows_to_roster(sheet: Sheet) -> list[dict]:
     kinds = {header: (field, kind) for header, field, kind in COLUMNS}
     roster = Roster()
     roster.row_numbers = [number for number, _ in sheet.rows]
-    for _number, row in sheet.rows:
+    for number, row in sheet.rows:
         entry, rates = {}, {}
-        for header, text in zip(headers, row):
+        for column, (header, text) in enumerate(zip(headers, row)):
             field, kind = kinds[header]
+            if kind in PLACES and (number, column) in sheet.number_cells:
+                text = _at_places(text, PLACES[kind])
             value = _normalise(kind, text)
             if value is None or field == "certificate_no":
                 continue
@@ -209,18 +222,19 @@ def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
     return strings
 
 
+# Excel keeps 15 significant digits of a number; the binary float behind them is stored with 16 or 17
+# (openpyxl writes 0.085 as 0.08500000000000001, Excel as 8.5000000000000006E-2)
+EXCEL_DIGITS = Context(prec=15, rounding=ROUND_HALF_UP)
+
+
 def _number_text(text: str) -> str:
-    """Excel's stored number → plain decimal text. Exponents are taken only when small (a cell like
-    1E999999 stays as typed and is then refused as an amount); float noise such as
-    4730.000000000001 is taken to the cent it stands for."""
+    """A number cell's stored text → the number as Excel shows it: 15 significant digits, in plain decimal
+    text (0.085, 4800). The field's own rules then apply as to typed text (amounts to the 分, rates to six
+    decimals). Exponents are taken only when small (a cell like 1E999999 stays as typed and is then
+    refused as an amount)."""
     if not _NUMBER.match(text):
         return text
-    value = Decimal(text)
-    cents = value.quantize(Decimal("0.01"))
-    if value != cents and abs(value - cents) < Decimal("0.000000001"):
-        value = cents
-    text = format(value.normalize() if "E" in text.upper() else value, "f")
-    return text[:-2] if text.endswith(".0") else text
+    return format(EXCEL_DIGITS.plus(Decimal(text)).normalize(EXCEL_DIGITS), "f")
 
 
 def read_xlsx(data: bytes) -> Sheet:
@@ -244,6 +258,7 @@ def read_xlsx(data: bytes) -> Sheet:
             _refuse("工作簿结构无法识别")
         strings = _shared_strings(archive)
         rows: dict[int, dict[int, str]] = {}
+        number_cells = set()
         problems = []
         row_number, column = 0, 0
         for event, element in ET.iterparse(_xml(archive, path), events=("start", "end")):
@@ -285,6 +300,8 @@ def read_xlsx(data: bytes) -> Sheet:
                 if column > MAX_COLUMNS:
                     _refuse(f"第 {number} 行第 {column} 列有内容：最多 {MAX_COLUMNS} 列，请使用模板")
                 rows.setdefault(number, {})[column] = text.strip()
+                if kind == "n":
+                    number_cells.add((number, column - 1))
     except InputError:
         raise
     except XLSX_ERRORS:
@@ -296,7 +313,7 @@ def read_xlsx(data: bytes) -> Sheet:
     width = max(max(cells) for cells in rows.values())
     header = rows.get(1, {})
     table = [(n, [cells.get(c, "") for c in range(1, width + 1)]) for n, cells in sorted(rows.items()) if n > 1]
-    return Sheet([header.get(c, "") for c in range(1, width + 1)], table)
+    return Sheet([header.get(c, "") for c in range(1, width + 1)], table, frozenset(number_cells))
 
 
 def read_csv(data: bytes) -> Sheet:
