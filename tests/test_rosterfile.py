@@ -166,13 +166,36 @@ def test_files_over_5_mb_are_refused():
 
 
 def test_bad_rows_are_all_listed_by_row_and_column():
-    entries = read_roster_file("r.csv", csv_bytes([row(), row(月应发工资="abc"), row(), row(等级="局长")]))
+    rows = [row(), row(姓名或工号="S2", 月应发工资="abc"), row(姓名或工号="S3"), row(姓名或工号="S4", 等级="局长")]
+    entries = read_roster_file("r.csv", csv_bytes(rows))
     budget = budget_input(personnel=[person(post="社工", headcount=4)])
     with pytest.raises(InputError) as caught:
         check_input({"budget": budget, "roster": entries})
     assert [str(p) for p in row_problems(caught.value.problems)] == [
         "第 3 行 月应发工资: 必须是不小于0的金额，最多两位小数",
         "第 5 行 等级: 请从下拉列表中选择：无等级（非专业岗位）、初级、中级、高级"]
+
+
+def test_problems_quote_the_cell_and_say_what_to_type():
+    blank = [""] * len(HEADERS)
+    rows = [row(姓名或工号="王五", 月应发工资="4,800元"), row(姓名或工号="李四", 月应发工资="￥4,800.00"), row(姓名或工号="张三"),
+            blank, blank, row(姓名或工号="赵六", 月应发工资="4千8", 养老单位费率="0,5%"),
+            row(姓名或工号="钱七", 等级="局长", 职业津贴="12.345", 在岗月数="6.5"), row(姓名或工号="张三", 月应发工资="4800 元"),
+            row(姓名或工号="孙八", 证书编号="x" * 60, 月应发工资="四千八百元整" * 10)]
+    entries = read_roster_file("r.csv", csv_bytes(rows))
+    assert entries.row_numbers == [2, 3, 4, 7, 8, 9, 10]
+    assert [e["monthly_pay"] for e in entries[:3]] == ["4800.00", "4800.00", "5000.00"]
+    budget = budget_input(personnel=[person(post="社工", headcount=7)])
+    with pytest.raises(InputError) as caught:
+        check_input({"budget": budget, "roster": entries})
+    assert [str(p) for p in row_problems(caught.value.problems, entries.row_numbers, entries.cells)] == [
+        "第 7 行 月应发工资: 「4千8」不是金额，请填写数字，如 4800 或 4800.00",
+        "第 7 行 养老单位费率: 「0,5%」逗号只用作千位分隔（如 4,800），小数请用小数点，如 8.5%",
+        "第 8 行 等级: 「局长」不在下拉列表中，请从下拉列表中选择：无等级（非专业岗位）、初级、中级、高级",
+        "第 8 行 职业津贴: 「12.345」必须是不小于0的金额，最多两位小数",
+        "第 8 行 在岗月数: 「6.5」不是整数，请填写整数，如 12",
+        "第 9 行 姓名或工号: 「张三」与第 4 行重复",
+        "第 10 行 月应发工资: 「" + ("四千八百元整" * 7)[:40] + "…」不是金额，请填写数字，如 4800 或 4800.00"]
 
 
 def test_xml_entities_are_refused():
@@ -238,7 +261,7 @@ def test_cells_without_references_are_read_in_order():
 
 
 def test_problems_name_the_real_row_when_blank_rows_are_skipped():
-    data = csv_bytes([row(), [""] * len(HEADERS), [""] * len(HEADERS), row(月应发工资="abc")])
+    data = csv_bytes([row(), [""] * len(HEADERS), [""] * len(HEADERS), row(姓名或工号="S2", 月应发工资="abc")])
     entries = read_roster_file("r.csv", data)
     budget = budget_input(personnel=[person(post="社工", headcount=2)])
     with pytest.raises(InputError) as caught:

@@ -22,6 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ..engine import numbers
 from ..engine.model import CATEGORIES, CERTIFICATES, LEVELS
 from ..engine.parse import AMOUNT_PLACES, NOT_A_CHOICE, RATE_PLACES, InputError, Problem
+from ..engine.roster import DUPLICATE_ID
 from ..results import labels
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -42,6 +43,7 @@ COLUMNS = [
 ]
 REQUIRED = ("姓名或工号", "岗位", "等级", "证书", "月应发工资")
 HEADER_OF = {field: header for header, field, _ in COLUMNS}
+KIND_OF = {field: kind for _, field, kind in COLUMNS}
 LABEL_TO_CODE = {
     "category": {label: code for code, label in CATEGORIES.items()},
     "level": {label: code for code, label in LEVELS.items()} | {"无等级": "none", "无": "none"},
@@ -84,8 +86,10 @@ def _at_places(text: str, places: int) -> str:
 
 
 class Roster(list):
-    """Roster entries read from a file; ``row_numbers[i]`` is the spreadsheet row of entry i."""
+    """Roster entries read from a file; ``row_numbers[i]`` is the spreadsheet row of entry i and
+    ``cells[i]`` its cells as the file has them (field → text), to quote in a problem."""
     row_numbers: list[int]
+    cells: list[dict[str, str]]
 
 
 def rows_to_roster(sheet: Sheet) -> list[dict]:
@@ -114,12 +118,15 @@ def rows_to_roster(sheet: Sheet) -> list[dict]:
     kinds = {header: (field, kind) for header, field, kind in COLUMNS}
     roster = Roster()
     roster.row_numbers = [number for number, _ in sheet.rows]
+    roster.cells = []
     for number, row in sheet.rows:
-        entry, rates = {}, {}
+        entry, rates, cells = {}, {}, {}
         for column, (header, text) in enumerate(zip(headers, row)):
             field, kind = kinds[header]
             if kind in PLACES and (number, column) in sheet.number_cells:
                 text = _at_places(text, PLACES[kind])
+            if text:
+                cells[field] = text
             value = _normalise(kind, text)
             if value is None or field == "certificate_no":
                 continue
@@ -130,11 +137,21 @@ def rows_to_roster(sheet: Sheet) -> list[dict]:
         if rates:
             entry["employer_rates"] = rates
         roster.append(entry)
+        roster.cells.append(cells)
     return roster
 
 
-def row_problems(problems: list[Problem], row_numbers: list[int] | None = None) -> list[Problem]:
-    """Engine paths (roster[3].monthly_pay) → spreadsheet terms (第 5 行 月应发工资)."""
+def _quoted(text: str, most: int = 40) -> str:
+    return text if len(text) <= most else text[:most] + "…"
+
+
+def row_problems(problems: list[Problem], row_numbers: list[int] | None = None,
+                 cells: list[dict[str, str]] | None = None) -> list[Problem]:
+    """Engine paths (roster[3].monthly_pay) → spreadsheet terms (第 5 行 月应发工资), each problem quoting
+    the cell as the file has it and saying what to type: 「4千8」不是金额，请填写数字，如 4800 或 4800.00."""
+    def row_of(index: int) -> int:
+        return row_numbers[index] if row_numbers and index < len(row_numbers) else index + 2
+
     out = []
     for p in problems:
         m = re.match(r"^roster\[(\d+)\](?:\.(\w+))?(?:\.(\w+))?$", p.path)
@@ -143,13 +160,20 @@ def row_problems(problems: list[Problem], row_numbers: list[int] | None = None) 
             continue
         field = m.group(3) or m.group(2)
         column = HEADER_OF.get(field, field or "")
+        index = int(m.group(1))
+        text = cells[index].get(field, "") if cells and index < len(cells) and field else ""
         message = p.message
-        if field in LABEL_TO_CODE and p.code == NOT_A_CHOICE:
+        if p.code == DUPLICATE_ID:        # names the earlier entry as 第 n 行: its row in the file instead
+            message = re.sub(r"第 (\d+) 行", lambda found: f"第 {row_of(int(found.group(1)) - 1)} 行", message)
+        elif field in LABEL_TO_CODE and p.code == NOT_A_CHOICE:
             options = {"category": CATEGORIES, "level": LEVELS, "certificate": CERTIFICATES}[field]
             message = "请从下拉列表中选择：" + "、".join(options.values())
-        index = int(m.group(1))
-        number = row_numbers[index] if row_numbers and index < len(row_numbers) else index + 2
-        out.append(Problem(f"第 {number} 行" + (f" {column}" if column else ""), message))
+            message = f"「{_quoted(text)}」不在下拉列表中，{message}" if text else message
+        elif text:
+            kind = KIND_OF.get(field)
+            why = numbers.unreadable(NUMBER_KINDS[kind], text) if kind in NUMBER_KINDS else None
+            message = f"「{_quoted(text)}」{why or message}"
+        out.append(Problem(f"第 {row_of(index)} 行" + (f" {column}" if column else ""), message))
     return out
 
 

@@ -187,7 +187,7 @@ def import_file(roster_id: int | None = None):
                 service.update(item, current_user, roster, params, item.version, "导入")
         except service.InputError as exc:
             db.session.rollback()
-            problems = row_problems(exc.problems, getattr(roster, "row_numbers", None))
+            problems = row_problems(exc.problems, getattr(roster, "row_numbers", None), getattr(roster, "cells", None))
         except service.WorkflowError as exc:
             db.session.rollback()
             problems = [service.Problem("文件", str(exc))]

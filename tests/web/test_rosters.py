@@ -62,8 +62,9 @@ def test_a_file_with_a_bad_row_imports_nothing(app, client):
     response = upload(client, f"/rosters/import?budget={w.budget_a}", roster_file(rows))
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "未导入任何人员" in page
-    assert "第 3 行 月应发工资：必须是不小于0的金额，最多两位小数" in page
-    assert "第 5 行 证书：请从下拉列表中选择" in page
+    assert "第 3 行 月应发工资：「四千」不是金额，请填写数字，如 4800 或 4800.00" in page
+    assert "第 5 行 证书：「博士」不在下拉列表中，请从下拉列表中选择" in page
+    assert "第 4 行 姓名或工号：「SG-001」与第 2 行重复" in page        # every row has SG-001
     assert count() == 0
 
 
@@ -141,6 +142,9 @@ def test_check_api(client):
     response = client.post("/api/v1/check", json={"budget": SAMPLE, "roster": [{"id": "A"}]})
     assert response.status_code == 400
     assert {e["path"] for e in response.json["errors"]} >= {"roster[0].post", "roster[0].monthly_pay"}
+    response = client.post("/api/v1/check", json={"budget": SAMPLE, "roster": body["roster"] * 2})
+    assert response.status_code == 400
+    assert response.json["errors"] == [{"path": "roster[1].id", "message": "「A」与第 1 行重复"}]
 
 
 def test_after_an_unshare_the_contractor_cannot_recheck_against_the_budget(app, client):
