@@ -5,10 +5,11 @@ import zipfile
 
 import openpyxl
 import pytest
+from openpyxl.styles import Border, Side
 
 from costing.engine.parse import InputError
 from costing.engine.roster import check_input
-from costing.rosters.files import COLUMNS, read_roster_file, row_problems, template_workbook
+from costing.rosters.files import COLUMNS, EXAMPLE, read_roster_file, row_problems, template_workbook
 
 from .engine.helpers import budget_input, person
 
@@ -49,15 +50,45 @@ def problems(name, data):
     return [str(p) for p in caught.value.problems]
 
 
-def test_the_template_reads_back_as_its_example_row():
+def test_the_template_has_its_headers_and_the_example_on_the_notes_sheet():
     data = template_workbook()
     book = openpyxl.load_workbook(io.BytesIO(data))
-    assert [c.value for c in book["花名册"][1]] == HEADERS
+    assert [c.value for c in book["花名册"][1]] == HEADERS and book["花名册"].max_row == 1
     assert len(book["花名册"].data_validations.dataValidation) == 3
-    assert read_roster_file("模板.xlsx", data) == [{
-        "id": "SG-001", "post": "社会工作者", "category": "community", "level": "junior",
+    notes = [[c.value or "" for c in r] for r in book["说明"].iter_rows()]
+    at_headers = notes.index(HEADERS + [""] * (len(notes[0]) - len(HEADERS)))
+    assert notes[at_headers + 1][:len(HEADERS)] == [EXAMPLE.get(h, "") for h in HEADERS]
+    assert problems("模板.xlsx", data) == ["文件: 文件中没有人员（第 2 行起每行一人）"]
+
+
+def test_the_example_row_left_in_the_roster_is_skipped():
+    example = [EXAMPLE.get(h, "") for h in HEADERS]
+    typed = [4300 if h == "月应发工资" else 12 if h == "在岗月数" else v for h, v in zip(HEADERS, example)]
+    entries = read_roster_file("r.xlsx", xlsx([example, row(姓名或工号="S2"), typed]))
+    assert entries.example_rows == [2, 4] and entries.row_numbers == [3] and [e["id"] for e in entries] == ["S2"]
+    other = [("SG-002" if h == "姓名或工号" else v) for h, v in zip(HEADERS, example)]       # not the example
+    assert read_roster_file("r.xlsx", xlsx([example, other])) == [{
+        "id": "SG-002", "post": "社会工作者", "category": "community", "level": "junior",
         "certificate": "assistant_social_worker", "monthly_pay": "4300.00", "monthly_allowance": "200.00",
         "housing_fund_rate": "0.05", "months": 12}]
+    assert problems("r.csv", csv_bytes([example])) == ["文件: 文件中只有模板的示例行（第 2 行），没有人员（第 2 行起每行一人）"]
+
+
+def test_formatted_empty_cells_are_no_rows():
+    def format_down_to_6001(sheet):
+        for cells in sheet["A2:Q6001"]:
+            for cell in cells:
+                cell.border = Border(bottom=Side(style="thin"))
+    data = xlsx([row(姓名或工号=f"S{i}") for i in range(12)], tweak=format_down_to_6001)
+    assert b'<c r="Q6001"' in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    assert [e["id"] for e in read_roster_file("r.xlsx", data)] == [f"S{i}" for i in range(12)]
+    far = xlsx([row(姓名或工号="S1")], tweak=lambda sheet: sheet.cell(row=9000, column=1, value="S9000"))
+    assert read_roster_file("r.xlsx", far).row_numbers == [2, 9000]
+
+
+def test_5001_people_in_a_workbook_are_refused():
+    data = xlsx([row(姓名或工号=f"S{i}") for i in range(5001)])
+    assert problems("r.xlsx", data) == ["文件: 最多 5000 行人员，文件超过此数"]
 
 
 def test_xlsx_numbers_labels_and_percentages():

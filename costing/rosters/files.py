@@ -44,13 +44,16 @@ COLUMNS = [
 REQUIRED = ("姓名或工号", "岗位", "等级", "证书", "月应发工资")
 HEADER_OF = {field: header for header, field, _ in COLUMNS}
 KIND_OF = {field: kind for _, field, kind in COLUMNS}
+FIELD_OF = {header: field for header, field, _ in COLUMNS}
 LABEL_TO_CODE = {
     "category": {label: code for code, label in CATEGORIES.items()},
     "level": {label: code for code, label in LEVELS.items()} | {"无等级": "none", "无": "none"},
     "certificate": {label: code for code, label in CERTIFICATES.items()},
 }
-EXAMPLE = ["SG-001", "社会工作者", "社区", "初级", "助理社会工作师", "", "4300.00", "200.00", "", "", "", "", "",
-           "", "0.05", "12"]
+# the template's example row (on its 说明 sheet; earlier templates had it as the roster's first row): a file
+# that still has it is read without it
+EXAMPLE = {"姓名或工号": "SG-001", "岗位": "社会工作者", "类别": "社区", "等级": "初级", "证书": "助理社会工作师",
+           "月应发工资": "4300.00", "职业津贴": "200.00", "公积金比例": "0.05", "在岗月数": "12"}
 
 
 NUMBER_KINDS = {"amount": numbers.AMOUNT, "rate": numbers.RATE, "count": numbers.INTEGER}
@@ -90,6 +93,7 @@ class Roster(list):
     ``cells[i]`` its cells as the file has them (field → text), to quote in a problem."""
     row_numbers: list[int]
     cells: list[dict[str, str]]
+    example_rows: list[int]         # rows that were the template's example, left out
 
 
 def rows_to_roster(sheet: Sheet) -> list[dict]:
@@ -113,32 +117,38 @@ def rows_to_roster(sheet: Sheet) -> list[dict]:
         raise InputError(problems)
     if len(sheet.rows) > MAX_ROWS:
         raise InputError([Problem("文件", f"最多 {MAX_ROWS} 行人员，文件有 {len(sheet.rows)} 行")])
-    if not sheet.rows:
-        raise InputError([Problem("文件", "文件中没有人员（第 2 行起每行一人）")])
-    kinds = {header: (field, kind) for header, field, kind in COLUMNS}
     roster = Roster()
-    roster.row_numbers = [number for number, _ in sheet.rows]
-    roster.cells = []
+    roster.row_numbers, roster.cells, roster.example_rows = [], [], []
+    example = _values([FIELD_OF[header] for header in EXAMPLE], list(EXAMPLE.values()))
     for number, row in sheet.rows:
-        entry, rates, cells = {}, {}, {}
+        cells = {}
         for column, (header, text) in enumerate(zip(headers, row)):
-            field, kind = kinds[header]
+            kind = KIND_OF[FIELD_OF[header]]
             if kind in PLACES and (number, column) in sheet.number_cells:
                 text = _at_places(text, PLACES[kind])
             if text:
-                cells[field] = text
-            value = _normalise(kind, text)
-            if value is None or field == "certificate_no":
-                continue
-            if field in RATE_ITEMS:
-                rates[field] = value
-            else:
-                entry[field] = value
+                cells[FIELD_OF[header]] = text
+        values = _values(list(cells), list(cells.values()))
+        if values == example:
+            roster.example_rows.append(number)
+            continue
+        entry = {field: value for field, value in values.items() if field not in RATE_ITEMS and field != "certificate_no"}
+        rates = {field: value for field, value in values.items() if field in RATE_ITEMS}
         if rates:
             entry["employer_rates"] = rates
         roster.append(entry)
+        roster.row_numbers.append(number)
         roster.cells.append(cells)
+    if not roster:
+        where = f"只有模板的示例行（第 {roster.example_rows[0]} 行），" if roster.example_rows else ""
+        raise InputError([Problem("文件", f"文件中{where}没有人员（第 2 行起每行一人）")])
     return roster
+
+
+def _values(fields: list[str], texts: list[str]) -> dict:
+    """A row's fields as contract values, blanks left out."""
+    values = {field: _normalise(KIND_OF[field], text) for field, text in zip(fields, texts)}
+    return {field: value for field, value in values.items() if value is not None}
 
 
 def _quoted(text: str, most: int = 40) -> str:
@@ -304,8 +314,6 @@ def read_xlsx(data: bytes) -> Sheet:
                 column, number = _column_index(match.group(1)), int(match.group(2))
             else:
                 column, number = column + 1, row_number
-            if number > MAX_ROWS + 1:
-                _refuse(f"最多 {MAX_ROWS} 行人员，文件超过此数")
             if element.find(f"{_NS}f") is not None:
                 problems.append(Problem(f"第 {number} 行 第 {column} 列", "单元格含公式，请改为直接填写数值"))
             kind = element.get("t", "n")
@@ -320,9 +328,11 @@ def read_xlsx(data: bytes) -> Sheet:
                 text = _number_text(value.text) if kind == "n" else value.text
             else:
                 text = ""
-            if text.strip():
+            if text.strip():          # only cells with a value count: formatted empty cells are no rows
                 if column > MAX_COLUMNS:
                     _refuse(f"第 {number} 行第 {column} 列有内容：最多 {MAX_COLUMNS} 列，请使用模板")
+                if number not in rows and len(rows) > MAX_ROWS:         # the header and MAX_ROWS people
+                    _refuse(f"最多 {MAX_ROWS} 行人员，文件超过此数")
                 rows.setdefault(number, {})[column] = text.strip()
                 if kind == "n":
                     number_cells.add((number, column - 1))
@@ -380,18 +390,16 @@ def read_roster_file(filename: str, data: bytes) -> list[dict]:
 
 
 def template_workbook() -> bytes:
-    """The XLSX template: Chinese headers, one example row, drop-down lists, an explanation sheet."""
+    """The XLSX template: the 花名册 sheet with its Chinese headers and drop-down lists, and a 说明 sheet
+    with the rules and an example row."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "花名册"
     sheet.append([header for header, _, _ in COLUMNS])
-    sheet.append(EXAMPLE)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDE7EF")
         cell.alignment = Alignment(horizontal="center")
-    for cell in sheet[2]:
-        cell.data_type = "s"
     widths = [14, 16, 16, 10, 16, 14, 12, 10, 12, 12, 12, 14, 12, 12, 11, 9]
     for index, width in enumerate(widths):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
@@ -416,6 +424,10 @@ def template_workbook() -> bytes:
         "在岗月数：留空为整个服务期。请直接填写数值，不要使用公式或合并单元格。",
     ):
         notes.append([line])
+    notes.append([])
+    notes.append(["示例（请在「花名册」工作表中按此填写；这一行如原样留在花名册中，导入时跳过）："])
+    notes.append([header for header, _, _ in COLUMNS])
+    notes.append([EXAMPLE.get(header, "") for header, _, _ in COLUMNS])
     notes.column_dimensions["A"].width = 110
     out = io.BytesIO()
     workbook.save(out)

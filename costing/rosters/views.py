@@ -194,7 +194,8 @@ def import_file(roster_id: int | None = None):
     if problems:
         return render_template("rosters/import_failed.html", problems=problems, budget=budget, item=item), 400
     db.session.commit()
-    flash(f"已导入并核对：{item.people} 人", "success")
+    skipped = "、".join(str(number) for number in roster.example_rows[:5])
+    flash(f"已导入并核对：{item.people} 人" + (f"（第 {skipped} 行是模板的示例行，未导入）" if skipped else ""), "success")
     return redirect(url_for("rosters.show", roster_id=item.id))
 
 

@@ -8,7 +8,7 @@ import openpyxl
 from sqlalchemy import func, select
 
 from costing.models import AuditEntry, BudgetShare, Revision, Roster, db
-from costing.rosters.files import COLUMNS
+from costing.rosters.files import COLUMNS, EXAMPLE
 
 from . import world
 from .world import SAMPLE, form_fields, log_in, sample
@@ -66,6 +66,18 @@ def test_a_file_with_a_bad_row_imports_nothing(app, client):
     assert "第 5 行 证书：「博士」不在下拉列表中，请从下拉列表中选择" in page
     assert "第 4 行 姓名或工号：「SG-001」与第 2 行重复" in page        # every row has SG-001
     assert count() == 0
+
+
+def test_the_template_example_left_in_is_not_imported_and_the_page_says_so(app, client):
+    w = world.build()
+    log_in(client, "c_user")
+    example = {h: EXAMPLE.get(h, "") for h in HEADERS}
+    response = upload(client, f"/rosters/import?budget={w.budget_a}", roster_file([example, person()]))
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "已导入并核对：1 人（第 2 行是模板的示例行，未导入）" in page
+    stored = json.loads(db.session.scalar(select(Roster)).roster_json)
+    assert [(p["id"], p["category"]) for p in stored] == [("SG-001", "elderly")]      # the person, not the example
 
 
 def test_an_exe_named_xlsx_is_refused(app, client):
