@@ -86,6 +86,48 @@ def test_formatted_empty_cells_are_no_rows():
     assert read_roster_file("r.xlsx", far).row_numbers == [2, 9000]
 
 
+def workbook(*sheets, hidden=()) -> bytes:
+    """A workbook of (name, rows) sheets in this order."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets:
+        sheet = book.create_sheet(name)
+        for r in rows:
+            sheet.append(r)
+        if name in hidden:
+            sheet.sheet_state = "hidden"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+COVER = ("封面", [["项目名称", "某社工站"], ["承接单位", "某机构"]])
+
+
+def test_the_sheet_named_roster_is_read_wherever_it_is():
+    data = workbook(COVER, ("花名册", [HEADERS, row(姓名或工号="S1")]), ("汇总", [["合计", 1]]))
+    assert [e["id"] for e in read_roster_file("r.xlsx", data)] == ["S1"]
+
+
+def test_without_a_roster_sheet_the_first_shown_is_read_and_the_message_says_so():
+    data = workbook(("Sheet1", [HEADERS, row(姓名或工号="S1")]), COVER)
+    assert [e["id"] for e in read_roster_file("r.xlsx", data)] == ["S1"]
+    assert [e["id"] for e in read_roster_file("r.xlsx", workbook(COVER, ("人员", [HEADERS, row()]),
+                                                                 hidden={"封面"}))] == ["SG-001"]
+    assert problems("r.xlsx", workbook(COVER, ("人员", [HEADERS, row()])))[:2] == [
+        "文件: 读取的是第一个工作表「封面」，未找到名为「花名册」的工作表；只读取这一个工作表，请按模板在「花名册」工作表第 1 行填写表头、第 2 行起每行一人",
+        "第 1 行 第 1 列: 未知列「项目名称」（请使用模板的表头）"]
+
+
+def test_a_roster_sheet_with_unknown_headers_says_it_was_the_one_read():
+    data = workbook(COVER, ("花名册", [["序号"] + HEADERS, [1] + row()]))
+    assert problems("r.xlsx", data) == [
+        "文件: 读取的是名为「花名册」的工作表；只读取这一个工作表，请按模板在「花名册」工作表第 1 行填写表头、第 2 行起每行一人",
+        "第 1 行 第 1 列: 未知列「序号」（请使用模板的表头）"]
+    assert problems("r.xlsx", workbook(("花名册", []), ("人员", [HEADERS, row()]))) == [
+        "文件: 工作表是空的（读取的是名为「花名册」的工作表，只读取这一个工作表）"]
+
+
 def test_5001_people_in_a_workbook_are_refused():
     data = xlsx([row(姓名或工号=f"S{i}") for i in range(5001)])
     assert problems("r.xlsx", data) == ["文件: 最多 5000 行人员，文件超过此数"]

@@ -78,6 +78,7 @@ class Sheet:
     headers: list[str]
     rows: list[tuple[int, list[str]]]       # (spreadsheet row number, cells as text); blank rows left out
     number_cells: frozenset[tuple[int, int]] = frozenset()     # (row number, column from 0) of number cells
+    which: str = ""                 # which of a workbook's sheets was read, as a person is told it
 
 
 def _at_places(text: str, places: int) -> str:
@@ -113,6 +114,9 @@ def rows_to_roster(sheet: Sheet) -> list[dict]:
             problems.append(Problem("第 1 行", f"缺少必需的列「{header}」"))
     if len(set(headers)) != len(headers):
         problems.append(Problem("第 1 行", "有重复的列名"))
+    if sheet.which and (set(headers) - known or not set(headers) & known):
+        problems.insert(0, Problem("文件", f"{sheet.which}；只读取这一个工作表，请按模板在「{ROSTER_SHEET}」"
+                                         "工作表第 1 行填写表头、第 2 行起每行一人"))
     if problems:
         raise InputError(problems)
     if len(sheet.rows) > MAX_ROWS:
@@ -223,17 +227,28 @@ def _xml(archive: zipfile.ZipFile, name: str) -> io.BytesIO:
     return io.BytesIO(body)
 
 
-def _first_sheet_path(archive: zipfile.ZipFile) -> str:
-    """xl/workbook.xml names the sheets in order; its relationships say which file holds the first."""
+ROSTER_SHEET = "花名册"
+
+
+def _roster_sheet(archive: zipfile.ZipFile) -> tuple[str, str]:
+    """The sheet to read: the one named 花名册 (the template's), else the first one shown. xl/workbook.xml
+    names the sheets in order; its relationships say which file holds each. Returns its file and which
+    sheet was read, as a person is told it."""
     workbook = ET.parse(_xml(archive, "xl/workbook.xml")).getroot()
-    sheet = workbook.find(f"{_NS}sheets/{_NS}sheet")
-    if sheet is None:
+    sheets = workbook.findall(f"{_NS}sheets/{_NS}sheet")
+    if not sheets:
         _refuse("工作簿中没有工作表")
+    named = [sheet for sheet in sheets if (sheet.get("name") or "").strip() == ROSTER_SHEET]
+    shown = [sheet for sheet in sheets if sheet.get("state", "visible") == "visible"]
+    sheet = (named or shown or sheets)[0]
+    name = sheet.get("name") or ""
+    which = (f"读取的是名为「{ROSTER_SHEET}」的工作表" if named else
+             f"读取的是第一个工作表「{name}」，未找到名为「{ROSTER_SHEET}」的工作表")
     rel_id = sheet.get(f"{_REL_NS}id")
     for rel in ET.parse(_xml(archive, "xl/_rels/workbook.xml.rels")).getroot():
         if rel.get("Id") == rel_id:
             target = rel.get("Target", "").lstrip("/")
-            return target if target.startswith("xl/") else f"xl/{target}"
+            return (target if target.startswith("xl/") else f"xl/{target}"), which
     _refuse("工作簿结构无法识别")
 
 
@@ -287,7 +302,7 @@ def read_xlsx(data: bytes) -> Sheet:
     if len(infos) > 500 or sum(i.file_size for i in infos) > MAX_UNCOMPRESSED:
         _refuse("文件解压后过大，已拒绝")
     try:
-        path = _first_sheet_path(archive)
+        path, which = _roster_sheet(archive)
         if path not in names:
             _refuse("工作簿结构无法识别")
         strings = _shared_strings(archive)
@@ -343,11 +358,11 @@ def read_xlsx(data: bytes) -> Sheet:
     if problems:
         raise InputError(problems)
     if not rows:
-        _refuse("工作表是空的")
+        _refuse(f"工作表是空的（{which}，只读取这一个工作表）")
     width = max(max(cells) for cells in rows.values())
     header = rows.get(1, {})
     table = [(n, [cells.get(c, "") for c in range(1, width + 1)]) for n, cells in sorted(rows.items()) if n > 1]
-    return Sheet([header.get(c, "") for c in range(1, width + 1)], table, frozenset(number_cells))
+    return Sheet([header.get(c, "") for c in range(1, width + 1)], table, frozenset(number_cells), which)
 
 
 def read_csv(data: bytes) -> Sheet:
