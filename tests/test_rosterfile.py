@@ -206,6 +206,25 @@ def test_merged_cells_are_refused():
     assert "合并单元格" in problems("r.xlsx", data)[0]
 
 
+def test_merged_cells_are_named_by_their_range_and_rows():
+    def merge(sheet):
+        sheet.merge_cells("B3:C3")
+        sheet.merge_cells("H2:H4")
+        sheet.merge_cells("A20:F21")          # beside the table, in rows without a value: no harm
+    data = xlsx([row(姓名或工号="S1"), row(姓名或工号="S2"), row(姓名或工号="S3")], tweak=merge)
+    assert problems("r.xlsx", data) == ["第 2–4 行: H2:H4 为合并单元格，请取消合并后再导入",
+                                        "第 3 行: B3:C3 为合并单元格，请取消合并后再导入"]
+
+
+def test_old_excel_and_empty_files_say_what_to_do():
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500
+    assert problems("花名册.xls", ole) == ["文件: .xls 是旧版 Excel 格式，请在 Excel/WPS 中“另存为” .xlsx 后再导入"]
+    assert problems("花名册.XLS", xlsx([row()])) == problems("花名册.xls", ole)
+    assert problems("花名册.xlsx", ole) == [
+        "文件: 文件实际是旧版 .xls 格式，或设置了打开密码：请在 Excel/WPS 中取消密码并“另存为” .xlsx 后再导入"]
+    assert problems("花名册.xlsx", b"") == ["文件: 文件是空的"] == problems("花名册.csv", b"")
+
+
 def test_formulas_are_refused_not_evaluated():
     data = xlsx([row(月应发工资="=2000*3")])
     assert problems("r.xlsx", data) == ["第 2 行 第 7 列: 单元格含公式，请改为直接填写数值"]

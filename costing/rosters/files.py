@@ -286,6 +286,25 @@ def _number_text(text: str) -> str:
     return format(EXCEL_DIGITS.plus(Decimal(text)).normalize(EXCEL_DIGITS), "f")
 
 
+_RANGE = re.compile(r"^[A-Z]{1,3}([0-9]+)(?::[A-Z]{1,3}([0-9]+))?$")
+
+
+def _merged_problems(merged: list[str], rows: dict) -> list[Problem]:
+    """Merged cells that touch a row with a value (a 岗位 merged down four rows would leave three people
+    without one), each named by its range, in row order; merged empty cells beside the table do no harm."""
+    spans = []
+    for ref in merged:
+        found = _RANGE.match(ref)
+        if not found:
+            spans.append((0, 0, ref))
+            continue
+        first, last = int(found.group(1)), int(found.group(2) or found.group(1))
+        if any(first <= number <= last for number in rows):
+            spans.append((first, last, ref))
+    return [Problem("文件" if not first else f"第 {first} 行" if first == last else f"第 {first}–{last} 行",
+                    f"{ref} 为合并单元格，请取消合并后再导入") for first, last, ref in sorted(spans)]
+
+
 def read_xlsx(data: bytes) -> Sheet:
     """The first worksheet's cells as text, read straight from the workbook's XML. Formulas and
     merged cells are refused; nothing is ever evaluated."""
@@ -308,6 +327,7 @@ def read_xlsx(data: bytes) -> Sheet:
         strings = _shared_strings(archive)
         rows: dict[int, dict[int, str]] = {}
         number_cells = set()
+        merged: list[str] = []
         problems = []
         row_number, column = 0, 0
         for event, element in ET.iterparse(_xml(archive, path), events=("start", "end")):
@@ -317,7 +337,7 @@ def read_xlsx(data: bytes) -> Sheet:
                     row_number = int(element.get("r") or row_number + 1)
                     column = 0
                 elif tag == f"{_NS}mergeCell":
-                    _refuse("工作表含有合并单元格，请取消合并后再导入")
+                    merged.append(element.get("ref", ""))
                 continue
             if tag == f"{_NS}row":
                 element.clear()
@@ -355,6 +375,7 @@ def read_xlsx(data: bytes) -> Sheet:
         raise
     except XLSX_ERRORS:
         _refuse("无法读取这个 Excel 文件，请用模板重新填写后保存为 .xlsx")
+    problems += _merged_problems(merged, rows)
     if problems:
         raise InputError(problems)
     if not rows:
@@ -390,11 +411,26 @@ def read_csv(data: bytes) -> Sheet:
     return Sheet(rows[0], body)
 
 
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"        # an old .xls, or an .xlsx locked with a password
+
+
+def too_large(size: int | None) -> str:
+    """The size limit, said the same whether the file or the whole upload was too big."""
+    said = f"（{size / 1024 / 1024:.1f} MB）" if size else ""
+    return f"文件过大{said}，最多 {MAX_BYTES // 1024 // 1024} MB；请删去多余的工作表和图片，或另存为 .csv 后再导入"
+
+
 def read_roster_file(filename: str, data: bytes) -> list[dict]:
     """A roster file → roster entries (still to be validated by the engine)."""
     if len(data) > MAX_BYTES:
-        _refuse(f"文件过大（{len(data) / 1024 / 1024:.1f} MB），最多 5 MB")
+        _refuse(too_large(len(data)))
+    if not data:
+        _refuse("文件是空的")
     name = filename.lower()
+    if name.endswith(".xls"):
+        _refuse(".xls 是旧版 Excel 格式，请在 Excel/WPS 中“另存为” .xlsx 后再导入")
+    if name.endswith(".xlsx") and data.startswith(_OLE):
+        _refuse("文件实际是旧版 .xls 格式，或设置了打开密码：请在 Excel/WPS 中取消密码并“另存为” .xlsx 后再导入")
     if name.endswith(".xlsx"):
         sheet = read_xlsx(data)
     elif name.endswith(".csv"):

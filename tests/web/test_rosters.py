@@ -241,3 +241,40 @@ def test_a_blank_category_stays_the_budget_posts_through_an_edit(app, client):
     db.session.refresh(item)
     assert "category" not in json.loads(item.roster_json)[0]
     assert json.loads(item.result_json)["totals"]["roster_cost"] == cost
+
+
+def oversized(client, url, name="花名册.csv", size=7 * 1024 * 1024):
+    """Status and page of a large upload. The test client keeps a body this large in a temporary file,
+    which it closes only after following redirects: closed here."""
+    response = upload(client, url, b"a" * size, name)
+    response.request.input_stream.close()
+    return response.status_code, response.get_data(as_text=True)
+
+
+def test_an_upload_over_the_size_limit_gets_the_import_page_with_the_size_and_the_form(app, client):
+    w = world.build()
+    log_in(client, "c_user")
+    status, page = oversized(client, f"/rosters/import?budget={w.budget_a}")
+    assert status == 413 and "未导入任何人员" in page
+    assert "文件：文件过大（7.0 MB），最多 5 MB；请删去多余的工作表和图片，或另存为 .csv 后再导入" in page
+    assert f'action="/rosters/import?budget={w.budget_a}"' in page and 'type="file"' in page
+    assert 'href="/rosters/">返回</a>' in page and "Traceback" not in page
+    item = upload(client, f"/rosters/import?budget={w.budget_a}", roster_file([person()])).location
+    roster_id = int(item.rsplit("/", 1)[1])
+    status, page = oversized(client, f"/rosters/{roster_id}/import", "花名册.xlsx")
+    assert status == 413 and f'action="/rosters/{roster_id}/import"' in page
+    assert f'href="/rosters/{roster_id}">返回</a>' in page and count() == 1
+    # a file between the 5 MB limit and the request's 6 MB is refused by the reader, in the same words
+    status, page = oversized(client, f"/rosters/import?budget={w.budget_a}", size=5 * 1024 * 1024 + 1)
+    assert status == 400 and "文件：文件过大（5.0 MB），最多 5 MB；" in page
+
+
+def test_an_oversized_upload_elsewhere_or_signed_out_gets_the_plain_error_page(app, client):
+    w = world.build()
+    status, page = oversized(client, f"/rosters/import?budget={w.budget_a}")
+    assert status == 413 and "提交的内容过大" in page
+    log_in(client, "c_user")
+    status, page = oversized(client, f"/rosters/new?budget={w.budget_a}")
+    assert status == 413 and "提交的内容过大" in page and "未导入任何人员" not in page
+    status, page = oversized(log_in(app.test_client(), "a_prep"), f"/rosters/import?budget={w.budget_a}")
+    assert status in (403, 404) and "未导入任何人员" not in page
