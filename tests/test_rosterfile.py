@@ -74,6 +74,35 @@ def test_the_example_row_left_in_the_roster_is_skipped():
     assert problems("r.csv", csv_bytes([example])) == ["文件: 文件中只有模板的示例行（第 2 行），没有人员（第 2 行起每行一人）"]
 
 
+def test_the_old_templates_example_row_without_the_bonus_column_is_skipped_too():
+    old = [h for h in HEADERS if h != "年终奖"]
+    entries = read_roster_file("r.xlsx", xlsx([[EXAMPLE.get(h, "") for h in old],
+                                               [v for h, v in zip(HEADERS, row()) if h != "年终奖"]], headers=old))
+    assert entries.example_rows == [2] and entries.row_numbers == [3]
+
+
+def test_the_bonus_column_is_read_and_checked_as_an_amount():
+    assert HEADERS[HEADERS.index("职业津贴") + 1] == "年终奖"
+    entries = read_roster_file("r.xlsx", xlsx([row(年终奖="¥6,000"), row(姓名或工号="S2", 年终奖=3000.0000000000005),
+                                               row(姓名或工号="S3", 年终奖="半个月工资")]))
+    assert [e.get("annual_bonus") for e in entries] == ["6000.00", "3000.00", "半个月工资"]
+    with pytest.raises(InputError) as caught:
+        check_input({"budget": budget_input(personnel=[person(post="社工", headcount=3)]), "roster": entries})
+    assert [str(p) for p in row_problems(caught.value.problems, entries.row_numbers, entries.cells)] == [
+        "第 4 行 年终奖: 「半个月工资」不是金额，请填写数字，如 4800 或 4800.00"]
+
+
+def test_the_notes_sheet_says_what_a_blank_means_and_what_is_read():
+    notes = "\n".join(c.value or "" for r in openpyxl.load_workbook(io.BytesIO(template_workbook()))["说明"].iter_rows()
+                      for c in r[:1])
+    for said in ("只读取名为「花名册」的工作表", "没有任何内容的行不计入", "不能重复",
+                 "类别留空：取采购人预算中同名岗位的类别", "职业津贴留空按本区县的标准",
+                 "年终奖：元/人，全年（在岗 12 个月）的金额；与预算相同，按在岗月数折算",
+                 "申报缴费基数留空：与预算相同，按月应发工资加职业津贴，低于社会保险缴费基数下限的按下限、高于上限的按上限",
+                 "单位费率留空按法定费率，公积金比例留空按 5%", "15 位有效数字", "这一行如原样留在花名册中，导入时跳过"):
+        assert said in notes, said
+
+
 def test_formatted_empty_cells_are_no_rows():
     def format_down_to_6001(sheet):
         for cells in sheet["A2:Q6001"]:
@@ -195,7 +224,7 @@ def test_undecodable_csv():
 
 def test_extra_and_missing_columns():
     found = problems("r.csv", csv_bytes([row() + ["x"]], headers=HEADERS + ["备注"]))
-    assert found == ["第 1 行 第 17 列: 未知列「备注」（请使用模板的表头）"]
+    assert found == ["第 1 行 第 18 列: 未知列「备注」（请使用模板的表头）"]       # 17 template columns, then 备注
     headers = [h for h in HEADERS if h != "月应发工资"]
     found = problems("r.xlsx", xlsx([[c for h, c in zip(HEADERS, row()) if h != "月应发工资"]], headers))
     assert found == ["第 1 行: 缺少必需的列「月应发工资」"]

@@ -40,8 +40,8 @@ class Person:
     months: int
 
 
-_PERSON = ["id", "post", "category", "level", "certificate", "monthly_pay", "monthly_allowance", "si_base",
-           "employer_rates", "housing_fund_rate", "months"]
+_PERSON = ["id", "post", "category", "level", "certificate", "monthly_pay", "monthly_allowance", "annual_bonus",
+           "si_base", "employer_rates", "housing_fund_rate", "months"]
 DUPLICATE_ID = "duplicate_id"           # Problem.code of an id an earlier entry already has
 
 
@@ -76,6 +76,7 @@ def parse_roster(data: Any, params: ParameterSet, period: int) -> list[Person]:
         certificate = r.choice(p["certificate"], f"{path}.certificate", CERTIFICATES) if "certificate" in p else None
         pay = r.amount(p["monthly_pay"], f"{path}.monthly_pay") if "monthly_pay" in p else None
         allowance = r.optional(p, "monthly_allowance", path, r.amount)
+        bonus = r.optional(p, "annual_bonus", path, r.amount)  # noqa: F841  (TODO merge: Person.annual_bonus)
         si_base = r.optional(p, "si_base", path, r.amount)
         hf_rate = r.optional(p, "housing_fund_rate", path, r.rate)
         months = r.optional(p, "months", path, r.integer, 1, period)
@@ -88,6 +89,7 @@ def parse_roster(data: Any, params: ParameterSet, period: int) -> list[Person]:
                     if rate is not None:
                         rates.append((item, rate))
         if len(r.problems) == before:
+            # TODO merge: Person.annual_bonus (pass bonus)
             people.append(Person(ident, post, category, level, certificate, pay, allowance, si_base,
                                  tuple(rates), hf_rate, months or period))
     if r.problems:

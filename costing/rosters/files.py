@@ -26,6 +26,7 @@ from ..engine.roster import DUPLICATE_ID
 from ..results import labels
 
 MAX_BYTES = 5 * 1024 * 1024
+ROSTER_SHEET = "花名册"          # the template's sheet, read wherever it is in a workbook
 MAX_ROWS = 5000
 MAX_UNCOMPRESSED = 64 * 1024 * 1024
 RATE_ITEMS = ("pension", "medical", "serious_illness", "unemployment", "work_injury")
@@ -35,7 +36,7 @@ COLUMNS = [
     ("姓名或工号", "id", "text"), ("岗位", "post", "text"), ("类别", "category", "category"),
     ("等级", "level", "level"), ("证书", "certificate", "certificate"), ("证书编号", "certificate_no", "text"),
     ("月应发工资", "monthly_pay", "amount"), ("职业津贴", "monthly_allowance", "amount"),
-    ("申报缴费基数", "si_base", "amount"),
+    ("年终奖", "annual_bonus", "amount"), ("申报缴费基数", "si_base", "amount"),
     ("养老单位费率", "pension", "rate"), ("医疗单位费率", "medical", "rate"),
     ("大额医疗单位费率", "serious_illness", "rate"), ("失业单位费率", "unemployment", "rate"),
     ("工伤单位费率", "work_injury", "rate"), ("公积金比例", "housing_fund_rate", "rate"),
@@ -225,9 +226,6 @@ def _xml(archive: zipfile.ZipFile, name: str) -> io.BytesIO:
     if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
         raise ValueError(f"{name} declares a DTD or entities")
     return io.BytesIO(body)
-
-
-ROSTER_SHEET = "花名册"
 
 
 def _roster_sheet(archive: zipfile.ZipFile) -> tuple[str, str]:
@@ -440,6 +438,25 @@ def read_roster_file(filename: str, data: bytes) -> list[dict]:
     return rows_to_roster(sheet)
 
 
+# the template's 说明 sheet: what each column holds and what a blank means (as in the budget)
+NOTES = (
+    f"只读取名为「{ROSTER_SHEET}」的工作表（没有这个工作表时读取第一个工作表）；本说明和其他工作表不会导入。",
+    f"每行一名工作人员，第 1 行为表头，请勿修改。最多 {MAX_ROWS} 行人员，文件不超过 {MAX_BYTES // 1024 // 1024} MB。"
+    "没有任何内容的行不计入（只设了边框或底色的行也不算）。",
+    "姓名或工号：可用工号代替姓名以保护个人信息；不能重复（同名的请用工号区分）。"
+    "岗位：与采购人预算中的岗位名称一致，便于逐岗对比。",
+    "类别、等级、证书：从下拉列表选择。类别留空：取采购人预算中同名岗位的类别（没有同名岗位的为“其他”）。",
+    "月应发工资、职业津贴、申报缴费基数：元/月，最多两位小数，可写 4800、4,800.00、¥4,800 或 4800元。",
+    f"{labels.ALLOWANCE_BLANK}，与预算相同；没有津贴的请填 0。",
+    "年终奖：元/人，全年（在岗 12 个月）的金额；与预算相同，按在岗月数折算（在岗 6 个月计一半），"
+    "不计入与最低工资的比较和缴费基数；留空为 0。",
+    "申报缴费基数留空：与预算相同，按月应发工资加职业津贴，低于社会保险缴费基数下限的按下限、高于上限的按上限。",
+    "各项单位费率与公积金比例：小数（0.16）或百分数（16%）。单位费率留空按法定费率，公积金比例留空按 5%，均与预算相同。",
+    "在岗月数：留空为整个服务期。",
+    "请直接填写数值，不要使用公式或合并单元格。数值单元格按 Excel 显示的 15 位有效数字读取，金额取到分、比例取到六位小数（四舍五入）。",
+)
+
+
 def template_workbook() -> bytes:
     """The XLSX template: the 花名册 sheet with its Chinese headers and drop-down lists, and a 说明 sheet
     with the rules and an example row."""
@@ -451,7 +468,7 @@ def template_workbook() -> bytes:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDE7EF")
         cell.alignment = Alignment(horizontal="center")
-    widths = [14, 16, 16, 10, 16, 14, 12, 10, 12, 12, 12, 14, 12, 12, 11, 9]
+    widths = [14, 16, 16, 10, 16, 14, 12, 10, 10, 12, 12, 12, 14, 12, 12, 11, 9]
     for index, width in enumerate(widths):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
     sheet.freeze_panes = "A2"
@@ -465,15 +482,7 @@ def template_workbook() -> bytes:
         rule.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
         sheet.add_data_validation(rule)
     notes = workbook.create_sheet("说明")
-    for line in (
-        "每行一名工作人员；第 1 行为表头，请勿修改。最多 5000 行，文件不超过 5 MB。",
-        "姓名或工号：可用工号代替姓名以保护个人信息。岗位：与采购人预算中的岗位名称一致，便于逐岗对比。",
-        "类别、等级、证书：从下拉列表选择。月应发工资、职业津贴、申报缴费基数：元/月，最多两位小数。",
-        f"{labels.ALLOWANCE_BLANK}，与预算相同；没有津贴的请填 0。",
-        "类别留空：取采购人预算中同名岗位的类别（没有同名岗位的为“其他”）。",
-        "各项单位费率与公积金比例：小数（0.16）或百分数（16%）；留空按法定费率（公积金按 5%）。",
-        "在岗月数：留空为整个服务期。请直接填写数值，不要使用公式或合并单元格。",
-    ):
+    for line in NOTES:
         notes.append([line])
     notes.append([])
     notes.append(["示例（请在「花名册」工作表中按此填写；这一行如原样留在花名册中，导入时跳过）："])

@@ -135,6 +135,14 @@ def test_a_repeated_id_names_the_entry_that_has_it_first():
         ("roster[3].monthly_pay", "必须是不小于0的金额，最多两位小数", "invalid")]
 
 
+def test_a_roster_entry_may_state_an_annual_bonus_as_an_amount():
+    assert len(run([staff(annual_bonus="6000.00")]).people) == 1
+    with pytest.raises(InputError) as caught:
+        run([staff(annual_bonus="6000.005")])
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        ("roster[0].annual_bonus", "必须是不小于0的金额，最多两位小数")]
+
+
 def test_bad_roster_rows_name_their_field():
     with pytest.raises(InputError) as caught:
         run([staff(monthly_pay="-1"), staff(id="S2", level="boss", employer_rates={"pension": "1.5"}, extra="x")])
