@@ -104,12 +104,11 @@ def test_the_notes_sheet_says_what_a_blank_means_and_what_is_read():
 
 
 def test_formatted_empty_cells_are_no_rows():
-    def format_down_to_6001(sheet):
-        for cells in sheet["A2:Q6001"]:
-            for cell in cells:
-                cell.border = Border(bottom=Side(style="thin"))
+    def format_down_to_6001(sheet):         # (all of A2:Q6001 in test_rosterfile_real)
+        for cells in sheet["A2:A6001"]:
+            cells[0].border = Border(bottom=Side(style="thin"))
     data = xlsx([row(姓名或工号=f"S{i}") for i in range(12)], tweak=format_down_to_6001)
-    assert b'<c r="Q6001"' in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    assert b'<c r="A6001"' in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
     assert [e["id"] for e in read_roster_file("r.xlsx", data)] == [f"S{i}" for i in range(12)]
     far = xlsx([row(姓名或工号="S1")], tweak=lambda sheet: sheet.cell(row=9000, column=1, value="S9000"))
     assert read_roster_file("r.xlsx", far).row_numbers == [2, 9000]
