@@ -301,11 +301,12 @@ def test_problems_quote_the_cell_and_say_what_to_type():
     rows = [row(姓名或工号="王五", 月应发工资="4,800元"), row(姓名或工号="李四", 月应发工资="￥4,800.00"), row(姓名或工号="张三"),
             blank, blank, row(姓名或工号="赵六", 月应发工资="4千8", 养老单位费率="0,5%"),
             row(姓名或工号="钱七", 等级="局长", 职业津贴="12.345", 在岗月数="6.5"), row(姓名或工号="张三", 月应发工资="4800 元"),
+            row(姓名或工号="第 1 行"), row(姓名或工号="第 1 行"),
             row(姓名或工号="孙八", 证书编号="x" * 60, 月应发工资="四千八百元整" * 10)]
     entries = read_roster_file("r.csv", csv_bytes(rows))
-    assert entries.row_numbers == [2, 3, 4, 7, 8, 9, 10]
+    assert entries.row_numbers == [2, 3, 4, 7, 8, 9, 10, 11, 12]
     assert [e["monthly_pay"] for e in entries[:3]] == ["4800.00", "4800.00", "5000.00"]
-    budget = budget_input(personnel=[person(post="社工", headcount=7)])
+    budget = budget_input(personnel=[person(post="社工", headcount=9)])
     with pytest.raises(InputError) as caught:
         check_input({"budget": budget, "roster": entries})
     assert [str(p) for p in row_problems(caught.value.problems, entries.row_numbers, entries.cells)] == [
@@ -315,7 +316,8 @@ def test_problems_quote_the_cell_and_say_what_to_type():
         "第 8 行 职业津贴: 「12.345」必须是不小于0的金额，最多两位小数",
         "第 8 行 在岗月数: 「6.5」不是整数，请填写整数，如 12",
         "第 9 行 姓名或工号: 「张三」与第 4 行重复",
-        "第 10 行 月应发工资: 「" + ("四千八百元整" * 7)[:40] + "…」不是金额，请填写数字，如 4800 或 4800.00"]
+        "第 11 行 姓名或工号: 「第 1 行」与第 10 行重复",           # the id's own words are not a row to translate
+        "第 12 行 月应发工资: 「" + ("四千八百元整" * 7)[:40] + "…」不是金额，请填写数字，如 4800 或 4800.00"]
 
 
 def test_xml_entities_are_refused():

@@ -179,7 +179,7 @@ def row_problems(problems: list[Problem], row_numbers: list[int] | None = None,
         text = cells[index].get(field, "") if cells and index < len(cells) and field else ""
         message = p.message
         if p.code == DUPLICATE_ID:        # names the earlier entry as 第 n 行: its row in the file instead
-            message = re.sub(r"第 (\d+) 行", lambda found: f"第 {row_of(int(found.group(1)) - 1)} 行", message)
+            message = re.sub(r"与第 (\d+) 行重复$", lambda found: f"与第 {row_of(int(found.group(1)) - 1)} 行重复", message)
         elif field in LABEL_TO_CODE and p.code == NOT_A_CHOICE:
             options = {"category": CATEGORIES, "level": LEVELS, "certificate": CERTIFICATES}[field]
             message = "请从下拉列表中选择：" + "、".join(options.values())
