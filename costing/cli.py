@@ -126,8 +126,8 @@ def cmd_check(args) -> int:
         try:
             result = check_input(data, params)
         except InputError as exc:
-            rows = getattr(data["roster"], "row_numbers", None)
-            raise InputError(row_problems(exc.problems, rows) if args.roster else exc.problems) from None
+            rows, cells = getattr(data["roster"], "row_numbers", None), getattr(data["roster"], "cells", None)
+            raise InputError(row_problems(exc.problems, rows, cells) if args.roster else exc.problems) from None
     except InputError as exc:
         return _fail(exc.problems)
     return _answer(args, check_to_json(result), lambda data: roster_text(RosterReport(data)))

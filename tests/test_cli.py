@@ -114,3 +114,16 @@ def test_text_reads_like_the_page(tmp_path, cli):
     done = cli("check", "-", "--text", stdin=json.dumps(roster).encode())
     text = done.stdout.decode()
     assert done.returncode == 0 and "人数 1：不合规 1" in text and "【错误】CERTIFICATE_BELOW_LEVEL" in text
+
+
+def test_check_with_a_roster_file_names_its_rows_and_quotes_its_cells(tmp_path, cli):
+    budget = tmp_path / "budget.json"
+    budget.write_text(json.dumps(budget_input(), ensure_ascii=False), "utf-8")
+    roster = tmp_path / "花名册.csv"
+    roster.write_text("姓名或工号,岗位,等级,证书,月应发工资\n张三,社工,初级,无,5000\n,,,,\n李四,社工,初级,无,4千8\n"
+                      "张三,社工,初级,无,\"4,800元\"\n", "utf-8")
+    done = cli("check", str(budget), "--roster", str(roster))
+    errors = done.stderr.decode()
+    assert done.returncode != 0
+    assert "第 4 行 月应发工资: 「4千8」不是金额，请填写数字，如 4800 或 4800.00" in errors
+    assert "第 5 行 姓名或工号: 「张三」与第 2 行重复" in errors

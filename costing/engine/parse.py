@@ -39,9 +39,10 @@ MAX_MONTHS = 60
 MAX_HEADCOUNT = 1000
 MAX_COUNT = 10_000_000
 AMOUNT_DIGITS = 12          # Numeric(14, 2): twelve digits before the point
-_AMOUNT = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]{1,2})?$")
+AMOUNT_PLACES, RATE_PLACES = 2, 6       # decimals an amount (the 分) and a rate may have
+_AMOUNT = re.compile(rf"^(0|[1-9][0-9]*)(\.[0-9]{{1,{AMOUNT_PLACES}}})?$")
 _QUANTITY = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]{1,4})?$")
-_RATE = re.compile(r"^0(\.[0-9]{1,6})?$")
+_RATE = re.compile(rf"^0(\.[0-9]{{1,{RATE_PLACES}}})?$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 AMOUNT_MESSAGE = "必须是不小于0的金额，最多两位小数"

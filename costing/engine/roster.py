@@ -46,6 +46,13 @@ class Person:
 
 _PERSON = ["id", "post", "category", "level", "certificate", "monthly_pay", "monthly_allowance", "annual_bonus",
            "si_base", "employer_rates", "housing_fund_rate", "months"]
+DUPLICATE_ID = "duplicate_id"           # Problem.code of an id an earlier entry already has
+
+
+def duplicate_id(ident: str, row: int) -> str:
+    """The problem of an id already used: the earlier entry named by its row (``roster[3]`` is 第 4 行,
+    as the form numbers its rows; a file names its own rows instead)."""
+    return f"「{ident}」与第 {row} 行重复"
 
 
 def parse_roster(data: Any, params: ParameterSet, period: int) -> list[Person]:
@@ -55,6 +62,7 @@ def parse_roster(data: Any, params: ParameterSet, period: int) -> list[Person]:
     if rows is not None and not rows:
         r.fail("roster", "至少需要一名人员")
     people = []
+    first_of: dict[str, int] = {}
     for i, item in enumerate(rows or []):
         path = f"roster[{i}]"
         p = r.obj(item, path, _PERSON, ("id", "post", "level", "certificate", "monthly_pay"))
@@ -62,6 +70,10 @@ def parse_roster(data: Any, params: ParameterSet, period: int) -> list[Person]:
             continue
         before = len(r.problems)
         ident = r.text(p["id"], f"{path}.id", 50) if "id" in p else None
+        if ident is not None and ident in first_of:
+            r.fail(f"{path}.id", duplicate_id(ident, first_of[ident] + 1), DUPLICATE_ID)
+        elif ident is not None:
+            first_of[ident] = i
         post = r.text(p["post"], f"{path}.post", 100) if "post" in p else None
         category = r.choice(p["category"], f"{path}.category", CATEGORIES) if p.get("category") else None
         level = r.choice(p["level"], f"{path}.level", LEVELS) if "level" in p else None
@@ -359,4 +371,4 @@ def check_to_json(result: CheckResult) -> dict:
     }
 
 
-__all__ = ["Person", "parse_roster", "check_roster", "check_input", "check_to_json", "MAX_LINES"]
+__all__ = ["Person", "parse_roster", "DUPLICATE_ID", "duplicate_id", "check_roster", "check_input", "check_to_json", "MAX_LINES"]

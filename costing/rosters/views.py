@@ -7,6 +7,7 @@ import json
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..accounts import service as accounts
 from ..budgets import service as budgets
@@ -16,10 +17,11 @@ from ..results import format as formats
 from ..results.compare import roster_changes
 from ..results.roster import RosterReport
 from ..web import current_parameters, mapping, preview, small_int
+from ..web.errors import error_page
 from ..web.extensions import csrf
 from ..web.forms import STALE_FORM, ActionForm, csrf_ok
 from . import access, export, service
-from .files import MAX_BYTES, read_roster_file, row_problems, template_workbook
+from .files import MAX_BYTES, read_roster_file, row_problems, template_workbook, too_large
 from .forms import RosterForm, UploadForm
 
 bp = Blueprint("rosters", __name__, url_prefix="/rosters")
@@ -210,7 +212,7 @@ def import_file(roster_id: int | None = None):
                 service.update(item, current_user, roster, params, item.version, f"导入 {filename}", rows=rows)
         except service.InputError as exc:
             db.session.rollback()
-            problems = row_problems(exc.problems, getattr(roster, "row_numbers", None))
+            problems = row_problems(exc.problems, getattr(roster, "row_numbers", None), getattr(roster, "cells", None))
         except service.WorkflowError as exc:
             db.session.rollback()
             problems = [service.Problem("文件", str(exc))]
@@ -219,9 +221,30 @@ def import_file(roster_id: int | None = None):
         return render_template("rosters/import_failed.html", problems=problems, budget=budget, item=item), 400
     db.session.commit()
     latest = item.latest
+    skipped = "、".join(str(number) for number in roster.example_rows[:5])
     flash(f"已导入并核对：{latest.people} 人（版本 {latest.number}）"
+          + (f"（第 {skipped} 行是模板的示例行，未导入）" if skipped else "")
           + ("；采购人看到的仍是共享的版本，确认无误后再共享" if item.shared_number else ""), "success")
     return redirect(url_for("rosters.show", roster_id=item.id))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(exc: RequestEntityTooLarge):
+    """An upload over the app's request limit (refused before the view runs): the import page with the
+    size message and the form to try again, not a bare error page."""
+    if request.endpoint != "rosters.import_file" or not current_user.is_authenticated:
+        return error_page(exc)
+    db.session.rollback()
+    try:
+        roster_id = (request.view_args or {}).get("roster_id")
+        item = _load(roster_id) if roster_id else None
+        if item is not None and not _can_edit(item):
+            abort(403)
+        budget = item.budget if item else access.contractor_budget(current_user, request.args.get("budget", type=int))
+    except HTTPException as refused:
+        return error_page(refused)
+    problems = [service.Problem("文件", too_large(request.content_length))]
+    return render_template("rosters/import_failed.html", problems=problems, budget=budget, item=item), 413
 
 
 @bp.get("/<id:roster_id>")

@@ -8,6 +8,17 @@ from werkzeug.exceptions import HTTPException
 from ..models import db
 
 
+def error_page(exc: HTTPException):
+    """An HTTP error in Chinese: a page, or JSON for the API (a feature's own handler falls back to it)."""
+    messages = {404: "页面不存在或无权查看", 405: "不支持的请求方式", 413: "提交的内容过大",
+                400: "请求有误", 403: "无权执行此操作"}
+    message = messages.get(exc.code, "请求无法处理")
+    db.session.rollback()
+    if request.path.startswith("/api/"):
+        return jsonify(errors=[{"path": "request", "message": message}]), exc.code
+    return render_template("error.html", code=exc.code, message=message), exc.code
+
+
 def register_errors(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
@@ -26,15 +37,7 @@ def register_errors(app) -> None:
         if any("\x00" in value for value in values):
             abort(400)
 
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        messages = {404: "页面不存在或无权查看", 405: "不支持的请求方式", 413: "提交的内容过大",
-                    400: "请求有误", 403: "无权执行此操作"}
-        message = messages.get(exc.code, "请求无法处理")
-        db.session.rollback()
-        if request.path.startswith("/api/"):
-            return jsonify(errors=[{"path": "request", "message": message}]), exc.code
-        return render_template("error.html", code=exc.code, message=message), exc.code
+    app.register_error_handler(HTTPException, error_page)
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):

@@ -4,7 +4,7 @@ from decimal import Decimal as D
 import pytest
 
 from costing.engine.parse import InputError
-from costing.engine.roster import check_input, check_to_json
+from costing.engine.roster import DUPLICATE_ID, check_input, check_to_json
 
 from .helpers import budget_input, person, with_allowance_standard
 
@@ -126,9 +126,26 @@ def test_headcount_mismatch_and_unbudgeted_posts():
     assert "预算 2 人，薪酬方案 1 人" in mismatch[0].message
 
 
+def test_a_repeated_id_names_the_entry_that_has_it_first():
+    with pytest.raises(InputError) as caught:
+        run([staff(), staff(id="S2"), staff(id=" S1 "), staff(id="S2", monthly_pay="x"), staff(id="S3")])
+    assert [(p.path, p.message, p.code) for p in caught.value.problems] == [
+        ("roster[2].id", "「S1」与第 1 行重复", DUPLICATE_ID),
+        ("roster[3].id", "「S2」与第 2 行重复", DUPLICATE_ID),
+        ("roster[3].monthly_pay", "必须是不小于0的金额，最多两位小数", "invalid")]
+
+
+def test_a_roster_entry_may_state_an_annual_bonus_as_an_amount():
+    assert len(run([staff(annual_bonus="6000.00")]).people) == 1
+    with pytest.raises(InputError) as caught:
+        run([staff(annual_bonus="6000.005")])
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        ("roster[0].annual_bonus", "必须是不小于0的金额，最多两位小数")]
+
+
 def test_bad_roster_rows_name_their_field():
     with pytest.raises(InputError) as caught:
-        run([staff(monthly_pay="-1"), staff(level="boss", employer_rates={"pension": "1.5"}, extra="x")])
+        run([staff(monthly_pay="-1"), staff(id="S2", level="boss", employer_rates={"pension": "1.5"}, extra="x")])
     paths = {p.path for p in caught.value.problems}
     assert paths == {"roster[0].monthly_pay", "roster[1].level", "roster[1].employer_rates.pension",
                      "roster[1].extra"}

@@ -257,6 +257,18 @@ def test_friendly_input_full_width_separators_and_percentages(app, client):
     assert stored["personnel"][1]["housing_fund_rate"] == "0.07" and stored["management_fee_rate"] == "0.05"
 
 
+def test_amounts_with_a_currency_sign_or_yuan_in_the_budget_form(app, client):
+    world.build()
+    log_in(client, "a_prep")
+    data = form_fields(sample(name="带单位")) | {"personnel-0-monthly_pay": "4,800元", "personnel-1-monthly_pay": "￥4,800.00",
+                                                "costs-0-unit_price": "¥300"}
+    response = client.post("/budgets/new", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    stored = json.loads(db.session.scalar(select(Budget).where(Budget.name == "带单位")).latest.input_json)
+    assert [p["monthly_pay"] for p in stored["personnel"][:2]] == ["4800.00", "4800.00"]
+    assert stored["costs"][0]["unit_price"] == "300.00"
+
+
 def test_the_conflict_page_lists_what_the_other_person_changed(app, client):
     w = world.build()
     other = log_in(app.test_client(), "a_prep2")

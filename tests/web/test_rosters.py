@@ -8,7 +8,7 @@ import openpyxl
 from sqlalchemy import func, select
 
 from costing.models import AuditEntry, BudgetShare, Revision, Roster, db
-from costing.rosters.files import COLUMNS
+from costing.rosters.files import COLUMNS, EXAMPLE
 
 from . import world
 from .world import SAMPLE, form_fields, log_in, sample
@@ -62,9 +62,22 @@ def test_a_file_with_a_bad_row_imports_nothing(app, client):
     response = upload(client, f"/rosters/import?budget={w.budget_a}", roster_file(rows))
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "未导入任何人员" in page
-    assert "第 3 行 月应发工资：必须是不小于0的金额，最多两位小数" in page
-    assert "第 5 行 证书：请从下拉列表中选择" in page
+    assert "第 3 行 月应发工资：「四千」不是金额，请填写数字，如 4800 或 4800.00" in page
+    assert "第 5 行 证书：「博士」不在下拉列表中，请从下拉列表中选择" in page
+    assert "第 4 行 姓名或工号：「SG-001」与第 2 行重复" in page        # every row has SG-001
     assert count() == 0
+
+
+def test_the_template_example_left_in_is_not_imported_and_the_page_says_so(app, client):
+    w = world.build()
+    log_in(client, "c_user")
+    example = {h: EXAMPLE.get(h, "") for h in HEADERS}
+    response = upload(client, f"/rosters/import?budget={w.budget_a}", roster_file([example, person()]))
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "已导入并核对：1 人（第 2 行是模板的示例行，未导入）" in page
+    stored = json.loads(db.session.scalar(select(Roster)).roster_json)
+    assert [(p["id"], p["category"]) for p in stored] == [("SG-001", "elderly")]      # the person, not the example
 
 
 def test_an_exe_named_xlsx_is_refused(app, client):
@@ -141,6 +154,9 @@ def test_check_api(client):
     response = client.post("/api/v1/check", json={"budget": SAMPLE, "roster": [{"id": "A"}]})
     assert response.status_code == 400
     assert {e["path"] for e in response.json["errors"]} >= {"roster[0].post", "roster[0].monthly_pay"}
+    response = client.post("/api/v1/check", json={"budget": SAMPLE, "roster": body["roster"] * 2})
+    assert response.status_code == 400
+    assert response.json["errors"] == [{"path": "roster[1].id", "message": "「A」与第 1 行重复"}]
 
 
 def test_after_an_unshare_the_contractor_cannot_recheck_against_the_budget(app, client):
@@ -229,3 +245,40 @@ def test_a_blank_category_stays_the_budget_posts_through_an_edit(app, client):
     assert client.post(f"/rosters/{item.id}/edit", data=form | {"roster-0-monthly_pay": "4400.00"}).status_code == 302
     db.session.refresh(item)
     assert item.version == 2 and "category" not in json.loads(item.latest.roster_json)[0]
+
+
+def oversized(client, url, name="花名册.csv", size=7 * 1024 * 1024):
+    """Status and page of a large upload. The test client keeps a body this large in a temporary file,
+    which it closes only after following redirects: closed here."""
+    response = upload(client, url, b"a" * size, name)
+    response.request.input_stream.close()
+    return response.status_code, response.get_data(as_text=True)
+
+
+def test_an_upload_over_the_size_limit_gets_the_import_page_with_the_size_and_the_form(app, client):
+    w = world.build()
+    log_in(client, "c_user")
+    status, page = oversized(client, f"/rosters/import?budget={w.budget_a}")
+    assert status == 413 and "未导入任何人员" in page
+    assert "文件：文件过大（7.0 MB），最多 5 MB；请删去多余的工作表和图片，或另存为 .csv 后再导入" in page
+    assert f'action="/rosters/import?budget={w.budget_a}"' in page and 'type="file"' in page
+    assert 'href="/rosters/">返回</a>' in page and "Traceback" not in page
+    item = upload(client, f"/rosters/import?budget={w.budget_a}", roster_file([person()])).location
+    roster_id = int(item.rsplit("/", 1)[1])
+    status, page = oversized(client, f"/rosters/{roster_id}/import", "花名册.xlsx")
+    assert status == 413 and f'action="/rosters/{roster_id}/import"' in page
+    assert f'href="/rosters/{roster_id}">返回</a>' in page and count() == 1
+    # a file between the 5 MB limit and the request's 6 MB is refused by the reader, in the same words
+    status, page = oversized(client, f"/rosters/import?budget={w.budget_a}", size=5 * 1024 * 1024 + 1)
+    assert status == 400 and "文件：文件过大（5.0 MB），最多 5 MB；" in page
+
+
+def test_an_oversized_upload_elsewhere_or_signed_out_gets_the_plain_error_page(app, client):
+    w = world.build()
+    status, page = oversized(client, f"/rosters/import?budget={w.budget_a}")
+    assert status == 413 and "提交的内容过大" in page
+    log_in(client, "c_user")
+    status, page = oversized(client, f"/rosters/new?budget={w.budget_a}")
+    assert status == 413 and "提交的内容过大" in page and "未导入任何人员" not in page
+    status, page = oversized(log_in(app.test_client(), "a_prep"), f"/rosters/import?budget={w.budget_a}")
+    assert status in (403, 404) and "未导入任何人员" not in page
