@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ..annex.sheets import safe_text
 from ..engine import numbers
 from ..engine.model import CATEGORIES, CERTIFICATES, LEVELS
 from ..engine.parse import AMOUNT_PLACES, NOT_A_CHOICE, RATE_PLACES, InputError, Problem
@@ -457,13 +458,39 @@ NOTES = (
 )
 
 
-def template_workbook() -> bytes:
+CHOICE_LABELS = {"category": CATEGORIES, "level": LEVELS, "certificate": CERTIFICATES}
+
+
+def _cell_value(kind: str, value):
+    """A contract value as the template's cell holds it: a label for a choice, a number for a figure."""
+    if value is None or value == "":
+        return None
+    if kind in CHOICE_LABELS:
+        return CHOICE_LABELS[kind].get(value, value)
+    if kind in NUMBER_KINDS:
+        try:
+            return Decimal(str(value))
+        except ArithmeticError:
+            return str(value)
+    return str(value)
+
+
+def template_workbook(people: list[dict] | None = None) -> bytes:
     """The XLSX template: the 花名册 sheet with its Chinese headers and drop-down lists, and a 说明 sheet
-    with the rules and an example row."""
+    with the rules and an example row. With ``people`` (roster entries of the check contract), the sheet
+    holds them, to be changed in a spreadsheet program and imported again; text is never a formula."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "花名册"
     sheet.append([header for header, _, _ in COLUMNS])
+    for row, entry in enumerate(people or (), start=2):
+        values = entry | (entry.get("employer_rates") or {})
+        for column, (_header, field, kind) in enumerate(COLUMNS, start=1):
+            value = _cell_value(kind, values.get(field))
+            if isinstance(value, str):
+                safe_text(sheet.cell(row=row, column=column), value)
+            elif value is not None:
+                sheet.cell(row=row, column=column, value=value)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDE7EF")
@@ -492,3 +519,8 @@ def template_workbook() -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def roster_workbook(people: list[dict]) -> bytes:
+    """A saved roster in the template's layout (what 「下载当前人员」 gives)."""
+    return template_workbook(people)

@@ -21,7 +21,7 @@ from ..web.errors import error_page
 from ..web.extensions import csrf
 from ..web.forms import STALE_FORM, ActionForm, csrf_ok
 from . import access, export, service
-from .files import MAX_BYTES, read_roster_file, row_problems, template_workbook, too_large
+from .files import MAX_BYTES, read_roster_file, roster_workbook, row_problems, template_workbook, too_large
 from .forms import RosterForm, UploadForm
 
 bp = Blueprint("rosters", __name__, url_prefix="/rosters")
@@ -121,7 +121,7 @@ def new():
         return _render_form(form, budget, general=mapping.attach_problems(form, [p for p in exc.problems if p.path != "name"]),
                             status=400)
     db.session.commit()
-    flash(f"已保存并核对：{item.latest.people} 人（版本 1）", "success")
+    flash(f"已保存并核对：{item.latest.people} 人，保存为版本 1", "success")
     return redirect(url_for("rosters.show", roster_id=item.id))
 
 
@@ -147,6 +147,9 @@ def edit(roster_id: int):
     if not _can_edit(item):
         abort(403)
     if request.method == "GET":
+        if item.latest.people > PAGE:        # a page of 5,000 rows of inputs is tens of megabytes: edit the file instead
+            return render_template("rosters/edit_large.html", item=item, limit=PAGE,
+                                   budget_name=_budget_name(item, item.latest))
         data = {"name": item.name, "version": str(item.version),
                 "roster": mapping.contract_to_form_data(json.loads(item.latest.roster_json))}
         return _render_form(RosterForm(formdata=None, data=data), item.budget, item)
@@ -222,8 +225,8 @@ def import_file(roster_id: int | None = None):
     db.session.commit()
     latest = item.latest
     skipped = "、".join(str(number) for number in roster.example_rows[:5])
-    flash(f"已导入并核对：{latest.people} 人（版本 {latest.number}）"
-          + (f"（第 {skipped} 行是模板的示例行，未导入）" if skipped else "")
+    flash(f"已导入并核对：{latest.people} 人" + (f"（第 {skipped} 行是模板的示例行，未导入）" if skipped else "")
+          + f"，保存为版本 {latest.number}"
           + ("；采购人看到的仍是共享的版本，确认无误后再共享" if item.shared_number else ""), "success")
     return redirect(url_for("rosters.show", roster_id=item.id))
 
@@ -334,6 +337,18 @@ def recheck(roster_id: int):
                        f"按预算修订 {revision} 重新核对", rows=rows)
     return _owner_action(roster_id, act, lambda item: f"已按预算修订 {item.latest.budget_revision} 重新核对"
                                                       f"（版本 {item.latest.number}）")
+
+
+@bp.get("/<id:roster_id>/roster.xlsx")
+def roster_xlsx(roster_id: int):
+    """A version's people in the template's layout, to change in a spreadsheet program and import again."""
+    item = _load(roster_id)
+    version = _version(item)
+    data = roster_workbook(json.loads(version.roster_json))
+    accounts.record("export", f"roster:{item.id}", f"花名册 XLSX（版本 {version.number}）")
+    db.session.commit()
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
+                     download_name=f"花名册-{item.id}-版本{version.number}.xlsx")
 
 
 @bp.get("/<id:roster_id>/export.xlsx")

@@ -72,7 +72,7 @@ def test_the_summary_gives_the_verdict_the_revision_checked_against_and_no_hash(
     assert book.sheetnames == SHEETS
     item = db.session.get(Roster, roster_id)
     said = summary(book)
-    assert said["对应预算"].endswith(f"（按预算修订 {item.budget_revision} 核对）")
+    assert said["对应预算"].endswith(f"（按预算修订 {item.latest.budget_revision} 核对）")
     assert said["总体结论"] == "不合规"
     assert re.match(r"\d+ 项错误（人员 \d+ 项", said["结论说明"])
     assert said["人数"] == 3 and said["不合规（人）"] >= 1
@@ -149,7 +149,7 @@ def test_no_code_path_or_hash_in_any_cell(app, client):
     roster_id = three_people(w, client)
     book = workbook(client, roster_id)
     item = db.session.get(Roster, roster_id)
-    parameter_set = json.loads(item.result_json)["parameter_set"]
+    parameter_set = json.loads(item.latest.result_json)["parameter_set"]
     codes = re.compile("|".join(labels.FINDINGS))
     for sheet in book.worksheets:
         for row in sheet.iter_rows(values_only=True):

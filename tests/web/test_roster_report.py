@@ -4,6 +4,8 @@ import csv
 import io
 import re
 
+import openpyxl
+
 from costing.models import Roster, db
 
 from . import world
@@ -65,3 +67,25 @@ def test_a_roster_entered_as_the_budget_offers_it_has_no_shortfall(app, client):
     assert item.latest.people == 5 and item.latest.verdict == "ok", report
     assert "PAY_BELOW_BUDGET" not in report and "ROSTER_ABOVE_BUDGET" not in report
     assert "方案人员成本与预算人员经费相等" in report
+
+
+def test_a_large_roster_is_edited_through_its_file_which_reads_back_the_same(app, client):
+    w = world.build()
+    contractor = log_in(client, "c_user")
+    rows = [person(**{"姓名或工号": f"=P{i:04d}", "公积金比例": "0.07", "养老单位费率": "16%"}) for i in range(201)]
+    response = upload(contractor, f"/rosters/import?budget={w.budget_a}", _csv(rows), "名单.csv")
+    assert response.status_code == 302
+    roster_id = int(response.location.rstrip("/").split("/")[-1])
+    page = contractor.get(f"/rosters/{roster_id}/edit")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "超过页面编辑的上限（200 人）" in text and 'name="roster-0-id"' not in text
+    assert len(page.data) < 50_000
+    current = contractor.get(f"/rosters/{roster_id}/roster.xlsx")
+    assert current.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(current.data))
+    sheet = book["花名册"]
+    assert sheet["A2"].value == "=P0000" and sheet["A2"].data_type == "s"        # a name is never a formula
+    assert sheet["C2"].value == "老年" and float(sheet["G2"].value) == 4300
+    # imported again unchanged, it is the same roster: no new version
+    again = upload(contractor, f"/rosters/{roster_id}/import", current.data, "当前人员.xlsx")
+    assert again.status_code == 400 and "没有修改" in again.get_data(as_text=True)

@@ -76,7 +76,7 @@ def test_the_template_example_left_in_is_not_imported_and_the_page_says_so(app, 
     assert response.status_code == 302
     page = client.get(response.location).get_data(as_text=True)
     assert "已导入并核对：1 人（第 2 行是模板的示例行，未导入）" in page
-    stored = json.loads(db.session.scalar(select(Roster)).roster_json)
+    stored = json.loads(db.session.scalar(select(Roster)).latest.roster_json)
     assert [(p["id"], p["category"]) for p in stored] == [("SG-001", "elderly")]      # the person, not the example
 
 
