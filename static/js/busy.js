@@ -7,3 +7,13 @@ document.addEventListener("click", (event) => {
   link.setAttribute("aria-busy", "true");
   setTimeout(() => { link.textContent = label; link.removeAttribute("aria-busy"); }, 4000);
 });
+
+// Feedback on slow forms (importing a roster of thousands of people takes a second): the button says what is
+// happening and is not pressed twice.
+document.addEventListener("submit", (event) => {
+  const button = event.target.querySelector("button[data-busy]");
+  if (!button || event.defaultPrevented) return;
+  button.textContent = button.dataset.busy;
+  button.setAttribute("aria-busy", "true");
+  setTimeout(() => { button.disabled = true; }, 0);
+});
