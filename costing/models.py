@@ -248,7 +248,7 @@ class Roster(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     budget_id: Mapped[int] = mapped_column(ForeignKey("budget.id"), index=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))                   # the latest version's (the owner's working name)
     version: Mapped[int] = mapped_column(Integer, default=1)          # the latest version's number
     shared_number: Mapped[int | None] = mapped_column(Integer)      # the version the purchaser sees (None: none)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
@@ -272,8 +272,11 @@ class Roster(db.Model):
     def ever_shared(self) -> bool:
         return any(v.shared_at is not None for v in self.versions)
 
-    def version_numbered(self, number: int) -> RosterVersion | None:
-        return next((v for v in self.versions if v.number == number), None)
+    @property
+    def drafts(self) -> list[RosterVersion]:
+        """The versions saved after the last one ever shared (all of them if none was)."""
+        last = max((v.number for v in self.versions if v.shared_at is not None), default=0)
+        return [v for v in self.versions if v.number > last]
 
 
 class RosterVersion(db.Model):
@@ -285,6 +288,7 @@ class RosterVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     roster_id: Mapped[int] = mapped_column(ForeignKey("roster.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))                   # as the version was saved (shared: as shown)
     source: Mapped[str] = mapped_column(String(300), default="")     # 页面录入 / 导入 名单.xlsx / 按预算修订 3 重新核对
     roster_json: Mapped[str] = mapped_column(Text, deferred=True)
     rows_json: Mapped[str | None] = mapped_column(Text, deferred=True)   # file row of each person (imported)

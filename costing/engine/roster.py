@@ -136,8 +136,13 @@ class CheckResult:
     def verdict(self) -> str:
         """The proposal as a whole: 不合规 if any finding (a person's, a post's or the total's) is an error,
         需关注 if any is a warning, else 合规."""
-        severities = {f.severity for f in self.findings}
-        return "fail" if "error" in severities else "attention" if "warning" in severities else "ok"
+        return verdict_of(f.severity for f in self.findings)
+
+
+def verdict_of(severities) -> str:
+    """fail (any error), attention (any warning), else ok: for a person's findings or a whole proposal's."""
+    found = set(severities)
+    return "fail" if "error" in found else "attention" if "warning" in found else "ok"
 
 
 def _average(total: Decimal, count: int) -> Decimal:
@@ -186,8 +191,7 @@ def check_roster(budget: Budget, people: list[Person], params: ParameterSet | No
         findings += own
         line, used = price_line(post, allowance, hf_rate_for(person.housing_fund_rate, runs), runs, cache,
                                 declared_rates=person.employer_rates)
-        severities = {f.severity for f in own}
-        status = "fail" if "error" in severities else "attention" if "warning" in severities else "ok"
+        status = verdict_of(f.severity for f in own)
         first_month = line.monthly_pay + line.monthly_allowance + used[0][2].contributions
         results.append(PersonResult(person, person.months, line.pay, line.contributions, line.total, first_month,
                                     status))
@@ -288,25 +292,27 @@ def _compare(budget: Budget, result: Result, people: list[PersonResult]):
         if row.budget_headcount != row.roster_headcount:
             text = f"岗位「{name}」：预算 {row.budget_headcount} 人，薪酬方案 {row.roster_headcount} 人"
             if not row.budget_headcount:
-                near = difflib.get_close_matches(key, [k for k in budgeted if posts[k]["r_heads"] == 0
-                                                       or posts[k]["r_heads"] < posts[k]["heads"]], n=1, cutoff=0.5)
+                near = difflib.get_close_matches(key, [k for k in budgeted if posts[k]["r_heads"] < posts[k]["heads"]],
+                                                 n=1, cutoff=0.5)
                 text += f"。预算中没有这个岗位，是否指「{budgeted[near[0]]}」？" if near else "。预算中没有这个岗位"
             findings.append(Finding("HEADCOUNT_MISMATCH", "warning", where, text, "采购人预算（人员经费明细）"))
         if row.budget_monthly_pay is None or row.roster_monthly_pay is None:
             continue
-        budget_equal = row.budget_monthly_pay + row.budget_annual_bonus / 12
-        roster_equal = row.roster_monthly_pay + row.roster_annual_bonus / 12
-        if roster_equal >= budget_equal:
+        # a year's pay of one person, bonus included: exact, so a shortfall is never a rounded 0.00
+        budget_year = row.budget_monthly_pay * 12 + row.budget_annual_bonus
+        roster_year = row.roster_monthly_pay * 12 + row.roster_annual_bonus
+        if roster_year >= budget_year:
             continue
         with_bonus = bool(row.budget_annual_bonus or row.roster_annual_bonus)
         bonus = (lambda amount: f"、年终奖每年 {g(amount)} 元") if with_bonus else (lambda amount: "")
-        short = round_cents(budget_equal - roster_equal)
+        short = (f"每人每年少 {g(budget_year - roster_year)} 元（工资、津贴与年终奖合计）" if with_bonus
+                 else f"每人每月少 {g(row.budget_monthly_pay - row.roster_monthly_pay)} 元")
         findings.append(Finding(
             "PAY_BELOW_BUDGET", "error", where,
             f"岗位「{name}」：预算按每人每月应发工资与津贴 {g(row.budget_monthly_pay)} 元{bonus(row.budget_annual_bonus)}"
             f"（含单位缴费每月 {g(row.budget_monthly_cost)} 元）安排，薪酬方案平均只有 "
             f"{g(row.roster_monthly_pay)} 元{bonus(row.roster_annual_bonus)}（含单位缴费每月 {g(row.roster_monthly_cost)} 元），"
-            f"每人每月少 {g(short)} 元" + ("（年终奖按 12 个月均摊）" if with_bonus else ""),
+            f"{short}",
             f"采购人预算；{checks.SEED}三(一)"))
     return rows, findings
 

@@ -7,10 +7,16 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from ..engine.roster import verdict_of
 from . import labels
 from .budget import Basis, Finding, basis_rows, by_severity
 
 _PERSON = re.compile(r"^roster\[(\d+)\]\.?(.*)$")
+
+
+def position(index: int, row: int | None) -> str:
+    """Where a person is: 第 5 行 of the file it came from, or 第 3 人 when entered on the page."""
+    return f"第 {row} 行" if row else f"第 {index + 1} 人"
 
 
 @dataclass(frozen=True)
@@ -51,8 +57,7 @@ class Person:
 
     @property
     def position(self) -> str:
-        """第 5 行 (of the file it came from) or 第 3 人 (entered on the page)."""
-        return f"第 {self.row} 行" if self.row else f"第 {self.index + 1} 人"
+        return position(self.index, self.row)
 
     @property
     def category_label(self) -> str:
@@ -103,7 +108,7 @@ class RosterReport:
                 index = int(match.group(1))
                 person = raw[index]
                 row = person.get("row")
-                said = f"{person['id']}（{f'第 {row} 行' if row else f'第 {index + 1} 人'}）"
+                said = f"{person['id']}（{position(index, row)}）"
                 rest = labels.place(match.group(2)) if match.group(2) else ""
                 finding = RosterFinding(*_fields(finding), said_where=f"{said} {rest}".strip())
                 per_person.setdefault(index, []).append(finding)
@@ -133,9 +138,7 @@ class RosterReport:
         self.budget_personnel = Decimal(t["budget_personnel"])
         self.parameter_set: str = stored["parameter_set"]
         # reports stored before the verdict was kept: worked out from their findings, the same way
-        self.verdict: str = t.get("verdict") or (
-            "fail" if any(f.severity == "error" for f in self.findings)
-            else "attention" if any(f.severity == "warning" for f in self.findings) else "ok")
+        self.verdict: str = t.get("verdict") or verdict_of(f.severity for f in self.findings)
 
     @property
     def verdict_label(self) -> str:

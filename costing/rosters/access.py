@@ -21,9 +21,11 @@ def visible_to(user: User):
     return False
 
 
-def load(roster_id: int, user: User) -> Roster:
-    """The roster if this user may see it; 404 otherwise."""
-    item = db.session.scalar(select(Roster).where(Roster.id == roster_id, visible_to(user)))
+def load(roster_id: int, user: User, for_update: bool = False) -> Roster:
+    """The roster if this user may see it; 404 otherwise. ``for_update``: locked until the transaction ends,
+    so two saves of one roster run one after the other (the second sees the first's version)."""
+    query = select(Roster).where(Roster.id == roster_id, visible_to(user))
+    item = db.session.scalar(query.with_for_update(of=Roster) if for_update else query)
     if item is None:
         abort(404)
     return item
@@ -38,6 +40,12 @@ def can_edit(user: User, item: Roster) -> bool:
     stays readable to its owner, but nothing may be rechecked against the budget)."""
     return (is_contractor(user) and item.organisation_id == user.organisation_id
             and any(share.contractor_id == user.organisation_id for share in item.budget.shares))
+
+
+def owns(user: User, item: Roster) -> bool:
+    """The owning contractor: it may withdraw a share, discard drafts or delete an unshared roster even after
+    the purchaser has stopped sharing the budget."""
+    return is_contractor(user) and item.organisation_id == user.organisation_id
 
 
 def contractor_budget(user: User, budget_id: int | None) -> Budget:

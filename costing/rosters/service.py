@@ -18,7 +18,7 @@ from ..models import Budget, Revision, Roster, RosterVersion, User, db, utcnow
 from .access import visible_to
 
 __all__ = ["InputError", "WorkflowError", "Problem", "reference", "check", "create", "update", "share", "withdraw",
-           "delete", "visible_versions", "seen_version", "for_budget", "exists_for"]
+           "delete", "discard_drafts", "visible_versions", "seen_version", "for_budget", "exists_for"]
 
 
 def reference(budget: Budget, organisation_id: int) -> Revision:
@@ -52,18 +52,20 @@ def _name(name: str) -> str:
 
 def _add_version(item: Roster, user: User, roster: list, params: ParameterSet, rows: list[int] | None,
                  source: str) -> RosterVersion:
+    """A new version under the roster's current name; refused when it would be the latest one again."""
     result = check(item.budget, item.organisation_id, roster, params, rows)
     text = json.dumps(roster, ensure_ascii=False)
     rows_text = json.dumps(rows) if rows else None
     revision = reference(item.budget, item.organisation_id).number
     if item.versions:
         latest = item.latest
-        if (latest.roster_json, latest.budget_revision) == (text, revision) \
+        if (latest.roster_json, latest.budget_revision, latest.name) == (text, revision, item.name) \
                 and json.loads(latest.result_json)["parameter_set"] == result["parameter_set"]:
             raise WorkflowError(f"没有修改：与当前的版本 {latest.number} 相同，未保存新版本")
     totals = result["totals"]
     version = RosterVersion(
-        number=(item.latest.number + 1) if item.versions else 1, source=source[:300], roster_json=text,
+        number=(item.latest.number + 1) if item.versions else 1, name=item.name, source=source[:300],
+        roster_json=text,
         rows_json=rows_text, result_json=json.dumps(result, ensure_ascii=False), budget_revision=revision,
         people=totals["people"], failing=totals["fail"], verdict=totals["verdict"],
         roster_cost=Decimal(totals["roster_cost"]), created_by_id=user.id)
@@ -96,9 +98,12 @@ def update(item: Roster, user: User, roster: list, params: ParameterSet, version
     return added
 
 
-def share(item: Roster, user: User) -> RosterVersion:
-    """Show the purchaser the latest version, as it is now; later saves do not change what it sees."""
+def share(item: Roster, user: User, version: int | None = None) -> RosterVersion:
+    """Show the purchaser the latest version, as it is now; later saves do not change what it sees.
+    ``version``: the one the user was looking at (refused if another has been saved since)."""
     latest = item.latest
+    if version is not None and version != latest.number:
+        raise WorkflowError(f"您查看的是版本 {version}，此后已保存了版本 {latest.number}：请先查看该版本再共享")
     if item.shared_number == latest.number:
         raise WorkflowError(f"版本 {latest.number} 已共享给采购人")
     latest.shared_at, latest.shared_by_id, latest.withdrawn_at = utcnow(), user.id, None
@@ -114,7 +119,11 @@ def withdraw(item: Roster, user: User) -> None:
     shown = item.shared
     if shown is None:
         raise WorkflowError("这份薪酬方案没有共享给采购人")
-    shown.withdrawn_at, item.shared_number = utcnow(), None
+    now = utcnow()
+    for version in item.versions:           # every version shown before, not only the last: none comes back
+        if version.shared_at is not None and version.withdrawn_at is None:
+            version.withdrawn_at = now
+    item.shared_number = None
     accounts.record("roster_withdraw", f"roster:{item.id}", f"撤回共享的版本 {shown.number}", user=user)
 
 
@@ -127,14 +136,30 @@ def delete(item: Roster, user: User) -> None:
     db.session.delete(item)
 
 
+def discard_drafts(item: Roster, user: User) -> int:
+    """Drop the versions saved since the last one shown to the purchaser (the roster goes back to it)."""
+    drafts = item.drafts
+    if not drafts:
+        raise WorkflowError("没有未共享的修改")
+    if len(drafts) == len(item.versions):
+        raise WorkflowError("这份方案从未共享，可以整份删除")
+    for version in drafts:
+        item.versions.remove(version)
+    item.version, item.name, item.updated_at = item.latest.number, item.latest.name, utcnow()
+    accounts.record("roster_discard", f"roster:{item.id}",
+                    f"放弃未共享的版本 {'、'.join(str(v.number) for v in drafts)}，回到版本 {item.version}", user=user)
+    return len(drafts)
+
+
 def visible_versions(item: Roster, user: User) -> list[RosterVersion]:
     """The versions this user may read: all of them for the owner (and an administrator); for the purchaser,
-    those that were shared, up to the one it is shown now."""
+    those shared with it and not withdrawn, up to the one it is shown now."""
     if user.organisation_id == item.organisation_id or user.is_admin:
         return list(item.versions)
     if item.shared_number is None:
         return []
-    return [v for v in item.versions if v.shared_at is not None and v.number <= item.shared_number]
+    return [v for v in item.versions if v.shared_at is not None and v.withdrawn_at is None
+            and v.number <= item.shared_number]
 
 
 def seen_version(item: Roster, user: User) -> RosterVersion:

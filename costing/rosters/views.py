@@ -14,6 +14,7 @@ from ..budgets import service as budgets
 from ..engine.parse import InputError
 from ..models import Budget, Roster, RosterVersion, db
 from ..results import format as formats
+from ..results import labels
 from ..results.compare import roster_changes
 from ..results.roster import RosterReport
 from ..web import current_parameters, mapping, preview, small_int
@@ -36,7 +37,8 @@ def _signed_in():
 
 
 def _load(roster_id: int) -> Roster:
-    return access.load(roster_id, current_user)
+    """For reading; a POST that changes the roster loads it locked (``access.load(…, for_update=True)``)."""
+    return access.load(roster_id, current_user, for_update=request.method == "POST")
 
 
 def _can_edit(item: Roster) -> bool:
@@ -82,9 +84,9 @@ def template():
                      download_name="薪酬方案花名册模板.xlsx")
 
 
-def _render_form(form, budget, item=None, general=(), status=200):
+def _render_form(form, budget, item=None, general=(), status=200, notice=None):
     blank = RosterForm(formdata=None, data={"roster": [{}]}).roster[0]
-    return render_template("rosters/edit.html", form=form, budget=budget, item=item, general=general,
+    return render_template("rosters/edit.html", form=form, budget=budget, item=item, general=general, notice=notice,
                            blank=blank, invalid=status == 400,
                            budget_name=budgets.name_seen_by(current_user, budget)), status
 
@@ -106,9 +108,11 @@ def new():
                    "certificate": line.certificate, "monthly_allowance": str(line.monthly_allowance),
                    "annual_bonus": (lines[i].get("annual_bonus") or "") if i < len(lines) else "",
                    "months": "" if line.months == result.months else str(line.months)}
-                  for i, line in enumerate(result.personnel) for _ in range(line.headcount)][:PAGE]
-        data = {"name": f"{result.project_name} 薪酬方案", "roster": people or [{}]}
-        return _render_form(RosterForm(formdata=None, data=data), budget)
+                  for i, line in enumerate(result.personnel) for _ in range(line.headcount)]
+        data = {"name": f"{result.project_name} 薪酬方案", "roster": people[:PAGE] or [{}]}
+        notice = (f"预算共 {len(people)} 人，页面最多录入 {PAGE} 人（下方为前 {PAGE} 人）；请下载花名册模板填写全部人员后导入，"
+                  f"否则逐岗对比会按少填的人数给出“人数与预算不同”。") if len(people) > PAGE else None
+        return _render_form(RosterForm(formdata=None, data=data), budget, notice=notice)
     form = RosterForm()
     if not form.validate():
         return _render_form(form, budget, general=[STALE_FORM], status=400)
@@ -212,7 +216,10 @@ def import_file(roster_id: int | None = None):
                                       rows=rows)
                 accounts.record("roster_import", f"roster:{item.id}", f"{filename}：{len(roster)} 人")
             else:
-                service.update(item, current_user, roster, params, item.version, f"导入 {filename}", rows=rows)
+                # the version the user looked at when choosing the file (a colleague's later save is not overwritten)
+                seen = small_int(request.form.get("version"))
+                service.update(item, current_user, roster, params, item.version if seen is None else seen,
+                               f"导入 {filename}", rows=rows)
         except service.InputError as exc:
             db.session.rollback()
             problems = row_problems(exc.problems, getattr(roster, "row_numbers", None), getattr(roster, "cells", None))
@@ -285,10 +292,10 @@ def history(roster_id: int):
                            budget_name=_budget_name(item))
 
 
-def _owner_action(roster_id: int, act, done, then=None):
+def _owner_action(roster_id: int, act, done, then=None, allowed=access.can_edit):
     """A POST by the owning contractor: check the right and the token, run it, commit, say what happened."""
     item = _load(roster_id)
-    if not _can_edit(item):
+    if not allowed(current_user, item):
         abort(403)
     if not ActionForm().validate():
         abort(400)
@@ -301,7 +308,11 @@ def _owner_action(roster_id: int, act, done, then=None):
         return redirect(here)
     except service.InputError as exc:      # only a recheck revalidates the stored roster
         db.session.rollback()
-        flash("按最新预算核对失败：" + "；".join(str(p) for p in exc.problems[:5]), "error")
+        latest = access.load(roster_id, current_user).latest
+        rows = json.loads(latest.rows_json) if latest.rows_json else None
+        said = [f"{p.path}：{p.message}" for p in row_problems(exc.problems, rows)] if rows else \
+            [f"{labels.place(p.path)}：{p.message}" for p in exc.problems]
+        flash("按最新预算核对失败，请编辑人员或导入改正后的文件：" + "；".join(said[:5]), "error")
         return redirect(here)
     db.session.commit()
     flash(done(item), "success")
@@ -310,7 +321,8 @@ def _owner_action(roster_id: int, act, done, then=None):
 
 @bp.post("/<id:roster_id>/share")
 def share(roster_id: int):
-    return _owner_action(roster_id, lambda item: service.share(item, current_user),
+    version = small_int(request.form.get("revision"))
+    return _owner_action(roster_id, lambda item: service.share(item, current_user, version),
                          lambda item: f"已把版本 {item.shared_number} 共享给 {item.budget.organisation.name}（只读）；"
                                       f"此后的修改在再次共享前采购人看不到")
 
@@ -318,13 +330,19 @@ def share(roster_id: int):
 @bp.post("/<id:roster_id>/withdraw")
 def withdraw(roster_id: int):
     return _owner_action(roster_id, lambda item: service.withdraw(item, current_user),
-                         lambda item: "已撤回共享：采购人不再能查看这份薪酬方案")
+                         lambda item: "已撤回共享：采购人不再能查看这份薪酬方案", allowed=access.owns)
 
 
 @bp.post("/<id:roster_id>/delete")
 def delete(roster_id: int):
     return _owner_action(roster_id, lambda item: service.delete(item, current_user),
-                         lambda item: f"已删除「{item.name}」", then=url_for("rosters.index"))
+                         lambda item: f"已删除「{item.name}」", then=url_for("rosters.index"), allowed=access.owns)
+
+
+@bp.post("/<id:roster_id>/discard")
+def discard(roster_id: int):
+    return _owner_action(roster_id, lambda item: service.discard_drafts(item, current_user),
+                         lambda item: f"已放弃未共享的修改，回到版本 {item.version}", allowed=access.owns)
 
 
 @bp.post("/<id:roster_id>/recheck")
@@ -355,7 +373,7 @@ def roster_xlsx(roster_id: int):
 def export_xlsx(roster_id: int):
     item = _load(roster_id)
     version = _version(item)
-    data = export.report_workbook(f"{item.name}（版本 {version.number}）", _budget_name(item, version),
+    data = export.report_workbook(f"{version.name}（版本 {version.number}）", _budget_name(item, version),
                                   RosterReport(json.loads(version.result_json)), version.budget_revision,
                                   formats.localtime(version.created_at))
     accounts.record("export", f"roster:{item.id}", f"薪酬方案核对报告 XLSX（版本 {version.number}）")

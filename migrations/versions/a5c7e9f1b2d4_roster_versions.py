@@ -32,6 +32,7 @@ def upgrade():
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('roster_id', sa.Integer(), nullable=False),
         sa.Column('number', sa.Integer(), nullable=False),
+        sa.Column('name', sa.String(length=200), nullable=False),
         sa.Column('source', sa.String(length=300), nullable=False),
         sa.Column('roster_json', sa.Text(), nullable=False),
         sa.Column('rows_json', sa.Text(), nullable=True),
@@ -61,16 +62,16 @@ def upgrade():
 
     bind = op.get_bind()
     version = sa.table('roster_version', *(sa.column(c) for c in (
-        'roster_id', 'number', 'source', 'roster_json', 'rows_json', 'result_json', 'budget_revision', 'people',
+        'roster_id', 'number', 'name', 'source', 'roster_json', 'rows_json', 'result_json', 'budget_revision', 'people',
         'failing', 'verdict', 'created_by_id', 'created_at', 'shared_by_id', 'shared_at')),
         sa.column('roster_cost', sa.Numeric(14, 2)))
     rows = bind.execute(sa.text(
-        "SELECT id, roster_json, result_json, budget_revision, people, failing, created_by_id, updated_at, "
+        "SELECT id, name, roster_json, result_json, budget_revision, people, failing, created_by_id, updated_at, "
         "shared_by_id, shared_at FROM roster")).mappings().all()
     for r in rows:
         result = json.loads(r["result_json"])
         bind.execute(version.insert().values(
-            roster_id=r["id"], number=1, source="升级前保存", roster_json=r["roster_json"], rows_json=None,
+            roster_id=r["id"], number=1, name=r["name"], source="升级前保存", roster_json=r["roster_json"], rows_json=None,
             result_json=r["result_json"], budget_revision=r["budget_revision"], people=r["people"],
             failing=r["failing"], verdict=_verdict(result),
             roster_cost=Decimal(result.get("totals", {}).get("roster_cost", "0")), created_by_id=r["created_by_id"],

@@ -1,6 +1,6 @@
 // Feedback on slow downloads (PDF annexes of long budgets take a second or two): the link says so.
 document.addEventListener("click", (event) => {
-  const link = event.target.closest("[data-busy]");
+  const link = event.target.closest("a[data-busy]");
   if (!link) return;
   const label = link.textContent;
   link.textContent = link.dataset.busy;

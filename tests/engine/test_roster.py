@@ -190,8 +190,9 @@ def test_a_roster_without_the_budgets_bonus_is_short_by_a_twelfth_of_it_a_month(
     data = budget_input(personnel=[person(post="社工", headcount=2, monthly_pay="5000.00", annual_bonus="3000.00")])
     result = run([staff(), staff(id="S2")], data)
     short = [f for f in result.findings if f.code == "PAY_BELOW_BUDGET" and f.where == "comparison[社工]"]
-    # 5,200.00 + 3,000.00 ÷ 12 = 5,450.00 against 5,200.00: 250.00 a month less
-    assert len(short) == 1 and "年终奖每年 3,000.00 元" in short[0].message and "每人每月少 250.00 元" in short[0].message
+    # 12 × 5,200.00 + 3,000.00 = 65,400.00 a year against 62,400.00: 3,000.00 a year less
+    assert len(short) == 1 and "年终奖每年 3,000.00 元" in short[0].message
+    assert "每人每年少 3,000.00 元（工资、津贴与年终奖合计）" in short[0].message
     row = result.comparison[0]
     assert (row.budget_annual_bonus, row.roster_annual_bonus) == (D("3000.00"), D("0.00"))
     # and the total: 170,486.40 budgeted, 164,486.40 proposed, 6,000.00 less
@@ -226,3 +227,10 @@ def test_post_names_match_across_widths_spaces_and_brackets_and_a_near_miss_is_s
     assert posts == {"社会工作者（儿童）": (1, 1), "社会工作者": (1, 0), "社会工作": (0, 1)}
     missing = [f.message for f in result.findings if f.where == "comparison[社会工作]"]
     assert missing == ["岗位「社会工作」：预算 0 人，薪酬方案 1 人。预算中没有这个岗位，是否指「社会工作者」？"]
+
+
+def test_a_bonus_one_fen_short_is_said_as_one_fen_a_year():
+    data = budget_input(personnel=[person(post="社工", headcount=1, monthly_pay="5000.00", annual_bonus="3000.00")])
+    result = run([staff(annual_bonus="2999.99")], data)
+    short = [f.message for f in result.findings if f.code == "PAY_BELOW_BUDGET" and f.where == "comparison[社工]"]
+    assert len(short) == 1 and short[0].endswith("每人每年少 0.01 元（工资、津贴与年终奖合计）")

@@ -6,7 +6,7 @@ import re
 import openpyxl
 from sqlalchemy import select
 
-from costing.models import AuditEntry, Roster, db
+from costing.models import AuditEntry, BudgetShare, Roster, db
 
 from . import world
 from .test_rosters import HEADERS, person, roster_file, upload
@@ -139,3 +139,87 @@ def _imported_bytes(client, w, data):
     response = upload(client, f"/rosters/import?budget={w.budget_a}", data)
     assert response.status_code == 302, response.get_data(as_text=True)
     return int(response.location.rstrip("/").split("/")[-1])
+
+
+def test_a_withdrawn_version_never_comes_back_when_a_later_one_is_shared(app, client):
+    w = world.build()
+    contractor = log_in(client, "c_user")
+    roster_id = _imported(contractor, w, [person(**{"姓名或工号": "旧人"})])
+    _share(contractor, roster_id)
+    assert contractor.post(f"/rosters/{roster_id}/withdraw").status_code == 302
+    upload(contractor, f"/rosters/{roster_id}/import", roster_file([person(**{"姓名或工号": "新人"})]))
+    _share(contractor, roster_id)
+    purchaser = log_in(app.test_client(), "a_prep")
+    assert "新人" in purchaser.get(f"/rosters/{roster_id}").get_data(as_text=True)
+    for url in (f"/rosters/{roster_id}?version=1", f"/rosters/{roster_id}/roster.xlsx?version=1",
+                f"/rosters/{roster_id}/export.xlsx?version=1"):
+        assert purchaser.get(url).status_code == 404
+    assert "旧人" not in purchaser.get(f"/rosters/{roster_id}/history").get_data(as_text=True)
+
+
+def test_a_name_is_part_of_the_version_the_purchaser_sees(app, client):
+    w = world.build()
+    contractor = log_in(client, "c_user")
+    roster_id = _imported(contractor, w, [person()])
+    _share(contractor, roster_id)
+    item = db.session.get(Roster, roster_id)
+    form = {"name": "草稿名：拟降薪", "version": "1", "roster-0-id": "SG-001", "roster-0-post": "社会工作者",
+            "roster-0-category": "elderly", "roster-0-level": "junior", "roster-0-certificate": "assistant_social_worker",
+            "roster-0-monthly_pay": "4300.00", "roster-0-monthly_allowance": "200.00"}
+    # a new name alone is a change: version 2, which the purchaser does not see
+    assert contractor.post(f"/rosters/{roster_id}/edit", data=form).status_code == 302
+    db.session.refresh(item)
+    assert item.version == 2 and item.latest.name == "草稿名：拟降薪"
+    purchaser = log_in(app.test_client(), "a_prep")
+    for url in (f"/rosters/{roster_id}", f"/budgets/{w.budget_a}", "/rosters/"):
+        assert "拟降薪" not in purchaser.get(url).get_data(as_text=True), url
+    assert "拟降薪" in contractor.get(f"/rosters/{roster_id}/history").get_data(as_text=True)
+
+
+def test_a_stale_import_or_share_does_not_pass_over_a_colleagues_save(app, client):
+    w = world.build()
+    contractor = log_in(client, "c_user")
+    roster_id = _imported(contractor, w, [person()])
+    upload(contractor, f"/rosters/{roster_id}/import", roster_file([person(**{"月应发工资": "4500.00"})]))  # version 2
+    # a page opened at version 1: its file and its share are refused
+    stale = contractor.post(f"/rosters/{roster_id}/import", data={
+        "version": "1", "file": (io.BytesIO(roster_file([person(**{"月应发工资": "4700.00"})])), "a.xlsx")},
+        content_type="multipart/form-data")
+    assert stale.status_code == 400 and "他人已修改了这份薪酬方案" in stale.get_data(as_text=True)
+    contractor.post(f"/rosters/{roster_id}/share", data={"revision": "1"})
+    item = db.session.get(Roster, roster_id)
+    assert (item.version, item.shared_number) == (2, None)
+    assert contractor.post(f"/rosters/{roster_id}/share", data={"revision": "2"}).status_code == 302
+    db.session.refresh(item)
+    assert item.shared_number == 2
+
+
+def test_drafts_after_a_share_can_be_discarded(app, client):
+    w = world.build()
+    contractor = log_in(client, "c_user")
+    roster_id = _imported(contractor, w, [person()])
+    _share(contractor, roster_id)
+    for pay in ("4500.00", "4600.00"):
+        upload(contractor, f"/rosters/{roster_id}/import", roster_file([person(**{"月应发工资": pay})]))
+    assert contractor.post(f"/rosters/{roster_id}/discard").status_code == 302
+    item = db.session.get(Roster, roster_id)
+    assert [v.number for v in item.versions] == [1] and item.version == 1 and item.shared_number == 1
+    assert "放弃未共享的版本 2、3，回到版本 1" in [e.detail for e in db.session.scalars(select(AuditEntry))]
+    # the next save is version 2 again
+    upload(contractor, f"/rosters/{roster_id}/import", roster_file([person(**{"月应发工资": "4700.00"})]))
+    db.session.refresh(item)
+    assert item.version == 2
+
+
+def test_the_owner_can_withdraw_after_the_purchaser_stops_sharing_the_budget(app, client):
+    w = world.build()
+    contractor = log_in(client, "c_user")
+    roster_id = _imported(contractor, w, [person()])
+    _share(contractor, roster_id)
+    purchaser = log_in(app.test_client(), "a_prep")
+    share_id = db.session.scalar(select(BudgetShare.id).where(BudgetShare.budget_id == w.budget_a))
+    assert purchaser.post(f"/budgets/{w.budget_a}/unshare/{share_id}").status_code == 302
+    assert "撤回共享" in contractor.get(f"/rosters/{roster_id}").get_data(as_text=True)
+    assert contractor.post(f"/rosters/{roster_id}/withdraw").status_code == 302
+    assert purchaser.get(f"/rosters/{roster_id}").status_code == 404
+    assert "撤回共享薪酬方案" in log_in(app.test_client(), "admin").get("/admin/audit").get_data(as_text=True)
