@@ -69,7 +69,7 @@ def test_invalid_input_exits_2_with_path_messages_and_no_stdout(cli):
     data = budget_input(personnel=[person(), person(), person(monthly_pay="-5")])
     done = cli("compute", "-", stdin=json.dumps(data).encode())
     assert done.returncode == 2 and done.stdout == b""
-    assert done.stderr.decode().strip() == "personnel[2].monthly_pay: 必须是不小于0的金额，最多两位小数"
+    assert done.stderr.decode().strip() == "personnel[2].monthly_pay: 必须是不小于 0 的金额，最多两位小数"
 
 
 def test_garbage_never_prints_a_traceback(tmp_path, cli):

@@ -255,7 +255,7 @@ def test_old_excel_and_empty_files_say_what_to_do():
 
 def test_formulas_are_refused_not_evaluated():
     data = xlsx([row(月应发工资="=2000*3")])
-    assert problems("r.xlsx", data) == ["第 2 行 第 7 列: 单元格含公式，请改为直接填写数值"]
+    assert problems("r.xlsx", data) == ["第 2 行 G2 单元格: 含公式，请改为直接填写数值"]
 
 
 def test_5001_rows_are_refused():
@@ -292,7 +292,7 @@ def test_bad_rows_are_all_listed_by_row_and_column():
     with pytest.raises(InputError) as caught:
         check_input({"budget": budget, "roster": entries})
     assert [str(p) for p in row_problems(caught.value.problems)] == [
-        "第 3 行 月应发工资: 必须是不小于0的金额，最多两位小数",
+        "第 3 行 月应发工资: 必须是不小于 0 的金额，最多两位小数",
         "第 5 行 等级: 请从下拉列表中选择：无等级（非专业岗位）、初级、中级、高级"]
 
 
@@ -313,7 +313,7 @@ def test_problems_quote_the_cell_and_say_what_to_type():
         "第 7 行 月应发工资: 「4千8」不是金额，请填写数字，如 4800 或 4800.00",
         "第 7 行 养老单位费率: 「0,5%」逗号只用作千位分隔（如 4,800），小数请用小数点，如 8.5%",
         "第 8 行 等级: 「局长」不在下拉列表中，请从下拉列表中选择：无等级（非专业岗位）、初级、中级、高级",
-        "第 8 行 职业津贴: 「12.345」必须是不小于0的金额，最多两位小数",
+        "第 8 行 职业津贴: 「12.345」必须是不小于 0 的金额，最多两位小数",
         "第 8 行 在岗月数: 「6.5」不是整数，请填写整数，如 12",
         "第 9 行 姓名或工号: 「张三」与第 4 行重复",
         "第 11 行 姓名或工号: 「第 1 行」与第 10 行重复",           # the id's own words are not a row to translate
@@ -389,7 +389,7 @@ def test_problems_name_the_real_row_when_blank_rows_are_skipped():
     with pytest.raises(InputError) as caught:
         check_input({"budget": budget, "roster": entries})
     assert [str(p) for p in row_problems(caught.value.problems, entries.row_numbers)] == [
-        "第 5 行 月应发工资: 必须是不小于0的金额，最多两位小数"]
+        "第 5 行 月应发工资: 必须是不小于 0 的金额，最多两位小数"]
 
 
 def test_odd_csv_and_empty_files():

@@ -58,11 +58,12 @@ def header(sheet, headers, widths, row: int = 1, border: bool = True) -> None:
     sheet.freeze_panes = f"A{row + 1}"          # (a cell object here would create an empty row)
 
 
-def print_setup(sheet, title: str | None = None) -> None:
-    """A4 landscape, one page wide, the heading row repeated, page numbers in the footer."""
+def print_setup(sheet, title: str | None = None, pages_wide: int = 1) -> None:
+    """A4 landscape, ``pages_wide`` pages wide (twenty columns on one page are too small to read), the heading
+    row repeated, page numbers in the footer."""
     sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4      # (a write-only sheet does not name the sizes)
     sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = pages_wide, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     if title is not None:
         sheet.print_title_rows = "1:1"
@@ -116,7 +117,7 @@ def table(book, title: str, headers: Sequence[str], rows: Sequence[Sequence], *,
         sheet.column_dimensions[get_column_letter(column)].width = max(text_width(head), min(cap, widest)) + 2
     sheet.row_dimensions[1].height = 16 * (max(h.count("\n") for h in headers) + 1) + 4
     sheet.freeze_panes = "A2"
-    print_setup(sheet, print_title)
+    print_setup(sheet, print_title, pages_wide=max(1, -(-len(headers) // 12)))      # about 12 columns a page
     head = _style_of(sheet, font=Font(bold=True), fill=HEAD,
                      alignment=Alignment(horizontal="center", vertical="center", wrap_text=True))
     money = _style_of(sheet, number_format=MONEY)

@@ -1,7 +1,7 @@
 """Turn untrusted JSON-like input into a Budget, or say precisely what is wrong with it.
 
 Every problem is reported as (path, message) with a Chinese message, e.g.
-``personnel[2].monthly_pay: 必须是不小于0的金额，最多两位小数``. All problems are collected,
+``personnel[2].monthly_pay: 必须是不小于 0 的金额，最多两位小数``. All problems are collected,
 not just the first. Nothing here computes money.
 """
 from __future__ import annotations
@@ -45,7 +45,7 @@ _QUANTITY = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]{1,4})?$")
 _RATE = re.compile(rf"^0(\.[0-9]{{1,{RATE_PLACES}}})?$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
-AMOUNT_MESSAGE = "必须是不小于0的金额，最多两位小数"
+AMOUNT_MESSAGE = "必须是不小于 0 的金额，最多两位小数"
 MAX_REASON = 200
 # A budget that overrides one of these defaults with a different value says why, in a sibling field
 # "<name>_reason" (a value equal to its default is no override).
@@ -187,14 +187,19 @@ class Reader:
         return amount
 
     def quantity(self, value: Any, path: str) -> Decimal | None:
-        quantity = self._decimal(value, path, _QUANTITY, "必须是不小于0的数量，最多四位小数")
+        quantity = self._decimal(value, path, _QUANTITY, "必须是不小于 0 的数量，最多四位小数")
         if quantity is not None and quantity >= Decimal(10) ** 9:
             self.fail(path, "数量过大")
             return None
         return quantity
 
     def rate(self, value: Any, path: str) -> Decimal | None:
-        return self._decimal(value, path, _RATE, "必须是 0 到 1 之间（含 0，不含 1）的小数，最多六位小数")
+        message = "必须是 0 到 1 之间（含 0，不含 1）的小数，最多六位小数"
+        if isinstance(value, str) and re.fullmatch(r"[0-9]{1,3}(\.[0-9]{1,4})?", value.strip()) \
+                and Decimal(value.strip()) >= 1:        # a percentage typed without its sign: say how to write it
+            typed = value.strip()
+            message += f"；{typed}% 请写 {typed}% 或 {format((Decimal(typed) / 100).normalize(), 'f')}"
+        return self._decimal(value, path, _RATE, message)
 
     def integer(self, value: Any, path: str, low: int, high: int) -> int | None:
         if isinstance(value, bool) or not isinstance(value, int):

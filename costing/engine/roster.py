@@ -214,8 +214,8 @@ def _against_total(roster_cost: Decimal, personnel: Decimal) -> list[Finding]:
     if roster_cost > personnel:
         return [Finding(
             "ROSTER_ABOVE_BUDGET", "warning", "totals",
-            f"薪酬方案的人员成本合计 {g(roster_cost)} 元（工资、津贴、年终奖与单位缴费），超出预算人员经费 "
-            f"{g(personnel)} 元 {g(roster_cost - personnel)} 元：按此预算签约，人员经费不足以支付这份方案",
+            f"薪酬方案的人员成本合计 {g(roster_cost)} 元（工资、津贴、年终奖与单位缴费），比预算人员经费"
+            f"（{g(personnel)} 元）多 {g(roster_cost - personnel)} 元：按此预算签约，人员经费不足以支付这份方案",
             f"采购人预算（人员经费）；{basis}")]
     return []
 

@@ -158,7 +158,7 @@ class RosterReport:
                 continue
             where = {"人员": sum(isinstance(f, RosterFinding) for f in found),
                      "岗位": sum(f.where.startswith("comparison[") for f in found),
-                     "合计": sum(f.where == "totals" for f in found)}
+                     "总额对比": sum(f.where == "totals" for f in found)}
             parts.append(f"{len(found)} 项{word}（" + "，".join(f"{k} {v} 项" for k, v in where.items() if v) + "）")
         return "，".join(parts)
 

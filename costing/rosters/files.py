@@ -207,6 +207,15 @@ XLSX_ERRORS = (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError
                ValueError, ET.ParseError)
 
 
+def _column_letters(index: int) -> str:
+    """3 → C, 27 → AA: a column as the spreadsheet program names it."""
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def _column_index(letters: str) -> int:
     index = 0
     for letter in letters:
@@ -349,7 +358,8 @@ def read_xlsx(data: bytes) -> Sheet:
             else:
                 column, number = column + 1, row_number
             if element.find(f"{_NS}f") is not None:
-                problems.append(Problem(f"第 {number} 行 第 {column} 列", "单元格含公式，请改为直接填写数值"))
+                problems.append(Problem(f"第 {number} 行 {_column_letters(column)}{number} 单元格",
+                                        "含公式，请改为直接填写数值"))
             kind = element.get("t", "n")
             value = element.find(f"{_NS}v")
             if kind == "s" and value is not None and re.fullmatch(r"[0-9]{1,9}", value.text or ""):

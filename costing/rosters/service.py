@@ -6,7 +6,7 @@ import json
 import re
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..accounts import service as accounts
 from ..budgets import service as budgets
@@ -17,7 +17,7 @@ from ..engine.roster import check_input, check_to_json
 from ..models import Budget, Revision, Roster, RosterVersion, User, db, utcnow
 from .access import visible_to
 
-__all__ = ["InputError", "WorkflowError", "Problem", "reference", "check", "create", "update", "share", "withdraw",
+__all__ = ["InputError", "WorkflowError", "Problem", "reference", "check", "default_name", "create", "update", "share", "withdraw",
            "delete", "discard_drafts", "visible_versions", "seen_version", "for_budget", "exists_for"]
 
 
@@ -72,6 +72,13 @@ def _add_version(item: Roster, user: User, roster: list, params: ParameterSet, r
     item.versions.append(version)
     item.version, item.updated_at = version.number, utcnow()
     return version
+
+
+def default_name(user: User, budget: Budget, project: str) -> str:
+    """「项目 薪酬方案」, numbered from the second one the organisation makes for the budget (第 2 份)."""
+    made = db.session.scalar(select(func.count()).select_from(Roster).where(
+        Roster.budget_id == budget.id, Roster.organisation_id == user.organisation_id))
+    return f"{project} 薪酬方案" + (f"（第 {made + 1} 份）" if made else "")
 
 
 def create(user: User, budget: Budget, name: str, roster: list, params: ParameterSet, how: str = "页面录入",

@@ -109,7 +109,7 @@ def new():
                    "annual_bonus": (lines[i].get("annual_bonus") or "") if i < len(lines) else "",
                    "months": "" if line.months == result.months else str(line.months)}
                   for i, line in enumerate(result.personnel) for _ in range(line.headcount)]
-        data = {"name": f"{result.project_name} 薪酬方案", "roster": people[:PAGE] or [{}]}
+        data = {"name": service.default_name(current_user, budget, result.project_name), "roster": people[:PAGE] or [{}]}
         notice = (f"预算共 {len(people)} 人，页面最多录入 {PAGE} 人（下方为前 {PAGE} 人）；请下载花名册模板填写全部人员后导入，"
                   f"否则逐岗对比会按少填的人数给出“人数与预算不同”。") if len(people) > PAGE else None
         return _render_form(RosterForm(formdata=None, data=data), budget, notice=notice)
@@ -184,7 +184,7 @@ def _read_upload(form) -> list:
     upload = form.file.data
     if upload is None or not getattr(upload, "filename", ""):
         raise service.InputError([service.Problem("文件", "请选择要导入的 .xlsx 或 .csv 文件")])
-    data = upload.stream.read(MAX_BYTES + 1)
+    data = upload.stream.read(2 * MAX_BYTES)         # bounded by the request's limit; enough to say the size
     return read_roster_file(upload.filename, data)
 
 
@@ -199,7 +199,7 @@ def import_file(roster_id: int | None = None):
     budget = item.budget if item else access.contractor_budget(current_user, request.args.get("budget", type=int))
     form = UploadForm()
     problems: list = []
-    roster = None
+    roster, refused = None, None
     if item is not None and request.form.get("mode") == "new":
         item = None
     if not form.validate():
@@ -211,8 +211,8 @@ def import_file(roster_id: int | None = None):
             filename = form.file.data.filename[:120]
             rows = getattr(roster, "row_numbers", None)
             if item is None:
-                name = budgets.name_seen_by(current_user, budget)
-                item = service.create(current_user, budget, f"{name} 薪酬方案", roster, params, f"导入 {filename}",
+                name = service.default_name(current_user, budget, budgets.name_seen_by(current_user, budget))
+                item = service.create(current_user, budget, name, roster, params, f"导入 {filename}",
                                       rows=rows)
                 accounts.record("roster_import", f"roster:{item.id}", f"{filename}：{len(roster)} 人")
             else:
@@ -225,10 +225,11 @@ def import_file(roster_id: int | None = None):
             problems = row_problems(exc.problems, getattr(roster, "row_numbers", None), getattr(roster, "cells", None))
         except service.WorkflowError as exc:
             db.session.rollback()
-            problems = [service.Problem("文件", str(exc))]
+            problems, refused = [service.Problem("文件", str(exc))], str(exc)
     if problems:
         item = _load(roster_id) if roster_id else None
-        return render_template("rosters/import_failed.html", problems=problems, budget=budget, item=item), 400
+        return render_template("rosters/import_failed.html", problems=problems, budget=budget, item=item,
+                               refused=refused), 400
     db.session.commit()
     latest = item.latest
     skipped = "、".join(str(number) for number in roster.example_rows[:5])

@@ -93,9 +93,8 @@ def contract_of(posted: dict, lists: tuple[str, ...] = ("personnel", "costs")) -
     return data
 
 
-def field_name(path: str, data: dict) -> str | None:
-    """The form's name for the field a contract path names (``personnel[2].monthly_pay`` →
-    ``personnel-2-monthly_pay``), if the posted ``data`` (``read_form``'s) has it."""
+def _walk(path: str, data: dict):
+    """(the form's name parts, the posted value) of the field a contract path names, or None."""
     node, parts = data, []
     for name, index in _PART.findall(path):
         if index:
@@ -108,7 +107,20 @@ def field_name(path: str, data: dict) -> str | None:
                 return None
             node = node[name]
             parts.append(name)
-    return "-".join(parts) if parts and not isinstance(node, (dict, list)) else None
+    return (parts, node) if parts and not isinstance(node, (dict, list)) else None
+
+
+def field_name(path: str, data: dict) -> str | None:
+    """The form's name for the field a contract path names (``personnel[2].monthly_pay`` →
+    ``personnel-2-monthly_pay``), if the posted ``data`` (``read_form``'s) has it."""
+    found = _walk(path, data)
+    return "-".join(found[0]) if found else None
+
+
+def value_at(path: str, data: dict):
+    """What was posted for the field a contract path names (None if it has no field)."""
+    found = _walk(path, data)
+    return found[1] if found else None
 
 
 def contract_to_form_data(data: dict) -> dict:
@@ -142,6 +154,17 @@ def field_for(form, path: str):
     return None if isinstance(node, (FormField, FieldList)) or node is form else node
 
 
+def explained(problem: Problem, typed) -> str:
+    """A problem's message at its field; where the typed text is no number at all, quote it and say what to
+    type, as a file's problems do (「4千8」不是金额，请填写数字，如 4800 或 4800.00)."""
+    kind = KINDS.get(problem.path.rsplit(".", 1)[-1])
+    if kind is not None and isinstance(typed, str) and typed.strip():
+        why = numbers.unreadable(kind, typed)
+        if why:
+            return f"「{typed.strip()}」{why}"
+    return problem.message
+
+
 def attach_problems(form, problems: list[Problem]) -> list[str]:
     """Put each engine problem beside its field; return the ones that have no field of their own."""
     general = []
@@ -150,5 +173,5 @@ def attach_problems(form, problems: list[Problem]) -> list[str]:
         if field is None:
             general.append(f"{labels.place(problem.path)}：{problem.message}")
         else:
-            field.errors = list(field.errors) + [problem.message]
+            field.errors = list(field.errors) + [explained(problem, field.data)]
     return general

@@ -24,7 +24,8 @@ def _problems(posted: dict, problems: list[Problem]) -> list[dict]:
     out = []
     for problem in problems:
         name = mapping.field_name(problem.path, posted)
-        out.append({"field": name, "message": problem.message,
+        message = mapping.explained(problem, mapping.value_at(problem.path, posted)) if name else problem.message
+        out.append({"field": name, "message": message,
                     "general": None if name is not None else f"{labels.place(problem.path)}：{problem.message}",
                     "code": problem.code})
     return out

@@ -19,7 +19,7 @@ def problems_of(data):
 @pytest.mark.parametrize("value", ["-1.00", "abc", "12.345", "NaN", "Infinity", "1e3", "1,000.00", "", " "])
 def test_bad_amounts(value):
     found = problems_of(budget_input(personnel=[person(), person(), person(monthly_pay=value)]))
-    assert found == {"personnel[2].monthly_pay": "必须是不小于0的金额，最多两位小数"}
+    assert found == {"personnel[2].monthly_pay": "必须是不小于 0 的金额，最多两位小数"}
 
 
 def test_amounts_must_be_strings():

@@ -132,7 +132,7 @@ def test_a_repeated_id_names_the_entry_that_has_it_first():
     assert [(p.path, p.message, p.code) for p in caught.value.problems] == [
         ("roster[2].id", "「S1」与第 1 行重复", DUPLICATE_ID),
         ("roster[3].id", "「S2」与第 2 行重复", DUPLICATE_ID),
-        ("roster[3].monthly_pay", "必须是不小于0的金额，最多两位小数", "invalid")]
+        ("roster[3].monthly_pay", "必须是不小于 0 的金额，最多两位小数", "invalid")]
 
 
 def test_a_roster_entry_may_state_an_annual_bonus_as_an_amount():
@@ -140,7 +140,7 @@ def test_a_roster_entry_may_state_an_annual_bonus_as_an_amount():
     with pytest.raises(InputError) as caught:
         run([staff(annual_bonus="6000.005")])
     assert [(p.path, p.message) for p in caught.value.problems] == [
-        ("roster[0].annual_bonus", "必须是不小于0的金额，最多两位小数")]
+        ("roster[0].annual_bonus", "必须是不小于 0 的金额，最多两位小数")]
 
 
 def test_bad_roster_rows_name_their_field():
@@ -214,7 +214,7 @@ def test_a_roster_costing_more_than_the_budget_funds_is_said_with_the_gap():
     result = run([staff(), staff(id="S2"), staff(id="S3")])
     above = [f for f in result.findings if f.code == "ROSTER_ABOVE_BUDGET"]
     assert len(above) == 1 and above[0].severity == "warning" and above[0].where == "totals"
-    assert "246,729.60" in above[0].message and "164,486.40" in above[0].message and "82,243.20 元" in above[0].message
+    assert "246,729.60 元" in above[0].message and "比预算人员经费（164,486.40 元）多 82,243.20 元" in above[0].message
     assert result.verdict == "attention"
 
 
@@ -234,3 +234,10 @@ def test_a_bonus_one_fen_short_is_said_as_one_fen_a_year():
     result = run([staff(annual_bonus="2999.99")], data)
     short = [f.message for f in result.findings if f.code == "PAY_BELOW_BUDGET" and f.where == "comparison[社工]"]
     assert len(short) == 1 and short[0].endswith("每人每年少 0.01 元（工资、津贴与年终奖合计）")
+
+
+def test_a_rate_typed_as_a_percentage_without_its_sign_is_told_how_to_write_it():
+    with pytest.raises(InputError) as refused:
+        run([staff(housing_fund_rate="8.5")])
+    assert [(p.path, p.message) for p in refused.value.problems] == [
+        ("roster[0].housing_fund_rate", "必须是 0 到 1 之间（含 0，不含 1）的小数，最多六位小数；8.5% 请写 8.5% 或 0.085")]

@@ -191,7 +191,7 @@ def test_the_live_preview_counts_an_override_whose_reason_is_still_to_be_written
     data["personnel"][0]["monthly_pay"] = "abc"
     body = client.post("/budgets/preview", data=form_fields(data)).get_json()
     assert body["ok"] is False
-    assert {"field": "personnel-0-monthly_pay", "code": "invalid", "message": "必须是不小于0的金额，最多两位小数",
+    assert {"field": "personnel-0-monthly_pay", "code": "invalid", "message": "「abc」不是金额，请填写数字，如 4800 或 4800.00",
             "general": None} in body["errors"]
 
 

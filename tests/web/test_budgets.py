@@ -53,7 +53,7 @@ def test_bad_input_keeps_what_was_typed_and_saves_nothing(app, client):
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert 'value="4,300.5x"' in page and 'value="坏输入"' in page
-    assert "必须是不小于0的金额，最多两位小数" in page
+    assert "「4,300.5x」不是金额，请填写数字，如 4800 或 4800.00" in page
     assert "必须是 1 到 1000 之间的整数" in page
     assert db.session.scalar(select(Budget).where(Budget.name == "坏输入")) is None
 

@@ -223,3 +223,15 @@ def test_the_owner_can_withdraw_after_the_purchaser_stops_sharing_the_budget(app
     assert contractor.post(f"/rosters/{roster_id}/withdraw").status_code == 302
     assert purchaser.get(f"/rosters/{roster_id}").status_code == 404
     assert "撤回共享薪酬方案" in log_in(app.test_client(), "admin").get("/admin/audit").get_data(as_text=True)
+
+
+def test_each_new_roster_of_a_budget_has_its_own_name_and_an_unchanged_file_is_said_so(app, client):
+    w = world.build()
+    contractor = log_in(client, "c_user")
+    first = _imported(contractor, w, [person()])
+    second = _imported(contractor, w, [person(**{"月应发工资": "4500.00"})])
+    names = [db.session.get(Roster, i).name for i in (first, second)]
+    assert names[0].endswith("薪酬方案") and names[1] == names[0] + "（第 2 份）"
+    same = upload(contractor, f"/rosters/{second}/import", roster_file([person(**{"月应发工资": "4500.00"})]))
+    page = same.get_data(as_text=True)
+    assert same.status_code == 400 and "未导入：没有修改：与当前的版本 1 相同" in page and "处问题" not in page
