@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint setup system-deps bench clean
+.PHONY: run test lint setup system-deps test-deps bench clean
 
 run: setup
 	$(PY) -m flask --app wsgi db upgrade
@@ -17,7 +17,7 @@ run: setup
 	$(PY) -m flask --app wsgi costing demo
 	COSTING_PUBLIC_URL=$${COSTING_PUBLIC_URL:-http://$(HOST):$(PORT)} $(PY) -m flask --app wsgi run --host $(HOST) --port $(PORT)
 
-test: setup lint
+test: setup test-deps lint
 	$(PY) -m pytest
 
 # style and import sorting (ruff), and the architecture contracts in .importlinter (import-linter)
@@ -29,6 +29,10 @@ setup: system-deps $(STAMP)
 
 system-deps:
 	@bash scripts/system-deps.sh
+
+# what only the tests need (LibreOffice re-saves roster files as an office suite writes them)
+test-deps:
+	@bash scripts/system-deps.sh system-packages-test.txt
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)

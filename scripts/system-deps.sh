@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Install the Debian packages listed in scripts/system-packages.txt that are missing:
+# Install the Debian packages listed in scripts/system-packages.txt (or the list named as the first argument,
+# in scripts/) that are missing:
 # with apt-get when run as root, otherwise print the exact command and stop.
 set -euo pipefail
 cd "$(dirname "$0")"
-mapfile -t wanted < <(grep -v '^\s*#' system-packages.txt | sed '/^\s*$/d')
+mapfile -t wanted < <(grep -v '^\s*#' "${1:-system-packages.txt}" | sed '/^\s*$/d')
 missing=()
 for pkg in "${wanted[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
