@@ -9,13 +9,19 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint setup system-deps test-deps bench clean
+.PHONY: run dev test lint setup system-deps test-deps bench clean
 
 run: setup
 	$(PY) -m flask --app wsgi db upgrade
 	$(PY) -m flask --app wsgi costing seed
 	$(PY) -m flask --app wsgi costing demo
-	COSTING_PUBLIC_URL=$${COSTING_PUBLIC_URL:-http://$(HOST):$(PORT)} $(PY) -m flask --app wsgi run --host $(HOST) --port $(PORT)
+	COSTING_PUBLIC_URL=$${COSTING_PUBLIC_URL:-http://$(HOST):$(PORT)} COSTING_BIND=$(HOST):$(PORT) \
+	  $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
+
+# Flask's development server (reloads on change; one process): for working on the code only
+dev: setup
+	$(PY) -m flask --app wsgi db upgrade
+	COSTING_PUBLIC_URL=$${COSTING_PUBLIC_URL:-http://$(HOST):$(PORT)} $(PY) -m flask --app wsgi run --debug --host $(HOST) --port $(PORT)
 
 test: setup test-deps lint
 	$(PY) -m pytest

@@ -35,6 +35,22 @@ def _secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def _engine_settings(app: Flask) -> None:
+    """SQLite (the embedded default) in WAL mode, waiting for a writer instead of failing at once, so several
+    server processes share it; PostgreSQL connections give up after 5 s instead of hanging a request."""
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    if uri.startswith("postgresql"):
+        options.setdefault("connect_args", {}).setdefault("connect_timeout", 5)
+
+
+def _sqlite_pragmas(connection, _record) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")        # readers do not wait for a writer (a file database only)
+    cursor.execute("PRAGMA busy_timeout=5000")       # a writer waits up to 5 s for another instead of failing
+    cursor.close()
+
+
 def create_app(config: dict | None = None) -> Flask:
     # The features are imported here, not at the top: ``python -m costing compute`` runs this package's
     # __init__ and should not pay for Flask extensions, the database layer and WeasyPrint.
@@ -46,7 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .parameters.service import Provider  # noqa: PLC0415
     from .results.format import register as register_formats  # noqa: PLC0415
     from .rosters import views as rosters  # noqa: PLC0415
-    from .web import errors, extensions, views  # noqa: PLC0415
+    from .web import errors, extensions, ops, views  # noqa: PLC0415
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
                 instance_path=os.environ.get("COSTING_INSTANCE_PATH", str(ROOT / "instance")))
@@ -55,6 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(
         SECRET_KEY=config.get("SECRET_KEY") or _secret_key(app.instance_path),
         SQLALCHEMY_DATABASE_URI=database_url(os.environ.get("COSTING_DATABASE_URL"), app.instance_path),
+        # a connection is checked before use, so the first request after a database restart succeeds
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         MAX_CONTENT_LENGTH=6 * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
@@ -67,18 +84,28 @@ def create_app(config: dict | None = None) -> Flask:
         # the public address printed in annexes for /verify (never taken from a request's Host header)
         PUBLIC_URL=os.environ.get("COSTING_PUBLIC_URL"),
         LOGIN_LOCK_MINUTES=15,
+        # behind N reverse proxies (nginx: 1): trust their X-Forwarded-For and X-Forwarded-Proto
+        PROXY_HOPS=int(os.environ.get("COSTING_PROXY_HOPS") or 0),
+        REDIS_URL=os.environ.get("COSTING_REDIS_URL"),
+        JSON_LOGS=os.environ.get("COSTING_JSON_LOGS", "1") != "0",
     )
     app.config.update(config)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
     app.url_map.converters["id"] = extensions.RowId
+    _engine_settings(app)
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from sqlalchemy import event  # noqa: PLC0415
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_pragmas)
     extensions.init_app(app)
     app.extensions["costing_params"] = Provider()
     register_formats(app.jinja_env)
     for blueprint in (views.bp, auth.bp, budgets.bp, rosters.bp, admin.bp, parameters.bp):
         app.register_blueprint(blueprint)
     errors.register_errors(app)
+    ops.init_app(app)
     register_commands(app)
     return app

@@ -6,6 +6,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..models import db
+from . import ops
 
 
 def error_page(exc: HTTPException):
@@ -41,6 +42,13 @@ def register_errors(app) -> None:
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):
+        if ops.database_unreachable(exc):
+            app.logger.warning("database unreachable: %s", exc.__class__.__name__)
+            try:
+                db.session.rollback()
+            except Exception:       # the connection is gone: nothing to roll back
+                db.session.remove()
+            return ops.unavailable_response()
         app.logger.exception("unhandled error")
         db.session.rollback()       # the page below reads the signed-in user through the session
         message = "服务器内部错误，已记录。请稍后重试或联系管理员。"
