@@ -316,14 +316,21 @@ class RosterVersion(db.Model):
 
 
 class AnnexFile(db.Model):
-    """An approved revision's annex, rendered once and served from here afterwards."""
+    """A revision's annex (draft or approved), rendered by a background job and served from here. ``meta_key``
+    names what the file prints besides the revision's figures (status, contract details, approval, 例外说明):
+    when it changes, the file is rendered again; a download never renders."""
     __tablename__ = "annex_file"
     __table_args__ = (UniqueConstraint("revision_id", "kind"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     revision_id: Mapped[int] = mapped_column(ForeignKey("revision.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10))          # pdf / xlsx
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    meta_key: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20), default="done")     # queued / running / done / failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 # Policy parameters. The shipped data files (costing/engine/data/*.yaml) seed these tables; the

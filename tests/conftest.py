@@ -103,7 +103,7 @@ def _savepoint_engine(engine):
 
 @pytest.fixture(scope="session")
 def shared_app(database_uri):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri, "SECRET_KEY": "tests", "TESTING": True,
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri, "SECRET_KEY": "tests", "TESTING": True, "JOBS": "inline",
                       "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": FAST_HASH})
     app.test_client_class = Client
     with app.app_context():

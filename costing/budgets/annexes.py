@@ -1,22 +1,36 @@
-"""Annex downloads for a budget revision. An approved revision's files are rendered once and stored."""
+"""Annexes of a budget revision, rendered ahead by a background job and served as stored bytes.
+
+Each revision's PDF and workbook are queued when it is saved (and again when what they print besides the
+figures changes: status, contract details, approval, 例外说明 — ``meta_key``). A download serves the stored
+file when it is ready; otherwise it answers a page that shows progress and fetches the file when done. No
+request renders, so none waits on a render or reaches a worker's timeout, and a revision's file is rendered
+once for what it prints. A failing render is tried three times, then says why.
+"""
 from __future__ import annotations
 
+import hashlib
 import io
+from datetime import timedelta
 
-from flask import current_app, render_template, send_file, url_for
+from flask import current_app, jsonify, render_template, send_file, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from .. import jobs
 from ..accounts import service as accounts
 from ..annex.fetcher import RefusedURL
 from ..annex.render import AnnexMeta, annex_pdf
 from ..annex.workbook import annex_workbook
-from ..models import AnnexFile, Budget, Revision, db
+from ..models import AnnexFile, Budget, Revision, db, utcnow
 from ..results.format import localdate
 from .service import parties, result_of
 
 KINDS = {"pdf": ("application/pdf", annex_pdf),
          "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", annex_workbook)}
+LABELS = {"pdf": "PDF 附件", "xlsx": "Excel 附件"}
+ATTEMPTS = 3
+RETRY_DELAY = 2.0                     # seconds, times the attempts so far
+STALE = timedelta(minutes=10)           # a job "running" this long died with its process: start it again
 
 
 def meta_for(budget: Budget, revision: Revision) -> AnnexMeta:
@@ -31,34 +45,129 @@ def meta_for(budget: Budget, revision: Revision) -> AnnexMeta:
                          for e in revision.exceptions))
 
 
+def meta_key(meta: AnnexMeta) -> str:
+    return hashlib.sha256(repr(meta).encode("utf-8")).hexdigest()[:64]
+
+
 def verify_url(code: str) -> str | None:
     """From the configured public address only: a request's Host header must not end up in a PDF."""
     base = current_app.config.get("PUBLIC_URL")
-    return f"{base.rstrip('/')}{url_for('main.verify', code=code)}" if base else None
+    return f"{base.rstrip('/')}/verify/{code}" if base else None
+
+
+def _row(revision: Revision, kind: str, lock: bool = False) -> AnnexFile | None:
+    query = select(AnnexFile).where(AnnexFile.revision_id == revision.id, AnnexFile.kind == kind)
+    return db.session.scalar(query.with_for_update() if lock else query)
+
+
+def request_file(budget: Budget, revision: Revision, kind: str) -> AnnexFile:
+    """The revision's file of this kind as it should print now: queued (and committed) if it is not stored or
+    not being made for what it prints now. The caller reads ``status``."""
+    key = meta_key(meta_for(budget, revision))
+    row = _row(revision, kind, lock=True)
+    now = utcnow()
+    stuck = row is not None and row.status in ("queued", "running") and row.updated_at is not None \
+        and _aware(row.updated_at) < now - STALE
+    if row is not None and row.meta_key == key and not stuck:
+        return row
+    if row is None:
+        row = AnnexFile(revision_id=revision.id, kind=kind)
+        db.session.add(row)
+    row.meta_key, row.status, row.attempts, row.error, row.content, row.updated_at = key, "queued", 0, None, None, now
+    try:
+        db.session.commit()
+    except IntegrityError:          # another request queued it a moment ago
+        db.session.rollback()
+        return _row(revision, kind)
+    jobs.dispatch("annex", row.id)
+    db.session.refresh(row)         # the inline backend has already made it
+    return row
+
+
+def prepare(budget: Budget, revision: Revision) -> None:
+    """Queue both files of a revision just saved or changed (not with the inline backend: there a download
+    renders on demand, and saving stays fast in tests and on the command line)."""
+    if jobs.backend(current_app) == "inline":
+        return
+    for kind in KINDS:
+        request_file(budget, revision, kind)
+
+
+def retry(budget: Budget, revision: Revision, kind: str) -> None:
+    row = _row(revision, kind, lock=True)
+    if row is not None and row.status == "failed":
+        row.meta_key = None             # asked for again below
+        db.session.commit()
+    request_file(budget, revision, kind)
+
+
+@jobs.task("annex")
+def render_job(row_id: int) -> None:
+    """Render one annex file for what its row asks (skipped when it no longer asks, or is done)."""
+    row = db.session.get(AnnexFile, row_id, with_for_update=True)
+    if row is None or row.status not in ("queued", "running"):
+        db.session.rollback()
+        return
+    revision = db.session.get(Revision, row.revision_id)
+    budget = revision.budget
+    meta = meta_for(budget, revision)
+    if meta_key(meta) != row.meta_key:          # changed since it was queued: the newer request renders
+        db.session.rollback()
+        return
+    wanted, kind = row.meta_key, row.kind
+    row.status, row.updated_at = "running", utcnow()
+    db.session.commit()
+    try:
+        content = KINDS[kind][1](result_of(revision), meta)
+        error = None
+    except RefusedURL as exc:
+        content, error = None, f"附件引用了不允许的资源（{exc}）"
+    except Exception as exc:        # a render that fails is reported on its row, in words, and retried
+        current_app.logger.exception("annex render failed")
+        content, error = None, f"生成时出错（{exc.__class__.__name__}），详情见服务器日志"
+    row = db.session.get(AnnexFile, row_id, with_for_update=True)
+    if row is None or row.meta_key != wanted:
+        db.session.rollback()
+        return
+    row.updated_at = utcnow()
+    if content is not None:
+        row.content, row.status, row.error = content, "done", None
+    else:
+        row.attempts += 1
+        row.error = error
+        row.status = "queued" if row.attempts < ATTEMPTS else "failed"
+    db.session.commit()
+    if row.status == "queued":
+        jobs.dispatch("annex", row_id, countdown=RETRY_DELAY * row.attempts)
+
+
+def _aware(moment):
+    from datetime import timezone  # noqa: PLC0415
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def filename(revision: Revision, kind: str) -> str:
+    project = result_of(revision).project_name          # the name in this revision, not a later draft's
+    return f"{project}-预算明细表-修订{revision.number}{'' if revision.status == 'approved' else '-草稿'}.{kind}"
 
 
 def download(budget: Budget, revision: Revision, kind: str):
-    mimetype, render = KINDS[kind]
-    stored = None
-    if revision.status == "approved":
-        stored = db.session.scalar(select(AnnexFile).where(AnnexFile.revision_id == revision.id,
-                                                           AnnexFile.kind == kind))
-    if stored is not None:
-        content = stored.content
-    else:
-        try:
-            content = render(result_of(revision), meta_for(budget, revision))
-        except RefusedURL as exc:
-            return render_template("error.html", code=500, message=f"导出失败：{exc}"), 500
-        if revision.status == "approved":      # an approved revision never changes: keep its annex
-            db.session.add(AnnexFile(revision_id=revision.id, kind=kind, content=content))
-    accounts.record("export", f"budget:{budget.id}", f"修订 {revision.number} 附件 {kind.upper()}")
-    try:
-        db.session.commit()
-    except IntegrityError:         # another request stored the same approved annex a moment ago
-        db.session.rollback()
+    """The stored file, or the page that waits for it (202), or why it failed."""
+    row = request_file(budget, revision, kind)
+    if row.status == "done":
+        content = db.session.scalar(select(AnnexFile.content).where(AnnexFile.id == row.id))
         accounts.record("export", f"budget:{budget.id}", f"修订 {revision.number} 附件 {kind.upper()}")
         db.session.commit()
-    project = result_of(revision).project_name          # the name in this revision, not a later draft's
-    name = f"{project}-预算明细表-修订{revision.number}{'' if revision.status == 'approved' else '-草稿'}.{kind}"
-    return send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=name)
+        return send_file(io.BytesIO(content), mimetype=KINDS[kind][0], as_attachment=True,
+                         download_name=filename(revision, kind))
+    return render_template("budgets/annex_wait.html", budget=budget, revision=revision, kind=kind,
+                           label=LABELS[kind], row=row), 202 if row.status != "failed" else 500
+
+
+def status(budget: Budget, revision: Revision, kind: str):
+    """What the waiting page polls: {status, message, url} (no render, no queueing but a stuck job's)."""
+    row = request_file(budget, revision, kind)
+    messages = {"queued": "排队等待生成…", "running": "正在生成…", "done": "已生成，正在下载",
+                "failed": f"生成失败：{row.error or '原因不明'}（已尝试 {row.attempts} 次）"}
+    return jsonify(status=row.status, message=messages[row.status],
+                   url=url_for("budgets.annex", budget_id=budget.id, kind=kind, revision=revision.number))

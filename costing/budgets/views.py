@@ -2,8 +2,9 @@
 approval, sharing, annex downloads. Views validate, map, call the service, redirect."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
@@ -102,6 +103,7 @@ def new():
         db.session.rollback()
         return _render_form(form, general=mapping.attach_problems(form, exc.problems), status=400)
     db.session.commit()
+    _prepare_annexes(budget)
     flash("已保存为修订 1（草稿）", "success")
     return redirect(url_for("budgets.show", budget_id=budget.id))
 
@@ -194,6 +196,7 @@ def edit(budget_id: int):
         db.session.rollback()
         return _render_form(form, budget, general=[str(exc)], status=409)
     db.session.commit()
+    _prepare_annexes(budget)
     was_approved = any(r.approved_at for r in budget.revisions[:-1])
     flash(f"已保存为修订 {revision.number}（草稿）" + ("；已审核的修订保持不变" if was_approved else ""), "success")
     return redirect(url_for("budgets.show", budget_id=budget.id))
@@ -215,8 +218,21 @@ def _action(budget_id: int, check, act, done: str, after=None):
         flash(str(exc), "error")
         return redirect(here)
     db.session.commit()
+    _prepare_annexes(budget)
     flash(done, "success")
     return redirect(after(outcome) if after else here)
+
+
+def _prepare_annexes(budget) -> None:
+    """Queue the latest revision's annexes for what they print now (after the change is committed; a queue
+    that cannot be reached never undoes the change: the download queues them again)."""
+    if sa_inspect(budget).deleted or sa_inspect(budget).was_deleted:
+        return
+    try:
+        annexes.prepare(budget, budget.latest)
+    except Exception:       # the change is saved; the annex is made when it is asked for
+        db.session.rollback()
+        current_app.logger.exception("could not queue the annexes of budget %s", budget.id)
 
 
 def _seen(form) -> int | None:
@@ -280,6 +296,7 @@ def share(budget_id: int):
         flash(str(exc), "error")
         return redirect(url_for("budgets.show", budget_id=budget.id))
     db.session.commit()
+    _prepare_annexes(budget)
     flash(f"已共享给 {contractor.name}（只读）", "success")
     return redirect(url_for("budgets.show", budget_id=budget.id))
 
@@ -288,6 +305,22 @@ def share(budget_id: int):
 def annex(budget_id: int, kind: str):
     budget = access.load_budget(budget_id, current_user)
     return annexes.download(budget, _revision(budget, request.args.get("revision", type=int)), kind)
+
+
+@bp.get("/<id:budget_id>/annex-status.<any(pdf, xlsx):kind>")
+def annex_status(budget_id: int, kind: str):
+    budget = access.load_budget(budget_id, current_user)
+    return annexes.status(budget, _revision(budget, request.args.get("revision", type=int)), kind)
+
+
+@bp.post("/<id:budget_id>/annex-retry.<any(pdf, xlsx):kind>")
+def annex_retry(budget_id: int, kind: str):
+    budget = access.load_budget(budget_id, current_user)
+    revision = _revision(budget, request.args.get("revision", type=int))
+    if not ActionForm().validate():
+        abort(400)
+    annexes.retry(budget, revision, kind)
+    return redirect(url_for("budgets.annex", budget_id=budget.id, kind=kind, revision=revision.number))
 
 
 @bp.post("/<id:budget_id>/unshare/<id:share_id>")
@@ -306,6 +339,7 @@ def contract(budget_id: int):
         return redirect(url_for("budgets.show", budget_id=budget.id) + "#contract")
     service.set_contract(budget, current_user, form.contract_no.data, form.party_a.data, form.party_b.data)
     db.session.commit()
+    _prepare_annexes(budget)
     flash("已保存合同信息，附件将按此打印", "success")
     return redirect(url_for("budgets.show", budget_id=budget.id) + "#contract")
 

@@ -27,14 +27,17 @@ def text_of(pdf: bytes) -> str:
                                              check=True).stdout.decode())
 
 
-def test_a_draft_annex_is_marked_draft_and_not_stored(app, client):
+def test_a_draft_annex_is_marked_draft_and_stored_for_its_revision(app, client):
     w = world.build()
     log_in(client, "a_prep")
     response = client.get(f"/budgets/{w.budget_a}/annex.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = text_of(response.data)
     assert "草稿·未经审核" in text and "A项目预算明细表" in text and "渝北区民政局" in text
-    assert db.session.scalar(select(func.count()).select_from(AnnexFile)) == 0
+    # stored by revision (drafts too, #13): the next download serves the same bytes, rendered once
+    stored = db.session.scalar(select(AnnexFile))
+    assert db.session.scalar(select(func.count()).select_from(AnnexFile)) == 1 and stored.status == "done"
+    assert client.get(f"/budgets/{w.budget_a}/annex.pdf").data == response.data
     assert "export" in [e.action for e in db.session.scalars(select(AuditEntry))]
 
 

@@ -1,0 +1,85 @@
+"""Annexes rendered ahead by background jobs (the thread backend here; Celery with Redis is the same rows):
+queued when a revision is saved, served as stored bytes, a waiting page while pending, and a failing render
+tried three times and then said in Chinese."""
+import threading
+
+import pytest
+from sqlalchemy import select
+
+from costing import jobs
+from costing.budgets import annexes
+from costing.models import AnnexFile, Budget, db
+
+from . import world
+from .world import form_fields, log_in, sample
+
+pytestmark = pytest.mark.commits          # the jobs run on their own connections: they must see committed rows
+
+
+def test_a_saved_revisions_annexes_are_queued_at_once_and_served_stored(app, client):
+    app.config["JOBS"] = "thread"
+    w = world.build()
+    log_in(client, "a_prep")
+    edited = form_fields(sample(name="A 项目")) | {"base_revision": "1", "personnel-1-monthly_pay": "4600.00"}
+    assert client.post(f"/budgets/{w.budget_a}/edit", data=edited).status_code == 302
+    jobs.wait_idle(app)
+    db.session.remove()
+    budget = db.session.get(Budget, w.budget_a)
+    stored = {r.kind: r for r in db.session.scalars(select(AnnexFile).where(AnnexFile.revision_id == budget.latest.id))}
+    assert set(stored) == {"pdf", "xlsx"} and {r.status for r in stored.values()} == {"done"}
+    answer = client.get(f"/budgets/{w.budget_a}/annex.pdf")
+    assert answer.status_code == 200 and answer.data == stored["pdf"].content and answer.data.startswith(b"%PDF")
+
+
+def test_a_download_before_the_file_is_made_waits_on_a_page_then_gets_it(app, client, monkeypatch):
+    app.config["JOBS"] = "thread"
+    release = threading.Event()
+    mimetype, render = annexes.KINDS["pdf"]
+
+    def slow(result, meta):
+        release.wait(30)
+        return render(result, meta)
+    monkeypatch.setitem(annexes.KINDS, "pdf", (mimetype, slow))
+    w = world.build()
+    log_in(client, "a_prep")
+    waiting = client.get(f"/budgets/{w.budget_a}/annex.pdf")
+    page = waiting.get_data(as_text=True)
+    assert waiting.status_code == 202 and "正在生成PDF 附件（修订 1）" in page and "annex-wait.js" in page
+    status = client.get(f"/budgets/{w.budget_a}/annex-status.pdf").json
+    assert status["status"] in ("queued", "running") and status["url"].endswith("/annex.pdf?revision=1")
+    release.set()
+    jobs.wait_idle(app)
+    assert client.get(f"/budgets/{w.budget_a}/annex-status.pdf").json["status"] == "done"
+    done = client.get(f"/budgets/{w.budget_a}/annex.pdf")
+    assert done.status_code == 200 and done.mimetype == "application/pdf"
+
+
+def test_a_failing_render_is_tried_three_times_then_says_why(app, client, monkeypatch):
+    app.config["JOBS"] = "thread"
+    monkeypatch.setattr(annexes, "RETRY_DELAY", 0)
+    calls = []
+
+    def broken(result, meta):
+        calls.append(1)
+        raise RuntimeError("no fonts")
+    monkeypatch.setitem(annexes.KINDS, "xlsx", (annexes.KINDS["xlsx"][0], broken))
+    w = world.build()
+    log_in(client, "a_prep")
+    client.get(f"/budgets/{w.budget_a}/annex.xlsx")
+    for _ in range(3):
+        jobs.wait_idle(app)
+    failed = client.get(f"/budgets/{w.budget_a}/annex.xlsx")
+    page = failed.get_data(as_text=True)
+    assert len(calls) == 3 and failed.status_code == 500
+    assert "Excel 附件生成失败" in page and "生成时出错（RuntimeError），详情见服务器日志（已尝试 3 次）" in page
+    assert "重新生成" in page
+    assert "Traceback" not in page and "no fonts" not in page
+    status = client.get(f"/budgets/{w.budget_a}/annex-status.xlsx").json
+    assert status["status"] == "failed"
+    assert status["message"] == "生成失败：生成时出错（RuntimeError），详情见服务器日志（已尝试 3 次）"
+    # asked again, it starts over (and succeeds once the cause is gone)
+    monkeypatch.undo()
+    app.config["JOBS"] = "thread"
+    assert client.post(f"/budgets/{w.budget_a}/annex-retry.xlsx?revision=1").status_code == 302
+    jobs.wait_idle(app)
+    assert client.get(f"/budgets/{w.budget_a}/annex.xlsx").status_code == 200
