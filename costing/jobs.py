@@ -43,7 +43,7 @@ def dispatch(name: str, row_id: int, countdown: float = 0) -> None:
     if kind == "inline":
         TASKS[name](row_id)
     elif kind == "celery":
-        from .worker import celery_for  # noqa: PLC0415 — Celery is loaded only where it is used
+        from .celery_jobs import celery_for  # noqa: PLC0415 — Celery is loaded only where it is used
         celery_for(app).send_task(f"costing.{name}", args=[row_id], countdown=countdown)
     else:
         pool = _pools.get(id(app))

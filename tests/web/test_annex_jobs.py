@@ -1,7 +1,9 @@
 """Annexes rendered ahead by background jobs (the thread backend here; Celery with Redis is the same rows):
 queued when a revision is saved, served as stored bytes, a waiting page while pending, and a failing render
 tried three times and then said in Chinese."""
+import os
 import threading
+import time
 
 import pytest
 from sqlalchemy import select
@@ -83,3 +85,37 @@ def test_a_failing_render_is_tried_three_times_then_says_why(app, client, monkey
     assert client.post(f"/budgets/{w.budget_a}/annex-retry.xlsx?revision=1").status_code == 302
     jobs.wait_idle(app)
     assert client.get(f"/budgets/{w.budget_a}/annex.xlsx").status_code == 200
+
+
+@pytest.fixture
+def celery_worker_for(app):
+    """A Celery worker in this process on the machine's Redis (COSTING_TEST_REDIS_URL; .ci/run sets it)."""
+    url = os.environ.get("COSTING_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("COSTING_TEST_REDIS_URL is not set")
+    from celery.contrib.testing.worker import start_worker  # noqa: PLC0415
+
+    from costing.celery_jobs import celery_for  # noqa: PLC0415
+    app.config.update(JOBS="celery", REDIS_URL=url)
+    celery = celery_for(app)
+    celery.conf.broker_url = url
+    with start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        yield celery
+
+
+def test_on_celery_with_redis_a_saved_revisions_annexes_are_made_by_the_worker(app, client, celery_worker_for):
+    w = world.build()
+    log_in(client, "a_prep")
+    edited = form_fields(sample(name="A 项目")) | {"base_revision": "1", "personnel-1-monthly_pay": "4700.00"}
+    assert client.post(f"/budgets/{w.budget_a}/edit", data=edited).status_code == 302
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        db.session.remove()
+        budget = db.session.get(Budget, w.budget_a)
+        rows = db.session.scalars(select(AnnexFile).where(AnnexFile.revision_id == budget.latest.id)).all()
+        if len(rows) == 2 and all(r.status == "done" for r in rows):
+            break
+        time.sleep(0.2)
+    assert sorted((r.kind, r.status) for r in rows) == [("pdf", "done"), ("xlsx", "done")]
+    answer = client.get(f"/budgets/{w.budget_a}/annex.xlsx")
+    assert answer.status_code == 200 and answer.data.startswith(b"PK")

@@ -2,6 +2,7 @@
 the proxy setting and secure cookies."""
 import json
 import logging
+import os
 
 import pytest
 from flask import request
@@ -85,3 +86,13 @@ def test_secure_cookies_when_configured(tmp_path, monkeypatch):
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/c.sqlite", "SECRET_KEY": "x"})
     cookie = app.test_client().get("/login").headers.get("Set-Cookie", "")
     assert "session=" in cookie and "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_readiness_checks_the_queue_when_there_is_one(app, client):
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"              # refused
+    answer = client.get("/readyz")
+    assert answer.status_code == 503 and answer.json["checks"] == {"database": "ok", "queue": "unreachable"}
+    url = os.environ.get("COSTING_TEST_REDIS_URL")
+    if url:
+        app.config["REDIS_URL"] = url
+        assert client.get("/readyz").json == {"status": "ready", "checks": {"database": "ok", "queue": "ok"}}
