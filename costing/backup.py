@@ -500,7 +500,7 @@ def restore(path: Path) -> Summary:
             if connection.dialect.name == "postgresql":
                 _reset_sequences(connection, tables)
     except SQLAlchemyError as exc:
-        raise BackupError("写入数据库失败，已撤销，没有写入任何数据："
+        raise BackupError("数据库报错，恢复未完成（已撤销，没有写入任何数据行）："
                           f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}") from exc
     return Summary(backup.path, backup.schema, backup.created_at, backup.header.get("database", "?"), backup.counts,
                    backup.path.stat().st_size, time.perf_counter() - started)
