@@ -208,10 +208,10 @@ def write_backup(path: Path, overwrite: bool = False) -> Summary:
     into place, so a failed backup leaves no file that looks like one)."""
     engine = db.engine
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise BackupError(f"文件 {path} 已存在：请换一个文件名（或加 --force 覆盖）")
     if path.is_dir():
         raise BackupError(f"{path} 是目录，请给出备份文件名")
+    if path.exists() and not overwrite:
+        raise BackupError(f"文件 {path} 已存在：请换一个文件名（或加 --force 覆盖）")
     started = time.perf_counter()
     partial = path.with_name(path.name + ".part")
     tables = _tables()
@@ -237,7 +237,8 @@ def write_backup(path: Path, overwrite: bool = False) -> Summary:
                                  for t in tables]}
             digest = hashlib.sha256()
             path.parent.mkdir(parents=True, exist_ok=True)
-            with gzip.open(partial, "wb", compresslevel=6) as out:
+            with (open(partial, "wb") as raw,      # (the name inside the gzip is the backup's, not the .part's)
+                  gzip.GzipFile(filename=path.name, mode="wb", fileobj=raw, compresslevel=6) as out):
                 def put(record) -> None:
                     line = _line(record)
                     digest.update(line)
