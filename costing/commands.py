@@ -1,11 +1,15 @@
-"""``flask --app wsgi costing create-admin|demo|seed``: each calls the features' services."""
+"""``flask --app wsgi costing create-admin|demo|seed|backup|restore``: each calls the features' services
+(backup and restore: ``costing.backup``)."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 import click
+from flask.cli import AppGroup
 
+from . import backup as backups
+from . import clock
 from .accounts import service as accounts
 from .budgets import service as budgets
 from .models import ParamState, db
@@ -43,7 +47,7 @@ def load_demo() -> bool:
 
 
 def register_commands(app) -> None:
-    group = click.Group("costing", help="costing 管理命令")
+    group = AppGroup("costing", help="costing 管理命令")      # each command runs in an application context
 
     @group.command("create-admin")
     @click.option("--username", prompt="用户名")
@@ -92,4 +96,41 @@ def register_commands(app) -> None:
         for line in report.skipped:
             click.echo(f"  未导入：{line}")
 
+    @group.command("backup")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--force", is_flag=True, help="文件已存在时覆盖它")
+    def backup_command(file, force):
+        """把整个数据库备份到一个文件（全部表，含已存的附件；gzip 压缩的 JSON Lines）。"""
+        try:
+            summary = backups.write_backup(file, overwrite=force)
+        except backups.BackupError as exc:
+            _fail(f"备份失败：{exc}")
+        click.echo(f"已备份到 {summary.path}：{len(summary.rows)} 张表、{summary.total} 行，{_size(summary.size)}，"
+                   f"用时 {summary.seconds:.1f} 秒；数据库结构版本 {summary.schema}")
+        if summary.skipped:
+            click.echo(f"  注意：数据库中不属于本软件的表没有备份：{', '.join(summary.skipped)}")
+
+    @group.command("restore")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    def restore_command(file):
+        """把备份文件恢复到一个空数据库（COSTING_DATABASE_URL 所指；还没有表时先建表）。"""
+        target = db.engine.url.render_as_string(hide_password=True)
+        try:
+            summary = backups.restore(file)
+        except backups.BackupError as exc:
+            _fail(f"恢复失败：{exc}")
+        made = (f"（备份于北京时间 {summary.created_at.astimezone(clock.CHINA):%Y-%m-%d %H:%M}）"
+                if summary.created_at else "")
+        click.echo(f"已把 {summary.path}{made}恢复到 {target}：{len(summary.rows)} 张表、{summary.total} 行，"
+                   f"用时 {summary.seconds:.1f} 秒；数据库结构版本 {summary.schema}")
+
     app.cli.add_command(group)
+
+
+def _fail(message: str):
+    click.echo(message, err=True)
+    raise SystemExit(1)
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} KB"
