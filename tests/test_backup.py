@@ -32,7 +32,7 @@ PG_SCHEMA = "backup_test"
 
 
 def make_app(uri: str):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "tests", "TESTING": True,
+    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "tests", "TESTING": True, "JOBS": "inline",
                       "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": FAST_HASH})
     app.test_client_class = Client
     return app

@@ -64,12 +64,13 @@ def request_file(budget: Budget, revision: Revision, kind: str) -> AnnexFile:
     """The revision's file of this kind as it should print now: queued (and committed) if it is not stored or
     not being made for what it prints now. The caller reads ``status``."""
     key = meta_key(meta_for(budget, revision))
-    row = _row(revision, kind, lock=True)
     now = utcnow()
-    stuck = row is not None and row.status in ("queued", "running") and row.updated_at is not None \
-        and _aware(row.updated_at) < now - STALE
-    if row is not None and row.meta_key == key and not stuck:
-        return row
+    for lock in (False, True):          # the common case (stored, or on its way) takes no lock
+        row = _row(revision, kind, lock=lock)
+        stuck = row is not None and row.status in ("queued", "running") and row.updated_at is not None \
+            and _aware(row.updated_at) < now - STALE
+        if row is not None and row.meta_key == key and not stuck:
+            return row
     if row is None:
         row = AnnexFile(revision_id=revision.id, kind=kind)
         db.session.add(row)

@@ -1,0 +1,265 @@
+"""Load on the production server: gunicorn (as `make run` serves) on PostgreSQL, many clients at once.
+
+Run (as root, on this machine: PostgreSQL on 127.0.0.1:5432, Redis on 127.0.0.1:6379 if a Celery worker is
+wanted):
+    .venv/bin/python bench/load.py                  # the mix at 16 and 64 clients, the all-download mix
+    .venv/bin/python bench/load.py --fault          # 16 clients while PostgreSQL restarts once
+    .venv/bin/python bench/load.py --clients 16 --seconds 20
+
+The mix: 35% page of a 100-line budget, 40% live preview of it, 15% save of a 20-line budget (each client its
+own, so saves do not conflict), 10% download of a 20-line draft's PDF annex (rendered ahead, in the
+background). Each client is a thread with its own keep-alive connection and session, on 127.0.0.1 only; it
+sends its next request when the last is answered. Prints throughput, p50/p95/p99 per kind and the errors by
+status. The fault run restarts PostgreSQL (pg_ctlcluster) mid-run, then checks that every save the server
+acknowledged (a redirect) is in the database.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from costing import database_url  # noqa: E402
+from tests.web.world import form_fields  # noqa: E402
+
+BIN = Path(sys.executable).parent
+PG = os.environ.get("COSTING_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/costing_load")
+REDIS = os.environ.get("COSTING_BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+MIX = (("page", 35), ("preview", 40), ("save", 15), ("pdf", 10))
+
+
+def budget(lines: int, name: str) -> dict:
+    data = json.loads((ROOT / "docs" / "example-budget.json").read_text("utf-8"))
+    base = data["personnel"]
+    data["personnel"] = [dict(base[i % len(base)], post=f"岗位{i}", monthly_pay=f"{4000 + i * 13}.00")
+                         for i in range(lines)]
+    data["project"].update(name=name, appropriation="99999999.00")
+    return data
+
+
+class Client:
+    """One user: a keep-alive connection, a session cookie and the page's CSRF token."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        self.cookies: dict[str, str] = {}
+        self.token = ""
+
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes, dict]:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        data = None
+        if body is not None:
+            data = urllib.parse.urlencode(body | {"csrf_token": self.token}).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        for attempt in range(2):
+            try:
+                self.conn.request(method, path, body=data, headers=headers)
+                answer = self.conn.getresponse()
+                content = answer.read()
+                break
+            except (http.client.HTTPException, OSError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+                if attempt:
+                    return 0, b"", {}
+        for value in answer.headers.get_all("Set-Cookie") or []:
+            name, _, rest = value.partition("=")
+            self.cookies[name] = rest.split(";", 1)[0]
+        found = re.search(rb'name="csrf-token" content="([^"]+)"', content)
+        if found:
+            self.token = found.group(1).decode()
+        return answer.status, content, dict(answer.headers)
+
+    def log_in(self, username: str) -> None:
+        self.request("GET", "/login")
+        status, _, _ = self.request("POST", "/login", {"username": username, "password": "demo-2025"})
+        assert status == 302, status
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def setup(clients: int, env: dict) -> dict:
+    """A fresh database with the demo data, a 100-line budget, a 20-line draft and one 20-line budget per client."""
+    base = database_url(PG, "")
+    admin = create_engine(base.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    name = base.rsplit("/", 1)[1].split("?")[0]
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    for command in (["db", "upgrade"], ["costing", "seed"], ["costing", "demo"]):
+        subprocess.run([str(BIN / "python"), "-m", "flask", "--app", "wsgi", *command], cwd=ROOT, env=env,
+                       check=True, capture_output=True)
+    script = (
+        "import json,sys\n"
+        "from costing import create_app\nfrom costing.budgets import service\nfrom costing.models import User, db\n"
+        "from costing.web import current_parameters\n"
+        "spec = json.loads(sys.stdin.read())\napp = create_app({'JOBS': 'inline'})\n"
+        "with app.app_context():\n"
+        "    user = db.session.query(User).filter_by(username='yubei.bianzhi').one()\n"
+        "    ids = [service.create_budget(user, data, current_parameters()).id for data in spec]\n"
+        "    db.session.commit()\n    print(json.dumps(ids))\n")
+    spec = [budget(100, "页面基准"), budget(20, "附件基准")] + [budget(20, f"保存基准{i}") for i in range(clients)]
+    done = subprocess.run([str(BIN / "python"), "-c", script], cwd=ROOT, env=env, input=json.dumps(spec),
+                          capture_output=True, text=True, check=True)
+    ids = json.loads(done.stdout.strip().splitlines()[-1])
+    return {"page": ids[0], "pdf": ids[1], "save": ids[2:], "preview_form": form_fields(spec[0]),
+            "save_form": [form_fields(data) for data in spec[2:]]}
+
+
+def run(port: int, plan: dict, clients: int, seconds: float, mix, fault=None) -> dict:
+    latencies: dict[str, list[float]] = defaultdict(list)
+    errors: Counter = Counter()
+    acknowledged: list[tuple[int, str]] = []
+    stop = time.monotonic() + seconds
+    kinds = [k for k, weight in mix for _ in range(weight)]
+
+    def user(index: int) -> None:
+        rng = random.Random(index)
+        client = Client(port)
+        client.log_in("yubei.bianzhi")
+        revision = 1
+        budget_id = plan["save"][index % len(plan["save"])]
+        form = dict(plan["save_form"][index % len(plan["save_form"])])
+        sequence = 0
+        client.request("GET", f"/budgets/{plan['page']}")          # a page for the CSRF token
+        while time.monotonic() < stop:
+            kind = rng.choice(kinds)
+            start = time.perf_counter()
+            if kind == "page":
+                status, _, _ = client.request("GET", f"/budgets/{plan['page']}")
+                ok = status == 200
+            elif kind == "preview":
+                status, content, _ = client.request("POST", "/budgets/preview", plan["preview_form"])
+                ok = status == 200 and b'"ok"' in content
+            elif kind == "save":
+                sequence += 1
+                note = f"load-{index}-{sequence}"
+                form["personnel-0-monthly_pay"] = f"{4000 + sequence % 500}.00"
+                status, _, _ = client.request("POST", f"/budgets/{budget_id}/edit",
+                                              form | {"base_revision": str(revision), "note": note})
+                ok = status == 302
+                if ok:
+                    revision += 1
+                    acknowledged.append((budget_id, note))
+                elif status == 409:                 # our view of the revision is old (a retried request): catch up
+                    revision += 1
+            else:
+                status, content, headers = client.request("GET", f"/budgets/{plan['pdf']}/annex.pdf")
+                ok = status == 200 and content.startswith(b"%PDF")
+            elapsed = (time.perf_counter() - start) * 1000
+            latencies[kind].append(elapsed)
+            if not ok:
+                errors[(kind, status)] += 1
+
+    threads = [threading.Thread(target=user, args=(i,)) for i in range(clients)]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    if fault:
+        fault()
+    for thread in threads:
+        thread.join()
+    took = time.monotonic() - began
+    return {"latencies": latencies, "errors": errors, "took": took, "acknowledged": acknowledged}
+
+
+def report(label: str, outcome: dict) -> None:
+    total = sum(len(v) for v in outcome["latencies"].values())
+    cells = []
+    for kind, _ in MIX:
+        values = sorted(outcome["latencies"].get(kind, []))
+        if not values:
+            cells.append("—")
+            continue
+        q = statistics.quantiles(values, n=100) if len(values) > 1 else [values[0]] * 99
+        cells.append(f"{q[49]:,.0f} / {q[94]:,.0f} / {q[98]:,.0f}")
+    errors = ", ".join(f"{k} {s}: {n}" for (k, s), n in sorted(outcome["errors"].items())) or "0"
+    print(f"| {label} | {total / outcome['took']:.1f} | " + " | ".join(cells) + f" | {errors} |", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, nargs="*", default=[16, 64])
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--fault", action="store_true", help="restart PostgreSQL once during a 16-client run")
+    parser.add_argument("--no-worker", action="store_true", help="no Celery worker: the in-process thread backend")
+    args = parser.parse_args()
+    port = _free_port()
+    tmp = tempfile.mkdtemp()
+    env = dict(os.environ, COSTING_DATABASE_URL=PG, COSTING_INSTANCE_PATH=tmp, COSTING_SECRET_KEY="load",
+               COSTING_JSON_LOGS="0", COSTING_BIND=f"127.0.0.1:{port}")
+    if not args.no_worker:
+        env["COSTING_REDIS_URL"] = REDIS
+    plan = setup(max(args.clients + [16]), env)
+    processes = [subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    if not args.no_worker:
+        processes.append(subprocess.Popen([str(BIN / "celery"), "-A", "costing.worker", "worker", "--pool", "solo",
+                                           "--loglevel", "warning"], cwd=ROOT, env=env,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    try:
+        warm = Client(port)
+        for _ in range(100):
+            try:
+                if warm.request("GET", "/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        warm.log_in("yubei.bianzhi")
+        while warm.request("GET", f"/budgets/{plan['pdf']}/annex.pdf")[0] != 200:    # rendered in the background
+            time.sleep(0.5)
+        workers = os.environ.get("COSTING_WORKERS") or "默认"
+        print(f"gunicorn on PostgreSQL, workers {workers}; {'Celery worker on Redis' if not args.no_worker else 'thread jobs'}")
+        print("| run | req/s | page p50 / p95 / p99 ms | preview | save | PDF download | errors (kind status: n) |")
+        print("|---|---:|---:|---:|---:|---:|---|")
+        if args.fault:
+            def restart():
+                time.sleep(args.seconds / 3)
+                version = sorted(os.listdir("/etc/postgresql"))[0]
+                subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True)
+                print(f"(PostgreSQL {version} restarted at {args.seconds / 3:.0f} s)", flush=True)
+            outcome = run(port, plan, 16, args.seconds, MIX, restart)
+            report(f"16 × {args.seconds:.0f} s, PostgreSQL restarted once", outcome)
+            engine = create_engine(database_url(PG, ""))
+            with engine.connect() as conn:
+                notes = {(r.budget_id, r.note) for r in conn.execute(text("SELECT budget_id, note FROM revision"))}
+            engine.dispose()
+            lost = [a for a in outcome["acknowledged"] if a not in notes]
+            print(f"acknowledged saves: {len(outcome['acknowledged'])}, missing afterwards: {len(lost)}")
+            return
+        for clients in args.clients:
+            report(f"{clients} × {args.seconds:.0f} s", run(port, plan, clients, args.seconds, MIX))
+        report(f"16 × {args.seconds:.0f} s, downloads only", run(port, plan, 16, args.seconds, (("pdf", 1),)))
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(30)
+
+
+if __name__ == "__main__":
+    main()
