@@ -9,7 +9,7 @@ from ..budgets import service as budgets
 from ..engine import numbers
 from ..engine.budget import compute
 from ..engine.model import SITE_FIELDS, SITE_TYPES
-from ..engine.parse import REASON_MISSING, InputError, parse_budget, parse_site, read_json
+from ..engine.parse import REASON_MISSING, InputError, Problem, parse_budget, parse_site, read_json
 from ..engine.result import to_json
 from ..engine.roster import check_input, check_to_json
 from ..engine.staffing import staffing_norm
@@ -94,10 +94,10 @@ def api_compute():
             pending = exc.problems
             result = compute(parse_budget(data, params, reasons_required=False), params)
     except InputError as exc:
-        return jsonify(errors=[{"path": p.path, "message": p.message} for p in exc.problems]), 400
+        return jsonify(errors=_problems(exc.problems)), 400
     body = to_json(result)
     if pending:
-        body["pending"] = [{"path": p.path, "message": p.message} for p in pending]
+        body["pending"] = _problems(pending)
     return jsonify(body)
 
 
@@ -108,5 +108,10 @@ def api_check():
     try:
         result = check_input(read_json(request.get_data(cache=False)), current_parameters())
     except InputError as exc:
-        return jsonify(errors=[{"path": p.path, "message": p.message} for p in exc.problems]), 400
+        return jsonify(errors=_problems(exc.problems)), 400
     return jsonify(check_to_json(result))
+
+
+def _problems(problems: list[Problem]) -> list[dict]:
+    """The API's problems: where (the contract's path), what (in Chinese) and the code programs match on."""
+    return [{"path": p.path, "message": p.message, "code": p.code} for p in problems]

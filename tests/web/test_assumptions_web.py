@@ -169,7 +169,8 @@ def test_the_api_asks_for_reasons_and_returns_assumptions(app, client):
     response = client.post("/api/v1/compute", data=json.dumps(data), content_type="application/json")
     assert response.status_code == 400
     assert response.get_json()["errors"] == [{"path": "personnel[1].housing_fund_rate_reason",
-                                              "message": "填写了住房公积金比例（不用默认值），请说明理由"}]
+                                              "message": "填写了住房公积金比例（不用默认值），请说明理由",
+                                              "code": "reason_missing"}]
 
 
 def test_the_live_preview_counts_an_override_whose_reason_is_still_to_be_written(app, client):
@@ -201,6 +202,7 @@ def test_the_api_can_leave_reasons_for_later(app, client):
     response = client.post("/api/v1/compute?reasons=later", json=data)
     assert response.status_code == 200
     assert response.get_json()["pending"] == [{"path": "personnel[1].housing_fund_rate_reason",
-                                               "message": "填写了住房公积金比例（不用默认值），请说明理由"}]
+                                               "message": "填写了住房公积金比例（不用默认值），请说明理由",
+                                               "code": "reason_missing"}]
     data["personnel"][0]["monthly_pay"] = "abc"           # any other problem still stops it
     assert client.post("/api/v1/compute?reasons=later", json=data).status_code == 400

@@ -38,13 +38,14 @@ def test_compute_endpoint_has_the_cli_contract(client):
 def test_compute_endpoint_reports_field_paths(client):
     response = client.post("/api/v1/compute", data=json.dumps(budget_input(personnel=[person(headcount=0)])))
     assert response.status_code == 400
-    assert response.json["errors"][0]["path"] == "personnel[0].headcount"
+    assert response.json["errors"] == [{"path": "personnel[0].headcount", "message": "必须是 1 到 1000 之间的整数，现为 0",
+                                        "code": "invalid"}]
 
 
 def test_oversized_body_is_413(client):
     response = client.post("/api/v1/compute", data=b" " * (7 * 1024 * 1024))
     assert response.status_code == 413
-    assert response.json["errors"][0]["message"] == "提交的内容过大"
+    assert response.json["errors"] == [{"path": "request", "message": "提交的内容过大", "code": "too_large"}]
 
 
 def test_unknown_page_is_a_chinese_404(client):
