@@ -13,7 +13,7 @@ from ..engine.parse import REASON_MISSING, InputError, Problem, parse_budget, pa
 from ..engine.result import to_json
 from ..engine.roster import check_input, check_to_json
 from ..engine.staffing import staffing_norm
-from . import current_parameters, today
+from . import current_parameters, openapi, today
 from .extensions import csrf
 
 bp = Blueprint("main", __name__)
@@ -73,6 +73,12 @@ def home():
 def api_docs():
     """For the IT staff who connect other systems: the API, the command line, the finding codes."""
     return render_template("main/api.html", today=today(), version=current_parameters().version)
+
+
+@bp.get("/api/v1/openapi.json")
+def api_openapi():
+    """The API described for machines (OpenAPI 3.1): what /api says for people."""
+    return jsonify(openapi.document())
 
 
 @bp.post("/api/v1/compute")
