@@ -23,9 +23,12 @@ def error_page(exc: HTTPException):
                 400: "请求有误", 403: "无权执行此操作"}
     message = messages.get(exc.code, "请求无法处理")
     db.session.rollback()
+    # the error's own headers, such as a 405's Allow (RFC 9110 requires it), go with our body
+    headers = [(name, value) for name, value in exc.get_headers() if name.lower() != "content-type"]
     if request.path.startswith("/api/"):
-        return _api_error(message, exc.code)
-    return render_template("error.html", code=exc.code, message=message), exc.code
+        body, status = _api_error(message, exc.code)
+        return body, status, headers
+    return render_template("error.html", code=exc.code, message=message), exc.code, headers
 
 
 def register_errors(app) -> None:

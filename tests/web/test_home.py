@@ -48,6 +48,16 @@ def test_oversized_body_is_413(client):
     assert response.json["errors"] == [{"path": "request", "message": "提交的内容过大", "code": "too_large"}]
 
 
+def test_a_method_not_allowed_says_which_are(client):
+    """RFC 9110: a 405 lists the methods the resource supports, in the API's JSON and on the Chinese page."""
+    response = client.get("/api/v1/compute")
+    assert response.status_code == 405 and set(response.headers["Allow"].split(", ")) == {"POST", "OPTIONS"}
+    assert response.json == {"errors": [{"path": "request", "message": "不支持的请求方式", "code": "method_not_allowed"}]}
+    response = client.delete("/")
+    assert response.status_code == 405 and "GET" in response.headers["Allow"]
+    assert response.mimetype == "text/html" and "不支持的请求方式" in response.get_data(as_text=True)
+
+
 def test_unknown_page_is_a_chinese_404(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404 and "页面不存在" in response.get_data(as_text=True)
