@@ -9,7 +9,7 @@ from ..budgets import service as budgets
 from ..engine import numbers
 from ..engine.budget import compute
 from ..engine.model import SITE_FIELDS, SITE_TYPES
-from ..engine.parse import REASON_MISSING, InputError, Problem, parse_budget, parse_site, read_json
+from ..engine.parse import NOT_A_CHOICE, REASON_MISSING, InputError, Problem, parse_budget, parse_site, read_json
 from ..engine.result import to_json
 from ..engine.roster import check_input, check_to_json
 from ..engine.staffing import staffing_norm
@@ -87,20 +87,27 @@ def api_compute():
     """Same contract as ``python -m costing compute``: 200 with the result, 400 with the problems.
 
     With ``?reasons=later``, overrides still lacking their reason do not stop the computation: the result
-    comes with ``pending``, the reasons still to be written (the budget form's own preview does the same)."""
+    comes with ``pending``, the reasons still to be written (the budget form's own preview does the same).
+    Any other value of ``reasons`` is a problem (a misspelt ``later`` must not silently ask for reasons)."""
     params = current_parameters()
+    reasons = request.args.getlist("reasons")
+    later = reasons == ["later"]
+    wrong = [] if later or not reasons else [Problem("reasons", "查询参数 reasons 只能是 later（理由稍后填写），且只写一次",
+                                                       NOT_A_CHOICE)]
     pending = []
     try:
         data = read_json(request.get_data(cache=False))
         try:
             result = compute(parse_budget(data, params), params)
         except InputError as exc:
-            if request.args.get("reasons") != "later" or any(p.code != REASON_MISSING for p in exc.problems):
+            if not later or any(p.code != REASON_MISSING for p in exc.problems):
                 raise
             pending = exc.problems
             result = compute(parse_budget(data, params, reasons_required=False), params)
     except InputError as exc:
-        return jsonify(errors=_problems(exc.problems)), 400
+        return jsonify(errors=_problems(wrong + exc.problems)), 400
+    if wrong:
+        return jsonify(errors=_problems(wrong)), 400
     body = to_json(result)
     if pending:
         body["pending"] = _problems(pending)

@@ -3,6 +3,7 @@ import json
 import re
 from html import unescape
 
+import pytest
 from sqlalchemy import select
 
 from costing.models import Budget, Revision, db
@@ -206,3 +207,14 @@ def test_the_api_can_leave_reasons_for_later(app, client):
                                                "code": "reason_missing"}]
     data["personnel"][0]["monthly_pay"] = "abc"           # any other problem still stops it
     assert client.post("/api/v1/compute?reasons=later", json=data).status_code == 400
+
+
+@pytest.mark.parametrize("query", ["reasons=Later", "reasons=", "reasons=later&reasons=later", "reasons=1"])
+def test_the_api_refuses_a_reasons_parameter_other_than_later(app, client, query):
+    """A misspelt ?reasons=later would otherwise silently ask for every reason."""
+    wrong = {"path": "reasons", "message": "查询参数 reasons 只能是 later（理由稍后填写），且只写一次", "code": "not_a_choice"}
+    response = client.post(f"/api/v1/compute?{query}", json=sample())
+    assert response.status_code == 400 and response.get_json()["errors"] == [wrong]
+    data = overriding()
+    del data["personnel"][1]["housing_fund_rate_reason"]       # listed with the budget's own problems
+    assert client.post(f"/api/v1/compute?{query}", json=data).get_json()["errors"][0] == wrong
