@@ -303,3 +303,14 @@ def test_the_other_answers_validate_against_the_document(client):
     response = client.post("/api/v1/compute", data=b" " * (7 * 1024 * 1024))
     assert response.status_code == 413
     validator("Errors").validate(response.get_json())
+
+
+def test_the_documents_examples_are_answered_as_it_says(client):
+    def example(path: str) -> dict:
+        return DOC["paths"][path]["post"]["requestBody"]["content"]["application/json"]["example"]
+    assert example("/compute") == EXAMPLE                 # docs/example-budget.json, as the README shows it
+    response = client.post("/api/v1/check", json=example("/check"))
+    assert response.status_code == 200 and validator("CheckInput").is_valid(example("/check"))
+    validator("CheckResult").validate(response.get_json())
+    for answer in DOC["components"]["responses"].values():
+        validator("Errors").validate(answer["content"]["application/json"]["example"])
