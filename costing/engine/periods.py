@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")     # ASCII digits only (\d would read ２０２５-０７)
 
 
 @dataclass(frozen=True, order=True)

@@ -75,7 +75,8 @@ def parse_roster(data: Any, params: ParameterSet, period: int) -> list[Person]:
         elif ident is not None:
             first_of[ident] = i
         post = r.text(p["post"], f"{path}.post", 100) if "post" in p else None
-        category = r.choice(p["category"], f"{path}.category", CATEGORIES) if p.get("category") else None
+        # blank (null or "") is the budget post's category; any other value is read as a choice (0 and [] are no blank)
+        category = r.choice(p["category"], f"{path}.category", CATEGORIES) if p.get("category") not in (None, "") else None
         level = r.choice(p["level"], f"{path}.level", LEVELS) if "level" in p else None
         certificate = r.choice(p["certificate"], f"{path}.certificate", CERTIFICATES) if "certificate" in p else None
         pay = r.amount(p["monthly_pay"], f"{path}.monthly_pay") if "monthly_pay" in p else None

@@ -8,6 +8,15 @@ from werkzeug.exceptions import HTTPException
 from ..models import db
 from . import ops
 
+# the API's code for a problem with the request itself, by HTTP status
+API_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
+             500: "server_error"}
+
+
+def _api_error(message: str, status: int):
+    """The API's answer to a problem with the request itself: its path is "request"."""
+    return jsonify(errors=[{"path": "request", "message": message, "code": API_CODES.get(status, "bad_request")}]), status
+
 
 def error_page(exc: HTTPException):
     """An HTTP error in Chinese: a page, or JSON for the API (a feature's own handler falls back to it)."""
@@ -15,9 +24,12 @@ def error_page(exc: HTTPException):
                 400: "请求有误", 403: "无权执行此操作"}
     message = messages.get(exc.code, "请求无法处理")
     db.session.rollback()
+    # the error's own headers, such as a 405's Allow (RFC 9110 requires it), go with our body
+    headers = [(name, value) for name, value in exc.get_headers() if name.lower() != "content-type"]
     if request.path.startswith("/api/"):
-        return jsonify(errors=[{"path": "request", "message": message}]), exc.code
-    return render_template("error.html", code=exc.code, message=message), exc.code
+        body, status = _api_error(message, exc.code)
+        return body, status, headers
+    return render_template("error.html", code=exc.code, message=message), exc.code, headers
 
 
 def register_errors(app) -> None:
@@ -53,5 +65,5 @@ def register_errors(app) -> None:
         db.session.rollback()       # the page below reads the signed-in user through the session
         message = "服务器内部错误，已记录。请稍后重试或联系管理员。"
         if request.path.startswith("/api/"):
-            return jsonify(errors=[{"path": "request", "message": message}]), 500
+            return _api_error(message, 500)
         return render_template("error.html", code=500, message=message), 500

@@ -9,11 +9,11 @@ from ..budgets import service as budgets
 from ..engine import numbers
 from ..engine.budget import compute
 from ..engine.model import SITE_FIELDS, SITE_TYPES
-from ..engine.parse import REASON_MISSING, InputError, parse_budget, parse_site, read_json
+from ..engine.parse import NOT_A_CHOICE, REASON_MISSING, InputError, Problem, parse_budget, parse_site, read_json
 from ..engine.result import to_json
 from ..engine.roster import check_input, check_to_json
 from ..engine.staffing import staffing_norm
-from . import current_parameters, today
+from . import current_parameters, openapi, today
 from .extensions import csrf
 
 bp = Blueprint("main", __name__)
@@ -75,29 +75,42 @@ def api_docs():
     return render_template("main/api.html", today=today(), version=current_parameters().version)
 
 
+@bp.get("/api/v1/openapi.json")
+def api_openapi():
+    """The API described for machines (OpenAPI 3.1): what /api says for people."""
+    return jsonify(openapi.document())
+
+
 @bp.post("/api/v1/compute")
 @csrf.exempt
 def api_compute():
     """Same contract as ``python -m costing compute``: 200 with the result, 400 with the problems.
 
     With ``?reasons=later``, overrides still lacking their reason do not stop the computation: the result
-    comes with ``pending``, the reasons still to be written (the budget form's own preview does the same)."""
+    comes with ``pending``, the reasons still to be written (the budget form's own preview does the same).
+    Any other value of ``reasons`` is a problem (a misspelt ``later`` must not silently ask for reasons)."""
     params = current_parameters()
+    reasons = request.args.getlist("reasons")
+    later = reasons == ["later"]
+    wrong = [] if later or not reasons else [Problem("reasons", "查询参数 reasons 只能是 later（理由稍后填写），且只写一次",
+                                                       NOT_A_CHOICE)]
     pending = []
     try:
         data = read_json(request.get_data(cache=False))
         try:
             result = compute(parse_budget(data, params), params)
         except InputError as exc:
-            if request.args.get("reasons") != "later" or any(p.code != REASON_MISSING for p in exc.problems):
+            if not later or any(p.code != REASON_MISSING for p in exc.problems):
                 raise
             pending = exc.problems
             result = compute(parse_budget(data, params, reasons_required=False), params)
     except InputError as exc:
-        return jsonify(errors=[{"path": p.path, "message": p.message} for p in exc.problems]), 400
+        return jsonify(errors=_problems(wrong + exc.problems)), 400
+    if wrong:
+        return jsonify(errors=_problems(wrong)), 400
     body = to_json(result)
     if pending:
-        body["pending"] = [{"path": p.path, "message": p.message} for p in pending]
+        body["pending"] = _problems(pending)
     return jsonify(body)
 
 
@@ -108,5 +121,10 @@ def api_check():
     try:
         result = check_input(read_json(request.get_data(cache=False)), current_parameters())
     except InputError as exc:
-        return jsonify(errors=[{"path": p.path, "message": p.message} for p in exc.problems]), 400
+        return jsonify(errors=_problems(exc.problems)), 400
     return jsonify(check_to_json(result))
+
+
+def _problems(problems: list[Problem]) -> list[dict]:
+    """The API's problems: where (the contract's path), what (in Chinese) and the code programs match on."""
+    return [{"path": p.path, "message": p.message, "code": p.code} for p in problems]

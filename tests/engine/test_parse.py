@@ -64,6 +64,12 @@ def test_too_many_lines():
     assert found == {"personnel": "最多 5000 行，收到 10000 行"}
 
 
+@pytest.mark.parametrize("month", ["２０２５-０７", "٢٠٢٥-٠٧", "2025-7", "2025-13"])
+def test_a_month_is_written_in_ascii_digits(month):
+    """As the contract (and the OpenAPI document) says: "2025-07", not full-width or other digits."""
+    assert problems_of(budget_input(start=month)) == {"project.start": "必须是“年-月”格式的月份，如 \"2025-07\""}
+
+
 def test_not_an_object():
     assert problems_of([1, 2]) == {"input": "必须是 JSON 对象"}
 

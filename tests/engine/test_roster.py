@@ -75,6 +75,15 @@ def test_a_person_without_category_takes_the_budget_posts():
     assert [p.person.monthly_allowance for p in result.people] == [D("200"), D("0"), D("200")]
 
 
+def test_a_blank_category_is_none_or_empty_text_and_nothing_else():
+    result = run([staff(category=None), staff(id="S2", category="")])
+    assert [p.person.category for p in result.people] == ["community", "community"]
+    for value in (0, False, [], {}):
+        with pytest.raises(InputError) as caught:
+            run([staff(category=value)])
+        assert [(p.path, p.code) for p in caught.value.problems] == [("roster[0].category", "not_a_choice")]
+
+
 def test_each_person_rule():
     result = run([
         staff(id="low", monthly_pay="2000.00"),

@@ -3,6 +3,7 @@ import json
 import re
 from html import unescape
 
+import pytest
 from sqlalchemy import select
 
 from costing.models import Budget, Revision, db
@@ -169,7 +170,8 @@ def test_the_api_asks_for_reasons_and_returns_assumptions(app, client):
     response = client.post("/api/v1/compute", data=json.dumps(data), content_type="application/json")
     assert response.status_code == 400
     assert response.get_json()["errors"] == [{"path": "personnel[1].housing_fund_rate_reason",
-                                              "message": "填写了住房公积金比例（不用默认值），请说明理由"}]
+                                              "message": "填写了住房公积金比例（不用默认值），请说明理由",
+                                              "code": "reason_missing"}]
 
 
 def test_the_live_preview_counts_an_override_whose_reason_is_still_to_be_written(app, client):
@@ -201,6 +203,18 @@ def test_the_api_can_leave_reasons_for_later(app, client):
     response = client.post("/api/v1/compute?reasons=later", json=data)
     assert response.status_code == 200
     assert response.get_json()["pending"] == [{"path": "personnel[1].housing_fund_rate_reason",
-                                               "message": "填写了住房公积金比例（不用默认值），请说明理由"}]
+                                               "message": "填写了住房公积金比例（不用默认值），请说明理由",
+                                               "code": "reason_missing"}]
     data["personnel"][0]["monthly_pay"] = "abc"           # any other problem still stops it
     assert client.post("/api/v1/compute?reasons=later", json=data).status_code == 400
+
+
+@pytest.mark.parametrize("query", ["reasons=Later", "reasons=", "reasons=later&reasons=later", "reasons=1"])
+def test_the_api_refuses_a_reasons_parameter_other_than_later(app, client, query):
+    """A misspelt ?reasons=later would otherwise silently ask for every reason."""
+    wrong = {"path": "reasons", "message": "查询参数 reasons 只能是 later（理由稍后填写），且只写一次", "code": "not_a_choice"}
+    response = client.post(f"/api/v1/compute?{query}", json=sample())
+    assert response.status_code == 400 and response.get_json()["errors"] == [wrong]
+    data = overriding()
+    del data["personnel"][1]["housing_fund_rate_reason"]       # listed with the budget's own problems
+    assert client.post(f"/api/v1/compute?{query}", json=data).get_json()["errors"][0] == wrong

@@ -38,13 +38,24 @@ def test_compute_endpoint_has_the_cli_contract(client):
 def test_compute_endpoint_reports_field_paths(client):
     response = client.post("/api/v1/compute", data=json.dumps(budget_input(personnel=[person(headcount=0)])))
     assert response.status_code == 400
-    assert response.json["errors"][0]["path"] == "personnel[0].headcount"
+    assert response.json["errors"] == [{"path": "personnel[0].headcount", "message": "必须是 1 到 1000 之间的整数，现为 0",
+                                        "code": "invalid"}]
 
 
 def test_oversized_body_is_413(client):
     response = client.post("/api/v1/compute", data=b" " * (7 * 1024 * 1024))
     assert response.status_code == 413
-    assert response.json["errors"][0]["message"] == "提交的内容过大"
+    assert response.json["errors"] == [{"path": "request", "message": "提交的内容过大", "code": "too_large"}]
+
+
+def test_a_method_not_allowed_says_which_are(client):
+    """RFC 9110: a 405 lists the methods the resource supports, in the API's JSON and on the Chinese page."""
+    response = client.get("/api/v1/compute")
+    assert response.status_code == 405 and set(response.headers["Allow"].split(", ")) == {"POST", "OPTIONS"}
+    assert response.json == {"errors": [{"path": "request", "message": "不支持的请求方式", "code": "method_not_allowed"}]}
+    response = client.delete("/")
+    assert response.status_code == 405 and "GET" in response.headers["Allow"]
+    assert response.mimetype == "text/html" and "不支持的请求方式" in response.get_data(as_text=True)
 
 
 def test_unknown_page_is_a_chinese_404(client):

@@ -156,7 +156,7 @@ def test_check_api(client):
     assert {e["path"] for e in response.json["errors"]} >= {"roster[0].post", "roster[0].monthly_pay"}
     response = client.post("/api/v1/check", json={"budget": SAMPLE, "roster": body["roster"] * 2})
     assert response.status_code == 400
-    assert response.json["errors"] == [{"path": "roster[1].id", "message": "「A」与第 1 行重复"}]
+    assert response.json["errors"] == [{"path": "roster[1].id", "message": "「A」与第 1 行重复", "code": "duplicate_id"}]
 
 
 def test_after_an_unshare_the_contractor_cannot_recheck_against_the_budget(app, client):
