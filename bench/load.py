@@ -215,8 +215,9 @@ def main() -> None:
     if not args.no_worker:
         env["COSTING_REDIS_URL"] = REDIS
     plan = setup(max(args.clients + [16]), env)
+    server_log = Path(tmp) / "server.log"              # errors with their stacks (printed: its path)
     processes = [subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+                                  stdout=subprocess.DEVNULL, stderr=server_log.open("w"))]
     if not args.no_worker:
         processes.append(subprocess.Popen([str(BIN / "celery"), "-A", "costing.worker", "worker", "--pool", "solo",
                                            "--loglevel", "warning"], cwd=ROOT, env=env,
@@ -234,6 +235,7 @@ def main() -> None:
         while warm.request("GET", f"/budgets/{plan['pdf']}/annex.pdf")[0] != 200:    # rendered in the background
             time.sleep(0.5)
         workers = os.environ.get("COSTING_WORKERS") or "默认"
+        print(f"server log: {server_log}")
         print(f"gunicorn on PostgreSQL, workers {workers}; {'Celery worker on Redis' if not args.no_worker else 'thread jobs'}")
         print("| run | req/s | page p50 / p95 / p99 ms | preview | save | PDF download | errors (kind status: n) |")
         print("|---|---:|---:|---:|---:|---:|---|")

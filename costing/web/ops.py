@@ -115,6 +115,19 @@ def init_app(app) -> None:
     if app.config.get("JSON_LOGS", True):
         app.logger.handlers[:] = [_handler()]
 
+    @app.teardown_appcontext
+    def close_session(_exc):
+        """Before Flask-SQLAlchemy's own teardown (registered earlier, so run later): a connection the database
+        dropped (a restart) cannot even roll back; closing it would raise after the response was made and the
+        server would answer a bare 500. It is invalidated instead (the pool makes a new one)."""
+        try:
+            db.session.remove()
+        except DBAPIError:
+            try:
+                db.session().invalidate()          # the session itself (the scoped proxy has no invalidate)
+            finally:
+                db.session.registry.clear()
+
     @app.before_request
     def start():
         g.started = time.perf_counter()
