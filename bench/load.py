@@ -126,7 +126,7 @@ def setup(clients: int, env: dict) -> dict:
     done = subprocess.run([str(BIN / "python"), "-c", script], cwd=ROOT, env=env, input=json.dumps(spec),
                           capture_output=True, text=True, check=True)
     ids = json.loads(done.stdout.strip().splitlines()[-1])
-    return {"page": ids[0], "pdf": ids[1], "save": ids[2:], "preview_form": form_fields(spec[0]),
+    return {"page": ids[0], "pdf": ids[1], "save": ids[2:], "revisions": {}, "preview_form": form_fields(spec[0]),
             "save_form": [form_fields(data) for data in spec[2:]]}
 
 
@@ -141,8 +141,8 @@ def run(port: int, plan: dict, clients: int, seconds: float, mix, fault=None) ->
         rng = random.Random(index)
         client = Client(port)
         client.log_in("yubei.bianzhi")
-        revision = 1
         budget_id = plan["save"][index % len(plan["save"])]
+        revision = plan["revisions"].get(budget_id, 1)          # a later run goes on from the last one
         form = dict(plan["save_form"][index % len(plan["save_form"])])
         sequence = 0
         client.request("GET", f"/budgets/{plan['page']}")          # a page for the CSRF token
@@ -167,6 +167,7 @@ def run(port: int, plan: dict, clients: int, seconds: float, mix, fault=None) ->
                     acknowledged.append((budget_id, note))
                 elif status == 409:                 # our view of the revision is old (a retried request): catch up
                     revision += 1
+                plan["revisions"][budget_id] = revision
             else:
                 status, content, headers = client.request("GET", f"/budgets/{plan['pdf']}/annex.pdf")
                 ok = status == 200 and content.startswith(b"%PDF")
