@@ -32,6 +32,7 @@ from ..paths import ROOT
 
 bp = Blueprint("ops", __name__)
 UNAVAILABLE = "系统暂时无法连接数据库，请稍后重试"
+UNAVAILABLE_CODE = "database_unavailable"           # the API's problem code for it (in the OpenAPI document)
 RETRY_AFTER = "5"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 access_log = logging.getLogger("costing.access")
@@ -64,7 +65,7 @@ def database_unreachable(exc: BaseException) -> bool:
 def unavailable_response():
     """The 503 answer while the database is down: it touches neither the database nor a template."""
     if request.path.startswith("/api/"):
-        response = jsonify(errors=[{"path": "request", "message": UNAVAILABLE, "code": "database_unavailable"}])
+        response = jsonify(errors=[{"path": "request", "message": UNAVAILABLE, "code": UNAVAILABLE_CODE}])
         response.status_code = 503
     else:
         response = Response(current_app.extensions["costing_503"], status=503, mimetype="text/html")

@@ -35,6 +35,7 @@ from costing.engine.parameters import default_parameters
 from costing.engine.parse import MAX_COUNT, MAX_HEADCOUNT, MAX_LINES, MAX_MONTHS, InputError, Reader
 from costing.engine.result import CONFIDENCE_LABELS, SEVERITIES
 from costing.results.labels import FINDINGS
+from costing.web import ops
 from costing.web.errors import API_CODES
 from costing.web.openapi import document
 
@@ -191,7 +192,8 @@ def test_choices_patterns_and_limits_are_the_engines():
     assert result["assumptions"]["items"]["properties"]["field"]["enum"] == list(parse.OVERRIDES)
     assert SCHEMAS["CheckResult"]["properties"]["totals"]["properties"]["verdict"]["enum"] == list(roster.STATUS)
     assert set(SCHEMAS["Problem"]["properties"]["code"]["enum"]) == {
-        "invalid", parse.NOT_A_CHOICE, parse.REASON_MISSING, roster.DUPLICATE_ID, API_CODES[400], API_CODES[413]}
+        "invalid", parse.NOT_A_CHOICE, parse.REASON_MISSING, roster.DUPLICATE_ID, API_CODES[400], API_CODES[413],
+        ops.UNAVAILABLE_CODE}
     site = SCHEMAS["Site"]["properties"]
     assert {key: site[key]["minimum"] for key in SITE_FIELDS} == SITE_FIELDS
     assert {site[key]["maximum"] for key in SITE_FIELDS} == {MAX_COUNT}

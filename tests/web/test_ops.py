@@ -96,3 +96,14 @@ def test_readiness_checks_the_queue_when_there_is_one(app, client):
     if url:
         app.config["REDIS_URL"] = url
         assert client.get("/readyz").json == {"status": "ready", "checks": {"database": "ok", "queue": "ok"}}
+
+
+def test_the_api_documents_its_503(down):
+    import jsonschema_rs  # noqa: PLC0415 — the validator the API's document tests use
+
+    from costing.web import openapi  # noqa: PLC0415
+    document = openapi.document()
+    answer = down.test_client().post("/api/v1/compute", json={})
+    schema = document["components"]["schemas"]["Errors"]
+    assert "503" in document["paths"]["/compute"]["post"]["responses"]
+    jsonschema_rs.validator_for(schema | {"components": document["components"]}).validate(answer.json)
