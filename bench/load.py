@@ -134,6 +134,7 @@ def run(port: int, plan: dict, clients: int, seconds: float, mix, fault=None) ->
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: Counter = Counter()
     acknowledged: list[tuple[int, str]] = []
+    failures: list[float] = []                 # when each failed request was answered (time.monotonic)
     stop = time.monotonic() + seconds
     kinds = [k for k, weight in mix for _ in range(weight)]
 
@@ -175,6 +176,8 @@ def run(port: int, plan: dict, clients: int, seconds: float, mix, fault=None) ->
             latencies[kind].append(elapsed)
             if not ok:
                 errors[(kind, status)] += 1
+                if status != 409:       # a 409 is this client's stale revision number after a 503'd save
+                    failures.append(time.monotonic())
 
     threads = [threading.Thread(target=user, args=(i,)) for i in range(clients)]
     began = time.monotonic()
@@ -185,7 +188,8 @@ def run(port: int, plan: dict, clients: int, seconds: float, mix, fault=None) ->
     for thread in threads:
         thread.join()
     took = time.monotonic() - began
-    return {"latencies": latencies, "errors": errors, "took": took, "acknowledged": acknowledged}
+    return {"latencies": latencies, "errors": errors, "took": took, "acknowledged": acknowledged,
+            "failures": failures}
 
 
 def report(label: str, outcome: dict) -> None:
@@ -241,10 +245,13 @@ def main() -> None:
         print("| run | req/s | page p50 / p95 / p99 ms | preview | save | PDF download | errors (kind status: n) |")
         print("|---|---:|---:|---:|---:|---:|---|")
         if args.fault:
+            back: list[float] = []
+
             def restart():
                 time.sleep(args.seconds / 3)
                 version = sorted(os.listdir("/etc/postgresql"))[0]
                 subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True)
+                back.append(time.monotonic())          # pg_ctlcluster returns once it accepts connections
                 print(f"(PostgreSQL {version} restarted at {args.seconds / 3:.0f} s)", flush=True)
             outcome = run(port, plan, 16, args.seconds, MIX, restart)
             report(f"16 × {args.seconds:.0f} s, PostgreSQL restarted once", outcome)
@@ -254,6 +261,9 @@ def main() -> None:
             engine.dispose()
             lost = [a for a in outcome["acknowledged"] if a not in notes]
             print(f"acknowledged saves: {len(outcome['acknowledged'])}, missing afterwards: {len(lost)}")
+            late = [t - back[0] for t in outcome["failures"] if back and t > back[0]]
+            print(f"last failed request {max(late):.2f} s after PostgreSQL accepted connections again" if late
+                  else "no failed request after PostgreSQL accepted connections again")
             return
         for clients in args.clients:
             report(f"{clients} × {args.seconds:.0f} s", run(port, plan, clients, args.seconds, MIX))
