@@ -48,7 +48,7 @@ def dispatch(name: str, row_id: int, countdown: float = 0) -> None:
     else:
         pool = _pools.get(id(app))
         if pool is None:
-            pool = _pools[id(app)] = ThreadPoolExecutor(max_workers=int(app.config.get("JOB_THREADS") or 2),
+            pool = _pools[id(app)] = ThreadPoolExecutor(max_workers=int(app.config.get("JOB_THREADS") or 1),
                                                         thread_name_prefix="costing-job")
         futures = [f for f in _futures.get(id(app), []) if not f.done()]
         futures.append(pool.submit(_run_in_thread, app, name, row_id, countdown))
