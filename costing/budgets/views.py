@@ -2,8 +2,13 @@
 approval, sharing, annex downloads. Views validate, map, call the service, redirect."""
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
+
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -149,8 +154,10 @@ def show(budget_id: int):
     change = None
     if revision.number == budget.latest.number and revision.status == "draft" and not access.is_contractor(current_user):
         change = service.policy_change(revision, params)
+    result = service.result_of(revision)
     return render_template(
-        "budgets/show.html", budget=budget, revision=revision, result=service.result_of(revision),
+        "budgets/show.html", budget=budget, revision=revision, result=result,
+        revision_figures=revision_figures(revision, result),
         rosters=[(r, rosters.seen_version(r, current_user)) for r in rosters.for_budget(current_user, budget)],
         returned=budget.returned, change=change,
         exceptions={e.key: e for e in revision.exceptions}, parties=service.parties(budget),
@@ -200,6 +207,29 @@ def edit(budget_id: int):
     was_approved = any(r.approved_at for r in budget.revisions[:-1])
     flash(f"已保存为修订 {revision.number}（草稿）" + ("；已审核的修订保持不变" if was_approved else ""), "success")
     return redirect(url_for("budgets.show", budget_id=budget.id))
+
+
+_FIGURES: OrderedDict[tuple, Markup] = OrderedDict()
+_FIGURES_LOCK = threading.Lock()
+FIGURES_KEPT = 128
+
+
+def revision_figures(revision: Revision, result: BudgetResult) -> Markup:
+    """The budget page's tables that its stored result alone decides (personnel, segments, costs, months,
+    figures used), rendered once per revision in each process: a revision's result never changes. Keyed by
+    a digest of the stored result too, so a revision id used again (SQLite, a deleted draft) never shows another's."""
+    key = (revision.id, hashlib.blake2b(revision.result_json.encode("utf-8"), digest_size=16).digest())
+    with _FIGURES_LOCK:
+        found = _FIGURES.get(key)
+        if found is not None:
+            _FIGURES.move_to_end(key)
+            return found
+    html = Markup(render_template("budgets/_revision_figures.html", result=result))
+    with _FIGURES_LOCK:
+        _FIGURES[key] = html
+        while len(_FIGURES) > FIGURES_KEPT:
+            _FIGURES.popitem(last=False)
+    return html
 
 
 def _action(budget_id: int, check, act, done: str, after=None):

@@ -8,6 +8,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 from werkzeug.datastructures import MultiDict
 
+from costing.budgets import views
 from costing.budgets.forms import BudgetForm
 from costing.models import AuditEntry, Budget, BudgetShare, Revision, User, db
 from costing.web import mapping
@@ -360,3 +361,17 @@ def test_saving_without_changes_makes_no_revision(app, client):
     response = client.post(f"/budgets/{w.budget_a}/edit", data=same)
     assert response.status_code == 409 and "没有修改：内容与修订 1 相同" in response.get_data(as_text=True)
     assert [r.number for r in db.session.get(Budget, w.budget_a).revisions] == [1]
+
+
+def test_a_revisions_tables_are_rendered_once_and_a_new_revision_renders_its_own(app, client):
+    views._FIGURES.clear()
+    w = world.build()
+    log_in(client, "a_prep")
+    first = client.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
+    assert len(views._FIGURES) == 1
+    assert client.get(f"/budgets/{w.budget_a}").get_data(as_text=True).count("4,300.00") == first.count("4,300.00")
+    assert len(views._FIGURES) == 1
+    edited = form_fields(sample(name="A 项目")) | {"base_revision": "1", "personnel-1-monthly_pay": "4567.00"}
+    assert client.post(f"/budgets/{w.budget_a}/edit", data=edited).status_code == 302
+    second = client.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
+    assert len(views._FIGURES) == 2 and "4,567.00" in second and "4,567.00" not in first
