@@ -13,6 +13,11 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A stored moment with its zone: SQLite gives back naive datetimes, and they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def today() -> date:
     """Today's date in Beijing."""
     return now().astimezone(CHINA).date()

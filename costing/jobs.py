@@ -13,10 +13,13 @@ checks that its row still asks for it.
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 from flask import Flask, current_app
+
+from .models import db
 
 log = logging.getLogger("costing.jobs")
 TASKS: dict[str, Callable[[int], None]] = {}
@@ -57,7 +60,6 @@ def dispatch(name: str, row_id: int, countdown: float = 0) -> None:
 
 def _run_in_thread(app: Flask, name: str, row_id: int, countdown: float) -> None:
     if countdown:
-        import time  # noqa: PLC0415
         time.sleep(countdown)
     with app.app_context():
         run(name, row_id)
@@ -65,7 +67,6 @@ def _run_in_thread(app: Flask, name: str, row_id: int, countdown: float) -> None
 
 def run(name: str, row_id: int) -> None:
     """Run a job in the current application context (a worker calls this); its own failures are its row's."""
-    from .models import db  # noqa: PLC0415
     try:
         TASKS[name](row_id)
     except Exception:        # a job reports into its row; anything escaping is logged, never lost silently
@@ -76,7 +77,6 @@ def run(name: str, row_id: int) -> None:
 
 def wait_idle(app: Flask, timeout: float = 60) -> None:
     """Tests and benchmarks: wait until this app's thread pool has run what it was given."""
-    import time  # noqa: PLC0415
     deadline = time.monotonic() + timeout
     while pending := [f for f in _futures.get(id(app), []) if not f.done()]:
         pending[0].result(timeout=max(0.1, deadline - time.monotonic()))

@@ -2,7 +2,7 @@
 as the engine's JSON so an approved revision reads the same after the policy data changes."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask import current_app
@@ -48,11 +48,6 @@ Money = Numeric(14, 2)
 def utcnow() -> datetime:
     """A moment to store (UTC), from the one clock."""
     return clock.now()
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives back naive datetimes; they are UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 class Organisation(db.Model):
@@ -149,8 +144,8 @@ class Budget(db.Model):
         returned = [r for r in self.revisions if r.returned_at is not None]
         if not returned:
             return None
-        last = max(returned, key=lambda r: _aware(r.returned_at))
-        submitted_since = any(r.submitted_at is not None and _aware(r.submitted_at) > _aware(last.returned_at)
+        last = max(returned, key=lambda r: clock.as_utc(r.returned_at))
+        submitted_since = any(r.submitted_at is not None and clock.as_utc(r.submitted_at) > clock.as_utc(last.returned_at)
                               for r in self.revisions)
         return None if submitted_since else last
 

@@ -21,6 +21,7 @@ from ..accounts import service as accounts
 from ..annex.fetcher import RefusedURL
 from ..annex.render import AnnexMeta, annex_pdf
 from ..annex.workbook import annex_workbook
+from ..clock import as_utc
 from ..models import AnnexFile, Budget, Revision, db, utcnow
 from ..results.format import localdate
 from .service import parties, result_of
@@ -68,7 +69,7 @@ def request_file(budget: Budget, revision: Revision, kind: str) -> AnnexFile:
     for lock in (False, True):          # the common case (stored, or on its way) takes no lock
         row = _row(revision, kind, lock=lock)
         stuck = row is not None and row.status in ("queued", "running") and row.updated_at is not None \
-            and _aware(row.updated_at) < now - STALE
+            and as_utc(row.updated_at) < now - STALE
         if row is not None and row.meta_key == key and not stuck:
             return row
     if row is None:
@@ -140,11 +141,6 @@ def render_job(row_id: int) -> None:
     db.session.commit()
     if row.status == "queued":
         jobs.dispatch("annex", row_id, countdown=RETRY_DELAY * row.attempts)
-
-
-def _aware(moment):
-    from datetime import timezone  # noqa: PLC0415
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def filename(revision: Revision, kind: str) -> str:

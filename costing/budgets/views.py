@@ -224,6 +224,9 @@ def revision_figures(revision: Revision, result: BudgetResult) -> Markup:
         if found is not None:
             _FIGURES.move_to_end(key)
             return found
+    # Markup marks the fragment as HTML that is already escaped, not as trusted text: it is what Jinja rendered
+    # with autoescaping on (an .html template), so every post name and message in it was escaped as it was
+    # printed. Caching it must not escape it a second time; nothing is added to it afterwards.
     html = Markup(render_template("budgets/_revision_figures.html", result=result))
     with _FIGURES_LOCK:
         _FIGURES[key] = html
@@ -256,7 +259,7 @@ def _action(budget_id: int, check, act, done: str, after=None):
 def _prepare_annexes(budget) -> None:
     """Queue the latest revision's annexes for what they print now (after the change is committed; a queue
     that cannot be reached never undoes the change: the download queues them again)."""
-    if sa_inspect(budget).deleted or sa_inspect(budget).was_deleted:
+    if sa_inspect(budget).was_deleted:          # a draft deleted by the action
         return
     try:
         annexes.prepare(budget, budget.latest)

@@ -81,14 +81,10 @@ def _show(key, value) -> str:
         return "（空）"
     if key == "employer_rates" and isinstance(value, dict):
         return "、".join(f"{labels.CONTRIBUTION_LABELS.get(k, k)} {formats.percent(v)}" for k, v in value.items()) or "（空）"
-    if key in RATES:
+    shown = formats.percent if key in RATES else formats.money if key in AMOUNTS else None
+    if shown is not None:
         try:
-            return formats.percent(Decimal(str(value)))
-        except ArithmeticError:
-            return str(value)
-    if key in AMOUNTS:
-        try:
-            return formats.money(Decimal(str(value)))
+            return shown(str(value))
         except ArithmeticError:             # stored as typed before it was checked: as it is
             return str(value)
     return CODE_LABELS[key].get(value, str(value)) if key in CODE_LABELS else str(value)

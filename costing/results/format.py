@@ -3,10 +3,10 @@ separators and two decimals, percentages, policy figures by their unit, Beijing 
 only: the engine keeps full precision and does every sum."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 
-from ..clock import CHINA
+from ..clock import CHINA, as_utc
 from ..engine.money import fmt_figure, fmt_grouped, fmt_percent
 from ..engine.periods import validity
 from . import labels
@@ -62,9 +62,7 @@ def months(first: str, last: str) -> str:
 def beijing(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
-    if moment.tzinfo is None:             # SQLite gives back naive UTC
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(CHINA)
+    return as_utc(moment).astimezone(CHINA)
 
 
 def localtime(moment: datetime | None) -> str:

@@ -109,11 +109,11 @@ def init_app(app) -> None:
     hops = int(app.config.get("PROXY_HOPS") or 0)
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
-    if app.config.get("JSON_LOGS", True) and not any(isinstance(h.formatter, JsonLines) for h in access_log.handlers):
-        access_log.addHandler(_handler())
-        access_log.setLevel(logging.INFO)
-        access_log.propagate = False
     if app.config.get("JSON_LOGS", True):
+        if not any(isinstance(h.formatter, JsonLines) for h in access_log.handlers):     # once per process
+            access_log.addHandler(_handler())
+            access_log.setLevel(logging.INFO)
+            access_log.propagate = False
         app.logger.handlers[:] = [_handler()]
 
     @app.teardown_appcontext
