@@ -375,3 +375,16 @@ def test_a_revisions_tables_are_rendered_once_and_a_new_revision_renders_its_own
     assert client.post(f"/budgets/{w.budget_a}/edit", data=edited).status_code == 302
     second = client.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
     assert len(views._FIGURES) == 2 and "4,567.00" in second and "4,567.00" not in first
+
+
+def test_a_post_name_is_escaped_in_the_kept_page_tables(app, client):
+    views._FIGURES.clear()
+    world.build()
+    log_in(client, "a_prep")
+    data = sample(name="转义")
+    data["personnel"][0]["post"] = '<script>alert(1)</script>'
+    response = client.post("/budgets/new", data=form_fields(data))
+    for _ in range(2):                              # rendered, then served from what was kept
+        page = client.get(response.location).get_data(as_text=True)
+        assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert len(views._FIGURES) == 1
