@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
 from .model import (
@@ -44,6 +44,11 @@ _AMOUNT = re.compile(rf"^(0|[1-9][0-9]*)(\.[0-9]{{1,{AMOUNT_PLACES}}})?$")
 _QUANTITY = re.compile(r"^(0|[1-9][0-9]*)(\.[0-9]{1,4})?$")
 _RATE = re.compile(rf"^0(\.[0-9]{{1,{RATE_PLACES}}})?$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_INTEGER_DIGITS = 20         # the contract's integers have at most 8 digits (MAX_COUNT); longer is a mistake
+MAX_NUMBER_CHARS = 40           # a number written with a fraction or an exponent (never one of ours: see _decimal)
+MAX_REFUSED = 100               # problems listed from one input (a reply should not grow with the input)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 AMOUNT_MESSAGE = "必须是不小于 0 的金额，最多两位小数"
 MAX_REASON = 200
@@ -87,6 +92,11 @@ def read_json(data: bytes) -> Any:
 
 
 def read_json_text(text: str) -> Any:
+    """JSON text as Python values, refusing what the contract cannot hold, each at its path: a number too long
+    to be one of ours (Python will not even read an integer of over 4,300 digits) or whose exponent no Decimal
+    holds, and a lone surrogate (``"\\ud800"``: valid JSON, but no character, so no UTF-8 can carry it back)."""
+    refused = False
+
     def reject_constant(name: str):
         raise InputError([Problem("input", f"不支持 {name}：金额和数量须为有限数值")])
 
@@ -94,17 +104,74 @@ def read_json_text(text: str) -> Any:
         obj = {}
         for key, value in pairs:
             if key in obj:
-                raise InputError([Problem("input", f"字段「{key}」重复出现")])
+                raise InputError([Problem("input", f"字段「{_shown(key)}」重复出现")])
             obj[key] = value
         return obj
 
+    def integer(literal: str):
+        nonlocal refused
+        if len(literal.lstrip("-")) > MAX_INTEGER_DIGITS:
+            refused = True
+            return _Refused(f"整数过长（{len(literal.lstrip('-')):,} 位），最多 {MAX_INTEGER_DIGITS} 位")
+        return int(literal)
+
+    def number(literal: str):
+        nonlocal refused
+        try:
+            if len(literal) <= MAX_NUMBER_CHARS:
+                return Decimal(literal)
+        except InvalidOperation:            # an exponent beyond what a Decimal holds
+            pass
+        refused = True
+        return _Refused("数字过长或超出范围；金额、比率、数量须写成字符串，如 \"6000.00\"")
+
     try:
-        return json.loads(text, parse_constant=reject_constant, parse_float=Decimal,
+        data = json.loads(text, parse_constant=reject_constant, parse_float=number, parse_int=integer,
                           object_pairs_hook=no_duplicates)
     except json.JSONDecodeError as exc:
         raise InputError([Problem("input", f"不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列附近）")]) from None
     except RecursionError:
         raise InputError([Problem("input", "JSON 嵌套层次过深")]) from None
+    # only JSON that escapes a surrogate (\\ud800–\\udfff) can hold a lone one: the search costs little
+    if refused or _SURROGATE_ESCAPE.search(text):
+        problems = _unreadable(data)
+        if problems:
+            raise InputError(problems)
+    return data
+
+
+class _Refused:
+    """A number read_json_text refused, left where it stood so its problem can name its path."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """Text from the input as a message may repeat it: a lone surrogate written as its escape, and short."""
+    text = text if len(text) <= limit else text[:limit] + "…"
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _unreadable(data: Any) -> list[Problem]:
+    """Each refused number and each text with a lone surrogate (key or value), with its path as the parser
+    writes it (``personnel[0].post``; the whole input is ``input``)."""
+    surrogate = "含有无效的 Unicode 字符（单独的代理项 {}），不是可以保存的文字"
+    problems: list[Problem] = []
+    todo: list[tuple[Any, str, str]] = [(data, "input", "")]       # (a value, its path, its key)
+    while todo and len(problems) < MAX_REFUSED:
+        value, path, key = todo.pop()
+        if found := _SURROGATE.search(key):
+            problems.append(Problem(path, "字段名" + surrogate.format(_shown(found[0]))))
+        if isinstance(value, dict):
+            todo.extend((item, f"{path}.{_shown(name)}", name) for name, item in reversed(value.items()))
+        elif isinstance(value, list):
+            todo.extend((item, f"{path}[{i}]", "") for i, item in reversed(list(enumerate(value))))
+        elif isinstance(value, str) and (found := _SURROGATE.search(value)):
+            problems.append(Problem(path, surrogate.format(_shown(found[0]))))
+        elif isinstance(value, _Refused):
+            problems.append(Problem(path, value.message))
+    return [replace(p, path=p.path.removeprefix("input.")) for p in problems]
 
 
 def _choices(options: dict[str, str]) -> str:

@@ -87,6 +87,38 @@ def test_unreadable_input(raw, message):
     assert message in caught.value.problems[0].message
 
 
+@pytest.mark.parametrize("raw, problems", [
+    # Python reads no integer of over 4,300 digits (ValueError); none of the contract's has over 8
+    (b'{"project": {"site": {"people": ' + b"9" * 4301 + b"}}}", {"project.site.people": "整数过长（4,301 位），最多 20 位"}),
+    (b'[1, ' + b"1" * 21 + b"]", {"input[1]": "整数过长（21 位），最多 20 位"}),
+    # no Decimal holds these exponents (InvalidOperation)
+    (b'{"management_fee_rate": 1e999999999999999999999}', {"management_fee_rate": "数字过长或超出范围"}),
+    (b'{"x": 0.' + b"1" * 40 + b"}", {"x": "数字过长或超出范围"}),
+    # a lone surrogate is valid JSON but no character: UTF-8 cannot carry it (into a reply, a log, the database)
+    (b'{"project": {"name": "\\ud800"}}', {"project.name": "单独的代理项 \\ud800"}),
+    (b'{"\\udfff": 1}', {"\\udfff": "字段名含有无效的 Unicode 字符"}),
+    (b'{"costs": [{}, "x\\udc00"]}', {"costs[1]": "单独的代理项 \\udc00"}),
+    (b'"\\ud800"', {"input": "单独的代理项"}),
+])
+def test_json_the_contract_cannot_hold_is_refused_at_its_path(raw, problems):
+    with pytest.raises(InputError) as caught:
+        read_json(raw)
+    found = {p.path: p.message for p in caught.value.problems}
+    assert set(found) == set(problems) and all(problems[path] in found[path] for path in problems), found
+    assert all(str(p).encode("utf-8") for p in caught.value.problems)        # every message can be written out
+
+
+def test_escaped_characters_that_are_not_lone_surrogates_are_read():
+    assert read_json(b'["\\ud83d\\ude00", "\\\\ud800", 12345678901234567890, 1e5]') == [
+        "\U0001f600", "\\ud800", 12345678901234567890, D("1e5")]
+
+
+def test_a_repeated_key_is_named_in_a_form_that_can_be_written_out():
+    with pytest.raises(InputError) as caught:
+        read_json(b'{"\\ud800": 1, "\\ud800": 2}')
+    assert str(caught.value) == "input: 字段「\\ud800」重复出现"
+
+
 def test_all_problems_are_listed_at_once():
     data = budget_input(personnel=[person(monthly_pay="x"), person(headcount=-1)], management_fee_rate="2")
     assert set(problems_of(data)) == {"personnel[0].monthly_pay", "personnel[1].headcount",
