@@ -10,7 +10,7 @@ from . import ops
 
 # the API's code for a problem with the request itself, by HTTP status
 API_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
-             500: "server_error"}
+             415: "unsupported_media_type", 429: "too_many_requests", 500: "server_error"}
 
 
 def _api_error(message: str, status: int):
@@ -21,7 +21,7 @@ def _api_error(message: str, status: int):
 def error_page(exc: HTTPException):
     """An HTTP error in Chinese: a page, or JSON for the API (a feature's own handler falls back to it)."""
     messages = {404: "页面不存在或无权查看", 405: "不支持的请求方式", 413: "提交的内容过大",
-                400: "请求有误", 403: "无权执行此操作"}
+                400: "请求有误", 403: "无权执行此操作", 415: "不支持的内容类型", 429: "请求过于频繁，请稍后重试"}
     message = messages.get(exc.code, "请求无法处理")
     db.session.rollback()
     # the error's own headers, such as a 405's Allow (RFC 9110 requires it), go with our body

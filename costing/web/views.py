@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 
@@ -13,7 +14,7 @@ from ..engine.parse import NOT_A_CHOICE, REASON_MISSING, InputError, Problem, pa
 from ..engine.result import to_json
 from ..engine.roster import check_input, check_to_json
 from ..engine.staffing import staffing_norm
-from . import current_parameters, openapi, today
+from . import api_limits, current_parameters, openapi, today
 from .extensions import csrf
 
 bp = Blueprint("main", __name__)
@@ -89,14 +90,14 @@ def api_compute():
     With ``?reasons=later``, overrides still lacking their reason do not stop the computation: the result
     comes with ``pending``, the reasons still to be written (the budget form's own preview does the same).
     Any other value of ``reasons`` is a problem (a misspelt ``later`` must not silently ask for reasons)."""
-    params = current_parameters()
     reasons = request.args.getlist("reasons")
     later = reasons == ["later"]
     wrong = [] if later or not reasons else [Problem("reasons", "查询参数 reasons 只能是 later（理由稍后填写），且只写一次",
                                                        NOT_A_CHOICE)]
     pending = []
     try:
-        data = read_json(request.get_data(cache=False))
+        data = _api_input()
+        params = current_parameters()
         try:
             result = compute(parse_budget(data, params), params)
         except InputError as exc:
@@ -104,6 +105,8 @@ def api_compute():
                 raise
             pending = exc.problems
             result = compute(parse_budget(data, params, reasons_required=False), params)
+    except api_limits.Refused as exc:
+        return jsonify(errors=_problems(exc.problems)), exc.status
     except InputError as exc:
         return jsonify(errors=_problems(wrong + exc.problems)), 400
     if wrong:
@@ -119,10 +122,22 @@ def api_compute():
 def api_check():
     """Same contract as ``python -m costing check``: {"budget": …, "roster": […]}."""
     try:
-        result = check_input(read_json(request.get_data(cache=False)), current_parameters())
+        result = check_input(_api_input(budget_at="budget"), current_parameters())
+    except api_limits.Refused as exc:
+        return jsonify(errors=_problems(exc.problems)), exc.status
     except InputError as exc:
         return jsonify(errors=_problems(exc.problems)), 400
     return jsonify(check_to_json(result))
+
+
+def _api_input(budget_at: str = "") -> Any:
+    """The request's JSON, once it is declared JSON and within its caller's caps (api_limits): nothing is read
+    before its size is known to be allowed, nothing priced before its lines and months are counted."""
+    api_limits.require_json()
+    limits = api_limits.caps()
+    data = read_json(api_limits.read_body(limits))
+    api_limits.check_counts(data, limits, budget_at)
+    return data
 
 
 def _problems(problems: list[Problem]) -> list[dict]:

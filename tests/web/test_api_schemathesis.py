@@ -8,7 +8,8 @@ document lists, that a request the document calls invalid is refused with a 4xx,
 get a 405 with Allow. Requests the document allows may still be refused with a 400: which names are
 districts, a line's months within the project's period and the reasons for overrides are the parser's to
 say, not a schema's. So the second test makes generated budgets priceable (a listed district, a period that
-holds the lines, distinct roster ids, reasons given in some of them) to run the engine itself on them.
+holds the lines, distinct roster ids, reasons given in some of them) to run the engine itself on them, with
+the caps of callers who are not signed in raised to the full limits (the caps are tested in test_api_limits.py).
 
 A run is bounded (EXAMPLES random requests per operation and kind, and the coverage phase's fixed cases)
 and derandomized: the same requests every run. Run just these with
@@ -19,6 +20,7 @@ from __future__ import annotations
 import copy
 import os
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -35,7 +37,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from costing.engine.parameters import default_parameters
-from costing.engine.parse import OVERRIDES
+from costing.engine.parse import MAX_INPUT_BYTES, MAX_LINES, MAX_MONTHS, OVERRIDES
 from costing.engine.periods import Month
 from costing.web.openapi import document
 
@@ -50,6 +52,9 @@ BOUNDED = settings(max_examples=EXAMPLES, derandomize=True, database=None, deadl
 # the document the app serves (tests/web/test_openapi.py checks that it is this one)
 from_document = schemathesis.openapi.from_dict(copy.deepcopy(document()))
 from_document.config.generation.update(modes=list(GenerationMode))
+# a request the document calls invalid may be refused before it is read: too large for a caller who is not signed in
+rejection = from_document.config.checks.negative_data_rejection
+rejection.expected_statuses = [*rejection.expected_statuses, "413"]
 
 
 @from_document.parametrize()
@@ -95,7 +100,15 @@ def flatmap_body(context, body):
     return st.tuples(st.sampled_from(DISTRICTS), st.integers(1, 60), st.booleans()).map(make)
 
 
+@pytest.fixture
+def full_limits(app):
+    """The caps of a caller who is not signed in raised to a signed-in caller's limits, so that the whole range the
+    document allows is priced (the caps have their own tests: tests/web/test_api_limits.py)."""
+    app.config |= {"API_ANONYMOUS_MAX_BYTES": MAX_INPUT_BYTES, "API_ANONYMOUS_MAX_LINES": MAX_LINES,
+                   "API_ANONYMOUS_MAX_MONTHS": MAX_MONTHS}
+
+
 @priceable.include(method="POST").parametrize()
 @BOUNDED
-def test_generated_budgets_and_rosters_are_priced_as_the_document_says(case, app):
+def test_generated_budgets_and_rosters_are_priced_as_the_document_says(case, app, full_limits):
     case.call_and_validate(app=app, checks=CONFORMANCE)

@@ -30,22 +30,25 @@ def test_home_page_shows_the_figures_in_force(client):
 
 
 def test_compute_endpoint_has_the_cli_contract(client):
-    response = client.post("/api/v1/compute", data=json.dumps(budget_input()))
+    response = client.post("/api/v1/compute", data=json.dumps(budget_input()), content_type="application/json")
     assert response.status_code == 200
     assert response.json["totals"]["grand_total"] == "84432.72"      # worked out in tests/engine/test_budget.py
 
 
 def test_compute_endpoint_reports_field_paths(client):
-    response = client.post("/api/v1/compute", data=json.dumps(budget_input(personnel=[person(headcount=0)])))
+    response = client.post("/api/v1/compute", json=budget_input(personnel=[person(headcount=0)]))
     assert response.status_code == 400
     assert response.json["errors"] == [{"path": "personnel[0].headcount", "message": "必须是 1 到 1000 之间的整数，现为 0",
                                         "code": "invalid"}]
 
 
 def test_oversized_body_is_413(client):
-    response = client.post("/api/v1/compute", data=b" " * (7 * 1024 * 1024))
+    """Past the app's MAX_CONTENT_LENGTH for a signed-in caller; a caller who is not has a smaller cap, which it
+    is told (tests/web/test_api_limits.py)."""
+    response = client.post("/api/v1/compute", data=b" " * (7 * 1024 * 1024), content_type="application/json")
     assert response.status_code == 413
-    assert response.json["errors"] == [{"path": "request", "message": "提交的内容过大", "code": "too_large"}]
+    assert response.json["errors"] == [{"path": "request", "code": "too_large", "message": (
+        "请求体为 7,340,032 字节；未登录时最多 262,144 字节（256 KB），登录后最多 5 MB")}]
 
 
 def test_a_method_not_allowed_says_which_are(client):
@@ -63,10 +66,11 @@ def test_unknown_page_is_a_chinese_404(client):
     assert response.status_code == 404 and "页面不存在" in response.get_data(as_text=True)
 
 
-def test_the_api_reads_json_sent_without_a_json_content_type(client):
+def test_the_api_reads_only_json_declared_as_json(client):
+    """A page elsewhere can make its visitors' browsers post a form or text/plain here, not application/json."""
     response = client.post("/api/v1/compute", data=json.dumps(budget_input()).encode(),
                            content_type="application/x-www-form-urlencoded")
-    assert response.status_code == 200 and response.json["totals"]["grand_total"] == "84432.72"
+    assert response.status_code == 415 and response.json["errors"][0]["code"] == "unsupported_media_type"
 
 
 def test_officers_read_no_command_lines_or_hashes_and_the_api_has_its_own_page(app, client):

@@ -35,9 +35,12 @@ from costing.engine.parameters import default_parameters
 from costing.engine.parse import MAX_COUNT, MAX_HEADCOUNT, MAX_LINES, MAX_MONTHS, InputError, Reader
 from costing.engine.result import CONFIDENCE_LABELS, SEVERITIES
 from costing.results.labels import FINDINGS
-from costing.web import ops
+from costing.web import api_limits, ops
 from costing.web.errors import API_CODES
 from costing.web.openapi import document
+
+from . import world
+from .world import log_in
 
 DOC = document()
 SCHEMAS = DOC["components"]["schemas"]
@@ -193,7 +196,7 @@ def test_choices_patterns_and_limits_are_the_engines():
     assert SCHEMAS["CheckResult"]["properties"]["totals"]["properties"]["verdict"]["enum"] == list(roster.STATUS)
     assert set(SCHEMAS["Problem"]["properties"]["code"]["enum"]) == {
         "invalid", parse.NOT_A_CHOICE, parse.REASON_MISSING, roster.DUPLICATE_ID, API_CODES[400], API_CODES[413],
-        ops.UNAVAILABLE_CODE}
+        ops.UNAVAILABLE_CODE, api_limits.ANONYMOUS_LIMIT, api_limits.UNSUPPORTED_MEDIA_TYPE, api_limits.TOO_MANY_REQUESTS}
     site = SCHEMAS["Site"]["properties"]
     assert {key: site[key]["minimum"] for key in SITE_FIELDS} == SITE_FIELDS
     assert {site[key]["maximum"] for key in SITE_FIELDS} == {MAX_COUNT}
@@ -207,6 +210,18 @@ def test_choices_patterns_and_limits_are_the_engines():
     texts = [p for name in input_objects() for p in SCHEMAS[name]["properties"].values()
              if "string" in resolve(p).get("type", "") and "maxLength" in resolve(p)]
     assert texts and {resolve(p)["pattern"] for p in texts} == {control}
+
+
+def test_the_documented_limits_are_the_defaults(app):
+    defaults = {key: default for key, (_variable, default) in api_limits.SETTINGS.items()}
+    assert DOC["info"]["x-limits"] == {
+        "anonymous": {"max_bytes": defaults["API_ANONYMOUS_MAX_BYTES"], "max_lines": defaults["API_ANONYMOUS_MAX_LINES"],
+                      "max_months": defaults["API_ANONYMOUS_MAX_MONTHS"], "rate": defaults["API_ANONYMOUS_RATE_LIMIT"]},
+        "signed_in": {"max_bytes": parse.MAX_INPUT_BYTES, "max_lines": MAX_LINES, "max_months": MAX_MONTHS,
+                      "rate": defaults["API_RATE_LIMIT"]}}
+    assert app.config["MAX_CONTENT_LENGTH"] == 6 * 1024 * 1024          # "超过 6 MB 的请求在读取前即以 413 拒绝"
+    for operation in ("/compute", "/check"):
+        assert set(DOC["paths"][operation]["post"]["responses"]) == {"200", "400", "413", "415", "422", "429", "503"}
 
 
 def _set(data: dict, place: str, key: str, value) -> dict:
@@ -272,7 +287,14 @@ def test_a_decimal_or_a_month_is_read_exactly_when_the_document_allows_it(name, 
         assert not check.is_valid(value) and reader.problems, (name, value)
 
 
-def test_the_example_budget_and_its_result_validate_against_the_document(client):
+@pytest.fixture
+def signed_in(client):
+    """A signed-in caller: the full limits (full_budget() runs 60 months, more than a caller who is not may ask)."""
+    world.build()
+    return log_in(client, "a_prep")
+
+
+def test_the_example_budget_and_its_result_validate_against_the_document(client, signed_in):
     assert validator("BudgetInput").is_valid(EXAMPLE)
     assert validator("BudgetInput").is_valid(full_budget())
     assert validator("CheckInput").is_valid(full_check())
@@ -284,7 +306,7 @@ def test_the_example_budget_and_its_result_validate_against_the_document(client)
     validator("ComputeResult").validate(response.get_json())
 
 
-def test_the_other_answers_validate_against_the_document(client):
+def test_the_other_answers_validate_against_the_document(client, signed_in):
     data = full_check()
     data["roster"].append(dict(data["roster"][0], id="B", post="站长", category="", employer_rates=None))
     response = client.post("/api/v1/check", json=data)
@@ -302,9 +324,17 @@ def test_the_other_answers_validate_against_the_document(client):
         response = client.post(url, json=body)
         assert response.status_code == 400
         validator("Errors").validate(response.get_json())
-    response = client.post("/api/v1/compute", data=b" " * (7 * 1024 * 1024))
+    response = client.post("/api/v1/compute", data=b" " * (7 * 1024 * 1024), content_type="application/json")
     assert response.status_code == 413
     validator("Errors").validate(response.get_json())
+    response = client.post("/api/v1/compute", data=b"{}", content_type="text/plain")
+    assert response.status_code == 415
+    validator("Errors").validate(response.get_json())
+    anonymous = client.application.test_client()         # the caps of a caller who is not signed in
+    for status, data in ((413, b" " * (300 * 1024)), (422, json.dumps(full_budget()).encode())):
+        response = anonymous.post("/api/v1/compute", data=data, content_type="application/json")
+        assert response.status_code == status
+        validator("Errors").validate(response.get_json())
 
 
 def test_the_documents_examples_are_answered_as_it_says(client):

@@ -1,0 +1,212 @@
+"""What the JSON API takes from one caller (issue #14).
+
+- Every POST is JSON: ``Content-Type: application/json`` (a charset, if given, is UTF-8), else 415. A page on
+  another site can make its visitors' browsers post a form or ``text/plain`` anywhere without asking, but not
+  ``application/json`` (the browser asks first, and this API answers no other origin): so no page elsewhere can
+  spend this server's time through other people's browsers.
+- A caller who is not signed in (no session cookie of a user) gets a smaller body, fewer lines and a shorter
+  period than a signed-in one: the body is refused past ``API_ANONYMOUS_MAX_BYTES`` before any of it is read
+  (413), lines and months are counted before anything is priced (422). Signed-in callers keep the app's limits:
+  ``MAX_CONTENT_LENGTH`` and the parser's ``MAX_INPUT_BYTES``, ``MAX_LINES`` and ``MAX_MONTHS``.
+- A rate limit per client address (Flask-Limiter; the address as ProxyFix leaves it behind
+  ``COSTING_PROXY_HOPS`` proxies), stricter without a sign-in, answered 429 with ``Retry-After``. Counted in
+  each server process's memory, or in Redis (one count for every process and node) when ``COSTING_REDIS_URL``
+  is set; if Redis cannot be reached the count goes on in memory rather than failing the request.
+
+Every setting is in SETTINGS (config key, environment variable, default); an empty rate limit is none.
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, jsonify, request
+from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
+from flask_login import current_user
+from limits import parse_many
+from sqlalchemy.exc import DBAPIError
+
+from ..engine.parse import MAX_INPUT_BYTES, MAX_LINES, MAX_MONTHS, Problem
+from ..engine.periods import Month, months_between
+from . import errors
+
+# config key: (environment variable, default)
+SETTINGS: dict[str, tuple[str, Any]] = {
+    "API_RATE_LIMIT": ("COSTING_API_RATE_LIMIT", "300 per minute"),                   # signed in
+    "API_ANONYMOUS_RATE_LIMIT": ("COSTING_API_ANONYMOUS_RATE_LIMIT", "30 per minute"),
+    "API_ANONYMOUS_MAX_BYTES": ("COSTING_API_ANONYMOUS_MAX_BYTES", 256 * 1024),
+    "API_ANONYMOUS_MAX_LINES": ("COSTING_API_ANONYMOUS_MAX_LINES", 100),               # each of personnel, costs, roster
+    "API_ANONYMOUS_MAX_MONTHS": ("COSTING_API_ANONYMOUS_MAX_MONTHS", 36),
+}
+# the API's problem codes for these refusals (the OpenAPI document lists them)
+UNSUPPORTED_MEDIA_TYPE, TOO_MANY_REQUESTS = errors.API_CODES[415], errors.API_CODES[429]
+ANONYMOUS_LIMIT = "anonymous_limit"
+_UNITS = {"second": "秒", "minute": "分钟", "hour": "小时", "day": "天", "month": "个月", "year": "年"}
+
+
+class Refused(Exception):
+    """The request is refused before its content is read or priced: ``status`` and the problems to answer."""
+
+    def __init__(self, status: int, problems: list[Problem]):
+        self.status = status
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class Caps:
+    """What one request of a caller who is not signed in may hold."""
+    max_bytes: int
+    max_lines: int
+    max_months: int
+
+
+def signed_in() -> bool:
+    return current_user.is_authenticated
+
+
+def caps() -> Caps | None:
+    """The caps for this request's caller, or None for a signed-in one (the app's own limits apply)."""
+    if signed_in():
+        return None
+    config = current_app.config
+    return Caps(config["API_ANONYMOUS_MAX_BYTES"], config["API_ANONYMOUS_MAX_LINES"], config["API_ANONYMOUS_MAX_MONTHS"])
+
+
+def require_json() -> None:
+    """A 415 unless the body is declared JSON (in UTF-8, the only encoding JSON has: RFC 8259)."""
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if request.mimetype != "application/json" or charset not in ("utf-8", "utf8"):
+        sent = (request.content_type or "")[:100] or "没有 Content-Type"
+        raise Refused(415, [Problem("request", f"请求体须为 JSON，Content-Type 应为 application/json（可带 charset=utf-8），"
+                                               f"收到的是 {sent}", UNSUPPORTED_MEDIA_TYPE)])
+
+
+def read_body(limits: Caps | None) -> bytes:
+    """The request body; for a caller with caps, refused (413) past them before any of it is parsed: by its
+    Content-Length without reading it, or, sent in chunks without one, once the reading passes the cap (Werkzeug's
+    own limit on such a stream would cut the body short at the limit instead of refusing it)."""
+    if limits is None:
+        return request.get_data(cache=False)      # MAX_CONTENT_LENGTH, then the parser's MAX_INPUT_BYTES
+    length = request.content_length
+    if length is not None and length > limits.max_bytes:
+        raise Refused(413, [_too_large(limits, length)])
+    body = bytearray()
+    while len(body) <= limits.max_bytes:
+        chunk = request.stream.read(min(64 * 1024, limits.max_bytes + 1 - len(body)))
+        if not chunk:
+            return bytes(body)
+        body += chunk
+    raise Refused(413, [_too_large(limits, None)])
+
+
+def _too_large(limits: Caps, length: int | None) -> Problem:
+    sent = f"请求体为 {length:,} 字节" if length is not None else "请求体超过上限"
+    return Problem("request", f"{sent}；未登录时最多 {limits.max_bytes:,} 字节（{_size(limits.max_bytes)}），"
+                              f"登录后最多 {_size(MAX_INPUT_BYTES)}", errors.API_CODES[413])
+
+
+def _size(count: int) -> str:
+    return f"{count // 1024 // 1024} MB" if count % (1024 * 1024) == 0 else f"{count / 1024:,.0f} KB"
+
+
+def check_counts(data: Any, limits: Caps | None, budget_at: str = "") -> None:
+    """A 422 when the input holds more lines or a longer period than its caller's caps; ``budget_at`` is where
+    the budget is in it ("" for /compute, "budget" for /check, whose "roster" is counted too). Only what can be
+    counted is: whatever else is wrong is the parser's to say."""
+    if limits is None or not isinstance(data, dict):
+        return
+    budget = data.get(budget_at) if budget_at else data
+    prefix = f"{budget_at}." if budget_at else ""
+    budget = budget if isinstance(budget, dict) else {}
+    lines = [(f"{prefix}personnel", budget.get("personnel")), (f"{prefix}costs", budget.get("costs"))]
+    if budget_at:
+        lines.append(("roster", data.get("roster")))
+    problems = [Problem(path, f"收到 {len(items)} 行；未登录时每项最多 {limits.max_lines} 行，登录后最多 {MAX_LINES} 行",
+                        ANONYMOUS_LIMIT)
+                for path, items in lines if isinstance(items, list) and len(items) > limits.max_lines]
+    months = _months(budget.get("project"))
+    if months is not None and months > limits.max_months:
+        problems.append(Problem(f"{prefix}project.end", f"项目期限为 {months} 个月；未登录时最多 {limits.max_months} 个月，"
+                                                        f"登录后最多 {MAX_MONTHS} 个月", ANONYMOUS_LIMIT))
+    if problems:
+        raise Refused(422, problems)
+
+
+def _months(project: Any) -> int | None:
+    """The project's period in months, when its start and end are months at all."""
+    try:
+        return months_between(Month.parse(project["start"].strip()), Month.parse(project["end"].strip()))
+    except (TypeError, KeyError, AttributeError, ValueError):
+        return None
+
+
+# -- the rate limit -------------------------------------------------------------------------------------------
+
+def client_address() -> str:
+    """Whom a request is counted for: its address as ProxyFix leaves it (the address the trusted proxy saw)."""
+    return request.remote_addr or "unknown"
+
+
+def _signed_in_or_not() -> bool:
+    try:
+        return signed_in()
+    except DBAPIError:         # the user cannot be loaded: the database is down, the view answers 503
+        return False
+
+
+def _rate() -> str:
+    return current_app.config["API_RATE_LIMIT" if _signed_in_or_not() else "API_ANONYMOUS_RATE_LIMIT"] or ""
+
+
+def _scope(_endpoint: str) -> str:
+    # its own count for each kind of caller, even with equal limits
+    return "api-signed-in" if _signed_in_or_not() else "api-anonymous"
+
+
+def _not_an_api_post() -> bool:
+    return request.method != "POST" or not request.path.startswith("/api/")
+
+
+def _too_many(exc: RateLimitExceeded):
+    if not request.path.startswith("/api/"):
+        return errors.error_page(exc)
+    limit = exc.limit.limit
+    window = limit.get_expiry()
+    try:
+        reset_at = current_app.extensions["costing_limiter"].current_limit.reset_at
+    except Exception:           # the count's store failed just now: a whole window is a safe answer
+        reset_at = time.time() + window
+    retry_after = min(window, max(1, math.ceil(reset_at - time.time())))
+    every = _UNITS[limit.GRANULARITY.name]
+    every = f"每{every}" if limit.multiples == 1 else f"每 {limit.multiples} {every}"
+    who = "登录后" if _signed_in_or_not() else "未登录时"
+    message = f"请求过于频繁：{who}每个地址{every}最多 {limit.amount} 次，请 {retry_after} 秒后重试"
+    response = jsonify(errors=[{"path": "request", "message": message, "code": TOO_MANY_REQUESTS}])
+    response.status_code = 429
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def init_app(app) -> None:
+    """The settings (config given to create_app, else the environment, else the default) and the limiter.
+    Called after ops.init_app, so a refused request is still logged with its request id."""
+    for key, (variable, default) in SETTINGS.items():
+        if key not in app.config:
+            given = os.environ.get(variable)
+            app.config[key] = default if given is None else type(default)(given)
+    for key in ("API_RATE_LIMIT", "API_ANONYMOUS_RATE_LIMIT"):
+        if app.config[key]:
+            parse_many(app.config[key])          # a limit that cannot be read stops the start, not each request
+    redis_url = app.config.get("REDIS_URL")
+    limiter = Limiter(
+        client_address, storage_uri=redis_url or "memory://", key_prefix="costing-api",
+        storage_options={"socket_connect_timeout": 1, "socket_timeout": 1} if redis_url else {},
+        in_memory_fallback_enabled=True, swallow_errors=True,
+        application_limits=[ApplicationLimit(_rate, scope=_scope, exempt_when=_not_an_api_post)])
+    limiter.init_app(app)
+    app.extensions["costing_limiter"] = limiter
+    app.register_error_handler(RateLimitExceeded, _too_many)
