@@ -181,14 +181,29 @@ def _too_many(exc: RateLimitExceeded):
     except Exception:           # the count's store failed just now: a whole window is a safe answer
         reset_at = time.time() + window
     retry_after = min(window, max(1, math.ceil(reset_at - time.time())))
-    every = _UNITS[limit.GRANULARITY.name]
-    every = f"每{every}" if limit.multiples == 1 else f"每 {limit.multiples} {every}"
     who = "登录后" if _signed_in_or_not() else "未登录时"
-    message = f"请求过于频繁：{who}每个地址{every}最多 {limit.amount} 次，请 {retry_after} 秒后重试"
+    message = f"请求过于频繁：{who}每个地址{_per(limit)}，请 {retry_after} 秒后重试"
     response = jsonify(errors=[{"path": "request", "message": message, "code": TOO_MANY_REQUESTS}])
     response.status_code = 429
     response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+def _per(limit) -> str:
+    """A rate limit in Chinese: 每分钟最多 30 次, 每 10 秒最多 5 次."""
+    unit = _UNITS[limit.GRANULARITY.name]
+    return f"{'每' + unit if limit.multiples == 1 else f'每 {limit.multiples} {unit}'}最多 {limit.amount} 次"
+
+
+def described() -> dict:
+    """The limits in force, as the API page states them."""
+    config = current_app.config
+    rate = {key: "、".join(_per(limit) for limit in parse_many(config[key])) if config[key] else "不限次数"
+            for key in ("API_RATE_LIMIT", "API_ANONYMOUS_RATE_LIMIT")}
+    return {"anonymous_bytes": config["API_ANONYMOUS_MAX_BYTES"], "anonymous_size": _size(config["API_ANONYMOUS_MAX_BYTES"]),
+            "anonymous_lines": config["API_ANONYMOUS_MAX_LINES"], "anonymous_months": config["API_ANONYMOUS_MAX_MONTHS"],
+            "lines": MAX_LINES, "months": MAX_MONTHS,
+            "anonymous_rate": rate["API_ANONYMOUS_RATE_LIMIT"], "rate": rate["API_RATE_LIMIT"]}
 
 
 def init_app(app) -> None:

@@ -73,7 +73,8 @@ def home():
 @bp.get("/api")
 def api_docs():
     """For the IT staff who connect other systems: the API, the command line, the finding codes."""
-    return render_template("main/api.html", today=today(), version=current_parameters().version)
+    return render_template("main/api.html", today=today(), version=current_parameters().version,
+                           limits=api_limits.described())
 
 
 @bp.get("/api/v1/openapi.json")

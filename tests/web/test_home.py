@@ -79,4 +79,10 @@ def test_officers_read_no_command_lines_or_hashes_and_the_api_has_its_own_page(a
     assert "python -m costing" not in home and "/api/v1" not in home and version not in home
     docs = client.get("/api").get_data(as_text=True)
     assert "POST /api/v1/compute" in docs and "python -m costing compute" in docs
+    assert "<code>Content-Type: application/json</code>" in docs and "最多 256 KB（262,144 字节" in docs
+    assert "各最多 100 行，项目期限最多 36 个月" in docs and "各最多 5000 行，项目期限最多 60 个月" in docs
+    assert "不限次数（未登录）" in docs             # the tests' configuration: no rate limits
+    app.config |= {"API_ANONYMOUS_RATE_LIMIT": "30 per minute", "API_RATE_LIMIT": "300/minute;5000 per day"}
+    docs = client.get("/api").get_data(as_text=True)
+    assert "每分钟最多 30 次（未登录）、每分钟最多 300 次、每天最多 5000 次（登录后）" in docs
     assert "<code>OVER_APPROPRIATION</code></td><td>超出预算控制数" in docs
