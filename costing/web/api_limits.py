@@ -80,9 +80,9 @@ def require_json() -> None:
     """A 415 unless the body is declared JSON (in UTF-8, the only encoding JSON has: RFC 8259)."""
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if request.mimetype != "application/json" or charset not in ("utf-8", "utf8"):
-        sent = (request.content_type or "")[:100] or "没有 Content-Type"
+        sent = f"收到的是 {request.content_type[:100]}" if request.content_type else "请求没有写 Content-Type"
         raise Refused(415, [Problem("request", f"请求体须为 JSON，Content-Type 应为 application/json（可带 charset=utf-8），"
-                                               f"收到的是 {sent}", UNSUPPORTED_MEDIA_TYPE)])
+                                               f"{sent}", UNSUPPORTED_MEDIA_TYPE)])
 
 
 def read_body(limits: Caps | None) -> bytes:
@@ -159,16 +159,16 @@ def _signed_in_or_not() -> bool:
 
 
 def _rate() -> str:
+    """The limit for this request: none but for a POST to the API (asked of every request, so the pages do not
+    load their user for it), then the signed-in or the anonymous one."""
+    if request.method != "POST" or not request.path.startswith("/api/"):
+        return ""
     return current_app.config["API_RATE_LIMIT" if _signed_in_or_not() else "API_ANONYMOUS_RATE_LIMIT"] or ""
 
 
 def _scope(_endpoint: str) -> str:
     # its own count for each kind of caller, even with equal limits
     return "api-signed-in" if _signed_in_or_not() else "api-anonymous"
-
-
-def _not_an_api_post() -> bool:
-    return request.method != "POST" or not request.path.startswith("/api/")
 
 
 def _too_many(exc: RateLimitExceeded):
@@ -221,7 +221,7 @@ def init_app(app) -> None:
         client_address, storage_uri=redis_url or "memory://", key_prefix="costing-api",
         storage_options={"socket_connect_timeout": 1, "socket_timeout": 1} if redis_url else {},
         in_memory_fallback_enabled=True, swallow_errors=True,
-        application_limits=[ApplicationLimit(_rate, scope=_scope, exempt_when=_not_an_api_post)])
+        application_limits=[ApplicationLimit(_rate, scope=_scope)])
     limiter.init_app(app)
     app.extensions["costing_limiter"] = limiter
     app.register_error_handler(RateLimitExceeded, _too_many)
