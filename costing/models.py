@@ -321,7 +321,7 @@ class AnnexFile(db.Model):
     kind: Mapped[str] = mapped_column(String(10))          # pdf / xlsx
     content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     meta_key: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(20), default="done")     # queued / running / done / failed
+    status: Mapped[str] = mapped_column(String(20), default="done")     # planned / queued / running / done / failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

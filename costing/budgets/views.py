@@ -2,7 +2,6 @@
 approval, sharing, annex downloads. Views validate, map, call the service, redirect."""
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 
@@ -107,8 +106,9 @@ def new():
     except InputError as exc:
         db.session.rollback()
         return _render_form(form, general=mapping.attach_problems(form, exc.problems), status=400)
+    planned = annexes.plan_new(budget, budget.latest)
     db.session.commit()
-    _prepare_annexes(budget)
+    annexes.send(planned)
     flash("已保存为修订 1（草稿）", "success")
     return redirect(url_for("budgets.show", budget_id=budget.id))
 
@@ -202,11 +202,14 @@ def edit(budget_id: int):
     except service.WorkflowError as exc:
         db.session.rollback()
         return _render_form(form, budget, general=[str(exc)], status=409)
-    db.session.commit()
-    _prepare_annexes(budget)
     was_approved = any(r.approved_at for r in budget.revisions[:-1])
-    flash(f"已保存为修订 {revision.number}（草稿）" + ("；已审核的修订保持不变" if was_approved else ""), "success")
-    return redirect(url_for("budgets.show", budget_id=budget.id))
+    planned = annexes.plan_new(budget, revision)
+    saved = f"已保存为修订 {revision.number}（草稿）" + ("；已审核的修订保持不变" if was_approved else "")
+    here = url_for("budgets.show", budget_id=budget.id)       # (both read before the commit expires them)
+    db.session.commit()
+    annexes.send(planned)
+    flash(saved, "success")
+    return redirect(here)
 
 
 _FIGURES: OrderedDict[tuple, Markup] = OrderedDict()
@@ -216,9 +219,9 @@ FIGURES_KEPT = 128
 
 def revision_figures(revision: Revision, result: BudgetResult) -> Markup:
     """The budget page's tables that its stored result alone decides (personnel, segments, costs, months,
-    figures used), rendered once per revision in each process: a revision's result never changes. Keyed by
-    a digest of the stored result too, so a revision id used again (SQLite, a deleted draft) never shows another's."""
-    key = (revision.id, hashlib.blake2b(revision.result_json.encode("utf-8"), digest_size=16).digest())
+    figures used), rendered once per revision in each process: a revision's result never changes. Keyed as the
+    read results are (``service.result_key``)."""
+    key = service.result_key(revision)
     with _FIGURES_LOCK:
         found = _FIGURES.get(key)
         if found is not None:
