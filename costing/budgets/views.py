@@ -377,8 +377,9 @@ def contract(budget_id: int):
     access.require(access.can_edit(current_user, budget))
     form = ContractForm()
     if not form.validate():
-        for message in [m for errors in form.errors.values() for m in errors]:
-            flash(message if message != "The CSRF token is missing." else STALE_FORM, "error")
+        for name, errors in form.errors.items():
+            for message in errors:
+                flash(STALE_FORM if name == "csrf_token" else f"{form[name].label.text}：{message}", "error")
         return redirect(url_for("budgets.show", budget_id=budget.id) + "#contract")
     service.set_contract(budget, current_user, form.contract_no.data, form.party_a.data, form.party_b.data)
     db.session.commit()

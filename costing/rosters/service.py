@@ -15,6 +15,7 @@ from ..budgets.service import WorkflowError
 from ..engine.parameters import ParameterSet
 from ..engine.parse import InputError, Problem
 from ..engine.roster import check_input, check_to_json
+from ..engine.text import invisible_problem
 from ..models import Budget, Revision, Roster, RosterVersion, User, db, utcnow
 from .access import visible_to
 
@@ -48,6 +49,9 @@ def _name(name: str) -> str:
         raise InputError([Problem("name", "不能为空")])
     if len(name) > 200:
         raise InputError([Problem("name", "最多 200 个字符")])
+    invisible = invisible_problem(name)
+    if invisible:
+        raise InputError([Problem("name", invisible)])
     return name
 
 

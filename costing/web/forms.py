@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import validate_csrf
 from wtforms import BooleanField, FieldList, HiddenField, SelectChoice, SelectField, StringField, ValidationError
 
+from ..engine.text import invisible_problem
 from . import small_int
 
 STALE_FORM = "页面已过期或来源无效，请刷新后重新提交（已保留您填写的内容）"
@@ -56,6 +57,15 @@ class ActionForm(FlaskForm):
     reason = StringField("说明")
     revision = HiddenField()
     confirm = BooleanField("已逐项核对例外说明")
+
+
+class Visible:
+    """A WTForms validator for names: the one text rule (``costing.engine.text``), said at the field."""
+
+    def __call__(self, form, field) -> None:
+        problem = invisible_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
 
 
 def csrf_ok() -> bool:
