@@ -9,7 +9,7 @@ import pytest
 
 from costing import create_app
 from costing.paths import ROOT
-from costing.web.security import CONTENT_SECURITY_POLICY
+from costing.web.security import CONTENT_SECURITY_POLICY, HEADERS, HSTS
 
 from . import world
 from .test_ops import REFUSED
@@ -131,6 +131,13 @@ def test_hsts_only_over_https_as_the_proxy_says(own_app):
     # without a trusted proxy, a client's own X-Forwarded-Proto is not believed
     assert "Strict-Transport-Security" not in own_app().test_client().get(
         "/login", headers={"X-Forwarded-Proto": "https"}).headers
+
+
+def test_the_example_nginx_sends_the_same_headers_with_the_static_files_it_serves():
+    conf = (ROOT / "docs" / "nginx.conf").read_text("utf-8")
+    static = conf.split("location /static/", 1)[1].split("}", 1)[0]
+    sent = dict(re.findall(r'add_header ([\w-]+) "([^"]*)" always;', static))
+    assert sent == HEADERS | {"Strict-Transport-Security": HSTS}
 
 
 # -- nothing inline for the policy to refuse ------------------------------------------------------------------
