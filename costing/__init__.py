@@ -62,7 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .parameters.service import Provider  # noqa: PLC0415
     from .results.format import register as register_formats  # noqa: PLC0415
     from .rosters import views as rosters  # noqa: PLC0415
-    from .web import errors, extensions, ops, views  # noqa: PLC0415
+    from .web import errors, extensions, ops, security, views  # noqa: PLC0415
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
                 instance_path=os.environ.get("COSTING_INSTANCE_PATH", str(ROOT / "instance")))
@@ -107,5 +107,6 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     errors.register_errors(app)
     ops.init_app(app)
+    security.init_app(app)
     register_commands(app)
     return app

@@ -7,7 +7,7 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Regexp, ValidationError
 
 from ..models import ORG_KINDS, ROLES, Organisation, db
-from ..web.forms import choices
+from ..web.forms import Visible, choices
 from .service import username_taken
 
 
@@ -17,7 +17,7 @@ class LoginForm(FlaskForm):
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField("单位名称", validators=[InputRequired("请填写单位名称"), Length(max=200, message="最多 200 个字符")])
+    name = StringField("单位名称", validators=[InputRequired("请填写单位名称"), Length(max=200, message="最多 200 个字符"), Visible()])
     kind = SelectField("类型", choices=choices(ORG_KINDS))
 
     def validate_name(self, field):
@@ -29,7 +29,7 @@ class UserForm(FlaskForm):
     username = StringField("用户名", validators=[
         InputRequired("请填写用户名"), Length(min=3, max=80, message="3–80 个字符"),
         Regexp(r"^[A-Za-z0-9._-]+$", message="只能包含字母、数字、点、下划线和连字符")])
-    display_name = StringField("姓名", validators=[InputRequired("请填写姓名"), Length(max=100, message="最多 100 个字符")])
+    display_name = StringField("姓名", validators=[InputRequired("请填写姓名"), Length(max=100, message="最多 100 个字符"), Visible()])
     password = PasswordField("初始密码", validators=[InputRequired("请设置初始密码"),
                                                   Length(min=8, max=200, message="至少 8 位")])
     organisation = SelectField("所属单位", coerce=int, choices=[])

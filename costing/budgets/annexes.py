@@ -22,6 +22,7 @@ from ..annex.fetcher import RefusedURL
 from ..annex.render import AnnexMeta, annex_pdf
 from ..annex.workbook import annex_workbook
 from ..clock import as_utc
+from ..engine.text import without_invisible
 from ..models import AnnexFile, Budget, Revision, db, utcnow
 from ..results.format import localdate
 from .service import parties, result_of
@@ -192,7 +193,9 @@ def render_job(row_id: int) -> None:
 
 
 def filename(revision: Revision, kind: str) -> str:
-    project = result_of(revision).project_name          # the name in this revision, not a later draft's
+    # the name in this revision, not a later draft's; without characters a name may no longer hold (one saved
+    # before the rule could still carry a right-to-left override into the file name)
+    project = without_invisible(result_of(revision).project_name)
     return f"{project}-预算明细表-修订{revision.number}{'' if revision.status == 'approved' else '-草稿'}.{kind}"
 
 

@@ -20,7 +20,7 @@ from ..results.budget import BudgetResult
 from ..rosters import service as rosters
 from ..web import current_parameters, mapping, preview, small_int, today
 from ..web.extensions import csrf
-from ..web.forms import STALE_FORM, ActionForm, csrf_ok
+from ..web.forms import STALE_FORM, ActionForm, MalformedNumber, csrf_ok, seen_number
 from . import access, annexes, service
 from .forms import BudgetForm, ContractForm, ShareForm
 
@@ -184,7 +184,10 @@ def edit(budget_id: int):
     form = BudgetForm()
     if not form.validate():
         return _render_form(form, budget, general=_invalid_csrf(form), status=400)
-    base = small_int(form.base_revision.data)
+    try:
+        base = seen_number(request.form.get("base_revision"))
+    except MalformedNumber as exc:
+        return _render_form(form, budget, general=[str(exc)], status=400)
     base = -1 if base is None else base
     try:
         revision = service.save_revision(budget, current_user, mapping.contract_of(mapping.read_form(request.form, BudgetForm)), current_parameters(),
@@ -248,6 +251,12 @@ def _action(budget_id: int, check, act, done: str, after=None):
         flash("页面已过期，请刷新后重试", "error")
         return redirect(here)
     try:
+        seen_number(request.form.get("revision"))       # refused before anything changes, as a stale one is
+    except MalformedNumber as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(here)
+    try:
         outcome = act(budget, form)
     except service.WorkflowError as exc:
         db.session.rollback()
@@ -272,7 +281,8 @@ def _prepare_annexes(budget) -> None:
 
 
 def _seen(form) -> int | None:
-    return small_int(form.revision.data)
+    """The revision the user was looking at (already refused by ``_action`` when malformed)."""
+    return seen_number(request.form.get("revision"))
 
 
 @bp.post("/<id:budget_id>/submit")
@@ -370,8 +380,9 @@ def contract(budget_id: int):
     access.require(access.can_edit(current_user, budget))
     form = ContractForm()
     if not form.validate():
-        for message in [m for errors in form.errors.values() for m in errors]:
-            flash(message if message != "The CSRF token is missing." else STALE_FORM, "error")
+        for name, errors in form.errors.items():
+            for message in errors:
+                flash(STALE_FORM if name == "csrf_token" else f"{form[name].label.text}：{message}", "error")
         return redirect(url_for("budgets.show", budget_id=budget.id) + "#contract")
     service.set_contract(budget, current_user, form.contract_no.data, form.party_a.data, form.party_b.data)
     db.session.commit()
