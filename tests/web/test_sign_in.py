@@ -2,10 +2,12 @@
 waits, and nobody else does (the account's owner signs in from elsewhere)."""
 import re
 import statistics
+import threading
 import time
 from datetime import timedelta
 
-from sqlalchemy import event, select
+import pytest
+from sqlalchemy import event, func, select
 
 from costing import clock
 from costing.accounts.service import create_user
@@ -109,6 +111,32 @@ def test_the_wait_ends_with_the_window_and_an_administrators_unlock_ends_it_at_o
     log_in(office, "a_prep")
     # old failures are cleared away as new attempts come
     assert db.session.scalar(select(LoginFailure.id).where(LoginFailure.at < later - timedelta(minutes=15))) is None
+
+
+@pytest.mark.commits          # the guesses run on their own connections at once: each must see the others' rows
+def test_guesses_made_at_the_same_moment_are_counted_before_any_password_is_checked(app):
+    app.config["PASSWORD_HASH_METHOD"] = "scrypt"      # a check as slow as in production, so the guesses overlap
+    w = world.build()
+    create_user("guessed", "被猜", "the-real-one-2026", db.session.get(User, w.users["a_prep"]).organisation)
+    db.session.commit()
+    start = threading.Barrier(12)
+    answers = []
+
+    def guess(number):
+        client = browser(app, "203.0.113.77")
+        start.wait()
+        answers.append(text(attempt(client, "guessed", f"guess-{number}-x")))
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    checked = sum(FAILED in answer for answer in answers)
+    assert len(answers) == 12 and 1 <= checked <= 5
+    assert sum(WAIT in answer for answer in answers) == 12 - checked
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == checked
 
 
 def test_a_known_and_an_unknown_name_do_the_same_database_work(app):
