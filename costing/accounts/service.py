@@ -29,6 +29,8 @@ ACTIONS = {"sign_in": "登录", "sign_in_failed": "登录失败", "locked": "账
            "admin_propose": "提议设为管理员", "admin_confirm": "确认设为管理员", "admin_reject": "驳回管理员提议",
            "admin_withdraw": "撤回管理员提议"}
 TARGETS = {"budget": "预算", "user": "用户", "organisation": "单位", "roster": "薪酬方案"}
+PASSWORD_RULES = passwords.RULES            # for the command line (the rules themselves: accounts.passwords)
+password_problem = passwords.problem
 
 
 class AccountError(Exception):
@@ -78,10 +80,6 @@ def username_taken(username: str) -> bool:
 
 def find_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == username))
-
-
-PASSWORD_RULES = passwords.RULES
-password_problem = passwords.problem
 
 
 # Sessions ------------------------------------------------------------------------------------------------
