@@ -9,7 +9,7 @@ import os
 
 bind = os.environ.get("COSTING_BIND", "127.0.0.1:5000")                       # behind nginx: keep it local
 workers = int(os.environ.get("COSTING_WORKERS") or min(4, multiprocessing.cpu_count() + 1))
-worker_class = "gthread"
+worker_class = os.environ.get("COSTING_WORKER_CLASS") or "gthread"
 threads = int(os.environ.get("COSTING_THREADS") or 4)
 timeout = int(os.environ.get("COSTING_TIMEOUT") or 60)        # a request taking longer is a bug: the worker restarts
 graceful_timeout = 30

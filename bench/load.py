@@ -5,12 +5,14 @@ wanted):
     .venv/bin/python bench/load.py                  # the mix at 16 and 64 clients, the all-download mix
     .venv/bin/python bench/load.py --fault          # 16 clients while PostgreSQL restarts once
     .venv/bin/python bench/load.py --clients 16 --seconds 20
+    .venv/bin/python bench/load.py --large 5000     # a 5,000-line budget's annexes through the queue
 
 The mix: 35% page of a 100-line budget, 40% live preview of it, 15% save of a 20-line budget (each client its
 own, so saves do not conflict), 10% download of a 20-line draft's PDF annex (rendered ahead, in the
 background). Each client is a thread with its own keep-alive connection and session, on 127.0.0.1 only; it
 sends its next request when the last is answered. Prints throughput, p50/p95/p99 per kind and the errors by
-status. The fault run restarts PostgreSQL (pg_ctlcluster) mid-run, then checks that every save the server
+status, and the CPU each request cost the server, the job worker (run at a lower priority: costing/worker.py)
+and this driver. The fault run restarts PostgreSQL (pg_ctlcluster) mid-run, then checks that every save the server
 acknowledged (a redirect) is in the database.
 """
 from __future__ import annotations
@@ -21,6 +23,7 @@ import json
 import os
 import random
 import re
+import resource
 import socket
 import statistics
 import subprocess
@@ -192,6 +195,27 @@ def run(port: int, plan: dict, clients: int, seconds: float, mix, fault=None) ->
             "failures": failures}
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children that are still running (Linux /proc)."""
+    def one(p: int) -> float:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    kids = [int(k) for k in children.read_text().split()] if children.exists() else []
+    return one(pid) + sum(one(k) for k in kids)
+
+
+def cpu_use(processes: list) -> dict:
+    """Seconds of CPU so far: the web server (gunicorn and its workers), the job worker, this driver."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {"server": _cpu_seconds(processes[0].pid),
+            "worker": _cpu_seconds(processes[1].pid) if len(processes) > 1 else 0.0,
+            "driver": usage.ru_utime + usage.ru_stime}
+
+
 def report(label: str, outcome: dict) -> None:
     total = sum(len(v) for v in outcome["latencies"].values())
     cells = []
@@ -203,7 +227,55 @@ def report(label: str, outcome: dict) -> None:
         q = statistics.quantiles(values, n=100) if len(values) > 1 else [values[0]] * 99
         cells.append(f"{q[49]:,.0f} / {q[94]:,.0f} / {q[98]:,.0f}")
     errors = ", ".join(f"{k} {s}: {n}" for (k, s), n in sorted(outcome["errors"].items())) or "0"
-    print(f"| {label} | {total / outcome['took']:.1f} | " + " | ".join(cells) + f" | {errors} |", flush=True)
+    cpu = outcome.get("cpu")
+    spent = " / ".join(f"{cpu[k] / max(total, 1) * 1000:.1f}" for k in ("server", "worker", "driver")) if cpu else "—"
+    print(f"| {label} | {total / outcome['took']:.1f} | " + " | ".join(cells) + f" | {errors} | {spent} |", flush=True)
+
+
+def large(lines: int, env: dict, client: Client, processes: list) -> None:
+    """One budget of ``lines`` lines saved as the web does (its annexes queued as it commits); the time until the
+    worker has stored both files, the worker's peak memory, and the stored files' download times over HTTP."""
+    script = (
+        "import json,sys,time\n"
+        "from costing import create_app\nfrom costing.budgets import annexes, service\n"
+        "from costing.models import User, db\nfrom costing.web import current_parameters\n"
+        "app = create_app()\n"
+        "with app.app_context():\n"
+        "    user = db.session.query(User).filter_by(username='yubei.bianzhi').one()\n"
+        "    budget = service.create_budget(user, json.loads(sys.stdin.read()), current_parameters())\n"
+        "    planned = annexes.plan_new(budget, budget.latest)\n"
+        "    db.session.commit()\n    annexes.send(planned)\n"
+        "    print(json.dumps([budget.id, budget.latest.id, time.time()]))\n")
+    if len(processes) < 2:
+        sys.exit("--large needs the Celery worker (leave out --no-worker)")
+    done = subprocess.run([str(BIN / "python"), "-c", script], cwd=ROOT, env=env, input=json.dumps(budget(lines, "大预算")),
+                          capture_output=True, text=True, check=True)
+    budget_id, revision_id, queued = json.loads(done.stdout.strip().splitlines()[-1])
+    engine = create_engine(database_url(PG, ""))
+    states: dict = {}
+    while time.time() - queued < 1800:
+        with engine.connect() as conn:
+            states = {r.kind: (r.status, r.updated_at) for r in conn.execute(text(
+                "SELECT kind, status, updated_at FROM annex_file WHERE revision_id = :r"), {"r": revision_id})}
+        if len(states) == 2 and all(status in ("done", "failed") for status, _ in states.values()):
+            break
+        time.sleep(0.5)
+    engine.dispose()
+    took = max(at.timestamp() for _, at in states.values()) - queued
+    peak = next((int(line.split()[1]) for line in Path(f"/proc/{processes[1].pid}/status").read_text().splitlines()
+                 if line.startswith("VmHWM:")), 0)
+    print(f"{lines}-line budget: both annexes {', '.join(f'{k} {v[0]}' for k, v in sorted(states.items()))} "
+          f"{took:.1f} s after the save committed; the worker's peak memory {peak / 1024 / 1024:.2f} GB")
+    for kind in ("pdf", "xlsx"):
+        times, size = [], 0
+        for _ in range(10):
+            start = time.perf_counter()
+            status, content, _ = client.request("GET", f"/budgets/{budget_id}/annex.{kind}")
+            times.append((time.perf_counter() - start) * 1000)
+            assert status == 200, status
+            size = len(content)
+        print(f"download of the stored {kind.upper()} ({size / 1024 / 1024:.1f} MB): median {statistics.median(times):.1f} ms, "
+              f"slowest {max(times):.1f} ms of 10")
 
 
 def main() -> None:
@@ -212,6 +284,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--fault", action="store_true", help="restart PostgreSQL once during a 16-client run")
     parser.add_argument("--no-worker", action="store_true", help="no Celery worker: the in-process thread backend")
+    parser.add_argument("--large", type=int, metavar="LINES",
+                        help="instead of the mix: save one budget of LINES lines, time its annexes made by the worker "
+                             "in the background, then their downloads")
     args = parser.parse_args()
     port = _free_port()
     tmp = tempfile.mkdtemp()
@@ -242,8 +317,19 @@ def main() -> None:
         workers = os.environ.get("COSTING_WORKERS") or "默认"
         print(f"server log: {server_log}")
         print(f"gunicorn on PostgreSQL, workers {workers}; {'Celery worker on Redis' if not args.no_worker else 'thread jobs'}")
-        print("| run | req/s | page p50 / p95 / p99 ms | preview | save | PDF download | errors (kind status: n) |")
-        print("|---|---:|---:|---:|---:|---:|---|")
+        print("| run | req/s | page p50 / p95 / p99 ms | preview | save | PDF download | errors (kind status: n) "
+              "| CPU ms per request: server / job worker / load driver |")
+        print("|---|---:|---:|---:|---:|---:|---|---:|")
+
+        def measured(clients, mix, fault=None):
+            before = cpu_use(processes)
+            outcome = run(port, plan, clients, args.seconds, mix, fault)
+            after = cpu_use(processes)
+            outcome["cpu"] = {k: after[k] - before[k] for k in after}
+            return outcome
+        if args.large:
+            large(args.large, env, warm, processes)
+            return
         if args.fault:
             back: list[float] = []
 
@@ -253,7 +339,7 @@ def main() -> None:
                 subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True)
                 back.append(time.monotonic())          # pg_ctlcluster returns once it accepts connections
                 print(f"(PostgreSQL {version} restarted at {args.seconds / 3:.0f} s)", flush=True)
-            outcome = run(port, plan, 16, args.seconds, MIX, restart)
+            outcome = measured(16, MIX, restart)
             report(f"16 × {args.seconds:.0f} s, PostgreSQL restarted once", outcome)
             engine = create_engine(database_url(PG, ""))
             with engine.connect() as conn:
@@ -266,8 +352,8 @@ def main() -> None:
                   else "no failed request after PostgreSQL accepted connections again")
             return
         for clients in args.clients:
-            report(f"{clients} × {args.seconds:.0f} s", run(port, plan, clients, args.seconds, MIX))
-        report(f"16 × {args.seconds:.0f} s, downloads only", run(port, plan, 16, args.seconds, (("pdf", 1),)))
+            report(f"{clients} × {args.seconds:.0f} s", measured(clients, MIX))
+        report(f"16 × {args.seconds:.0f} s, downloads only", measured(16, (("pdf", 1),)))
     finally:
         for process in processes:
             process.terminate()

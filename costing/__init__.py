@@ -62,7 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .parameters.service import Provider  # noqa: PLC0415
     from .results.format import register as register_formats  # noqa: PLC0415
     from .rosters import views as rosters  # noqa: PLC0415
-    from .web import api_limits, errors, extensions, ops, views  # noqa: PLC0415
+    from .web import api_limits, errors, extensions, ops, security, views  # noqa: PLC0415
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
                 instance_path=os.environ.get("COSTING_INSTANCE_PATH", str(ROOT / "instance")))
@@ -80,10 +80,13 @@ def create_app(config: dict | None = None) -> Flask:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
+        # sign-in failures within LOGIN_THROTTLE_MINUTES after which a client waits: of one name from that
+        # client, or of any names from it (accounts.throttle); the account stays open to others
         LOGIN_MAX_FAILURES=5,
+        LOGIN_CLIENT_MAX_FAILURES=20,
+        LOGIN_THROTTLE_MINUTES=15,
         # the public address printed in annexes for /verify (never taken from a request's Host header)
         PUBLIC_URL=os.environ.get("COSTING_PUBLIC_URL"),
-        LOGIN_LOCK_MINUTES=15,
         # behind N reverse proxies (nginx: 1): trust their X-Forwarded-For and X-Forwarded-Proto
         PROXY_HOPS=int(os.environ.get("COSTING_PROXY_HOPS") or 0),
         REDIS_URL=os.environ.get("COSTING_REDIS_URL"),
@@ -107,6 +110,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     errors.register_errors(app)
     ops.init_app(app)
+    security.init_app(app)
     api_limits.init_app(app)
     register_commands(app)
     return app

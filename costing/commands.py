@@ -55,15 +55,31 @@ def register_commands(app) -> None:
     @click.option("--organisation", default="重庆市民政局", show_default=True)
     @click.password_option("--password", prompt="密码", confirmation_prompt=True)
     def create_admin(username, display_name, organisation, password):
-        """创建管理员账号（首个账号用它创建）。"""
-        if len(password) < 8:
-            raise click.BadParameter("密码至少 8 位", param_hint="--password")
+        """创建管理员账号（首个账号用它创建；此后的管理员在网页上由一位管理员提议、另一位确认）。"""
+        problem = accounts.password_problem(password, username)
+        if problem:
+            raise click.BadParameter(f"{problem}（{accounts.PASSWORD_RULES}）", param_hint="--password")
         if accounts.username_taken(username):
             raise click.BadParameter(f"用户名 {username} 已存在", param_hint="--username")
         accounts.create_user(username, display_name, password, accounts.organisation(organisation, "bureau"),
                              "approver", True)
         db.session.commit()
         click.echo(f"已创建管理员 {username}")
+
+    @group.command("reset-password")
+    @click.option("--username", prompt="用户名")
+    @click.password_option("--password", prompt="临时密码", confirmation_prompt=True)
+    def reset_password(username, password):
+        """重置一个账号的密码（管理员忘记密码时用）：设临时密码，该账号的所有登录立即退出，登录后须设置新密码。"""
+        user = accounts.find_user(username)
+        if user is None:
+            raise click.BadParameter(f"没有用户 {username}", param_hint="--username")
+        problem = accounts.password_problem(password, username)
+        if problem:
+            raise click.BadParameter(f"{problem}（{accounts.PASSWORD_RULES}）", param_hint="--password")
+        accounts.reset_by_operator(user, password, clock.now())
+        db.session.commit()
+        click.echo(f"已重置 {username} 的密码；该账号的所有登录已退出，用临时密码登录后须设置新密码")
 
     @group.command("demo")
     def demo():

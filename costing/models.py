@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -50,6 +51,12 @@ def utcnow() -> datetime:
     return clock.now()
 
 
+def password_method() -> str:
+    """How passwords are hashed: Werkzeug's scrypt (N=2^15, r=8, p=1, 16-character salt) unless the app sets
+    PASSWORD_HASH_METHOD (the tests use a fast one)."""
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+
+
 class Organisation(db.Model):
     __tablename__ = "organisation"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,23 +77,38 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     role: Mapped[str] = mapped_column(String(20), default="preparer")
+    # a confirmed administrator; one proposed by an administrator is not one until another confirms it
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    admin_proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    admin_proposed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # raised to end every session of the user at once (sign-out, password change or reset, deactivation):
+    # a session names the version it was made under, and an older one is signed out
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # set by an administrator (a new account's first password, a reset): the user sets their own first
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     organisation: Mapped[Organisation] = relationship()
+    admin_proposed_by: Mapped[User | None] = relationship(remote_side="User.id", foreign_keys=[admin_proposed_by_id])
 
     def set_password(self, password: str) -> None:
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = generate_password_hash(password, method=password_method())
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
+    def get_id(self) -> str:
+        """What the session stores: the id and the session version (``7.3``); see ``accounts.service``."""
+        return f"{self.id}.{self.session_version}"
+
     @property
     def is_active(self) -> bool:
         return self.active
+
+    @property
+    def admin_pending(self) -> bool:
+        return not self.is_admin and self.admin_proposed_by_id is not None
 
     @property
     def role_label(self) -> str:
@@ -95,6 +117,18 @@ class User(UserMixin, db.Model):
         if self.organisation.kind == "contractor":
             return "承接主体"
         return ROLES[self.role]
+
+
+class LoginFailure(db.Model):
+    """A failed sign-in: the name typed (whether or not such an account exists) and the client's address.
+    Counted over a sliding window to make a client that keeps failing wait; the account stays open to its
+    owner from elsewhere. Rows older than the window are deleted as new attempts come."""
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_client_at", "client", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    client: Mapped[str] = mapped_column(String(64))
+    username: Mapped[str] = mapped_column(String(80), index=True)
 
 
 class Budget(db.Model):
@@ -321,7 +355,7 @@ class AnnexFile(db.Model):
     kind: Mapped[str] = mapped_column(String(10))          # pdf / xlsx
     content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     meta_key: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(20), default="done")     # queued / running / done / failed
+    status: Mapped[str] = mapped_column(String(20), default="done")     # planned / queued / running / done / failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -6,7 +6,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.live import chromium, live_server, log_in  # noqa: E402
+from tests.browser.live import chromium, live_server, log_in, wait_for_text  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 
@@ -19,7 +19,7 @@ def main() -> None:
         log_in(page, base, "yubei.bianzhi")
         # an edit with a pay under the minimum wage: the finding shows under its row
         page.goto(f"{base}/budgets/1/edit")
-        page.wait_for_function("document.getElementById('preview-state').textContent === '已更新'")
+        wait_for_text(page, "#preview-state", "已更新")
         page.fill("input[name='personnel-1-monthly_pay']", "2000.00")
         page.wait_for_selector("[data-code='PAY_BELOW_MIN_WAGE']")
         page.screenshot(path=OUT / "edit.png")
@@ -69,7 +69,7 @@ def main() -> None:
             small.goto(f"{base}/budgets/1")
             small.screenshot(path=OUT / f"budget-{width}.png")
             small.goto(f"{base}/budgets/1/edit")
-            small.wait_for_function("document.getElementById('preview-state').textContent === '已更新'")
+            wait_for_text(small, "#preview-state", "已更新")
             small.screenshot(path=OUT / f"edit-{width}.png")
     print(f"screenshots in {OUT}")
 

@@ -101,7 +101,8 @@ def build_world(app) -> dict:
         assert again.status_code == 302
 
         db.session.execute(update(User).where(User.id == w.users["d_user"]).values(
-            active=False, failed_logins=5, locked_until=datetime(2026, 3, 1, 8, 30, 15, 123456, tzinfo=timezone.utc)))
+            active=False, session_version=5,
+            password_changed_at=datetime(2026, 3, 1, 8, 30, 15, 123456, tzinfo=timezone.utc)))
         first = db.session.scalar(select(ParamValue).order_by(ParamValue.id))
         extra = [ParamValue(family_key=first.family_key, region=first.region, start=first.start, end=first.end,
                             value=value, source_id=first.source_id, confidence=first.confidence, status="withdrawn",
@@ -114,6 +115,8 @@ def build_world(app) -> dict:
         db.session.execute(update(ParamFamily).where(ParamFamily.key == families[0].key).values(categories=null()))
         db.session.execute(update(ParamFamily).where(ParamFamily.key == families[1].key).values(categories=JSON.NULL))
         db.session.commit()
+        # a failed sign-in (the login_failure table)
+        assert app.test_client().post("/login", data={"username": "d_user", "password": "wrong"}).status_code == 401
 
         assert db.session.scalar(select(func.count()).select_from(AnnexFile)) == 2
         assert db.session.scalar(select(func.count()).select_from(RosterVersion)) == 2
@@ -266,7 +269,9 @@ def refused(source, path, tmp_path, *words):
 def test_a_database_that_is_not_empty_is_refused(source):
     done = cli(source["app"], "restore", str(source["file"]))
     organisations = len(source["rows"]["organisation"])
-    assert done.exit_code == 1 and f"目标数据库不是空的：district_alias（5 行）、organisation（{organisations} 行）" in done.output
+    failures = len(source["rows"]["login_failure"])
+    assert done.exit_code == 1 and (f"目标数据库不是空的：district_alias（5 行）、login_failure（{failures} 行）、"
+                                    f"organisation（{organisations} 行）") in done.output
     assert rows_of(source["app"]) == source["rows"]
 
 

@@ -1,16 +1,17 @@
-"""Administration: organisations, users (unlock), the audit log."""
+"""Administration: organisations; users (new users, administrators proposed and confirmed by two different
+administrators, password resets, deactivation, lifting sign-in waits); the audit log."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import SelectChoice
 
-from ..models import AuditEntry, Organisation, User, db
+from ..models import AuditEntry, Organisation, User, db, utcnow
 from ..web import require_admin
-from . import service
-from .forms import OrganisationForm, UserForm
+from . import service, throttle
+from .forms import ClientForm, OrganisationForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE = 50
@@ -47,33 +48,120 @@ def organisations():
     return render_template("accounts/organisations.html", form=form, orgs=orgs), (400 if form.errors else 200)
 
 
+def _limits() -> throttle.Limits:
+    return throttle.Limits.from_config(current_app.config)
+
+
 @bp.route("/users", methods=["GET", "POST"])
 def users():
     form = UserForm()
     form.organisation.choices = [SelectChoice(o.id, f"{o.name}（{o.kind_label}）") for o in
                                  db.session.scalars(select(Organisation).order_by(Organisation.name))]
     if form.validate_on_submit():
-        org = db.session.get(Organisation, form.organisation.data)
-        user = service.create_user(form.username.data.strip(), form.display_name.data.strip(), form.password.data,
-                                   org, form.role.data, form.is_admin.data)
-        service.record("create_user", f"user:{user.id}", f"{user.username}，{org.name}，{user.role_label}")
+        org = db.session.get(Organisation, form.organisation.data) or abort(400)
+        user = service.create_by_admin(_me(), form.username.data.strip(), form.display_name.data.strip(),
+                                       form.password.data, org, form.role.data, form.is_admin.data, utcnow())
         db.session.commit()
-        flash(f"已新建用户 {user.username}", "success")
+        flash(f"已新建用户 {user.username}" + ("；设为管理员须另一位管理员确认" if form.is_admin.data else ""), "success")
         return redirect(url_for("admin.users"))
     people = db.session.scalars(select(User).order_by(User.organisation_id, User.username)).all()
-    return render_template("accounts/users.html", form=form, people=people,
-                           action=FlaskForm()), (400 if form.errors else 200)
+    now = utcnow()
+    return render_template("accounts/users.html", form=form, people=people, action=FlaskForm(), me=current_user,
+                           pending=[u for u in people if u.admin_pending],
+                           throttled=throttle.throttled_names(db.session, now, _limits()),
+                           clients=throttle.throttled_clients(db.session, now, _limits()),
+                           limits=_limits()), (400 if form.errors else 200)
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _user_action(user_id: int, act, done, lock: bool = True):
+    """A POST on one user: check the form's token, lock the row (unless the rule locks what it reads itself),
+    apply the rule, commit, say what happened."""
+    if not FlaskForm().validate():
+        abort(400)
+    query = select(User).where(User.id == user_id)
+    user = db.session.scalar(query.with_for_update() if lock else query) or abort(404)
+    try:
+        outcome = act(user)
+    except service.AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("admin.users"))
+    db.session.commit()
+    flash(done(user, outcome), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<id:user_id>/propose-admin")
+def propose_admin(user_id: int):
+    return _user_action(user_id, lambda u: service.propose_admin(_me(), u, utcnow()),
+                        lambda u, _: f"已提议 {u.username} 为管理员，须另一位管理员确认后生效")
+
+
+@bp.post("/users/<id:user_id>/confirm-admin")
+def confirm_admin(user_id: int):
+    return _user_action(user_id, lambda u: service.confirm_admin(_me(), u),
+                        lambda u, _: f"已确认 {u.username} 为管理员")
+
+
+@bp.post("/users/<id:user_id>/cancel-admin")
+def cancel_admin(user_id: int):
+    return _user_action(user_id, lambda u: service.cancel_admin(_me(), u),
+                        lambda u, done: f"{done}：{u.username}")
+
+
+@bp.post("/users/<id:user_id>/deactivate")
+def deactivate(user_id: int):
+    return _user_action(user_id, lambda u: service.deactivate(_me(), u),
+                        lambda u, _: f"已停用 {u.username}，其所有登录均已退出", lock=False)
+
+
+@bp.post("/users/<id:user_id>/reactivate")
+def reactivate(user_id: int):
+    return _user_action(user_id, lambda u: service.reactivate(_me(), u), lambda u, _: f"已启用 {u.username}")
+
+
+@bp.post("/users/<id:user_id>/reset-password")
+def reset_password(user_id: int):
+    """The temporary password is shown once, on this answer (never in a flash message: those travel in the
+    session cookie)."""
+    if not FlaskForm().validate():
+        abort(400)
+    user = db.session.scalar(select(User).where(User.id == user_id).with_for_update()) or abort(404)
+    try:
+        temporary = service.reset_password(_me(), user, utcnow())
+    except service.AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("admin.users"))
+    db.session.commit()
+    response = current_app.make_response(render_template("accounts/reset_done.html", person=user,
+                                                          temporary=temporary))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/users/<id:user_id>/unlock")
 def unlock(user_id: int):
-    user = db.session.get(User, user_id) or abort(404)
-    if not FlaskForm().validate():
+    def act(user):
+        cleared = throttle.clear_name(db.session, user.username)
+        service.record("unlock", f"user:{user.id}", f"{user.username}：清除 {cleared} 次失败记录")
+    return _user_action(user_id, act, lambda u, _: f"已解除 {u.username} 的锁定：各地址都可以再次用它登录")
+
+
+@bp.post("/clients/unlock")
+def unlock_client():
+    form = ClientForm()
+    if not form.validate():
         abort(400)
-    user.locked_until, user.failed_logins = None, 0
-    service.record("unlock", f"user:{user.id}", user.username)
+    client = form.client.data.strip()
+    cleared = throttle.clear_client(db.session, client)
+    service.record("unlock_client", "", f"{client}：清除 {cleared} 次失败记录")
     db.session.commit()
-    flash(f"已解除 {user.username} 的锁定", "success")
+    flash(f"已解除地址 {client} 的登录限制", "success")
     return redirect(url_for("admin.users"))
 
 

@@ -1,16 +1,21 @@
-"""Signing in and out, with lock-out after repeated failures."""
-from datetime import timedelta
+"""Signing in and out, one's own password, and the password to set before anything else.
+
+Every failed sign-in gets the same answer, whether the name is unknown, the password wrong or the account
+deactivated, and takes the same time (one password hash check and the same queries); a client that failed
+too often is told to wait, whatever name it tries (``throttle``)."""
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
-from ..models import User, db, utcnow
-from . import service
-from .forms import LoginForm
+from ..models import db, utcnow
+from . import passwords, service, throttle
+from .forms import LoginForm, PasswordForm
 
 bp = Blueprint("auth", __name__)
+FAILED = "用户名或密码不正确"
+# what someone who must set their own password first may still reach
+BEFORE_PASSWORD = {"auth.password", "auth.logout", "static", "ops.healthz", "ops.readyz", "main.favicon"}
 
 
 def _safe_next(target: str | None) -> str:
@@ -23,6 +28,15 @@ def _safe_next(target: str | None) -> str:
     return url_for("budgets.index")
 
 
+def _client() -> str:
+    """The client's address (the proxy's X-Forwarded-For when COSTING_PROXY_HOPS says to trust it)."""
+    return request.remote_addr or "unknown"
+
+
+def _throttled(minutes: int) -> str:
+    return f"登录失败次数过多，请 {minutes} 分钟后再试，或请管理员解除锁定"
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -30,43 +44,78 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        # the row stays locked until commit, so parallel guesses are counted one after another
-        user = db.session.scalar(select(User).where(User.username == form.username.data.strip())
-                                 .with_for_update())
-        now = utcnow()
-        locked_until = user.locked_until if user else None
-        if locked_until is not None and locked_until.tzinfo is None:
-            locked_until = locked_until.replace(tzinfo=now.tzinfo)
-        if user and locked_until and locked_until > now:
-            minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
-            error = f"该账号因多次密码错误已锁定，请 {minutes} 分钟后再试，或请管理员解除锁定"
-        elif user and user.active and user.check_password(form.password.data):
-            user.failed_logins, user.locked_until = 0, None
-            login_user(user)
-            service.record("sign_in", f"user:{user.id}", user=user)
-            db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+        username, client, now = form.username.data.strip(), _client(), utcnow()
+        attempt = throttle.begin(db.session, username, client, now, throttle.Limits.from_config(current_app.config))
+        if attempt.wait_minutes:
+            error = _throttled(attempt.wait_minutes)
         else:
-            error = "用户名或密码不正确"
-            if user:
-                user.failed_logins += 1
-                service.record("sign_in_failed", f"user:{user.id}", f"连续失败 {user.failed_logins} 次", user=user)
-                limit = current_app.config["LOGIN_MAX_FAILURES"]
-                if user.failed_logins >= limit:
-                    user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-                    user.failed_logins = 0
-                    service.record("locked", f"user:{user.id}", user=user)
-                    error = (f"密码连续错误 {limit} 次，账号已锁定 "
-                             f"{current_app.config['LOGIN_LOCK_MINUTES']} 分钟")
+            user, allowed = service.authenticate(username, form.password.data)
+            if allowed:
+                throttle.succeeded(db.session, username, client)
+                service.signed_in(user, form.password.data)
+                login_user(user)
+                service.record("sign_in", f"user:{user.id}", f"来自 {client}", user=user)
                 db.session.commit()
+                if user.must_change_password:
+                    return redirect(url_for("auth.password", next=request.args.get("next")))
+                return redirect(_safe_next(request.args.get("next")))
+            error = FAILED
+            # the same entry either way (a name that is no account is not written down: it may be a password)
+            detail = f"来自 {client}" + ("；账号已停用" if user and user.active is False else "")
+            service.record("sign_in_failed", f"user:{user.id}" if user else "", detail, user=user)
+            if attempt.reached:
+                service.record("throttled", "", f"{client} 须等待 {current_app.config['LOGIN_THROTTLE_MINUTES']} "
+                                                "分钟后再试", user=user)
+            db.session.commit()
     return render_template("accounts/login.html", form=form, error=error), (401 if error else 200)
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    service.record("sign_out", f"user:{current_user.id}")
+    user = current_user._get_current_object()
+    service.end_sessions(user)                 # a copy of this session's cookie is signed out too
+    service.record("sign_out", f"user:{user.id}", user=user)
     db.session.commit()
     logout_user()
     flash("已退出", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    user = current_user._get_current_object()
+    form = PasswordForm()
+    form.username = user.username
+    error = None
+    if form.validate_on_submit():
+        client = _client()
+        attempt = throttle.begin(db.session, user.username, client, utcnow(),
+                                 throttle.Limits.from_config(current_app.config))
+        if attempt.wait_minutes:
+            error = _throttled(attempt.wait_minutes)
+        elif not passwords.verify(user.password_hash, form.current.data):
+            form.current.errors = ["当前密码不正确"]
+            service.record("sign_in_failed", f"user:{user.id}", f"修改密码时当前密码不正确，来自 {client}", user=user)
+            db.session.commit()
+        else:
+            throttle.succeeded(db.session, user.username, client)
+            service.change_password(user, form.new.data, utcnow())
+            db.session.commit()
+            login_user(user)                   # this browser goes on under the new session version
+            flash("已修改密码；其他浏览器或设备上的登录均已退出", "success")
+            return redirect(_safe_next(request.args.get("next")))
+    status = 400 if form.errors or error else 200
+    return render_template("accounts/password.html", form=form, error=error, rules=passwords.RULES,
+                           forced=user.must_change_password), status
+
+
+@bp.before_app_request
+def _own_password_first():
+    """Someone signed in with a password an administrator set does nothing before setting their own."""
+    if request.endpoint in BEFORE_PASSWORD or request.endpoint is None or request.path.startswith("/api/"):
+        return None
+    if current_user.is_authenticated and current_user.must_change_password:
+        return redirect(url_for("auth.password"))     # the page says why
+    return None

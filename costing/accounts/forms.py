@@ -1,14 +1,25 @@
-"""Forms for signing in and for administering organisations and users."""
+"""Forms for signing in, changing one's password and administering organisations and users."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, Regexp, ValidationError
+from wtforms.validators import EqualTo, InputRequired, Length, Regexp, ValidationError
 
 from ..models import ORG_KINDS, ROLES, Organisation, db
-from ..web.forms import choices
+from ..web.forms import Visible, choices
+from . import passwords
 from .service import username_taken
+
+
+def _password_rules(username_field: str | None = None):
+    """The rules of ``passwords`` as a validator (with the user name from that field, or the signed-in user's)."""
+    def check(form, field):
+        username = form[username_field].data.strip() if username_field else form.username
+        message = passwords.problem(field.data or "", username or "")
+        if message:
+            raise ValidationError(message)
+    return check
 
 
 class LoginForm(FlaskForm):
@@ -17,7 +28,7 @@ class LoginForm(FlaskForm):
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField("单位名称", validators=[InputRequired("请填写单位名称"), Length(max=200, message="最多 200 个字符")])
+    name = StringField("单位名称", validators=[InputRequired("请填写单位名称"), Length(max=200, message="最多 200 个字符"), Visible()])
     kind = SelectField("类型", choices=choices(ORG_KINDS))
 
     def validate_name(self, field):
@@ -29,13 +40,33 @@ class UserForm(FlaskForm):
     username = StringField("用户名", validators=[
         InputRequired("请填写用户名"), Length(min=3, max=80, message="3–80 个字符"),
         Regexp(r"^[A-Za-z0-9._-]+$", message="只能包含字母、数字、点、下划线和连字符")])
-    display_name = StringField("姓名", validators=[InputRequired("请填写姓名"), Length(max=100, message="最多 100 个字符")])
-    password = PasswordField("初始密码", validators=[InputRequired("请设置初始密码"),
-                                                  Length(min=8, max=200, message="至少 8 位")])
+    display_name = StringField("姓名", validators=[InputRequired("请填写姓名"), Length(max=100, message="最多 100 个字符"),
+                                                 Visible()])
+    password = PasswordField("初始密码", description=f"{passwords.RULES}；本人首次登录时须改为自己的密码",
+                             validators=[InputRequired("请设置初始密码"), _password_rules("username")])
     organisation = SelectField("所属单位", coerce=int, choices=[])
     role = SelectField("角色", choices=choices(ROLES))
-    is_admin = BooleanField("管理员")
+    is_admin = BooleanField("提议设为管理员（须另一位管理员确认后生效）")
 
     def validate_username(self, field):
         if username_taken(field.data.strip()):
             raise ValidationError("用户名已被使用")
+
+
+class PasswordForm(FlaskForm):
+    """One's own new password: the current one, and the new one twice. ``username`` is set by the view."""
+    current = PasswordField("当前密码", validators=[InputRequired("请输入当前密码"), Length(max=200)])
+    new = PasswordField("新密码", description=passwords.RULES,
+                        validators=[InputRequired("请输入新密码"), _password_rules()])
+    again = PasswordField("再次输入新密码", validators=[InputRequired("请再次输入新密码"),
+                                                    EqualTo("new", message="两次输入的新密码不一致")])
+    username = ""
+
+    def validate_new(self, field):
+        if field.data and field.data == self.current.data:
+            raise ValidationError("新密码不能与当前密码相同")
+
+
+class ClientForm(FlaskForm):
+    """An administrator lifts a client address's wait."""
+    client = StringField("地址", validators=[InputRequired(), Length(max=64)])

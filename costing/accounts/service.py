@@ -1,22 +1,40 @@
 """Accounts and the audit log, as the rest of the application uses them: who did what, when; making
-users and organisations."""
+users and organisations; an account's life (passwords, deactivation, administrators confirmed by a second
+administrator) and the sessions it may keep.
+
+The functions that change an account take the acting user and the moment, check the rules, change the rows
+and add the audit entries; the caller commits. A refusal is an ``AccountError`` saying why, in Chinese."""
 from __future__ import annotations
+
+from datetime import datetime
 
 from flask import has_request_context
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ..models import AuditEntry, Organisation, User, db
+from . import passwords, throttle
 
 ACTIONS = {"sign_in": "登录", "sign_in_failed": "登录失败", "locked": "账号锁定", "sign_out": "退出",
+           "throttled": "登录受限",
            "create": "新建预算", "save": "保存", "duplicate": "复制", "delete": "删除草稿", "submit": "提交",
            "approve": "审核通过", "return": "退回修改", "share": "共享", "unshare": "取消共享", "export": "导出",
            "roster_save": "保存薪酬方案", "roster_import": "导入花名册", "roster_share": "共享薪酬方案",
            "roster_withdraw": "撤回共享薪酬方案", "roster_delete": "删除薪酬方案", "roster_discard": "放弃未共享的修改",
            "params_seed": "导入政策参数", "param_add": "录入政策参数", "param_confirm": "复核通过政策参数",
            "param_reject": "驳回政策参数", "param_withdraw": "撤回政策参数", "budget_recompute": "按最新参数重新测算", "justify": "填写例外说明", "contract": "填写合同信息",
-           "create_org": "新建单位", "create_user": "新建用户", "unlock": "解除锁定", "update_user": "修改用户"}
+           "create_org": "新建单位", "create_user": "新建用户", "unlock": "解除锁定", "unlock_client": "解除地址限制",
+           "update_user": "修改用户", "password_change": "修改密码", "password_reset": "重置密码",
+           "deactivate": "停用用户", "reactivate": "启用用户",
+           "admin_propose": "提议设为管理员", "admin_confirm": "确认设为管理员", "admin_reject": "驳回管理员提议",
+           "admin_withdraw": "撤回管理员提议"}
 TARGETS = {"budget": "预算", "user": "用户", "organisation": "单位", "roster": "薪酬方案"}
+PASSWORD_RULES = passwords.RULES            # for the command line (the rules themselves: accounts.passwords)
+password_problem = passwords.problem
+
+
+class AccountError(Exception):
+    """An account change the rules refuse; the message says why."""
 
 
 def record(action: str, target: str = "", detail: str = "", user=None) -> None:
@@ -44,9 +62,12 @@ def organisation(name: str, kind: str) -> Organisation:
     return org
 
 
-def create_user(username, display_name, password, organisation, role="preparer", is_admin=False) -> User:
+def create_user(username, display_name, password, organisation, role="preparer", is_admin=False,
+                must_change_password=False) -> User:
+    """A user as given (the command line's first administrator, the demo, the tests). An administrator's page
+    makes users through ``create_by_admin``, which never makes an administrator at once."""
     user = User(username=username, display_name=display_name, organisation=organisation, role=role,
-                is_admin=is_admin)
+                is_admin=is_admin, must_change_password=must_change_password)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -55,3 +76,159 @@ def create_user(username, display_name, password, organisation, role="preparer",
 
 def username_taken(username: str) -> bool:
     return db.session.scalar(select(User.id).where(User.username == username)) is not None
+
+
+def find_user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+# Sessions ------------------------------------------------------------------------------------------------
+
+def session_user(token: str | None) -> User | None:
+    """The user a session names (``id.version``, see ``User.get_id``), if that session still stands: the account
+    is active and its session version has not moved on (sign-out, a new password, deactivation)."""
+    user_id, _, version = (token or "").partition(".")
+    if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()
+            and len(user_id) <= 9 and len(version) <= 9):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Every session of this user, on every browser, is signed out (a copied cookie too)."""
+    user.session_version += 1
+
+
+def authenticate(username: str, password: str) -> tuple[User | None, bool]:
+    """(the account of that name if any, whether it may sign in with this password). The same work whether or
+    not the name exists: one query and one password hash check."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    matches = passwords.verify(user.password_hash if user else None, password)
+    return user, bool(user and matches and user.active)
+
+
+def signed_in(user: User, password: str) -> None:
+    """A successful sign-in: a hash made the old way is made again the current way."""
+    if passwords.outdated(user.password_hash):
+        user.set_password(password)
+
+
+def change_password(user: User, new: str, now: datetime) -> None:
+    """The user's own new password (the caller checked the current one and the rules): other sessions end."""
+    user.set_password(new)
+    user.must_change_password = False
+    user.password_changed_at = now
+    end_sessions(user)
+    record("password_change", f"user:{user.id}", user.username, user=user)
+
+
+# Administration -------------------------------------------------------------------------------------------
+
+def create_by_admin(actor: User, username: str, display_name: str, password: str, org: Organisation, role: str,
+                    make_admin: bool, now: datetime) -> User:
+    """A new user with the first password the administrator gave (to be replaced at the first sign-in); asked to be
+    an administrator, the user is only proposed as one."""
+    user = create_user(username, display_name, password, org, role, must_change_password=True)
+    record("create_user", f"user:{user.id}", f"{user.username}，{org.name}，{user.role_label}", user=actor)
+    if make_admin:
+        propose_admin(actor, user, now)
+    return user
+
+
+def propose_admin(actor: User, target: User, now: datetime) -> None:
+    """Raising a user to administrator waits for a different administrator's confirmation."""
+    if target.is_admin:
+        raise AccountError(f"{target.username} 已是管理员")
+    if target.admin_proposed_by_id is not None:
+        raise AccountError(f"{target.username} 已在等待确认为管理员")
+    if not target.active:
+        raise AccountError(f"{target.username} 已停用，不能设为管理员")
+    target.admin_proposed_by_id, target.admin_proposed_at = actor.id, now
+    record("admin_propose", f"user:{target.id}", f"提议 {target.username} 为管理员，须另一位管理员确认", user=actor)
+
+
+def confirm_admin(actor: User, target: User) -> None:
+    """A second administrator confirms the proposal; the proposer never can."""
+    proposer = _pending(target)
+    if proposer.id == actor.id:
+        raise AccountError("提议人不能自己确认：须由另一位管理员确认")
+    if not target.active:
+        raise AccountError(f"{target.username} 已停用，不能确认为管理员")
+    if target.must_change_password:
+        raise AccountError(f"{target.username} 还在使用管理员设置的密码：须等本人登录并设置自己的密码后再确认")
+    target.is_admin = True
+    target.admin_proposed_by_id, target.admin_proposed_at = None, None
+    record("admin_confirm", f"user:{target.id}", f"确认 {target.username} 为管理员（提议人 {proposer.username}）",
+           user=actor)
+
+
+def cancel_admin(actor: User, target: User) -> str:
+    """The proposer withdraws the proposal, or another administrator rejects it. Returns what was done."""
+    proposer = _pending(target)
+    action = "admin_withdraw" if proposer.id == actor.id else "admin_reject"
+    target.admin_proposed_by_id, target.admin_proposed_at = None, None
+    record(action, f"user:{target.id}", f"{target.username}（提议人 {proposer.username}）", user=actor)
+    return ACTIONS[action]
+
+
+def _pending(target: User) -> User:
+    if target.is_admin or target.admin_proposed_by_id is None:
+        raise AccountError(f"{target.username} 没有待确认的管理员提议")
+    return db.session.get(User, target.admin_proposed_by_id)
+
+
+def reset_password(actor: User, target: User, now: datetime) -> str:
+    """A temporary password for a user who forgot theirs (said to them in person or by telephone): their
+    sessions end and they must set a new one when they sign in. Returns the temporary password."""
+    if target.id == actor.id:
+        raise AccountError("自己的密码请在「修改密码」中修改")
+    if target.is_admin or target.admin_proposed_by_id is not None:
+        # whoever knows an administrator's password acts as that administrator: a reset by another one
+        # would let one person hold two administrators' rights (and confirm their own figures)
+        raise AccountError("管理员的密码不能由另一位管理员重置：请本人在「修改密码」中修改；忘记密码时由服务器管理人员"
+                           "运行 flask --app wsgi costing reset-password")
+    temporary = passwords.temporary()
+    _set_temporary(target, temporary, now)
+    record("password_reset", f"user:{target.id}", f"{target.username}：已设临时密码，登录后须设置新密码", user=actor)
+    return temporary
+
+
+def reset_by_operator(target: User, password: str, now: datetime) -> None:
+    """The command line's reset (server access, any account, administrators too)."""
+    _set_temporary(target, password, now)
+    record("password_reset", f"user:{target.id}", f"{target.username}：在服务器上用命令行重置，登录后须设置新密码")
+
+
+def _set_temporary(target: User, password: str, now: datetime) -> None:
+    target.set_password(password)
+    target.must_change_password = True
+    target.password_changed_at = now
+    end_sessions(target)
+    throttle.clear_name(db.session, target.username)
+
+
+def deactivate(actor: User, target: User) -> None:
+    """The user can no longer sign in, and their sessions end. Never oneself, never the last administrator."""
+    if target.id == actor.id:
+        raise AccountError("不能停用自己的账号")
+    # the target and every administrator, locked in the order of their ids by every such request (so two
+    # administrators deactivating each other wait in turn instead of both succeeding) and read afresh
+    rows = db.session.scalars(select(User).where(or_(User.is_admin.is_(True), User.id == target.id))
+                              .order_by(User.id).with_for_update().execution_options(populate_existing=True)).all()
+    if not target.active:
+        raise AccountError(f"{target.username} 已停用")
+    if target.is_admin and not any(u.is_admin and u.active and u.id != target.id for u in rows):
+        raise AccountError("不能停用最后一位在用的管理员")
+    target.active = False
+    end_sessions(target)
+    record("deactivate", f"user:{target.id}", target.username, user=actor)
+
+
+def reactivate(actor: User, target: User) -> None:
+    if target.active:
+        raise AccountError(f"{target.username} 没有停用")
+    target.active = True
+    record("reactivate", f"user:{target.id}", target.username, user=actor)

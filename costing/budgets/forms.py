@@ -9,7 +9,7 @@ from wtforms.validators import Length
 
 from ..results import labels
 from ..web import current_parameters, today
-from ..web.forms import RowList
+from ..web.forms import RowList, Visible
 from ..web.forms import select as _select
 
 
@@ -99,9 +99,9 @@ class BudgetForm(FlaskForm):
 
 
 class ContractForm(FlaskForm):
-    contract_no = StringField("合同编号", validators=[Length(max=100, message="最多 100 个字符")])
-    party_a = StringField("甲方（采购人）", validators=[Length(max=200, message="最多 200 个字符")])
-    party_b = StringField("乙方（承接主体）", validators=[Length(max=200, message="最多 200 个字符")])
+    contract_no = StringField("合同编号", validators=[Length(max=100, message="最多 100 个字符"), Visible()])
+    party_a = StringField("甲方（采购人）", validators=[Length(max=200, message="最多 200 个字符"), Visible()])
+    party_b = StringField("乙方（承接主体）", validators=[Length(max=200, message="最多 200 个字符"), Visible()])
 
 
 class ShareForm(FlaskForm):

@@ -4,8 +4,11 @@ what they work with (the parameter set, the user) as arguments. Other features u
 only this module) of the budgets package."""
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -86,8 +89,32 @@ def name_seen_by(user: User, budget: Budget, revision: Revision | None = None) -
     return result_of(shown).project_name if shown is not None else "（已取消共享的预算）"
 
 
+_RESULTS: OrderedDict[tuple[int, bytes], BudgetResult] = OrderedDict()
+_RESULTS_LOCK = threading.Lock()
+RESULTS_KEPT = 64
+
+
+def result_key(revision: Revision) -> tuple[int, bytes]:
+    """What names a revision's stored result in a process's memory: its id and a digest of the stored text (an
+    id used again — SQLite, a deleted draft — or a result rewritten in place never finds another's)."""
+    return revision.id, hashlib.blake2b(revision.result_json.encode("utf-8"), digest_size=16).digest()
+
+
 def result_of(revision: Revision) -> BudgetResult:
-    return BudgetResult(json.loads(revision.result_json))
+    """The revision's stored result, read. A revision's result never changes, so each process keeps the last
+    ones read (``result_key``); a kept result is shared between requests, and only read."""
+    key = result_key(revision)
+    with _RESULTS_LOCK:
+        found = _RESULTS.get(key)
+        if found is not None:
+            _RESULTS.move_to_end(key)
+            return found
+    result = BudgetResult(json.loads(revision.result_json))
+    with _RESULTS_LOCK:
+        _RESULTS[key] = result
+        while len(_RESULTS) > RESULTS_KEPT:
+            _RESULTS.popitem(last=False)
+    return result
 
 
 def input_of(revision: Revision) -> dict:

@@ -2,7 +2,6 @@
 approval, sharing, annex downloads. Views validate, map, call the service, redirect."""
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 
@@ -21,7 +20,7 @@ from ..results.budget import BudgetResult
 from ..rosters import service as rosters
 from ..web import current_parameters, mapping, preview, small_int, today
 from ..web.extensions import csrf
-from ..web.forms import STALE_FORM, ActionForm, csrf_ok
+from ..web.forms import STALE_FORM, ActionForm, MalformedNumber, csrf_ok, seen_number
 from . import access, annexes, service
 from .forms import BudgetForm, ContractForm, ShareForm
 
@@ -107,8 +106,9 @@ def new():
     except InputError as exc:
         db.session.rollback()
         return _render_form(form, general=mapping.attach_problems(form, exc.problems), status=400)
+    planned = annexes.plan_new(budget, budget.latest)
     db.session.commit()
-    _prepare_annexes(budget)
+    annexes.send(planned)
     flash("已保存为修订 1（草稿）", "success")
     return redirect(url_for("budgets.show", budget_id=budget.id))
 
@@ -184,7 +184,10 @@ def edit(budget_id: int):
     form = BudgetForm()
     if not form.validate():
         return _render_form(form, budget, general=_invalid_csrf(form), status=400)
-    base = small_int(form.base_revision.data)
+    try:
+        base = seen_number(request.form.get("base_revision"))
+    except MalformedNumber as exc:
+        return _render_form(form, budget, general=[str(exc)], status=400)
     base = -1 if base is None else base
     try:
         revision = service.save_revision(budget, current_user, mapping.contract_of(mapping.read_form(request.form, BudgetForm)), current_parameters(),
@@ -202,11 +205,14 @@ def edit(budget_id: int):
     except service.WorkflowError as exc:
         db.session.rollback()
         return _render_form(form, budget, general=[str(exc)], status=409)
-    db.session.commit()
-    _prepare_annexes(budget)
     was_approved = any(r.approved_at for r in budget.revisions[:-1])
-    flash(f"已保存为修订 {revision.number}（草稿）" + ("；已审核的修订保持不变" if was_approved else ""), "success")
-    return redirect(url_for("budgets.show", budget_id=budget.id))
+    planned = annexes.plan_new(budget, revision)
+    saved = f"已保存为修订 {revision.number}（草稿）" + ("；已审核的修订保持不变" if was_approved else "")
+    here = url_for("budgets.show", budget_id=budget.id)       # (both read before the commit expires them)
+    db.session.commit()
+    annexes.send(planned)
+    flash(saved, "success")
+    return redirect(here)
 
 
 _FIGURES: OrderedDict[tuple, Markup] = OrderedDict()
@@ -216,9 +222,9 @@ FIGURES_KEPT = 128
 
 def revision_figures(revision: Revision, result: BudgetResult) -> Markup:
     """The budget page's tables that its stored result alone decides (personnel, segments, costs, months,
-    figures used), rendered once per revision in each process: a revision's result never changes. Keyed by
-    a digest of the stored result too, so a revision id used again (SQLite, a deleted draft) never shows another's."""
-    key = (revision.id, hashlib.blake2b(revision.result_json.encode("utf-8"), digest_size=16).digest())
+    figures used), rendered once per revision in each process: a revision's result never changes. Keyed as the
+    read results are (``service.result_key``)."""
+    key = service.result_key(revision)
     with _FIGURES_LOCK:
         found = _FIGURES.get(key)
         if found is not None:
@@ -245,6 +251,12 @@ def _action(budget_id: int, check, act, done: str, after=None):
         flash("页面已过期，请刷新后重试", "error")
         return redirect(here)
     try:
+        seen_number(request.form.get("revision"))       # refused before anything changes, as a stale one is
+    except MalformedNumber as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(here)
+    try:
         outcome = act(budget, form)
     except service.WorkflowError as exc:
         db.session.rollback()
@@ -269,7 +281,8 @@ def _prepare_annexes(budget) -> None:
 
 
 def _seen(form) -> int | None:
-    return small_int(form.revision.data)
+    """The revision the user was looking at (already refused by ``_action`` when malformed)."""
+    return seen_number(request.form.get("revision"))
 
 
 @bp.post("/<id:budget_id>/submit")
@@ -367,8 +380,9 @@ def contract(budget_id: int):
     access.require(access.can_edit(current_user, budget))
     form = ContractForm()
     if not form.validate():
-        for message in [m for errors in form.errors.values() for m in errors]:
-            flash(message if message != "The CSRF token is missing." else STALE_FORM, "error")
+        for name, errors in form.errors.items():
+            for message in errors:
+                flash(STALE_FORM if name == "csrf_token" else f"{form[name].label.text}：{message}", "error")
         return redirect(url_for("budgets.show", budget_id=budget.id) + "#contract")
     service.set_contract(budget, current_user, form.contract_no.data, form.party_a.data, form.party_b.data)
     db.session.commit()

@@ -32,6 +32,7 @@ from .model import (
 )
 from .parameters import ParameterSet
 from .periods import Month, months_between
+from .text import invisible_problem
 
 MAX_INPUT_BYTES = 5 * 1024 * 1024
 MAX_LINES = 5000
@@ -226,6 +227,10 @@ class Reader:
             return None
         if _CONTROL.search(value):
             self.fail(path, "不能包含换行等控制字符")
+            return None
+        invisible = invisible_problem(value)
+        if invisible:
+            self.fail(path, invisible)
             return None
         return value
 

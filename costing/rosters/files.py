@@ -24,6 +24,7 @@ from ..engine import numbers
 from ..engine.model import CATEGORIES, CERTIFICATES, LEVELS
 from ..engine.parse import AMOUNT_PLACES, NOT_A_CHOICE, RATE_PLACES, InputError, Problem
 from ..engine.roster import DUPLICATE_ID
+from ..engine.text import without_invisible
 from ..results import labels
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -158,6 +159,7 @@ def _values(fields: list[str], texts: list[str]) -> dict:
 
 
 def _quoted(text: str, most: int = 40) -> str:
+    text = without_invisible(text)          # a quoted right-to-left override would turn the message around
     return text if len(text) <= most else text[:most] + "…"
 
 

@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy import update as sql_update
 
 from ..accounts import service as accounts
 from ..budgets import service as budgets
@@ -14,6 +15,7 @@ from ..budgets.service import WorkflowError
 from ..engine.parameters import ParameterSet
 from ..engine.parse import InputError, Problem
 from ..engine.roster import check_input, check_to_json
+from ..engine.text import invisible_problem
 from ..models import Budget, Revision, Roster, RosterVersion, User, db, utcnow
 from .access import visible_to
 
@@ -47,12 +49,32 @@ def _name(name: str) -> str:
         raise InputError([Problem("name", "不能为空")])
     if len(name) > 200:
         raise InputError([Problem("name", "最多 200 个字符")])
+    invisible = invisible_problem(name)
+    if invisible:
+        raise InputError([Problem("name", invisible)])
     return name
 
 
+CHANGED_SINCE = "他人已修改了这份薪酬方案，请重新打开后再保存（您的输入未保存）"
+
+
+def _claim(item: Roster, seen: int) -> None:
+    """Move the roster from version ``seen`` to the next one in one conditional UPDATE, so that of two saves
+    made from the same version exactly one goes through (the row lock of ``access.load`` does not exist on
+    SQLite, and a check made in Python before the write is not atomic with it)."""
+    moved = db.session.execute(
+        sql_update(Roster).where(Roster.id == item.id, Roster.version == seen)
+        .values(version=seen + 1).execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        db.session.rollback()
+        raise WorkflowError(CHANGED_SINCE)
+    db.session.refresh(item, ["version"])
+
+
 def _add_version(item: Roster, user: User, roster: list, params: ParameterSet, rows: list[int] | None,
-                 source: str) -> RosterVersion:
-    """A new version under the roster's current name; refused when it would be the latest one again."""
+                 source: str, seen: int | None = None) -> RosterVersion:
+    """A new version under the roster's current name; refused when it would be the latest one again.
+    ``seen``: the version the save was made from (an existing roster), claimed atomically before writing."""
     result = check(item.budget, item.organisation_id, roster, params, rows)
     text = json.dumps(roster, ensure_ascii=False)
     rows_text = json.dumps(rows) if rows else None
@@ -62,9 +84,12 @@ def _add_version(item: Roster, user: User, roster: list, params: ParameterSet, r
         if (latest.roster_json, latest.budget_revision, latest.name) == (text, revision, item.name) \
                 and json.loads(latest.result_json)["parameter_set"] == result["parameter_set"]:
             raise WorkflowError(f"没有修改：与当前的版本 {latest.number} 相同，未保存新版本")
+    number = (item.latest.number + 1) if item.versions else 1
+    if seen is not None:
+        _claim(item, seen)
     totals = result["totals"]
     version = RosterVersion(
-        number=(item.latest.number + 1) if item.versions else 1, name=item.name, source=source[:300],
+        number=number, name=item.name, source=source[:300],
         roster_json=text,
         rows_json=rows_text, result_json=json.dumps(result, ensure_ascii=False), budget_revision=revision,
         people=totals["people"], failing=totals["fail"], verdict=totals["verdict"],
@@ -96,10 +121,10 @@ def update(item: Roster, user: User, roster: list, params: ParameterSet, version
            rows: list[int] | None = None, name: str | None = None) -> RosterVersion:
     """A new version (the shared one, if any, stays what the purchaser sees until this one is shared)."""
     if version != item.version:
-        raise WorkflowError("他人已修改了这份薪酬方案，请重新打开后再保存（您的输入未保存）")
+        raise WorkflowError(CHANGED_SINCE)
     if name is not None:
         item.name = _name(name)
-    added = _add_version(item, user, roster, params, rows, how)
+    added = _add_version(item, user, roster, params, rows, how, seen=version)
     accounts.record("roster_import" if how.startswith("导入") else "roster_save", f"roster:{item.id}",
                     f"版本 {added.number}（{how}）：{len(roster)} 人", user=user)
     return added

@@ -20,7 +20,7 @@ from ..results.roster import RosterReport
 from ..web import current_parameters, mapping, preview, small_int
 from ..web.errors import error_page
 from ..web.extensions import csrf
-from ..web.forms import STALE_FORM, ActionForm, csrf_ok
+from ..web.forms import STALE_FORM, ActionForm, MalformedNumber, csrf_ok, seen_number
 from . import access, export, service
 from .files import MAX_BYTES, read_roster_file, roster_workbook, row_problems, template_workbook, too_large
 from .forms import RosterForm, UploadForm
@@ -160,7 +160,10 @@ def edit(roster_id: int):
     form = RosterForm()
     if not form.validate():
         return _render_form(form, item.budget, item, [STALE_FORM], 400)
-    version = small_int(form.version.data)
+    try:
+        version = seen_number(request.form.get("version"), "版本号")
+    except MalformedNumber as exc:
+        return _render_form(form, item.budget, item, [str(exc)], 400)
     version = -1 if version is None else version
     try:
         added = service.update(item, current_user, _posted_roster(), current_parameters(), version,
@@ -199,12 +202,16 @@ def import_file(roster_id: int | None = None):
     budget = item.budget if item else access.contractor_budget(current_user, request.args.get("budget", type=int))
     form = UploadForm()
     problems: list = []
-    roster, refused = None, None
+    roster, refused, seen = None, None, None
     if item is not None and request.form.get("mode") == "new":
         item = None
-    if not form.validate():
-        problems = [service.Problem("文件", "页面已过期或来源无效，请刷新后重试")]
-    else:
+    try:
+        seen = seen_number(request.form.get("version"), "版本号")
+        if not form.validate():
+            problems = [service.Problem("文件", "页面已过期或来源无效，请刷新后重试")]
+    except MalformedNumber as exc:
+        problems = [service.Problem("文件", str(exc))]
+    if not problems:
         params = current_parameters()
         try:
             roster = _read_upload(form)
@@ -217,7 +224,6 @@ def import_file(roster_id: int | None = None):
                 accounts.record("roster_import", f"roster:{item.id}", f"{filename}：{len(roster)} 人")
             else:
                 # the version the user looked at when choosing the file (a colleague's later save is not overwritten)
-                seen = small_int(request.form.get("version"))
                 service.update(item, current_user, roster, params, item.version if seen is None else seen,
                                f"导入 {filename}", rows=rows)
         except service.InputError as exc:
@@ -303,7 +309,7 @@ def _owner_action(roster_id: int, act, done, then=None, allowed=access.can_edit)
     here = url_for("rosters.show", roster_id=item.id)
     try:
         act(item)
-    except service.WorkflowError as exc:
+    except (service.WorkflowError, MalformedNumber) as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(here)
@@ -322,8 +328,8 @@ def _owner_action(roster_id: int, act, done, then=None, allowed=access.can_edit)
 
 @bp.post("/<id:roster_id>/share")
 def share(roster_id: int):
-    version = small_int(request.form.get("revision"))
-    return _owner_action(roster_id, lambda item: service.share(item, current_user, version),
+    return _owner_action(roster_id, lambda item: service.share(
+                             item, current_user, seen_number(request.form.get("revision"), "版本号")),
                          lambda item: f"已把版本 {item.shared_number} 共享给 {item.budget.organisation.name}（只读）；"
                                       f"此后的修改在再次共享前采购人看不到")
 

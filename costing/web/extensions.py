@@ -4,9 +4,9 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
-from ..models import User, db
+from ..accounts import service as accounts
+from ..models import db
 from ..paths import ROOT
-from . import small_int
 
 
 class RowId(IntegerConverter):
@@ -28,8 +28,8 @@ login_manager.session_protection = "strong"
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    number = small_int(user_id)
-    return db.session.get(User, number) if number is not None else None
+    """The session's user while the session stands (same session version, account active): else signed out."""
+    return accounts.session_user(user_id)
 
 
 def init_app(app) -> None:

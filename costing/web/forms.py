@@ -6,7 +6,26 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import validate_csrf
 from wtforms import BooleanField, FieldList, HiddenField, SelectChoice, SelectField, StringField, ValidationError
 
+from ..engine.text import invisible_problem
+from . import small_int
+
 STALE_FORM = "页面已过期或来源无效，请刷新后重新提交（已保留您填写的内容）"
+
+
+class MalformedNumber(ValueError):
+    """A revision (or version) number a form posted that is no number at all (``revision=abc``): the action is
+    refused, as a stale number is, rather than done without the check."""
+
+
+def seen_number(value: str | None, what: str = "修订号") -> int | None:
+    """The revision or version number the user was looking at, as a form posted it: None when the form sent
+    none; MalformedNumber when it sent anything but a number (an empty value too: every page writes one)."""
+    if value is None:
+        return None
+    number = small_int(value)
+    if number is None:
+        raise MalformedNumber(f"页面提交的{what}无效（应为页面上的编号），未做任何修改；请刷新页面后重试")
+    return number
 
 
 def choices(options: dict[str, str], blank: str | None = None) -> list[SelectChoice]:
@@ -38,6 +57,15 @@ class ActionForm(FlaskForm):
     reason = StringField("说明")
     revision = HiddenField()
     confirm = BooleanField("已逐项核对例外说明")
+
+
+class Visible:
+    """A WTForms validator for names: the one text rule (``costing.engine.text``), said at the field."""
+
+    def __call__(self, form, field) -> None:
+        problem = invisible_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
 
 
 def csrf_ok() -> bool:

@@ -7,7 +7,7 @@ import threading
 from contextlib import contextmanager
 
 from flask_migrate import upgrade
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
 from costing import ROOT, create_app
@@ -70,3 +70,9 @@ def log_in(page, base: str, username: str, password: str = "demo-2025") -> None:
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/budgets/")
+
+
+def wait_for_text(page, selector: str, text: str, timeout: float = 30_000) -> None:
+    """Wait until the element's text is exactly ``text``. (Playwright's wait_for_function polls a predicate it
+    compiles from a string in the page, which the app's Content-Security-Policy refuses, as it should.)"""
+    expect(page.locator(selector)).to_have_text(text, timeout=timeout)

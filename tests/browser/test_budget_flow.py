@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from .live import chromium, live_server, log_in
+from .live import chromium, live_server, log_in, wait_for_text
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +26,7 @@ def total(page) -> str:
 
 
 def wait_preview(page):
-    page.wait_for_function("document.getElementById('preview-state').textContent === '已更新'")
+    wait_for_text(page, "#preview-state", "已更新")
 
 
 def test_create_submit_approve(server, browser, tmp_path):
@@ -83,7 +83,7 @@ def test_create_submit_approve(server, browser, tmp_path):
     # fix it: the finding disappears
     page.click("a:has-text('编辑')")
     page.fill("input[name='personnel-2-monthly_pay']", "4000.00")
-    page.wait_for_function("!document.querySelector(\"[data-code='PAY_BELOW_MIN_WAGE']\")")
+    page.wait_for_selector("[data-code='PAY_BELOW_MIN_WAGE']", state="detached")
     page.fill("input[name='note']", "按最低工资调整")
     page.click("button:has-text('保存')")
     page.wait_for_selector("text=已保存为修订 2")
@@ -135,7 +135,7 @@ def test_a_reason_appears_beside_an_override_and_is_required(server, browser, tm
     hint = page.locator("[data-hint-for='personnel-0-monthly_allowance']")
     assert hint.inner_text() == "本区县职业津贴标准未录入，可按本区规定填写" and hint.is_visible()
     page.select_option("select[name='personnel-0-certificate']", "none")
-    page.wait_for_function("!document.querySelector(\"[data-hint-for='personnel-0-monthly_allowance']\").textContent")
+    wait_for_text(page, "[data-hint-for='personnel-0-monthly_allowance']", "")
     page.select_option("select[name='personnel-0-certificate']", "assistant_social_worker")
     page.wait_for_selector("[data-hint-for='personnel-0-monthly_allowance']:has-text('本区县职业津贴标准未录入')")
     wait_preview(page)
@@ -143,7 +143,7 @@ def test_a_reason_appears_beside_an_override_and_is_required(server, browser, tm
     assert reason.is_visible()
     page.wait_for_selector("[data-error-for='personnel-0-housing_fund_rate_reason']:has-text('请说明理由')")
     # the totals already count the override while its reason is still to be written
-    page.wait_for_function("document.getElementById('preview-state').textContent === '已更新（请写明理由后保存）'")
+    wait_for_text(page, "#preview-state", "已更新（请写明理由后保存）")
     assert total(page) != total_before
     assert page.locator("[data-total].stale").count() == 0
     page.fill("input[name='personnel-0-housing_fund_rate_reason']", "承接机构缴存比例为 7%")

@@ -3,7 +3,7 @@ page sideways (wide tables scroll inside their own box), the menu folds on the p
 in view. Screenshots go to the test's folder; scripts/screenshots.py writes the ones in docs/screenshots/."""
 import pytest
 
-from .live import chromium, live_server
+from .live import chromium, live_server, wait_for_text
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +32,7 @@ def test_the_budget_pages_fit_the_screen(tmp_path, width, height):
             assert page_width(page) <= width, (path, page_width(page))
             page.screenshot(path=tmp_path / f"{width}-{path.strip('/').replace('/', '-')}.png", full_page=True)
         page.goto(f"{base}/budgets/1/edit")
-        page.wait_for_function("document.getElementById('preview-state').textContent === '已更新'")
+        wait_for_text(page, "#preview-state", "已更新")
         assert page_width(page) <= width
         bar = page.locator(".live-bar").bounding_box()
         assert bar["y"] + bar["height"] <= height + 1 and bar["height"] < height / 4     # in view, and compact

@@ -56,6 +56,48 @@ def test_a_download_before_the_file_is_made_waits_on_a_page_then_gets_it(app, cl
     assert done.status_code == 200 and done.mimetype == "application/pdf"
 
 
+def test_a_draft_saved_again_before_its_job_starts_is_rendered_only_when_asked_for(app, client, monkeypatch):
+    app.config["JOBS"] = "thread"
+    queued, rendered = [], []
+    monkeypatch.setattr(jobs, "dispatch", lambda name, row_id, countdown=0: queued.append(row_id))
+    for kind, (mimetype, render) in list(annexes.KINDS.items()):
+        monkeypatch.setitem(annexes.KINDS, kind, (mimetype, lambda result, meta, render=render, kind=kind:
+                                                  rendered.append((kind, meta.revision)) or render(result, meta)))
+    w = world.build()
+    log_in(client, "a_prep")
+    for base, pay in ((1, "4600.00"), (2, "4700.00")):      # saved twice before the worker gets to the first
+        edited = form_fields(sample(name="A 项目")) | {"base_revision": str(base), "personnel-1-monthly_pay": pay}
+        assert client.post(f"/budgets/{w.budget_a}/edit", data=edited).status_code == 302
+    assert len(queued) == 4
+    for row_id in queued:
+        jobs.run("annex", row_id)
+    assert sorted(rendered) == [("pdf", 3), ("xlsx", 3)]           # revision 2's planned files were skipped
+    assert client.get(f"/budgets/{w.budget_a}/annex.pdf").status_code == 200
+    waiting = client.get(f"/budgets/{w.budget_a}/annex.pdf?revision=2")    # asked for: queued and rendered
+    assert waiting.status_code == 202 and len(queued) == 5
+    jobs.run("annex", queued[-1])
+    assert rendered[-1] == ("pdf", 2)
+    answer = client.get(f"/budgets/{w.budget_a}/annex.pdf?revision=2")
+    assert answer.status_code == 200 and answer.data.startswith(b"%PDF")
+
+
+def test_asking_for_a_planned_file_makes_its_job_render_it_even_once_replaced(app, client, monkeypatch):
+    app.config["JOBS"] = "thread"
+    queued = []
+    monkeypatch.setattr(jobs, "dispatch", lambda name, row_id, countdown=0: queued.append(row_id))
+    w = world.build()
+    log_in(client, "a_prep")
+    edited = form_fields(sample(name="A 项目")) | {"base_revision": "1", "personnel-1-monthly_pay": "4600.00"}
+    assert client.post(f"/budgets/{w.budget_a}/edit", data=edited).status_code == 302
+    assert client.get(f"/budgets/{w.budget_a}/annex.pdf").status_code == 202      # waits on the planned job
+    assert client.get(f"/budgets/{w.budget_a}/annex-status.pdf").json["status"] == "queued"
+    edited |= {"base_revision": "2", "personnel-1-monthly_pay": "4700.00"}
+    assert client.post(f"/budgets/{w.budget_a}/edit", data=edited).status_code == 302
+    assert len(queued) == 4                             # the download queued nothing more: the job was on its way
+    jobs.run("annex", queued[0])
+    assert client.get(f"/budgets/{w.budget_a}/annex.pdf?revision=2").status_code == 200
+
+
 def test_a_failing_render_is_tried_three_times_then_says_why(app, client, monkeypatch):
     app.config["JOBS"] = "thread"
     monkeypatch.setattr(annexes, "RETRY_DELAY", 0)
