@@ -30,9 +30,10 @@ from ..results import labels
 
 ROSTER_SHEET = "花名册"          # the template's sheet, read wherever it is in a workbook
 
-# The work one file may cause. A real roster is far inside each: 5,000 people in the template are 85,017 cells with
-# about 0.7 million characters and 5,056 shared strings; the template's 17 columns formatted down to row 6,001 are
-# 102,017 cells (most of them empty, each still read). README: 花名册导入的上限.
+# The work one file may cause. A real roster is far inside each: 5,000 people in the template, every column filled,
+# are 85,017 cells with under half a million characters (5,056 shared strings once LibreOffice has saved them); the
+# template's 17 columns formatted down to row 6,001 are 102,017 cells (most of them empty, each still read).
+# README: 花名册导入的上限.
 MAX_BYTES = 5 * 1024 * 1024             # the file
 MAX_ROWS = MAX_LINES                    # people: the engine's limit on a roster's lines
 MAX_COLUMNS = 40                        # columns with content

@@ -1,9 +1,11 @@
 """Bounded work per request: a live form posted with more rows than the engine takes is answered at once, from the
 field names alone, with the form shown again without its rows (the other fields kept) and the limit and the count
 at the top; the preview says the same. A request over the field limit (urlencoded too) keeps the user on the form.
-Each oversized post is answered in well under a second and 100 MB, and builds no row of the form."""
+Each oversized post is answered in well under a second and 100 MB, and builds no row of the form. A hostile roster
+file gets the import page saying which limit and where (the files themselves: tests/test_rosterfile_limits.py)."""
 from __future__ import annotations
 
+import io
 import re
 import time
 import tracemalloc
@@ -20,6 +22,7 @@ from costing.rosters.forms import RosterForm
 from costing.web import forms as web_forms
 from costing.web import limits
 
+from ..test_rosterfile_limits import HEADER_ROW, person_row, workbook, worksheet
 from . import world
 from .world import log_in
 
@@ -202,3 +205,21 @@ def test_a_form_over_the_field_limit_is_shown_again_with_the_limits(app, client)
     assert response.status_code == 404
     response = app.test_client().post("/budgets/new", data=over, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 413 and "提交的内容过大" in response.get_data(as_text=True)
+
+
+def test_hostile_roster_files_are_refused_on_the_import_page_saying_where(app, client):
+    w = world.build()
+    log_in(client, "c_user")
+    cases = [
+        (workbook(worksheet(HEADER_ROW, person_row(2, '<c r="G{n}"><v> 1.123E99</v></c>'))),      # was a 500
+         "第 2 行 G2 单元格：数值「1.123E99」过大（超过 15 位整数），请填写实际的金额、比例或月数"),
+        (workbook(worksheet(HEADER_ROW, b'<row r="2">', b"<c/>" * 2_000_000, b"</row>")),
+         "文件：第 2 行的单元格超过 16384 个"),
+    ]
+    for data, said in cases:
+        started = time.process_time()
+        response = client.post(f"/rosters/import?budget={w.budget_a}", data={"file": (io.BytesIO(data), "花名册.xlsx")},
+                               content_type="multipart/form-data")
+        assert time.process_time() - started < SECONDS
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400 and "未导入任何人员" in page and said in page
