@@ -268,7 +268,7 @@ class _Part:
         self.depth = self.elements = self.texts = 0
 
     def unreadable(self, why: str):
-        _refuse(f"无法读取这个 Excel 文件：{self.label}{why}，不是 Excel 或 WPS 保存的工作簿；请用模板重新填写后保存为 .xlsx")
+        _refuse(f"无法读取这个 Excel 文件：{self.label}{why}（Excel 和 WPS 保存的工作簿不会这样），请用模板重新填写后保存为 .xlsx")
 
     def too_much(self):
         if self.depth > MAX_DEPTH:
@@ -682,7 +682,7 @@ def read_csv(data: bytes) -> Sheet:
             continue
     else:
         _refuse("CSV 文件编码无法识别，请保存为 UTF-8 或 GB18030（GBK）编码")
-    rows, cells = [], 0
+    header, body, cells = None, [], 0
     try:
         for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
             cells += max(len(row), 1)           # a blank line costs as much as a cell
@@ -690,13 +690,16 @@ def read_csv(data: bytes) -> Sheet:
                 _refuse(f"单元格超过 {MAX_CELLS} 个（到第 {number} 行为止，空行也计算在内），请删除表格以外多余的行后再导入")
             if len(row) > MAX_COLUMNS:
                 _refuse(f"第 {number} 行有 {len(row)} 列：最多 {MAX_COLUMNS} 列，请使用模板")
-            rows.append([cell.strip() for cell in row])
+            cells_text = [cell.strip() for cell in row]
+            if header is None:
+                header = cells_text
+            elif any(cells_text):
+                body.append((number, cells_text))
     except csv.Error as exc:
         _refuse(f"CSV 格式有误（{exc}），请检查引号是否成对")
-    if not rows:
+    if header is None:
         _refuse("文件是空的")
-    body = [(number, row) for number, row in enumerate(rows[1:], start=2) if any(row)]
-    return Sheet(rows[0], body)
+    return Sheet(header, body)
 
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"        # an old .xls, or an .xlsx locked with a password
