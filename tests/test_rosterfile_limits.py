@@ -231,6 +231,18 @@ def test_one_enormous_tag_is_refused_before_the_parser_holds_it():
     assert refused(data) == unreadable(f"有一处 XML 标记超过 {files.MAX_TOKEN_BYTES // 1024 // 1024} MB")
 
 
+def test_a_workbook_listing_more_sheets_than_a_file_can_hold_is_refused():
+    data = workbook(worksheet(HEADER_ROW, person_row(2)))
+    many = (f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN}" xmlns:r="{RELS}"><sheets>'
+            + "".join(f'<sheet name="S{i}" sheetId="{i}" r:id="rId{i}"/>' for i in range(300_000)) + "</sheets></workbook>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as original, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+        for item in original.infolist():
+            copy.writestr(item.filename, many if item.filename == "xl/workbook.xml" else original.read(item.filename))
+    assert refused(out.getvalue()) == unreadable(f"列出超过 {files.MAX_PARTS} 项（.xlsx 内最多 {files.MAX_PARTS} 个文件）",
+                                                 "工作簿目录（xl/workbook.xml）")
+
+
 def test_many_merged_ranges_are_checked_without_comparing_each_with_every_row():
     rows = b"".join(person_row(n) for n in range(2, 2_002))
     merged = b"<mergeCells>" + b"".join(f'<mergeCell ref="R{n}:S{n}"/>'.encode() for n in range(3_000, 200_000)) \

@@ -289,17 +289,19 @@ class _Part:
 
 
 class _Elements(_Part):
-    """The attributes of the elements with the given local names (the workbook's sheets, its relationships)."""
+    """The attributes of the elements of a name (the workbook's sheets; its relationships, in any namespace), at
+    most MAX_PARTS of them: each names a part of the file, and a file has no more."""
 
-    def __init__(self, label: str, wanted: set[str]):
+    def __init__(self, label: str, name: str):
         super().__init__(label)
-        self.wanted, self.found = wanted, []
+        self.name, self.found = name, []
 
     def start(self, name, attrs):
         super().start(name, attrs)
-        local = name.rpartition("}")[2]
-        if local in self.wanted:
-            self.found.append((local, attrs))
+        if name == self.name or name.rpartition("}")[2] == self.name:
+            if len(self.found) >= MAX_PARTS:
+                self.unreadable(f"列出超过 {MAX_PARTS} 项（.xlsx 内最多 {MAX_PARTS} 个文件）")
+            self.found.append(attrs)
 
 
 def _declaration(part: _Part):
@@ -347,9 +349,9 @@ def _roster_sheet(archive: zipfile.ZipFile) -> tuple[str, str, str]:
     """The sheet to read: the one named 花名册 (the template's), else the first one shown. xl/workbook.xml
     names the sheets in order; its relationships say which file holds each. Returns its file, which sheet was
     read (as a person is told it) and its name."""
-    book = _Elements("工作簿目录（xl/workbook.xml）", {"sheet"})
+    book = _Elements("工作簿目录（xl/workbook.xml）", _MAIN + "sheet")
     _read_part(archive, "xl/workbook.xml", book)
-    sheets = [attrs for _local, attrs in book.found]
+    sheets = book.found
     if not sheets:
         _refuse("工作簿中没有工作表")
     named = [sheet for sheet in sheets if (sheet.get("name") or "").strip() == ROSTER_SHEET]
@@ -359,9 +361,9 @@ def _roster_sheet(archive: zipfile.ZipFile) -> tuple[str, str, str]:
     which = (f"读取的是名为「{ROSTER_SHEET}」的工作表" if named else
              f"读取的是第一个工作表「{name}」，未找到名为「{ROSTER_SHEET}」的工作表")
     rel_id = sheet.get(f"{_REL}id")
-    relations = _Elements("工作簿关系表（xl/_rels/workbook.xml.rels）", {"Relationship"})
+    relations = _Elements("工作簿关系表（xl/_rels/workbook.xml.rels）", "Relationship")
     _read_part(archive, "xl/_rels/workbook.xml.rels", relations)
-    for _local, rel in relations.found:
+    for rel in relations.found:
         if rel.get("Id") == rel_id:
             target = rel.get("Target", "").lstrip("/")
             return (target if target.startswith("xl/") else f"xl/{target}"), which, name
