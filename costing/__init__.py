@@ -62,7 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .parameters.service import Provider  # noqa: PLC0415
     from .results.format import register as register_formats  # noqa: PLC0415
     from .rosters import views as rosters  # noqa: PLC0415
-    from .web import api_limits, errors, extensions, ops, security, views  # noqa: PLC0415
+    from .web import api_limits, errors, extensions, limits, ops, security, views  # noqa: PLC0415
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
                 instance_path=os.environ.get("COSTING_INSTANCE_PATH", str(ROOT / "instance")))
@@ -74,6 +74,9 @@ def create_app(config: dict | None = None) -> Flask:
         # a connection is checked before use, so the first request after a database restart succeeds
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         MAX_CONTENT_LENGTH=6 * 1024 * 1024,
+        # fields in a form (urlencoded too) and bytes in a multipart text field: costing.web.limits
+        MAX_FORM_PARTS=limits.MAX_FORM_FIELDS,
+        MAX_FORM_MEMORY_SIZE=limits.MAX_FIELD_BYTES,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("COSTING_SECURE_COOKIES") == "1",
@@ -104,6 +107,7 @@ def create_app(config: dict | None = None) -> Flask:
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)
     extensions.init_app(app)
+    limits.init_app(app)
     app.extensions["costing_params"] = Provider()
     register_formats(app.jinja_env)
     for blueprint in (views.bp, auth.bp, budgets.bp, rosters.bp, admin.bp, parameters.bp):

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from wtforms import SelectChoice
 
 from ..engine.parse import REASON_MISSING, InputError
@@ -18,7 +19,8 @@ from ..models import Budget, Organisation, Revision, db
 from ..parameters import service as parameters
 from ..results.budget import BudgetResult
 from ..rosters import service as rosters
-from ..web import current_parameters, mapping, preview, small_int, today
+from ..web import current_parameters, limits, mapping, preview, small_int, today
+from ..web.errors import error_page
 from ..web.extensions import csrf
 from ..web.forms import STALE_FORM, ActionForm, MalformedNumber, csrf_ok, seen_number
 from . import access, annexes, service
@@ -89,6 +91,22 @@ def _invalid_csrf(form) -> list[str]:
     return [STALE_FORM] if "csrf_token" in form.errors else []
 
 
+def _too_many_rows(budget=None):
+    """The form again without its rows when more were posted than a budget takes (counted from the field names,
+    before any form is built): the other fields kept, the limit and the count said at the top. None when within."""
+    refused = limits.too_many_rows(request.form, BudgetForm)
+    if not refused:
+        return None
+    form = BudgetForm(formdata=limits.without_rows(request.form, BudgetForm))
+    return _render_form(form, budget, general=[*refused, limits.ROWS_NOT_KEPT], status=400)
+
+
+def _stored_form_data(budget: Budget) -> dict:
+    data = mapping.contract_to_form_data(service.input_of(budget.latest))
+    data["base_revision"] = str(budget.revision_count)
+    return data
+
+
 # The budget form checks its own CSRF token (FlaskForm) so that a refused token re-renders the
 # form with everything the user typed, instead of the global CSRF error page.
 @bp.route("/new", methods=["GET", "POST"])
@@ -97,6 +115,9 @@ def new():
     access.require(access.can_create(current_user))
     if request.method == "GET":
         return _render_form(BudgetForm(formdata=None, data=_new_form_data()))
+    refused = _too_many_rows()
+    if refused:
+        return refused
     form = BudgetForm()
     if not form.validate():
         return _render_form(form, general=_invalid_csrf(form), status=400)
@@ -122,6 +143,9 @@ def live_preview():
     access.require(access.can_create(current_user))
     if not csrf_ok():
         return jsonify(preview.stale(STALE_FORM))
+    refused = limits.too_many_rows(request.form, BudgetForm)
+    if refused:
+        return jsonify(preview.refused(refused))
     posted = mapping.read_form(request.form, BudgetForm)
     data, params = mapping.contract_of(posted), current_parameters()
     pending = []
@@ -136,6 +160,30 @@ def live_preview():
     except InputError as exc:
         return jsonify(preview.invalid(posted, exc.problems))
     return jsonify(preview.budget(BudgetResult(computed.result), posted, pending))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(exc: RequestEntityTooLarge):
+    """A budget form over the request's limits (refused before the view runs, so nothing posted can be read): the
+    form again, blank or as saved, with the limits said at the top; its live preview says them in its answer."""
+    endpoint = request.endpoint
+    if endpoint not in ("budgets.new", "budgets.edit", "budgets.live_preview") or not current_user.is_authenticated:
+        return error_page(exc)
+    db.session.rollback()
+    try:
+        if endpoint == "budgets.edit":
+            budget = access.load_budget((request.view_args or {}).get("budget_id"), current_user)
+            access.require(access.can_edit(current_user, budget))
+            message = limits.too_large_message("已保存的最新修订")
+            return _render_form(BudgetForm(formdata=None, data=_stored_form_data(budget)), budget, general=[message],
+                                status=413)
+        access.require(access.can_create(current_user))
+    except HTTPException as refused:
+        return error_page(refused)
+    if endpoint == "budgets.live_preview":
+        return jsonify(preview.refused([limits.too_large_message(None)]))
+    return _render_form(BudgetForm(formdata=None, data=_new_form_data()), general=[limits.too_large_message("空白的表单")],
+                        status=413)
 
 
 @bp.get("/<id:budget_id>")
@@ -178,9 +226,10 @@ def edit(budget_id: int):
         flash("预算已提交审核，审核通过或退回后才能修改", "error")
         return redirect(url_for("budgets.show", budget_id=budget.id))
     if request.method == "GET":
-        data = mapping.contract_to_form_data(service.input_of(budget.latest))
-        data["base_revision"] = str(budget.revision_count)
-        return _render_form(BudgetForm(formdata=None, data=data), budget)
+        return _render_form(BudgetForm(formdata=None, data=_stored_form_data(budget)), budget)
+    refused = _too_many_rows(budget)
+    if refused:
+        return refused
     form = BudgetForm()
     if not form.validate():
         return _render_form(form, budget, general=_invalid_csrf(form), status=400)

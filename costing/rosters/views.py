@@ -17,7 +17,7 @@ from ..results import format as formats
 from ..results import labels
 from ..results.compare import roster_changes
 from ..results.roster import RosterReport
-from ..web import current_parameters, mapping, preview, small_int
+from ..web import current_parameters, limits, mapping, preview, small_int
 from ..web.errors import error_page
 from ..web.extensions import csrf
 from ..web.forms import STALE_FORM, ActionForm, MalformedNumber, csrf_ok, seen_number
@@ -96,23 +96,41 @@ def _posted_roster(posted: dict | None = None) -> list:
     return mapping.contract_of(posted, lists=("roster",))["roster"]
 
 
+def _too_many_rows(budget, item=None):
+    """The form again without its rows when more were posted than a roster takes (counted from the field names,
+    before any form is built): the name kept, the limit and the count said at the top. None when within."""
+    refused = limits.too_many_rows(request.form, RosterForm)
+    if not refused:
+        return None
+    form = RosterForm(formdata=limits.without_rows(request.form, RosterForm))
+    return _render_form(form, budget, item, [*refused, limits.ROWS_NOT_KEPT], 400)
+
+
+def _new_page(budget, general=(), status=200):
+    """The new roster's form: one row per budgeted person, with the post, its grading, allowance and months; the
+    pay is theirs to state."""
+    revision = service.reference(budget, current_user.organisation_id)
+    result, lines = budgets.result_of(revision), budgets.input_of(revision).get("personnel", [])
+    people = [{"post": line.post, "category": line.category, "level": line.level,
+               "certificate": line.certificate, "monthly_allowance": str(line.monthly_allowance),
+               "annual_bonus": (lines[i].get("annual_bonus") or "") if i < len(lines) else "",
+               "months": "" if line.months == result.months else str(line.months)}
+              for i, line in enumerate(result.personnel) for _ in range(line.headcount)]
+    data = {"name": service.default_name(current_user, budget, result.project_name), "roster": people[:PAGE] or [{}]}
+    notice = (f"预算共 {len(people)} 人，页面最多录入 {PAGE} 人（下方为前 {PAGE} 人）；请下载花名册模板填写全部人员后导入，"
+              f"否则逐岗对比会按少填的人数给出“人数与预算不同”。") if len(people) > PAGE else None
+    return _render_form(RosterForm(formdata=None, data=data), budget, general=general, status=status, notice=notice)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @csrf.exempt          # the form checks its own token, so a refused token keeps the input
 def new():
     budget = access.contractor_budget(current_user, request.args.get("budget", type=int))
     if request.method == "GET":
-        # one row per budgeted person, with the post, its grading, allowance and months; the pay is theirs to state
-        revision = service.reference(budget, current_user.organisation_id)
-        result, lines = budgets.result_of(revision), budgets.input_of(revision).get("personnel", [])
-        people = [{"post": line.post, "category": line.category, "level": line.level,
-                   "certificate": line.certificate, "monthly_allowance": str(line.monthly_allowance),
-                   "annual_bonus": (lines[i].get("annual_bonus") or "") if i < len(lines) else "",
-                   "months": "" if line.months == result.months else str(line.months)}
-                  for i, line in enumerate(result.personnel) for _ in range(line.headcount)]
-        data = {"name": service.default_name(current_user, budget, result.project_name), "roster": people[:PAGE] or [{}]}
-        notice = (f"预算共 {len(people)} 人，页面最多录入 {PAGE} 人（下方为前 {PAGE} 人）；请下载花名册模板填写全部人员后导入，"
-                  f"否则逐岗对比会按少填的人数给出“人数与预算不同”。") if len(people) > PAGE else None
-        return _render_form(RosterForm(formdata=None, data=data), budget, notice=notice)
+        return _new_page(budget)
+    refused = _too_many_rows(budget)
+    if refused:
+        return refused
     form = RosterForm()
     if not form.validate():
         return _render_form(form, budget, general=[STALE_FORM], status=400)
@@ -136,12 +154,25 @@ def live_preview():
     budget = access.contractor_budget(current_user, request.args.get("budget", type=int))
     if not csrf_ok():
         return jsonify(preview.stale(STALE_FORM))
+    refused = limits.too_many_rows(request.form, RosterForm)
+    if refused:
+        return jsonify(preview.refused(refused))
     posted = mapping.read_form(request.form, RosterForm)
     try:
         result = service.check(budget, current_user.organisation_id, _posted_roster(posted), current_parameters())
     except InputError as exc:
         return jsonify(preview.invalid(posted, exc.problems))
     return jsonify(preview.roster(RosterReport(result)))
+
+
+def _edit_page(item: Roster, general=(), status=200):
+    """The roster's people as saved, in the form (or, for more than a page, where to edit them instead)."""
+    if item.latest.people > PAGE:        # a page of 5,000 rows of inputs is tens of megabytes: edit the file instead
+        return render_template("rosters/edit_large.html", item=item, limit=PAGE,
+                               budget_name=_budget_name(item, item.latest)), status
+    data = {"name": item.name, "version": str(item.version),
+            "roster": mapping.contract_to_form_data(json.loads(item.latest.roster_json))}
+    return _render_form(RosterForm(formdata=None, data=data), item.budget, item, general, status)
 
 
 @bp.route("/<id:roster_id>/edit", methods=["GET", "POST"])
@@ -151,12 +182,10 @@ def edit(roster_id: int):
     if not _can_edit(item):
         abort(403)
     if request.method == "GET":
-        if item.latest.people > PAGE:        # a page of 5,000 rows of inputs is tens of megabytes: edit the file instead
-            return render_template("rosters/edit_large.html", item=item, limit=PAGE,
-                                   budget_name=_budget_name(item, item.latest))
-        data = {"name": item.name, "version": str(item.version),
-                "roster": mapping.contract_to_form_data(json.loads(item.latest.roster_json))}
-        return _render_form(RosterForm(formdata=None, data=data), item.budget, item)
+        return _edit_page(item)
+    refused = _too_many_rows(item.budget, item)
+    if refused:
+        return refused
     form = RosterForm()
     if not form.validate():
         return _render_form(form, item.budget, item, [STALE_FORM], 400)
@@ -245,11 +274,17 @@ def import_file(roster_id: int | None = None):
     return redirect(url_for("rosters.show", roster_id=item.id))
 
 
+# the pages that, over the request's limits, are shown again with the limits said (each with what it then holds)
+_FORMS_SHOWN_AGAIN = {"rosters.new": "按预算列出的人员", "rosters.edit": "已保存的版本", "rosters.live_preview": None}
+
+
 @bp.errorhandler(RequestEntityTooLarge)
 def upload_too_large(exc: RequestEntityTooLarge):
-    """An upload over the app's request limit (refused before the view runs): the import page with the
-    size message and the form to try again, not a bare error page."""
-    if request.endpoint != "rosters.import_file" or not current_user.is_authenticated:
+    """A request over the app's limits (refused before the view runs): an upload gets the import page with the size
+    message and the form to try again; a roster form is shown again, as first opened, with the limits said (its
+    live preview says them in its answer); anything else, a bare error page."""
+    endpoint = request.endpoint
+    if (endpoint != "rosters.import_file" and endpoint not in _FORMS_SHOWN_AGAIN) or not current_user.is_authenticated:
         return error_page(exc)
     db.session.rollback()
     try:
@@ -260,6 +295,11 @@ def upload_too_large(exc: RequestEntityTooLarge):
         budget = item.budget if item else access.contractor_budget(current_user, request.args.get("budget", type=int))
     except HTTPException as refused:
         return error_page(refused)
+    if endpoint in _FORMS_SHOWN_AGAIN:
+        message = limits.too_large_message(_FORMS_SHOWN_AGAIN[endpoint])
+        if endpoint == "rosters.live_preview":
+            return jsonify(preview.refused([message]))
+        return _edit_page(item, [message], 413) if item else _new_page(budget, [message], 413)
     problems = [service.Problem("文件", too_large(request.content_length))]
     return render_template("rosters/import_failed.html", problems=problems, budget=budget, item=item), 413
 

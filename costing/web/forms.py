@@ -38,17 +38,24 @@ def select(label: str, options: dict[str, str], blank: str | None = None, defaul
     return SelectField(label, choices=choices(options, blank), validate_choice=False, default=default)
 
 
+def row_index(key: str, offset: int) -> int | None:
+    """The row number in a posted field's name, from ``offset`` (``personnel-3-post`` from 10: 3), or None.
+    Only ASCII digits number a row, at most nine of them: "personnel-²-post" is no row (WTForms' own test,
+    str.isdigit, takes "²" and then fails on int("²"))."""
+    index = key[offset:offset + 10].partition("-")[0]
+    return int(index) if index.isascii() and index.isdigit() and len(index) <= 9 else None
+
+
 class RowList(FieldList):
-    """The rows of a live form. Only ASCII digits number a row: "personnel-²-post" is no row (WTForms'
-    own test, str.isdigit, takes "²" and then fails on int("²"))."""
+    """The rows of a live form, numbered as ``row_index`` reads them."""
 
     def _extract_indices(self, prefix, formdata):
         offset = len(prefix) + 1
         for key in formdata:
             if key.startswith(prefix):
-                index = key[offset:].split(self._field_separator, 1)[0]
-                if index.isascii() and index.isdigit() and len(index) <= 9:
-                    yield int(index)
+                index = row_index(key, offset)
+                if index is not None:
+                    yield index
 
 
 class ActionForm(FlaskForm):

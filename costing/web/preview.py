@@ -93,3 +93,8 @@ def invalid(posted: dict, problems: list[Problem]) -> dict:
 
 def stale(message: str) -> dict:
     return {"ok": False, "errors": [{"field": None, "message": message, "general": message, "code": "stale"}]}
+
+
+def refused(messages: list[str]) -> dict:
+    """A form over the limits on work (too many rows or fields): nothing was read, each limit is said at the top."""
+    return {"ok": False, "errors": [{"field": None, "message": m, "general": m, "code": "too_large"} for m in messages]}
