@@ -94,10 +94,14 @@ _RESULTS_LOCK = threading.Lock()
 RESULTS_KEPT = 64
 
 
-def result_key(revision: Revision) -> tuple[int, bytes]:
-    """What names a revision's stored result in a process's memory: its id and a digest of the stored text (an
-    id used again — SQLite, a deleted draft — or a result rewritten in place never finds another's)."""
-    return revision.id, hashlib.blake2b(revision.result_json.encode("utf-8"), digest_size=16).digest()
+def result_key(revision: Revision) -> tuple[int, str]:
+    """What names a revision's stored result in a process's memory: its id and its verification code, which is a
+    digest of the stored result and of the budget and revision number (an id used again — SQLite, a deleted draft
+    — for other figures has another code). Neither needs the stored text itself, which for a 5,000-line budget is
+    megabytes. (A revision without a code, from before codes: a digest of the text.)"""
+    if revision.verify_code:
+        return revision.id, revision.verify_code
+    return revision.id, hashlib.blake2b(revision.result_json.encode("utf-8"), digest_size=16).hexdigest()
 
 
 def result_of(revision: Revision) -> BudgetResult:
