@@ -48,3 +48,19 @@ def invisible_problem(text: str) -> str | None:
 def without_invisible(text: str) -> str:
     """``text`` with the refused characters removed: for text stored before the rule that becomes a file name."""
     return "".join(char for char in text if not is_invisible(char))
+
+
+def pattern_class() -> str:
+    """The refused characters up to U+FFFF as the body of a regular-expression class (``\\u0000-\\u001f…``): how
+    the API's OpenAPI document states the rule for a name or an id (a class cannot hold the rule's few refused
+    characters beyond U+FFFF, such as the tag characters; the document says so in words). Surrogates are left out:
+    they are no characters of well-formed text (a lone one in JSON is refused as the JSON is read) and a
+    regular-expression engine working on Unicode scalars cannot name them."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(0x10000):
+        if is_invisible(chr(code)) and not 0xD800 <= code <= 0xDFFF:
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    return "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)

@@ -34,6 +34,7 @@ from costing.engine.model import (
 from costing.engine.parameters import default_parameters
 from costing.engine.parse import MAX_COUNT, MAX_HEADCOUNT, MAX_LINES, MAX_MONTHS, InputError, Reader
 from costing.engine.result import CONFIDENCE_LABELS, SEVERITIES
+from costing.engine.text import pattern_class
 from costing.results.labels import FINDINGS
 from costing.web import api_limits, ops
 from costing.web.errors import API_CODES
@@ -206,7 +207,7 @@ def test_choices_patterns_and_limits_are_the_engines():
     arrays = [SCHEMAS["BudgetInput"]["properties"]["personnel"], SCHEMAS["BudgetInput"]["properties"]["costs"],
               SCHEMAS["CheckInput"]["properties"]["roster"]]
     assert {a["maxItems"] for a in arrays} == {MAX_LINES}
-    control = f"^[^{parse._CONTROL.pattern[1:-1]}]*$"     # text: no control characters
+    control = f"^[^{pattern_class()}]*$"     # text: no control, invisible or direction characters (costing.engine.text)
     texts = [p for name in input_objects() for p in SCHEMAS[name]["properties"].values()
              if "string" in resolve(p).get("type", "") and "maxLength" in resolve(p)]
     assert texts and {resolve(p)["pattern"] for p in texts} == {control}
