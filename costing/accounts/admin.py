@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from wtforms import SelectChoice
 
 from ..models import AuditEntry, Organisation, User, db, utcnow
-from ..web import require_admin
+from ..web import require_admin, small_int
 from . import service, throttle
 from .forms import ClientForm, OrganisationForm, UserForm
 
@@ -59,11 +59,16 @@ def users():
                                  db.session.scalars(select(Organisation).order_by(Organisation.name))]
     if form.validate_on_submit():
         org = db.session.get(Organisation, form.organisation.data) or abort(400)
-        user = service.create_by_admin(_me(), form.username.data.strip(), form.display_name.data.strip(),
-                                       form.password.data, org, form.role.data, form.is_admin.data, utcnow())
-        db.session.commit()
-        flash(f"已新建用户 {user.username}" + ("；设为管理员须另一位管理员确认" if form.is_admin.data else ""), "success")
-        return redirect(url_for("admin.users"))
+        try:
+            user = service.create_by_admin(_me(), form.username.data.strip(), form.display_name.data.strip(),
+                                           form.password.data, org, form.role.data, form.is_admin.data, utcnow())
+        except service.AccountError as exc:      # (asked to propose one who cannot be an administrator)
+            db.session.rollback()
+            form.is_admin.errors = [str(exc)]
+        else:
+            db.session.commit()
+            flash(f"已新建用户 {user.username}" + ("；设为管理员须另一位管理员确认" if form.is_admin.data else ""), "success")
+            return redirect(url_for("admin.users"))
     people = db.session.scalars(select(User).order_by(User.organisation_id, User.username)).all()
     now = utcnow()
     return render_template("accounts/users.html", form=form, people=people, action=FlaskForm(), me=current_user,
@@ -110,7 +115,7 @@ def confirm_admin(user_id: int):
 @bp.post("/users/<id:user_id>/cancel-admin")
 def cancel_admin(user_id: int):
     return _user_action(user_id, lambda u: service.cancel_admin(_me(), u),
-                        lambda u, done: f"{done}：{u.username}")
+                        lambda u, done: f"已{done}：{u.username}")
 
 
 @bp.post("/users/<id:user_id>/deactivate")
@@ -131,6 +136,11 @@ def reset_password(user_id: int):
     if not FlaskForm().validate():
         abort(400)
     user = db.session.scalar(select(User).where(User.id == user_id).with_for_update()) or abort(404)
+    if small_int(request.form.get("seen")) != user.session_version:
+        # the page was sent again (reloaded) after a reset, or the user changed since the list was shown:
+        # a second temporary password would void the one just given out
+        flash(f"{user.username} 的密码刚刚已重置过或已有变化，临时密码只显示一次；如需再次重置，请在本页重新操作", "error")
+        return redirect(url_for("admin.users"))
     try:
         temporary = service.reset_password(_me(), user, utcnow())
     except service.AccountError as exc:

@@ -146,6 +146,9 @@ def propose_admin(actor: User, target: User, now: datetime) -> None:
         raise AccountError(f"{target.username} 已在等待确认为管理员")
     if not target.active:
         raise AccountError(f"{target.username} 已停用，不能设为管理员")
+    if target.organisation.kind == "contractor":
+        # administrators keep the policy figures and the accounts; the party being priced must not
+        raise AccountError(f"{target.username} 属于承接主体：承接主体的用户不能设为管理员")
     target.admin_proposed_by_id, target.admin_proposed_at = actor.id, now
     record("admin_propose", f"user:{target.id}", f"提议 {target.username} 为管理员，须另一位管理员确认", user=actor)
 

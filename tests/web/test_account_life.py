@@ -19,6 +19,11 @@ def user(name: str) -> User:
     return db.session.scalar(select(User).where(User.username == name))
 
 
+def reset(admin, name: str):
+    """An administrator's 重置密码 as the users page posts it (with the user's session version it was shown)."""
+    return admin.post(f"/admin/users/{user(name).id}/reset-password", data={"seen": str(user(name).session_version)})
+
+
 def text(response) -> str:
     return response.get_data(as_text=True)
 
@@ -147,7 +152,7 @@ def _change_password(app, victim, w):
 
 def _reset(app, victim, w):
     admin = log_in(app.test_client(), "admin")
-    assert admin.post(f"/admin/users/{w.users['a_appr']}/reset-password").status_code == 200
+    assert reset(admin, "a_appr").status_code == 200
 
 
 def _deactivate(app, victim, w):
@@ -219,7 +224,7 @@ def test_a_reset_password_must_be_replaced_at_the_next_sign_in_before_anything_e
     w = world.build()
     submitted(app, w)
     admin = log_in(client, "admin")
-    response = admin.post(f"/admin/users/{w.users['a_appr']}/reset-password")
+    response = reset(admin, "a_appr")
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     temporary = re.search(r'<code class="temp-password">([^<]+)</code>', text(response)).group(1)
     assert user("a_appr").must_change_password
@@ -264,13 +269,13 @@ def test_a_user_made_on_the_page_sets_their_own_password_first(app, client):
 def test_an_administrators_password_is_not_reset_by_another_administrator(app, client):
     w = world.build()
     admin = log_in(client, "admin")
-    admin.post(f"/admin/users/{w.users['admin2']}/reset-password")
+    reset(admin, "admin2")
     assert "管理员的密码不能由另一位管理员重置" in flashed(admin)
     assert user("admin2").check_password(PASSWORD) and not user("admin2").must_change_password
     admin.post(f"/admin/users/{w.users['a_prep']}/propose-admin")     # nor a proposed one's
-    admin.post(f"/admin/users/{w.users['a_prep']}/reset-password")
+    reset(admin, "a_prep")
     assert user("a_prep").check_password(PASSWORD)
-    admin.post(f"/admin/users/{w.users['admin']}/reset-password")
+    reset(admin, "admin")
     assert "自己的密码请在「修改密码」中修改" in flashed(admin)
 
 
@@ -336,3 +341,33 @@ def test_the_users_page_offers_each_action_with_a_token(app, client):
     page = text(client.get("/admin/users"))
     assert page.count('name="csrf_token"') >= 3 * 6
     assert "<script" not in page.split("<main", 1)[1].split("</main>", 1)[0] and " style=" not in page
+
+
+def test_a_reset_sent_again_by_reloading_its_page_gives_no_second_temporary_password(app, client):
+    w = world.build()
+    admin = log_in(client, "admin")
+    seen = str(user("a_appr").session_version)
+    first = admin.post(f"/admin/users/{w.users['a_appr']}/reset-password", data={"seen": seen})
+    temporary = re.search(r'<code class="temp-password">([^<]+)</code>', text(first)).group(1)
+    again = admin.post(f"/admin/users/{w.users['a_appr']}/reset-password", data={"seen": seen})     # the reload
+    assert again.status_code == 302 and "临时密码只显示一次" in flashed(admin)
+    resets = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "password_reset")).all()
+    assert len(resets) == 1
+    assert app.test_client().post("/login", data={"username": "a_appr", "password": temporary}).status_code == 302
+    assert admin.post(f"/admin/users/{w.users['a_prep']}/reset-password").status_code == 302   # no version: refused
+    assert not user("a_prep").must_change_password
+
+
+def test_a_contractors_user_cannot_be_proposed_as_administrator(app, client):
+    w = world.build()
+    contractor = next(name for name in w.users if user(name).organisation.kind == "contractor")
+    admin = log_in(client, "admin")
+    assert f'/admin/users/{w.users[contractor]}/propose-admin"' not in text(admin.get("/admin/users"))
+    admin.post(f"/admin/users/{w.users[contractor]}/propose-admin")
+    assert "承接主体的用户不能设为管理员" in flashed(admin)
+    assert not user(contractor).admin_pending
+    created = admin.post("/admin/users", data={"username": "c_new", "display_name": "新同事", "password": "abcdefgh123",
+                                                "organisation": str(user(contractor).organisation_id),
+                                                "role": "preparer", "is_admin": "y"})
+    assert created.status_code == 400 and "承接主体的用户不能设为管理员" in text(created)
+    assert service.find_user("c_new") is None
