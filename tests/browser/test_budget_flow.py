@@ -2,16 +2,24 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from costing.models import AnnexFile, Budget, Revision, User, db
 
 from .live import chromium, live_server, log_in, wait_for_text
 
 pytestmark = pytest.mark.browser
 
 
+LIVE = {}
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     path = tmp_path_factory.mktemp("browser") / "browser.sqlite"
     with live_server(f"sqlite:///{path}") as (base, app):
+        LIVE["app"] = app
         yield base
 
 
@@ -191,3 +199,22 @@ def test_the_live_preview_keeps_up_with_a_large_budget(server, browser):
     assert last.locator("xpath=following-sibling::tr[1]").get_attribute("class") == "live-finding"
     assert page.locator("tr.live-finding [data-code='PAY_BELOW_MIN_WAGE']").count() == 1
     context.close()
+
+
+def test_the_annex_waiting_page_fetches_the_file_then_says_it_is_done(server, browser):
+    with LIVE["app"].app_context():          # a revision of this officer's whose workbook nobody has asked for yet
+        made = select(AnnexFile.revision_id).where(AnnexFile.kind == "xlsx")
+        revision = db.session.scalars(select(Revision).join(Budget).join(User, User.organisation_id == Budget.organisation_id)
+                                      .where(User.username == "yubei.bianzhi", Revision.id.not_in(made))).first()
+        budget, number = f"/budgets/{revision.budget_id}", revision.number
+    page = browser.new_page(accept_downloads=True)
+    log_in(page, server, "yubei.bianzhi")
+    with page.expect_download(timeout=60_000) as download:
+        page.goto(f"{server}{budget}/annex.xlsx?revision={number}")     # not made yet: the waiting page fetches it
+        expect(page.locator("h1")).to_contain_text("Excel 附件")
+    assert download.value.suggested_filename.endswith(".xlsx")
+    expect(page.locator("#annex-state")).to_contain_text("已生成，下载已开始")
+    expect(page.locator("h1")).to_contain_text("已生成 Excel 附件")
+    assert page.locator(".spinner").count() == 0
+    assert page.locator("#annex-state a").get_attribute("href").startswith(f"{budget}/annex.xlsx")
+    page.close()

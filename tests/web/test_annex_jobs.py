@@ -46,7 +46,7 @@ def test_a_download_before_the_file_is_made_waits_on_a_page_then_gets_it(app, cl
     log_in(client, "a_prep")
     waiting = client.get(f"/budgets/{w.budget_a}/annex.pdf")
     page = waiting.get_data(as_text=True)
-    assert waiting.status_code == 202 and "正在生成PDF 附件（修订 1）" in page and "annex-wait.js" in page
+    assert waiting.status_code == 202 and "正在生成 PDF 附件（修订 1）" in page and "annex-wait.js" in page
     status = client.get(f"/budgets/{w.budget_a}/annex-status.pdf").json
     assert status["status"] in ("queued", "running") and status["url"].endswith("/annex.pdf?revision=1")
     release.set()
