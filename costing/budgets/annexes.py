@@ -9,10 +9,9 @@ once for what it prints. A failing render is tried three times, then says why.
 from __future__ import annotations
 
 import hashlib
-import io
 from datetime import timedelta
 
-from flask import current_app, jsonify, render_template, send_file, url_for
+from flask import current_app, jsonify, render_template, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -25,6 +24,7 @@ from ..clock import as_utc
 from ..engine.text import without_invisible
 from ..models import AnnexFile, Budget, Revision, db, utcnow
 from ..results.format import localdate
+from ..web import attachment
 from .service import parties, result_of
 
 KINDS = {"pdf": ("application/pdf", annex_pdf),
@@ -207,7 +207,8 @@ def download(budget: Budget, revision: Revision, kind: str):
         name = filename(revision, kind)         # (read before the commit below expires what it reads)
         accounts.record("export", f"budget:{budget.id}", f"修订 {revision.number} 附件 {kind.upper()}")
         db.session.commit()
-        return send_file(io.BytesIO(content), mimetype=KINDS[kind][0], as_attachment=True, download_name=name)
+        fallback = f"budget-{budget.id}-revision-{revision.number}{'' if revision.status == 'approved' else '-draft'}.{kind}"
+        return attachment(content, KINDS[kind][0], name, fallback)
     return render_template("budgets/annex_wait.html", budget=budget, revision=revision, kind=kind,
                            label=LABELS[kind], row=row), 202 if row.status != "failed" else 500
 

@@ -1,10 +1,9 @@
 """Contractors check their pay proposals (rosters) against the standards and the purchaser's budget."""
 from __future__ import annotations
 
-import io
 import json
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -17,7 +16,7 @@ from ..results import format as formats
 from ..results import labels
 from ..results.compare import roster_changes
 from ..results.roster import RosterReport
-from ..web import current_parameters, limits, mapping, preview, small_int
+from ..web import attachment, current_parameters, limits, mapping, preview, small_int
 from ..web.errors import error_page
 from ..web.extensions import csrf
 from ..web.forms import STALE_FORM, ActionForm, MalformedNumber, csrf_ok, seen_number
@@ -80,8 +79,7 @@ def _version(item: Roster) -> RosterVersion:
 
 @bp.get("/template.xlsx")
 def template():
-    return send_file(io.BytesIO(template_workbook()), mimetype=XLSX, as_attachment=True,
-                     download_name="薪酬方案花名册模板.xlsx")
+    return attachment(template_workbook(), XLSX, "薪酬方案花名册模板.xlsx", "roster-template.xlsx")
 
 
 def _render_form(form, budget, item=None, general=(), status=200, notice=None):
@@ -412,8 +410,7 @@ def roster_xlsx(roster_id: int):
     data = roster_workbook(json.loads(version.roster_json))
     accounts.record("export", f"roster:{item.id}", f"花名册 XLSX（版本 {version.number}）")
     db.session.commit()
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
-                     download_name=f"花名册-{item.id}-版本{version.number}.xlsx")
+    return attachment(data, XLSX, f"花名册-{item.id}-版本{version.number}.xlsx", f"roster-{item.id}-v{version.number}.xlsx")
 
 
 @bp.get("/<id:roster_id>/export.xlsx")
@@ -425,5 +422,5 @@ def export_xlsx(roster_id: int):
                                   formats.localtime(version.created_at))
     accounts.record("export", f"roster:{item.id}", f"薪酬方案核对报告 XLSX（版本 {version.number}）")
     db.session.commit()
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
-                     download_name=f"薪酬方案核对-{item.id}-版本{version.number}.xlsx")
+    return attachment(data, XLSX, f"薪酬方案核对-{item.id}-版本{version.number}.xlsx",
+                      f"roster-check-{item.id}-v{version.number}.xlsx")

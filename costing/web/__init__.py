@@ -3,10 +3,12 @@ and the request's view of the world (the confirmed policy parameters and today's
 computes money: the engine does, and ``costing.results`` says how its figures read."""
 from __future__ import annotations
 
+import io
 import re
 from datetime import date
+from urllib.parse import quote
 
-from flask import abort, current_app
+from flask import abort, current_app, send_file
 from flask_login import current_user
 
 from .. import clock
@@ -36,3 +38,13 @@ def require_admin() -> None:
     """A blueprint's before_request for administrators' pages (after login_required)."""
     if not current_user.is_admin:
         abort(403)
+
+
+def attachment(content: bytes, mimetype: str, name: str, fallback: str):
+    """A download of ``content`` named ``name`` (Chinese: browsers read it from ``filename*``, RFC 6266/5987),
+    with ``fallback`` for tools that read only ``filename=`` (an ASCII name of our choosing: Werkzeug's own
+    fallback drops every Chinese character, leaving names such as 「()--4-.pdf」)."""
+    response = send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=name)
+    response.headers.set("Content-Disposition", "attachment", filename=fallback,
+                         **{"filename*": "UTF-8''" + quote(name, safe="!#$&+-.^_`|~")})
+    return response

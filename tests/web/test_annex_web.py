@@ -135,3 +135,13 @@ def test_the_contract_number_and_parties_are_entered_on_the_budget_and_printed(a
         other = log_in(app.test_client(), user)
         assert other.post(f"/budgets/{w.budget_a}/contract", data={"contract_no": "X"}).status_code in (403, 404)
     assert db.session.get(Budget, w.budget_a).contract_no == "YB-2026-018"
+
+
+def test_a_download_is_named_in_chinese_with_an_ascii_name_for_tools_that_read_no_other(app, client):
+    w = world.build()
+    log_in(client, "a_prep")
+    response = client.get(f"/budgets/{w.budget_a}/annex.xlsx")
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment; ")
+    assert f"filename=budget-{w.budget_a}-revision-1-draft.xlsx;" in disposition
+    assert "filename*=UTF-8''" in disposition and "()" not in disposition
