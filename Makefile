@@ -7,6 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
+# make run PORT=8080, or COSTING_BIND=0.0.0.0:8080 make run (the address printed on annexes follows it)
 PORT ?= 5000
 
 .PHONY: run dev test lint setup system-deps test-deps bench clean
@@ -15,8 +16,8 @@ run: setup
 	$(PY) -m flask --app wsgi db upgrade
 	$(PY) -m flask --app wsgi costing seed
 	$(PY) -m flask --app wsgi costing demo
-	COSTING_PUBLIC_URL=$${COSTING_PUBLIC_URL:-http://$(HOST):$(PORT)} COSTING_BIND=$(HOST):$(PORT) \
-	  $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
+	bind=$${COSTING_BIND:-$(HOST):$(PORT)}; \
+	  COSTING_PUBLIC_URL=$${COSTING_PUBLIC_URL:-http://$$bind} COSTING_BIND=$$bind $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
 # Flask's development server (reloads on change; one process): for working on the code only
 dev: setup
