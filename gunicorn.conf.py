@@ -1,19 +1,24 @@
 """gunicorn settings for `make run` and production (`gunicorn -c gunicorn.conf.py wsgi:app`).
 
-Each setting can be changed by the environment variable named beside it. Threads serve the many short
-requests (pages, previews, saves) while one of them waits on the database; rendering an annex never runs
-in a request, so no request comes near the timeout.
+Each setting can be changed by the environment variable named beside it. The app is CPU-bound (a page, a live
+preview or a save is 10–30 ms of Python), so the default is one request at a time per process, 2 × CPUs + 1
+processes, each accepting a connection only when it is free and closing it after the answer: waiting requests
+queue in the kernel in arrival order and go to whichever process frees first. (With threads, or with keep-alive
+connections held by a busy process, a request could wait behind another process's queue while one stood idle:
+the same throughput, but p95 nearly twice as long in bench/load.py.) Rendering an annex never runs in a request,
+so no request comes near the timeout.
 """
 import multiprocessing
 import os
 
 bind = os.environ.get("COSTING_BIND", "127.0.0.1:5000")                       # behind nginx: keep it local
-workers = int(os.environ.get("COSTING_WORKERS") or min(4, multiprocessing.cpu_count() + 1))
+workers = int(os.environ.get("COSTING_WORKERS") or min(8, 2 * multiprocessing.cpu_count() + 1))
 worker_class = os.environ.get("COSTING_WORKER_CLASS") or "gthread"
-threads = int(os.environ.get("COSTING_THREADS") or 4)
+threads = int(os.environ.get("COSTING_THREADS") or 1)
 timeout = int(os.environ.get("COSTING_TIMEOUT") or 60)        # a request taking longer is a bug: the worker restarts
 graceful_timeout = 30
-keepalive = int(os.environ.get("COSTING_KEEPALIVE") or 5)
+keepalive = int(os.environ.get("COSTING_KEEPALIVE") or 0)                 # seconds; 0: close after each answer
+worker_connections = int(os.environ.get("COSTING_WORKER_CONNECTIONS") or threads)     # accept only when free
 max_requests = 2000                                          # recycle workers now and then (memory)
 max_requests_jitter = 200
 limit_request_line = 8190
