@@ -17,7 +17,6 @@ attackers were answered.
 from __future__ import annotations
 
 import argparse
-import copy
 import http.client
 import json
 import os
@@ -35,24 +34,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-EXAMPLE = json.loads((ROOT / "docs" / "example-budget.json").read_text("utf-8"))
+sys.path.insert(0, str(ROOT))
 
+from tests.web.world import SAMPLE, budget_with  # noqa: E402  (the sized example budget the API tests use too)
 
-def budget(lines: int, months: int) -> dict:
-    """The example budget with ``lines`` personnel lines (each overriding two defaults, with reasons) over
-    ``months`` months from 2025-07."""
-    data = copy.deepcopy(EXAMPLE)
-    year, month = divmod(2025 * 12 + 6 + months - 1, 12)
-    data["project"] |= {"start": "2025-07", "end": f"{year}-{month + 1:02d}"}
-    line = dict(data["personnel"][1], si_base="9000.00", si_base_reason="按承接机构社会保险登记的申报基数列明",
-                annual_bonus="3000.00")
-    data["personnel"] = [dict(line, post=f"社会工作者 {i + 1}") for i in range(lines)]
-    return data
-
-
-WORST = json.dumps(budget(5000, 60), ensure_ascii=False).encode()        # the probe's worst case
-CAPPED = json.dumps(budget(100, 36), ensure_ascii=False).encode()        # the most the anonymous caps allow
-SMALL = json.dumps(EXAMPLE, ensure_ascii=False).encode()
+WORST = json.dumps(budget_with(5000, 60), ensure_ascii=False).encode()        # the probe's worst case
+CAPPED = json.dumps(budget_with(100, 36), ensure_ascii=False).encode()        # the most the anonymous caps allow
+SMALL = json.dumps(SAMPLE, ensure_ascii=False).encode()
 
 
 def one_request(tree: Path) -> None:

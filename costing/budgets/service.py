@@ -89,9 +89,35 @@ def name_seen_by(user: User, budget: Budget, revision: Revision | None = None) -
     return result_of(shown).project_name if shown is not None else "（已取消共享的预算）"
 
 
-_RESULTS: OrderedDict[tuple[int, bytes], BudgetResult] = OrderedDict()
-_RESULTS_LOCK = threading.Lock()
-RESULTS_KEPT = 64
+class Kept:
+    """What a process keeps of things that never change once made (a revision's read result, its page tables), the
+    ``size`` most recently used, shared by the process's threads. A value is made outside the lock (two threads may
+    both make it; either copy is right)."""
+
+    def __init__(self, size: int):
+        self.size, self._lock, self._items = size, threading.Lock(), OrderedDict()
+
+    def get(self, key, make):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = make()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+_RESULTS = Kept(64)
 
 
 def result_key(revision: Revision) -> tuple[int, str]:
@@ -107,18 +133,7 @@ def result_key(revision: Revision) -> tuple[int, str]:
 def result_of(revision: Revision) -> BudgetResult:
     """The revision's stored result, read. A revision's result never changes, so each process keeps the last
     ones read (``result_key``); a kept result is shared between requests, and only read."""
-    key = result_key(revision)
-    with _RESULTS_LOCK:
-        found = _RESULTS.get(key)
-        if found is not None:
-            _RESULTS.move_to_end(key)
-            return found
-    result = BudgetResult(json.loads(revision.result_json))
-    with _RESULTS_LOCK:
-        _RESULTS[key] = result
-        while len(_RESULTS) > RESULTS_KEPT:
-            _RESULTS.popitem(last=False)
-    return result
+    return _RESULTS.get(result_key(revision), lambda: BudgetResult(json.loads(revision.result_json)))
 
 
 def input_of(revision: Revision) -> dict:

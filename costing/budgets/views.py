@@ -2,9 +2,6 @@
 approval, sharing, annex downloads. Views validate, map, call the service, redirect."""
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -264,30 +261,18 @@ def edit(budget_id: int):
     return redirect(here)
 
 
-_FIGURES: OrderedDict[tuple, Markup] = OrderedDict()
-_FIGURES_LOCK = threading.Lock()
-FIGURES_KEPT = 128
+_FIGURES = service.Kept(128)
 
 
 def revision_figures(revision: Revision, result: BudgetResult) -> Markup:
     """The budget page's tables that its stored result alone decides (personnel, segments, costs, months,
     figures used), rendered once per revision in each process: a revision's result never changes. Keyed as the
     read results are (``service.result_key``)."""
-    key = service.result_key(revision)
-    with _FIGURES_LOCK:
-        found = _FIGURES.get(key)
-        if found is not None:
-            _FIGURES.move_to_end(key)
-            return found
     # Markup marks the fragment as HTML that is already escaped, not as trusted text: it is what Jinja rendered
     # with autoescaping on (an .html template), so every post name and message in it was escaped as it was
     # printed. Caching it must not escape it a second time; nothing is added to it afterwards.
-    html = Markup(render_template("budgets/_revision_figures.html", result=result))
-    with _FIGURES_LOCK:
-        _FIGURES[key] = html
-        while len(_FIGURES) > FIGURES_KEPT:
-            _FIGURES.popitem(last=False)
-    return html
+    return _FIGURES.get(service.result_key(revision),
+                        lambda: Markup(render_template("budgets/_revision_figures.html", result=result)))
 
 
 def _action(budget_id: int, check, act, done: str, after=None):

@@ -387,10 +387,7 @@ class _SharedStrings(_Part):
         self.length = self.total = 0
 
     def start(self, name, attrs):
-        self.depth += 1
-        self.elements += 1
-        if self.depth > MAX_DEPTH or self.elements > MAX_ELEMENTS:
-            self.too_much()
+        super().start(name, attrs)
         if self.item_depth:
             self.path.append(name)
             if name == _T and self.path in ([_T], [_R, _T]):
@@ -417,7 +414,7 @@ class _SharedStrings(_Part):
             self.pieces.append(text)
 
     def end(self, name):
-        self.depth -= 1
+        super().end(name)
         if not self.item_depth:
             return
         if self.depth >= self.item_depth:
@@ -484,10 +481,7 @@ class _SheetPart(_Part):
         self.length = 0
 
     def start(self, name, attrs):
-        self.depth += 1
-        self.elements += 1
-        if self.depth > MAX_DEPTH or self.elements > MAX_ELEMENTS:
-            self.too_much()
+        super().start(name, attrs)
         if self.cell_depth:
             self.path.append(name)
             if len(self.path) == 1:
@@ -560,7 +554,7 @@ class _SheetPart(_Part):
         return f"第 {self.number} 行 {_column_letters(self.column)}{self.number} 单元格"
 
     def end(self, name):
-        self.depth -= 1
+        super().end(name)
         if not self.cell_depth:
             return
         if self.depth >= self.cell_depth:

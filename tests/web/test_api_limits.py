@@ -5,7 +5,6 @@ parsed or priced; a rate limit per client address (as ProxyFix leaves it), stric
 Decimal holds) refused with the field's path, never a 500."""
 from __future__ import annotations
 
-import copy
 import io
 import json
 import os
@@ -19,7 +18,7 @@ from costing import create_app
 from costing.engine.parse import MAX_LINES, MAX_MONTHS
 
 from . import world
-from .world import SAMPLE, log_in
+from .world import SAMPLE, budget_with, log_in
 
 APIS = ["/api/v1/compute", "/api/v1/check"]
 REDIS_URL = os.environ.get("COSTING_TEST_REDIS_URL")
@@ -34,18 +33,6 @@ def body_for(url: str, budget: dict) -> dict:
 def post_json(client, url: str, data, **headers):
     raw = data if isinstance(data, (bytes, str)) else json.dumps(data, ensure_ascii=False)
     return client.post(url, data=raw, content_type="application/json", headers=headers)
-
-
-def budget_with(lines: int = 3, months: int = 12) -> dict:
-    """The example budget with ``lines`` personnel lines (each overriding two defaults, with its reasons) over
-    ``months`` months from 2025-07."""
-    data = copy.deepcopy(SAMPLE)
-    year, month = divmod(2025 * 12 + 6 + months - 1, 12)
-    data["project"] |= {"start": "2025-07", "end": f"{year}-{month + 1:02d}"}
-    line = dict(data["personnel"][1], si_base="9000.00", si_base_reason="按承接机构社会保险登记的申报基数列明",
-                annual_bonus="3000.00")
-    data["personnel"] = [dict(line, post=f"社会工作者 {i + 1}") for i in range(lines)]
-    return data
 
 
 def errors(response) -> list[dict]:

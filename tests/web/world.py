@@ -1,6 +1,7 @@
 """A small world for web tests: two purchasers, two contractors, an administrator, two budgets."""
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,18 @@ class World:
 def sample(**project) -> dict:
     data = json.loads(json.dumps(SAMPLE))
     data["project"].update(project)
+    return data
+
+
+def budget_with(lines: int = 3, months: int = 12) -> dict:
+    """The example budget with ``lines`` personnel lines (each overriding two defaults, with its reasons) over
+    ``months`` months from 2025-07."""
+    data = copy.deepcopy(SAMPLE)
+    year, month = divmod(2025 * 12 + 6 + months - 1, 12)
+    data["project"] |= {"start": "2025-07", "end": f"{year}-{month + 1:02d}"}
+    line = dict(data["personnel"][1], si_base="9000.00", si_base_reason="按承接机构社会保险登记的申报基数列明",
+                annual_bonus="3000.00")
+    data["personnel"] = [dict(line, post=f"社会工作者 {i + 1}") for i in range(lines)]
     return data
 
 
