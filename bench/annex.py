@@ -156,8 +156,8 @@ def stored_annex_ms() -> float:
             preparer = db.session.query(User).filter_by(username="yubei.bianzhi").one()
             approver = db.session.query(User).filter_by(username="yubei.shenhe").one()
             budget = service.create_budget(preparer, data, current_parameters())
-            service.submit(budget, preparer, confirmed=True)
-            service.approve(budget, approver, confirmed=True)
+            service.submit(budget, preparer, budget.latest.number, confirmed=True)
+            service.approve(budget, approver, budget.latest.number, confirmed=True)
             db.session.commit()
             budget_id = budget.id
         client = app.test_client()

@@ -186,7 +186,7 @@ def main() -> None:
             owner = db.session.query(User).filter_by(username="yubei.bianzhi").one()
             contractor = db.session.query(User).filter_by(username="shegong.caiwu").one()
             item = service.create_budget(owner, data, current_parameters(), "基准")
-            service.share(item, owner, contractor.organisation)
+            service.share(item, owner, contractor.organisation, item.latest.number)
             db.session.commit()
             budget_id = item.id
         app.config["WTF_CSRF_ENABLED"] = False

@@ -41,7 +41,7 @@ def load_demo() -> bool:
                                                role, admin)
     sample = json.loads((ROOT / "docs" / "example-budget.json").read_text("utf-8"))
     budget = budgets.create_budget(users["yubei.bianzhi"], sample, current_parameters(), "示例预算")
-    budgets.share(budget, users["yubei.bianzhi"], users["shegong.caiwu"].organisation)
+    budgets.share(budget, users["yubei.bianzhi"], users["shegong.caiwu"].organisation, budget.latest.number)
     db.session.commit()
     return True
 

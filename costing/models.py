@@ -151,10 +151,15 @@ class Budget(db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # a copy: the budget and the revision it was copied from (the budget's id is cleared if it is deleted)
+    copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("budget.id", ondelete="SET NULL"))
+    copied_from_revision: Mapped[int | None] = mapped_column(Integer)
     organisation: Mapped[Organisation] = relationship()
+    copied_from: Mapped[Budget | None] = relationship(remote_side="Budget.id", foreign_keys=[copied_from_id])
     revisions: Mapped[list[Revision]] = relationship(back_populates="budget", order_by="Revision.number",
                                                      cascade="all, delete-orphan")
-    shares: Mapped[list[BudgetShare]] = relationship(back_populates="budget", cascade="all, delete-orphan")
+    shares: Mapped[list[BudgetShare]] = relationship(back_populates="budget", cascade="all, delete-orphan",
+                                                     order_by="BudgetShare.revision_number")
 
     @property
     def latest(self) -> Revision:
@@ -243,15 +248,15 @@ class RevisionException(db.Model):
 
 
 class BudgetShare(db.Model):
+    """One revision of a budget shared with one contractor organisation, which may read it (and no other revision)
+    until the purchaser withdraws this share. Approving, saving or sharing another revision never changes it."""
     __tablename__ = "budget_share"
-    __table_args__ = (UniqueConstraint("budget_id", "contractor_id"),)
+    __table_args__ = (UniqueConstraint("budget_id", "contractor_id", "revision_number", name="uq_budget_share_revision"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     budget_id: Mapped[int] = mapped_column(ForeignKey("budget.id"), index=True)
     contractor_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     shared_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     shared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    # the revision the contractor may read (with any approved revision newer than it); drafts saved since stay
-    # the purchaser's until they share again
     revision_number: Mapped[int] = mapped_column(Integer)
     budget: Mapped[Budget] = relationship(back_populates="shares")
     contractor: Mapped[Organisation] = relationship()

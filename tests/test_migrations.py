@@ -158,3 +158,40 @@ def test_a_roster_becomes_its_own_first_version_and_a_downgrade_puts_it_back(tmp
     assert [tuple(v)[:6] for v in versions] == [(1, 1, 2, 3, 1, "attention"), (2, 1, 2, 3, 1, "attention")]
     assert [Decimal(str(v[6])) for v in versions] == [Decimal("1234.50")] * 2 and [bool(v[7]) for v in versions] == [True, False]
     assert [(r[0], r[1], r[2], bool(r[3])) for r in back] == [(1, 3, 2, True), (2, 3, 2, False)]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_an_approved_revision_a_contractor_could_read_becomes_a_share_of_its_own(tmp_path, kind):
+    """Before sharing was per revision, a contractor also read every approved revision newer than the one shared
+    with it: each becomes a share, so nothing it could read (and may have signed) disappears."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": _database(kind, tmp_path), "SECRET_KEY": "x"})
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="eb74dea496ee")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO organisation (id, name, kind, created_at) VALUES (1, '甲', 'purchaser', "
+                              "'2026-01-01 00:00:00'), (2, '乙', 'contractor', '2026-01-01 00:00:00')"))
+            conn.execute(text("INSERT INTO user_account (id, username, display_name, password_hash, organisation_id, "
+                              "role, is_admin, active, session_version, must_change_password, created_at) VALUES "
+                              "(1, 'a', '甲', 'x', 1, 'approver', false, true, 1, false, '2026-01-01 00:00:00')"))
+            conn.execute(text("INSERT INTO budget (id, organisation_id, name, district, start, \"end\", status, grand_total, "
+                              "error_count, revision_count, created_by_id, created_at, updated_at) VALUES "
+                              "(7, 1, 'B', '渝中区', '2026-01', '2026-12', 'draft', 0, 0, 3, 1, '2026-01-01 00:00:00', "
+                              "'2026-01-01 00:00:00')"))
+            for number, approved in ((1, None), (2, "2026-03-01 00:00:00"), (3, None)):
+                conn.execute(text("INSERT INTO revision (budget_id, number, author_id, created_at, note, input_json, "
+                                  "result_json, parameter_set, grand_total, personnel_total, error_count, status, "
+                                  "approved_by_id, approved_at) VALUES (7, :n, 1, '2026-01-01 00:00:00', '', '{}', '{}', "
+                                  "'x', 0, 0, 0, :s, :by, :at)"),
+                             {"n": number, "s": "approved" if approved else "draft", "by": 1 if approved else None,
+                              "at": approved})
+            conn.execute(text("INSERT INTO budget_share (budget_id, contractor_id, shared_by_id, shared_at, "
+                              "revision_number) VALUES (7, 2, 1, '2026-02-01 00:00:00', 1)"))
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as conn:
+            shares = conn.execute(text("SELECT contractor_id, revision_number FROM budget_share ORDER BY 2")).all()
+        downgrade(directory=MIGRATIONS, revision="eb74dea496ee")
+        with db.engine.connect() as conn:
+            back = conn.execute(text("SELECT contractor_id, revision_number FROM budget_share")).all()
+        db.engine.dispose()
+    assert [tuple(s) for s in shares] == [(2, 1), (2, 2)]          # not the draft, revision 3
+    assert [tuple(s) for s in back] == [(2, 2)]                     # one share again: the newest

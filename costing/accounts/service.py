@@ -18,7 +18,7 @@ from . import passwords, throttle
 ACTIONS = {"sign_in": "登录", "sign_in_failed": "登录失败", "locked": "账号锁定", "sign_out": "退出",
            "throttled": "登录受限",
            "create": "新建预算", "save": "保存", "duplicate": "复制", "delete": "删除草稿", "submit": "提交",
-           "approve": "审核通过", "return": "退回修改", "share": "共享", "unshare": "取消共享", "export": "导出",
+           "approve": "审核通过", "return": "退回修改", "share": "共享", "unshare": "撤回共享", "export": "导出",
            "roster_save": "保存薪酬方案", "roster_import": "导入花名册", "roster_share": "共享薪酬方案",
            "roster_withdraw": "撤回共享薪酬方案", "roster_delete": "删除薪酬方案", "roster_discard": "放弃未共享的修改",
            "params_seed": "导入政策参数", "param_add": "录入政策参数", "param_confirm": "复核通过政策参数",

@@ -41,14 +41,16 @@ def is_contractor(user: User) -> bool:
     return user.organisation.kind == "contractor" and not user.is_admin
 
 
+def shared_numbers(budget: Budget, organisation_id: int) -> list[int]:
+    """The revisions of a budget shared with a contractor organisation, in order: exactly those it may read."""
+    return sorted(s.revision_number for s in budget.shares if s.contractor_id == organisation_id)
+
+
 def shared_revision(budget: Budget, organisation_id: int) -> Revision | None:
-    """What a contractor organisation may read of a budget: the revision shared with it, or an approved
-    revision newer than that; None when the budget is not shared with it."""
-    share = next((s for s in budget.shares if s.contractor_id == organisation_id), None)
-    if share is None:
-        return None
-    number = max([share.revision_number] + [r.number for r in budget.revisions if r.approved_at is not None])
-    return next((r for r in budget.revisions if r.number == number), None)
+    """The newest revision of a budget shared with a contractor organisation (what it reads unless it asks for
+    another shared one); None when none is shared with it. Approving or saving a revision never shares it."""
+    numbers = shared_numbers(budget, organisation_id)
+    return next((r for r in budget.revisions if r.number == numbers[-1]), None) if numbers else None
 
 
 def _purchaser(user: User, budget: Budget | None = None) -> bool:

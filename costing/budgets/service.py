@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..accounts import service as accounts
 from ..engine.budget import compute
@@ -22,15 +23,26 @@ from ..engine.result import change, to_json
 from ..models import AnnexFile, Budget, BudgetShare, Organisation, Revision, RevisionException, User, db, utcnow
 from ..results import labels
 from ..results.budget import Basis, BudgetResult
-from ..results.compare import Comparison, basis_changes, compare
+from ..results.compare import Comparison, basis_changes, compare, recalculation_note
 from ..results.verification import verification_code
-from .access import can_approve, can_create, can_edit, can_see, is_contractor, load_budget, shared_revision, visible_to
+from .access import (
+    can_approve,
+    can_create,
+    can_edit,
+    can_see,
+    is_contractor,
+    load_budget,
+    shared_numbers,
+    shared_revision,
+    visible_to,
+)
 
 __all__ = ["InputError", "Conflict", "WorkflowError", "compute_contract", "create_budget", "save_revision",
            "duplicate", "delete_draft", "submit", "approve", "return_for_changes", "share", "unshare",
            "policy_change", "recompute", "revision_of", "result_of", "input_of",
            "compare_revisions", "find_by_code", "load_budget", "visible_to", "can_see", "can_create", "can_edit", "can_approve", "is_contractor",
-           "shared_revision", "readable_revision", "reshare", "name_seen_by", "justify", "unjustified_errors", "parties", "set_contract"]
+           "shared_revision", "shared_numbers", "shared_with", "readable_revision", "name_seen_by", "justify",
+           "unjustified_errors", "parties", "set_contract", "copied_from", "verification", "Verification"]
 
 
 class WorkflowError(Exception):
@@ -72,11 +84,21 @@ def revision_of(budget: Budget, number: int | None) -> Revision | None:
 
 def readable_revision(user: User, budget: Budget, number: int | None) -> Revision | None:
     """The revision this user may read: any of their own organisation's (the latest for None); for a
-    contractor only the one shared with it (``shared_revision``) — any other number is None (a 404)."""
+    contractor only the revisions shared with it (the newest of them for None) — any other number is None (a 404)."""
     if is_contractor(user):
-        shown = shared_revision(budget, user.organisation_id)
-        return shown if shown is not None and number in (None, shown.number) else None
+        if number is None:
+            return shared_revision(budget, user.organisation_id)
+        return revision_of(budget, number) if number in shared_numbers(budget, user.organisation_id) else None
     return revision_of(budget, number)
+
+
+def shared_with(budget: Budget) -> list[tuple[Organisation, list[BudgetShare]]]:
+    """Each contractor the budget is shared with (by name) and the shares of its revisions (by number)."""
+    by_contractor: dict[int, list[BudgetShare]] = {}
+    for item in budget.shares:
+        by_contractor.setdefault(item.contractor_id, []).append(item)
+    groups = [(items[0].contractor, sorted(items, key=lambda s: s.revision_number)) for items in by_contractor.values()]
+    return sorted(groups, key=lambda group: group[0].name)
 
 
 def name_seen_by(user: User, budget: Budget, revision: Revision | None = None) -> str:
@@ -149,6 +171,39 @@ def find_by_code(code: str) -> Revision | None:
     return db.session.scalar(select(Revision).where(Revision.verify_code == code))
 
 
+@dataclass(frozen=True)
+class Verification:
+    """What the public verify page shows of a revision: only what that revision's own annex prints (its name,
+    parties, period and total; its status, approver and date), never anything of a later revision."""
+    number: int
+    project_name: str
+    district: str
+    period: str
+    purchaser: str
+    party_a: str
+    party_b: str | None
+    contract_no: str | None
+    grand_total: Decimal
+    amount_in_words: str
+    status: str
+    status_label: str
+    approved_by: str | None
+    approved_at: object
+    created_at: object
+
+
+def verification(revision: Revision) -> Verification:
+    budget, result = revision.budget, result_of(revision)
+    party_a, party_b = parties(budget)
+    return Verification(number=revision.number, project_name=result.project_name, district=result.district,
+                        period=result.period, purchaser=budget.organisation.name, party_a=party_a, party_b=party_b,
+                        contract_no=budget.contract_no, grand_total=result.totals.grand_total,
+                        amount_in_words=result.amount_in_words, status=revision.status,
+                        status_label=revision.status_label,
+                        approved_by=revision.approved_by.display_name if revision.approved_by else None,
+                        approved_at=revision.approved_at, created_at=revision.created_at)
+
+
 # -- saving --------------------------------------------------------------------------------------------
 
 def _revision(budget: Budget, number: int, user: User, computed: Computed, note: str) -> Revision:
@@ -193,9 +248,13 @@ def save_revision(budget: Budget, user: User, data: dict, params: ParameterSet, 
     if budget.status == "submitted":
         raise WorkflowError("预算已提交审核，审核通过或退回后才能修改")
     latest = budget.latest
-    if latest.number == base_number and data == input_of(latest) and params.version == latest.parameter_set:
+    unchanged = latest.number == base_number and data == input_of(latest)
+    if unchanged and params.version == latest.parameter_set:
         raise WorkflowError(f"没有修改：内容与修订 {latest.number} 相同，未生成新的修订")
     computed = compute_contract(data, params, reasons_required)
+    if unchanged:           # the same input: the revision exists because the policy figures changed; it says which
+        note = "；".join(part for part in (recalculation_note(result_of(latest), BudgetResult(computed.result)),
+                                           (note or "").strip()) if part)
     # optimistic lock: only one writer can move the revision count from base_number
     moved = db.session.execute(
         update(Budget).where(Budget.id == budget.id, Budget.revision_count == base_number)
@@ -216,31 +275,58 @@ def save_revision(budget: Budget, user: User, data: dict, params: ParameterSet, 
     return revision
 
 
-def duplicate(budget: Budget, user: User, params: ParameterSet) -> Budget:
-    data = input_of(budget.latest)
+def duplicate(budget: Budget, user: User, params: ParameterSet, number: int | None) -> Budget:
+    """A new budget from the revision the user was looking at (``number``; never silently the latest)."""
+    source = revision_of(budget, number) if number is not None else None
+    if source is None:
+        raise WorkflowError("请在预算页上选择要复制的修订后再复制（页面没有说明复制哪一个修订）")
+    data = input_of(source)
+    name = result_of(source).project_name
     data["project"]["name"] = (data["project"]["name"] + "（副本）")[:200]
     # a budget saved before reasons were required copies as it is; its next save asks for them
-    copy = create_budget(user, data, params, f"复制自预算 {budget.id} 修订 {budget.latest.number}",
-                         reasons_required=False)
-    accounts.record("duplicate", f"budget:{copy.id}", f"复制自 budget:{budget.id}", user=user)
+    copy = create_budget(user, data, params, f"复制自《{name}》修订 {source.number}", reasons_required=False)
+    copy.copied_from_id, copy.copied_from_revision = budget.id, source.number
+    accounts.record("duplicate", f"budget:{copy.id}", f"复制自《{name}》修订 {source.number}", user=user)
     return copy
 
 
-def delete_draft(budget: Budget, user: User, has_rosters: bool) -> None:
-    """``has_rosters``: a contractor has checked a pay proposal against this budget (then it stays)."""
+def copied_from(budget: Budget) -> tuple[Budget | None, Revision | None, str]:
+    """Where a copy came from: the budget (None once deleted), its revision, and the source's name in that
+    revision ("" when the budget is no copy)."""
+    if budget.copied_from_revision is None:
+        return None, None, ""
+    source = budget.copied_from
+    revision = revision_of(source, budget.copied_from_revision) if source is not None else None
+    return source, revision, result_of(revision).project_name if revision is not None else ""
+
+
+def delete_draft(budget: Budget, user: User, has_rosters: bool, seen: int | None) -> None:
+    """``has_rosters``: a contractor has checked a pay proposal against this budget (then it stays). ``seen``: the
+    revision the user was looking at (a budget saved again since is not deleted unseen)."""
+    _expect(budget, seen)
     if budget.status != "draft" or any(r.approved_at for r in budget.revisions):
         raise WorkflowError("只能删除从未审核通过的草稿")
     if has_rosters:
         raise WorkflowError("已有承接主体按此预算核对薪酬方案，不能删除；可以复制后另行编制")
     accounts.record("delete", f"budget:{budget.id}", budget.name, user=user)
+    # its copies keep the revision number they came from; the budget itself is gone (SQLite may not enforce
+    # the foreign key's ON DELETE SET NULL)
+    db.session.execute(update(Budget).where(Budget.copied_from_id == budget.id).values(copied_from_id=None)
+                       .execution_options(synchronize_session=False))
     db.session.delete(budget)
 
 
 # -- workflow --------------------------------------------------------------------------------------------
 
+NO_REVISION = "页面没有说明操作的是哪一个修订，未做任何修改；请刷新预算页后重试"
+
+
 def _expect(budget: Budget, number: int | None) -> None:
-    """The action is about the revision the user saw; refuse if a newer one was saved since."""
-    if number is not None and number != budget.latest.number:
+    """The action is about the revision the user saw; refuse if the page did not say which, or if a newer one
+    was saved since."""
+    if number is None:
+        raise WorkflowError(NO_REVISION)
+    if number != budget.latest.number:
         raise WorkflowError(f"您看到的是修订 {number}，最新的是修订 {budget.latest.number}（有人刚刚保存），"
                             f"请查看最新修订后再操作")
 
@@ -251,7 +337,7 @@ def unjustified_errors(revision: Revision) -> list:
     return [f for f in result_of(revision).errors if f.key not in written]
 
 
-def justify(budget: Budget, user: User, texts: dict[str, str], seen: int | None = None) -> int:
+def justify(budget: Budget, user: User, texts: dict[str, str], seen: int | None) -> int:
     """Write (or rewrite, or clear) the 例外说明 of the latest draft's error findings; ``texts`` maps a finding's
     key to its justification. Returns how many the draft now has."""
     _expect(budget, seen)
@@ -289,7 +375,7 @@ def _carry_exceptions(previous: list[RevisionException], revision: Revision, res
                                                          author_id=e.author_id, created_at=e.created_at))
 
 
-def submit(budget: Budget, user: User, seen: int | None = None, confirmed: bool = False) -> None:
+def submit(budget: Budget, user: User, seen: int | None, confirmed: bool = False) -> None:
     _expect(budget, seen)
     if budget.status != "draft":
         raise WorkflowError("只有草稿可以提交")
@@ -311,7 +397,10 @@ def submit(budget: Budget, user: User, seen: int | None = None, confirmed: bool 
     accounts.record("submit", f"budget:{budget.id}", f"修订 {latest.number}", user=user)
 
 
-def approve(budget: Budget, user: User, seen: int | None = None, confirmed: bool = False) -> None:
+def approve(budget: Budget, user: User, seen: int | None, confirmed: bool = False,
+            share_too: bool = False) -> None:
+    """Approve the submitted revision. It is shared with no one unless ``share_too``: then with each contractor the
+    budget is shared with (each keeps reading what was shared with it before, too)."""
     _expect(budget, seen)
     latest = budget.latest
     if budget.status != "submitted":
@@ -326,9 +415,12 @@ def approve(budget: Budget, user: User, seen: int | None = None, confirmed: bool
     latest.status, latest.approved_by_id, latest.approved_at = "approved", user.id, utcnow()
     budget.status, budget.updated_at = "approved", utcnow()
     accounts.record("approve", f"budget:{budget.id}", f"修订 {latest.number}", user=user)
+    if share_too:
+        for contractor, _ in shared_with(budget):
+            _share(budget, user, contractor, latest.number)
 
 
-def return_for_changes(budget: Budget, user: User, reason: str, seen: int | None = None) -> None:
+def return_for_changes(budget: Budget, user: User, reason: str, seen: int | None) -> None:
     _expect(budget, seen)
     if budget.status != "submitted":
         raise WorkflowError("只有已提交的预算可以退回")
@@ -344,7 +436,7 @@ def return_for_changes(budget: Budget, user: User, reason: str, seen: int | None
 
 def parties(budget: Budget) -> tuple[str, str | None]:
     """甲方 and 乙方 as the annex prints them: as entered, else the purchaser and the one contractor shared with."""
-    shared = [s.contractor.name for s in budget.shares]
+    shared = sorted({s.contractor.name for s in budget.shares})
     return (budget.party_a or budget.organisation.name,
             budget.party_b or (shared[0] if len(shared) == 1 else None))
 
@@ -361,34 +453,44 @@ def set_contract(budget: Budget, user: User, contract_no: str, party_a: str, par
                     user=user)
 
 
-def share(budget: Budget, user: User, contractor: Organisation) -> None:
+def _share(budget: Budget, user: User, contractor: Organisation, number: int) -> bool:
+    """Share revision ``number`` with the contractor; False when it already is."""
+    if number in shared_numbers(budget, contractor.id):
+        return False
+    try:
+        with db.session.begin_nested():     # another request shared it a moment ago: the unique row says so
+            db.session.add(BudgetShare(budget_id=budget.id, contractor_id=contractor.id, shared_by_id=user.id,
+                                       revision_number=number))
+    except IntegrityError:
+        return False
+    finally:
+        db.session.expire(budget, ["shares"])
+    accounts.record("share", f"budget:{budget.id}", f"{contractor.name}：修订 {number}", user=user)
+    return True
+
+
+def share(budget: Budget, user: User, contractor: Organisation, number: int | None) -> None:
+    """Share the revision the user was looking at (``number``) with a contractor, which may then read it (and
+    only the revisions shared with it) until the share is withdrawn."""
     if contractor.kind != "contractor":
         raise WorkflowError("只能共享给承接主体")
-    if any(s.contractor_id == contractor.id for s in budget.shares):
-        raise WorkflowError(f"已共享给 {contractor.name}")
-    db.session.add(BudgetShare(budget=budget, contractor_id=contractor.id, shared_by_id=user.id,
-                               revision_number=budget.latest.number))
-    accounts.record("share", f"budget:{budget.id}", f"{contractor.name}：修订 {budget.latest.number}", user=user)
-
-
-def reshare(budget: Budget, user: User, share_id: int) -> None:
-    """Share the latest revision with a contractor the budget is already shared with."""
-    item = next((s for s in budget.shares if s.id == share_id), None)
-    if item is None:
-        raise WorkflowError("没有这项共享")
-    if item.revision_number == budget.latest.number:
-        raise WorkflowError(f"{item.contractor.name} 已能查看最新的修订 {budget.latest.number}")
-    item.revision_number, item.shared_at, item.shared_by_id = budget.latest.number, utcnow(), user.id
-    accounts.record("share", f"budget:{budget.id}", f"{item.contractor.name}：修订 {budget.latest.number}", user=user)
+    revision = revision_of(budget, number) if number is not None else None
+    if revision is None:
+        raise WorkflowError(NO_REVISION)
+    if not _share(budget, user, contractor, revision.number):
+        raise WorkflowError(f"修订 {revision.number} 已共享给 {contractor.name}")
 
 
 def unshare(budget: Budget, user: User, share_id: int) -> None:
-    for item in budget.shares:
-        if item.id == share_id:
-            accounts.record("unshare", f"budget:{budget.id}", item.contractor.name, user=user)
-            db.session.delete(item)
-            return
-    raise WorkflowError("没有这项共享")
+    """Withdraw one revision's share: the contractor can no longer read that revision (the others shared with it
+    stay readable)."""
+    item = next((s for s in budget.shares if s.id == share_id), None)
+    if item is None:
+        raise WorkflowError("没有这项共享（可能刚刚已被撤回）")
+    name, number = item.contractor.name, item.revision_number
+    budget.shares.remove(item)
+    db.session.flush()
+    accounts.record("unshare", f"budget:{budget.id}", f"{name}：修订 {number}", user=user)
 
 
 # -- newer parameters ----------------------------------------------------------------------------------
@@ -433,7 +535,7 @@ def policy_change(revision: Revision, params: ParameterSet) -> PolicyChange | No
     return change_
 
 
-def recompute(budget: Budget, user: User, params: ParameterSet, seen: int | None = None) -> Revision:
+def recompute(budget: Budget, user: User, params: ParameterSet, seen: int | None) -> Revision:
     """The latest draft recomputed with ``params`` (today's confirmed set), as a new revision."""
     _expect(budget, seen)
     if budget.status != "draft":
@@ -441,14 +543,11 @@ def recompute(budget: Budget, user: User, params: ParameterSet, seen: int | None
     version = params.version
     if budget.latest.parameter_set == version:
         raise WorkflowError("本预算已按最新政策参数测算")
-    then = budget.latest.parameter_set
     try:
-        revision = save_revision(budget, user, input_of(budget.latest), params,
-                                 "按最新政策参数重新测算", budget.revision_count,
+        revision = save_revision(budget, user, input_of(budget.latest), params, "", budget.revision_count,
                                  reasons_required=False)     # the same input as saved: older drafts carry no reasons
     except InputError as exc:
         raise WorkflowError("按最新政策参数重新测算时发现问题，请编辑预算后保存：" +
                             "；".join(f"{labels.place(p.path)}：{p.message}" for p in exc.problems)) from None
-    accounts.record("budget_recompute", f"budget:{budget.id}", f"修订 {revision.number}：参数集 {then} → {version}",
-                    user=user)
+    accounts.record("budget_recompute", f"budget:{budget.id}", f"修订 {revision.number}：{revision.note}", user=user)
     return revision

@@ -188,16 +188,19 @@ def show(budget_id: int):
     budget = access.load_budget(budget_id, current_user)
     revision = _revision(budget, request.args.get("revision", type=int))
     can_edit = access.can_edit(current_user, budget)
+    contractor = access.is_contractor(current_user)
     contractors = []
-    if can_edit:
-        shared = {s.contractor_id for s in budget.shares}
+    if can_edit:            # those nothing is shared with yet (the others have a button each on their row)
+        has_some = {s.contractor_id for s in budget.shares}
         contractors = [o for o in db.session.scalars(select(Organisation).where(Organisation.kind == "contractor")
-                                                     .order_by(Organisation.name)) if o.id not in shared]
+                                                     .order_by(Organisation.name)) if o.id not in has_some]
     share_form = ShareForm()
     share_form.contractor.choices = [SelectChoice(str(o.id), o.name) for o in contractors]
+    # a contractor: the revisions shared with it (it reads those and no other)
+    mine = [s for s in budget.shares if s.contractor_id == current_user.organisation_id] if contractor else []
     params = current_parameters()
     change = None
-    if revision.number == budget.latest.number and revision.status == "draft" and not access.is_contractor(current_user):
+    if revision.number == budget.latest.number and revision.status == "draft" and not contractor:
         change = service.policy_change(revision, params)
     result = service.result_of(revision)
     return render_template(
@@ -209,7 +212,8 @@ def show(budget_id: int):
         contract_form=ContractForm(data={"contract_no": budget.contract_no or "", "party_a": budget.party_a or "",
                                          "party_b": budget.party_b or ""}),
         version_now=params.version,
-        is_contractor=access.is_contractor(current_user),
+        is_contractor=contractor, my_shares=mine, shared_with=service.shared_with(budget) if not contractor else [],
+        copied_from=service.copied_from(budget) if not contractor else (None, None, ""),
         action=ActionForm(), share_form=share_form, can_edit=can_edit,
         can_approve=access.can_approve(current_user, budget))
 
@@ -275,8 +279,17 @@ def revision_figures(revision: Revision, result: BudgetResult) -> Markup:
                         lambda: Markup(render_template("budgets/_revision_figures.html", result=result)))
 
 
+def _refused(budget: Budget, message: str):
+    """A state-changing request that does not say which revision it is about, or says it malformed: refused
+    (400) before anything changes, with the reason and the way back."""
+    db.session.rollback()
+    return render_template("error.html", code=400, message=message,
+                           back=(url_for("budgets.show", budget_id=budget.id), "返回预算")), 400
+
+
 def _action(budget_id: int, check, act, done: str, after=None):
-    """A POST-only workflow action: check the right, run it, commit, say what happened."""
+    """A POST-only workflow action: check the right, run it, commit, say what happened. Every one names the
+    revision the user was looking at (``revision``); without it, or with no number, nothing is done."""
     budget = access.load_budget(budget_id, current_user, for_update=True)
     access.require(check(current_user, budget))
     here = url_for("budgets.show", budget_id=budget.id)
@@ -285,11 +298,11 @@ def _action(budget_id: int, check, act, done: str, after=None):
         flash("页面已过期，请刷新后重试", "error")
         return redirect(here)
     try:
-        seen_number(request.form.get("revision"))       # refused before anything changes, as a stale one is
+        seen = seen_number(request.form.get("revision"))       # refused before anything changes, as a stale one is
     except MalformedNumber as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(here)
+        return _refused(budget, str(exc))
+    if seen is None:
+        return _refused(budget, service.NO_REVISION)
     try:
         outcome = act(budget, form)
     except service.WorkflowError as exc:
@@ -298,7 +311,7 @@ def _action(budget_id: int, check, act, done: str, after=None):
         return redirect(here)
     db.session.commit()
     _prepare_annexes(budget)
-    flash(done, "success")
+    flash(done(outcome) if callable(done) else done, "success")
     return redirect(after(outcome) if after else here)
 
 
@@ -327,8 +340,10 @@ def submit(budget_id: int):
 
 @bp.post("/<id:budget_id>/approve")
 def approve(budget_id: int):
+    share_too = request.form.get("share") == "y"
     return _action(budget_id, access.can_approve,
-                   lambda b, f: service.approve(b, current_user, _seen(f), bool(f.confirm.data)), "审核通过，本修订已锁定")
+                   lambda b, f: service.approve(b, current_user, _seen(f), bool(f.confirm.data), share_too),
+                   "审核通过，本修订已锁定" + ("，并已共享给承接主体" if share_too else ""))
 
 
 @bp.post("/<id:budget_id>/return")
@@ -346,39 +361,49 @@ def recompute(budget_id: int):
 
 @bp.post("/<id:budget_id>/duplicate")
 def duplicate(budget_id: int):
-    return _action(budget_id, access.can_edit, lambda b, f: service.duplicate(b, current_user, current_parameters()),
-                   "已复制为新的草稿", after=lambda copy: url_for("budgets.show", budget_id=copy.id))
+    return _action(budget_id, access.can_edit,
+                   lambda b, f: service.duplicate(b, current_user, current_parameters(), _seen(f)),
+                   lambda copy: f"已复制修订 {copy.copied_from_revision} 为新的草稿",
+                   after=lambda copy: url_for("budgets.show", budget_id=copy.id))
 
 
 @bp.post("/<id:budget_id>/delete")
 def delete(budget_id: int):
     return _action(budget_id, access.can_edit,
-                   lambda b, f: service.delete_draft(b, current_user, rosters.exists_for(b.id)), "草稿已删除",
+                   lambda b, f: service.delete_draft(b, current_user, rosters.exists_for(b.id), _seen(f)), "草稿已删除",
                    after=lambda _: url_for("budgets.index"))
 
 
 @bp.post("/<id:budget_id>/share")
 def share(budget_id: int):
+    """Share the revision on the page (``revision``) with a contractor (one already shared with or a new one)."""
     budget = access.load_budget(budget_id, current_user, for_update=True)
     access.require(access.can_edit(current_user, budget))
     form = ShareForm()
+    try:
+        number = seen_number(request.form.get("revision"))
+    except MalformedNumber as exc:
+        return _refused(budget, str(exc))
+    if number is None:
+        return _refused(budget, service.NO_REVISION)
+    here = url_for("budgets.show", budget_id=budget.id, revision=number)
     contractor = None
-    number = small_int(form.contractor.data)
-    if form.validate() and number is not None:
-        contractor = db.session.get(Organisation, number)
+    chosen = small_int(form.contractor.data)
+    if form.validate() and chosen is not None:
+        contractor = db.session.get(Organisation, chosen)
     if contractor is None or contractor.kind != "contractor":
         flash("请选择要共享的承接主体", "error")
-        return redirect(url_for("budgets.show", budget_id=budget.id))
+        return redirect(here)
     try:
-        service.share(budget, current_user, contractor)
+        service.share(budget, current_user, contractor, number)
     except service.WorkflowError as exc:
         db.session.rollback()
         flash(str(exc), "error")
-        return redirect(url_for("budgets.show", budget_id=budget.id))
+        return redirect(here)
     db.session.commit()
     _prepare_annexes(budget)
-    flash(f"已共享给 {contractor.name}（只读）", "success")
-    return redirect(url_for("budgets.show", budget_id=budget.id))
+    flash(f"已把修订 {number} 共享给 {contractor.name}（只读）", "success")
+    return redirect(here)
 
 
 @bp.get("/<id:budget_id>/annex.<any(pdf, xlsx):kind>")
@@ -405,7 +430,7 @@ def annex_retry(budget_id: int, kind: str):
 
 @bp.post("/<id:budget_id>/unshare/<id:share_id>")
 def unshare(budget_id: int, share_id: int):
-    return _action(budget_id, access.can_edit, lambda b, f: service.unshare(b, current_user, share_id), "已取消共享")
+    return _action(budget_id, access.can_edit, lambda b, f: service.unshare(b, current_user, share_id), "已撤回共享")
 
 
 @bp.post("/<id:budget_id>/contract")
@@ -432,12 +457,6 @@ def exceptions(budget_id: int):
              if name.startswith("exception-")}
     return _action(budget_id, access.can_edit, lambda b, f: service.justify(b, current_user, texts, _seen(f)),
                    "已保存例外说明")
-
-
-@bp.post("/<id:budget_id>/reshare/<id:share_id>")
-def reshare(budget_id: int, share_id: int):
-    return _action(budget_id, access.can_edit, lambda b, f: service.reshare(b, current_user, share_id),
-                   "已共享最新修订")
 
 
 @bp.get("/<id:budget_id>/history")

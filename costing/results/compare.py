@@ -154,3 +154,40 @@ def basis_changes(then: BudgetResult, now: BudgetResult) -> tuple[list[Basis], l
     after = {row.key: row for row in now.basis}
     return [row for key, row in after.items() if key not in before], [row for key, row in before.items()
                                                                        if key not in after]
+
+
+RECALCULATED = "按新政策参数重新计算"
+NOTE_LIMIT = 400                # characters of figures in a revision's note (its column holds 500)
+
+
+def recalculation_note(then: BudgetResult, now: BudgetResult) -> str:
+    """Why a revision saved with the same input as the one before exists: 「按新政策参数重新计算：」 and the
+    figures that changed (a figure's value before → after, one that is newly used, one no longer used)."""
+    added, dropped = basis_changes(then, now)
+    figures: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+    for rows, side in ((dropped, 0), (added, 1)):
+        for row in rows:
+            values = figures.setdefault((row.label, row.region_label), ([], []))[side]
+            if row.value_text not in values:
+                values.append(row.value_text)
+    parts = []
+    for (label, region), (before, after) in figures.items():
+        if before == after:
+            continue            # the same value over other months (a figure published for a year carried before)
+        name = f"{label}（{region}）"
+        if before and after:
+            parts.append(f"{name}{'、'.join(before)} → {'、'.join(after)}")
+        elif after:
+            parts.append(f"新采用 {name} {'、'.join(after)}")
+        else:
+            parts.append(f"不再采用 {name} {'、'.join(before)}")
+    if not parts:
+        return f"{RECALCULATED}（所用数值未变）"
+    shown, length = [], 0
+    for part in parts:
+        if length + len(part) > NOTE_LIMIT:
+            break
+        shown.append(part)
+        length += len(part) + 1
+    more = f"等 {len(parts)} 项" if len(shown) < len(parts) else ""
+    return f"{RECALCULATED}：{'；'.join(shown)}{more}"

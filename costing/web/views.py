@@ -30,7 +30,8 @@ def verify(code: str):
     normalised = re.sub(r"[^A-Z2-7]", "", code.upper())[:12]
     pretty = "-".join(normalised[i:i + 4] for i in range(0, len(normalised), 4))
     revision = budgets.find_by_code(pretty) if len(normalised) == 12 else None
-    return render_template("main/verify.html", code=pretty or code[:20], revision=revision), (200 if revision else 404)
+    shown = budgets.verification(revision) if revision is not None else None
+    return render_template("main/verify.html", code=pretty or code[:20], v=shown), (200 if shown else 404)
 
 
 @bp.get("/favicon.ico")

@@ -49,8 +49,8 @@ def test_the_main_pages_load_without_a_policy_violation_and_their_scripts_work(t
         wait_for_text(preparer, "#preview-state", "输入有误")
         # a new budget: deleting its draft asks first; declined, nothing is deleted
         _visit(preparer, f"{base}/budgets/1")
-        preparer.click("button:has-text('复制为新预算')")
-        preparer.wait_for_selector("text=已复制为新的草稿")
+        preparer.click("button:has-text('为新预算')")
+        preparer.wait_for_selector("text=为新的草稿")
         copy = preparer.url
         asked = []
         preparer.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))

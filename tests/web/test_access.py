@@ -112,24 +112,43 @@ def test_a_contractor_reads_the_shared_revision_and_no_draft_after_it(app, clien
                 f"/budgets/{w.budget_a}/annex.pdf?revision=2", f"/budgets/{w.budget_a}/annex.xlsx?revision=2",
                 f"/budgets/{w.budget_a}/history?a=1&b=2"):
         assert client.get(url).status_code == 404, url
-    # the purchaser shares the new revision: now C reads revision 2, and only that
-    share = db.session.scalar(select(BudgetShare).where(BudgetShare.budget_id == w.budget_a))
-    assert preparer.post(f"/budgets/{w.budget_a}/reshare/{share.id}").status_code == 302
+    # the purchaser shares the new revision too: now C reads revision 2 by default, and revision 1 still
+    assert preparer.post(f"/budgets/{w.budget_a}/share", data={"contractor": str(world.org_id("和光社工中心")),
+                                                               "revision": "2"}).status_code == 302
     page = client.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
-    assert "内部草稿" in page and "内部说明" not in page
-    assert client.get(f"/budgets/{w.budget_a}?revision=1").status_code == 404
+    assert "内部草稿" in page and "内部说明" not in page and "显示的是采购人共享给本单位的修订 2" in page
+    older = client.get(f"/budgets/{w.budget_a}?revision=1").get_data(as_text=True)
+    assert "A 项目" in older and "采购人此后共享了修订 2" in older
     assert client.get(f"/budgets/{w.budget_a}/annex.pdf").status_code == 200
+    # withdrawing revision 1's share takes that revision, and only that, away
+    share = db.session.scalar(select(BudgetShare).where(BudgetShare.budget_id == w.budget_a,
+                                                        BudgetShare.revision_number == 1))
+    assert preparer.post(f"/budgets/{w.budget_a}/unshare/{share.id}", data={"revision": "2"}).status_code == 302
+    assert client.get(f"/budgets/{w.budget_a}?revision=1").status_code == 404
+    assert client.get(f"/budgets/{w.budget_a}?revision=2").status_code == 200
 
 
-def test_an_approved_revision_newer_than_the_shared_one_is_what_a_contractor_reads(app, client):
-    w = world.build()
+def test_approving_a_later_revision_shares_it_only_when_asked(app, client):
+    w = world.build()                                       # budget A is shared with C at revision 1
     preparer = log_in(app.test_client(), "a_prep")
+    approver = log_in(app.test_client(), "a_appr")
     preparer.post(f"/budgets/{w.budget_a}/edit", data=form_fields(sample(name="审核版")) | {"base_revision": "1"})
-    preparer.post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y"})
-    log_in(app.test_client(), "a_appr").post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y"})        # revision 2 approved
-    preparer.post(f"/budgets/{w.budget_a}/edit", data=form_fields(sample(name="又一稿")) | {"base_revision": "2"})
+    preparer.post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y", "revision": "2"})
+    page = approver.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
+    assert "同时把修订 2 共享给承接主体（和光社工中心）" in page and "不勾选则和光社工中心仍只能查看修订 1" in page
+    approver.post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y", "revision": "2"})     # not shared
     log_in(client, "c_user")
     page = client.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
-    assert "审核版" in page and "又一稿" not in page and "修订 2" in page
-    assert client.get(f"/budgets/{w.budget_a}?revision=3").status_code == 404
-    assert client.get(f"/budgets/{w.budget_a}?revision=1").status_code == 404
+    assert "A 项目" in page and "审核版" not in page and "显示的是采购人共享给本单位的修订 1" in page
+    assert client.get(f"/budgets/{w.budget_a}?revision=2").status_code == 404
+    assert client.get(f"/budgets/{w.budget_a}/annex.pdf?revision=1").status_code == 200
+    # the next one is approved with the box ticked: shared; the one shared before stays readable
+    preparer.post(f"/budgets/{w.budget_a}/edit", data=form_fields(sample(name="又一稿")) | {"base_revision": "2"})
+    preparer.post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y", "revision": "3"})
+    response = approver.post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y", "revision": "3", "share": "y"},
+                             follow_redirects=True)
+    assert "并已共享给承接主体" in response.get_data(as_text=True)
+    page = client.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
+    assert "又一稿" in page and "修订 3" in page
+    assert client.get(f"/budgets/{w.budget_a}?revision=1").status_code == 200
+    assert client.get(f"/budgets/{w.budget_a}?revision=2").status_code == 404

@@ -41,7 +41,7 @@ def copy_of(app, client):
 
 
 def submitted(app, w) -> None:
-    log_in(app.test_client(), "a_prep").post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y"})
+    log_in(app.test_client(), "a_prep").post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y", "revision": "1"})
     assert db.session.get(Budget, w.budget_a).status == "submitted"
 
 
@@ -171,7 +171,7 @@ def test_a_copied_session_cookie_is_signed_out_after(app, client, event):
     event(app, victim, w)
     page = thief.get(f"/budgets/{w.budget_a}")
     assert page.status_code == 302 and "/login" in page.location
-    refused = thief.post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y"})
+    refused = thief.post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y", "revision": "1"})
     assert refused.status_code == 302 and "/login" in refused.location
     assert db.session.get(Budget, w.budget_a).status == "submitted"
 
@@ -236,7 +236,7 @@ def test_a_reset_password_must_be_replaced_at_the_next_sign_in_before_anything_e
     for path in ("/budgets/", f"/budgets/{w.budget_a}", "/rosters/"):
         answer = approver.get(path)
         assert answer.status_code == 302 and answer.location == "/account/password", path
-    refused = approver.post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y"})
+    refused = approver.post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y", "revision": "1"})
     assert refused.status_code == 302 and refused.location == "/account/password"
     assert db.session.get(Budget, w.budget_a).status == "submitted"
     assert "请先设置自己的新密码" in text(approver.get("/account/password"))
@@ -245,7 +245,7 @@ def test_a_reset_password_must_be_replaced_at_the_next_sign_in_before_anything_e
                                                     "again": NEW_PASSWORD}).status_code == 302
     assert not user("a_appr").must_change_password
     assert approver.get(f"/budgets/{w.budget_a}").status_code == 200
-    assert approver.post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y"}).status_code == 302
+    assert approver.post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y", "revision": "1"}).status_code == 302
     assert db.session.get(Budget, w.budget_a).status == "approved"
     audit = text(admin.get("/admin/audit"))
     assert "重置密码" in audit and "修改密码" in audit

@@ -18,8 +18,8 @@ from .world import log_in
 
 def approve(app, budget_id):
     preparer = log_in(app.test_client(), "a_prep")
-    preparer.post(f"/budgets/{budget_id}/submit", data={"confirm": "y"})
-    log_in(app.test_client(), "a_appr").post(f"/budgets/{budget_id}/approve", data={"confirm": "y"})
+    preparer.post(f"/budgets/{budget_id}/submit", data={"confirm": "y", "revision": "1"})
+    log_in(app.test_client(), "a_appr").post(f"/budgets/{budget_id}/approve", data={"confirm": "y", "revision": "1"})
 
 
 def text_of(pdf: bytes) -> str:

@@ -136,7 +136,7 @@ def test_results_stored_before_assumptions_still_render(app, client):
     assert response.status_code == 200 and 'id="assumptions"' not in response.get_data(as_text=True)
     assert client.get(f"/budgets/{w.budget_a}/annex.pdf").status_code == 200
     # copying it keeps the override as it was; saving the copy then asks for the reason
-    response = client.post(f"/budgets/{w.budget_a}/duplicate")
+    response = client.post(f"/budgets/{w.budget_a}/duplicate", data={"revision": "1"})
     assert response.status_code == 302
     page = client.get(response.location).get_data(as_text=True)
     assert "（未填写）" in section(page)

@@ -28,9 +28,9 @@ def test_today_is_beijings_day(app, client, late):
 
 def test_an_approval_at_23_30_utc_reads_as_the_next_morning_everywhere(app, late, tmp_path):
     w = world.build()
-    log_in(app.test_client(), "a_prep").post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y"})
+    log_in(app.test_client(), "a_prep").post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y", "revision": "1"})
     approver = log_in(app.test_client(), "a_appr")
-    approver.post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y"})
+    approver.post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y", "revision": "1"})
     page = approver.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
     assert "于 2026-11-30 07:30 审核通过" in page and "2026-11-29" not in page
     revision = db.session.scalar(select(Revision).where(Revision.budget_id == w.budget_a))

@@ -102,21 +102,21 @@ def test_submit_approve_lock_and_edit_into_a_new_draft(app, client):
     # each step is confirmed, also without errors: the page asks, and nothing moves unchecked
     page = client.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
     assert 'name="confirm" value="y" required> 已核对合计与检查结论' in page
-    client.post(f"/budgets/{w.budget_a}/submit")
+    client.post(f"/budgets/{w.budget_a}/submit", data={"revision": "1"})
     assert db.session.get(Budget, w.budget_a).status == "draft"
     assert "请核对本修订的合计与检查结论，勾选确认后再提交" in client.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
-    assert client.post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y"}).status_code == 302
+    assert client.post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y", "revision": "1"}).status_code == 302
     assert db.session.get(Budget, w.budget_a).status == "submitted"
     assert "已核对，同意审核通过（审核后本修订锁定）" in approver.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
-    approver.post(f"/budgets/{w.budget_a}/approve")
+    approver.post(f"/budgets/{w.budget_a}/approve", data={"revision": "1"})
     assert db.session.get(Budget, w.budget_a).status == "submitted"
     # submitted budgets cannot be edited
     edit = form_fields(sample(name="A 项目")) | {"base_revision": "1"}
     client.post(f"/budgets/{w.budget_a}/edit", data=edit)
     assert revisions(w.budget_a) == 1
     # the preparer is not an approver; the approver is not the author
-    assert client.post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y"}).status_code == 403
-    approver.post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y"})
+    assert client.post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y", "revision": "1"}).status_code == 403
+    approver.post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y", "revision": "1"})
     budget = db.session.get(Budget, w.budget_a)
     db.session.refresh(budget)
     approved = budget.latest
@@ -143,10 +143,10 @@ def test_approvers_cannot_edit_and_cannot_approve_their_own_revision(app, client
     # one who wrote a revision and is then made an approver still cannot approve it
     log_in(client, "a_prep")
     client.post(f"/budgets/{w.budget_a}/edit", data=edit)
-    client.post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y"})
+    client.post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y", "revision": "2"})
     db.session.scalar(select(User).where(User.username == "a_prep")).role = "approver"
     db.session.commit()
-    response = client.post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y"}, follow_redirects=True)
+    response = client.post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y", "revision": "2"}, follow_redirects=True)
     assert "不能审核自己编制的修订" in response.get_data(as_text=True)
     assert db.session.get(Budget, w.budget_a).status == "submitted"
 
@@ -154,9 +154,9 @@ def test_approvers_cannot_edit_and_cannot_approve_their_own_revision(app, client
 def test_return_for_changes(app, client):
     w = world.build()
     log_in(client, "a_prep")
-    client.post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y"})
+    client.post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y", "revision": "1"})
     approver = log_in(app.test_client(), "a_appr")
-    approver.post(f"/budgets/{w.budget_a}/return", data={"reason": "督导费偏高"})
+    approver.post(f"/budgets/{w.budget_a}/return", data={"reason": "督导费偏高", "revision": "1"})
     db.session.expire_all()
     assert db.session.get(Budget, w.budget_a).status == "draft"
 
@@ -176,10 +176,10 @@ def test_history_shows_what_changed(app, client):
 def test_duplicate_and_delete_a_draft(app, client):
     w = world.build()
     log_in(client, "a_prep")
-    response = client.post(f"/budgets/{w.budget_a}/duplicate")
+    response = client.post(f"/budgets/{w.budget_a}/duplicate", data={"revision": "1"})
     copy_id = int(response.location.rstrip("/").split("/")[-1])
     assert db.session.get(Budget, copy_id).name == "A 项目（副本）"
-    client.post(f"/budgets/{copy_id}/delete")
+    client.post(f"/budgets/{copy_id}/delete", data={"revision": "1"})
     assert db.session.get(Budget, copy_id) is None
     assert "delete" in audit_actions()
 
@@ -189,7 +189,7 @@ def test_sharing_is_explicit_and_logged(app, client):
     log_in(client, "a_prep")
     d = next(o for o in db.session.scalars(select(__import__("costing.models", fromlist=["Organisation"]).Organisation))
              if o.name == "同心社工中心")
-    client.post(f"/budgets/{w.budget_a}/share", data={"contractor": str(d.id)})
+    client.post(f"/budgets/{w.budget_a}/share", data={"contractor": str(d.id), "revision": "1"})
     viewer = log_in(app.test_client(), "d_user")
     assert viewer.get(f"/budgets/{w.budget_a}").status_code == 200
     assert audit_actions().count("share") == 2
@@ -226,7 +226,7 @@ def test_an_approval_is_for_the_revision_on_screen(app, client):
 def test_saving_a_budget_submitted_meanwhile_keeps_the_input(app, client):
     w = world.build()
     log_in(client, "a_prep")
-    client.post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y"})
+    client.post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y", "revision": "1"})
     data = form_fields(sample(name="A 项目")) | {"base_revision": "1", "personnel-0-monthly_pay": "6543.21"}
     response = client.post(f"/budgets/{w.budget_a}/edit", data=data)
     assert response.status_code == 409
@@ -285,7 +285,7 @@ def test_unsharing(app, client):
     w = world.build()
     log_in(client, "a_prep")
     share = db.session.scalar(select(BudgetShare).where(BudgetShare.budget_id == w.budget_a))
-    client.post(f"/budgets/{w.budget_a}/unshare/{share.id}")
+    client.post(f"/budgets/{w.budget_a}/unshare/{share.id}", data={"revision": "1"})
     viewer = log_in(app.test_client(), "c_user")
     assert viewer.get(f"/budgets/{w.budget_a}").status_code == 404
     assert "unshare" in audit_actions()

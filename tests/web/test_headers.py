@@ -56,7 +56,7 @@ def test_signed_in_pages_downloads_and_the_api_carry_the_headers_and_no_store(ap
     answers += [contractor.get(url) for url in ("/rosters/", roster, f"{roster}/history", f"{roster}/edit",
                                                 f"{roster}/export.xlsx", f"/rosters/new?budget={w.budget_a}")]
     answers += [admin.get(url) for url in ("/admin/parameters/", "/admin/users", "/admin/audit")]
-    answers += [preparer.post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y"}),      # a redirect
+    answers += [preparer.post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y", "revision": "1"}),      # a redirect
                 preparer.post("/budgets/preview", data={}), client.get("/api"),
                 app.test_client().post("/api/v1/compute", json={}), app.test_client().get("/login")]
     assert {a.status_code for a in answers} <= {200, 302, 400}

@@ -381,10 +381,10 @@ def _low_pay_budget(app, status: str) -> int:
     budget = service.create_budget(preparer, data, current_parameters())
     if status in ("submitted", "approved"):
         errors = service.result_of(budget.latest).errors       # each error needs its 例外说明 to go forward
-        service.justify(budget, preparer, {f.key: "测试：经同意按此执行" for f in errors})
-        service.submit(budget, preparer, confirmed=True)
+        service.justify(budget, preparer, {f.key: "测试：经同意按此执行" for f in errors}, 1)
+        service.submit(budget, preparer, 1, confirmed=True)
     if status == "approved":
-        service.approve(budget, approver, confirmed=True)
+        service.approve(budget, approver, 1, confirmed=True)
     db.session.commit()
     return budget.id
 
@@ -431,12 +431,36 @@ def test_a_confirmed_new_base_changes_a_draft_but_not_an_approved_revision(fixed
     assert draft.latest.number == number + 1
     assert draft.latest.parameter_set == provider.today_version(db.session)
     assert draft.latest.grand_total == change.grand_total_now
-    assert "按最新政策参数重新测算" in draft.latest.note
+    # the revision says why it exists: the same input, and which figure changed
+    assert draft.latest.note == "按新政策参数重新计算：社会保险缴费基数下限（月）（重庆市）4,404.00 元 → 4,600.00 元"
     assert "按最新政策参数，本预算将变化" not in _text(client.get(f"/budgets/{draft_id}"))
     # a second click (a stale page) is refused, not a second revision
     client.post(f"/budgets/{draft_id}/recompute", data={"revision": str(number)})
     db.session.expire_all()
     assert db.session.get(Budget, draft_id).latest.number == number + 1
+
+
+def test_saving_an_untouched_form_after_a_policy_change_says_why_the_revision_exists(fixed, client):
+    world.build()
+    draft_id, other_id = _low_pay_budget(fixed, "draft"), _low_pay_budget(fixed, "draft")
+    log_in(client, "a_prep")
+    # the form as the page has it, opened before the change and saved untouched after it
+    data = world.page_form(client.get(f"/budgets/{draft_id}/edit").get_data(as_text=True), "budget-form")
+    assert data["base_revision"] == "1" and data["personnel-0-monthly_pay"] == "4000.00"
+    _confirm_new_base(fixed)
+    assert client.post(f"/budgets/{draft_id}/edit", data=data).status_code == 302
+    db.session.expire_all()
+    latest = db.session.get(Budget, draft_id).latest
+    assert latest.number == 2
+    assert latest.note == "按新政策参数重新计算：社会保险缴费基数下限（月）（重庆市）4,404.00 元 → 4,600.00 元"
+    history = _text(client.get(f"/budgets/{draft_id}/history"))
+    assert "按新政策参数重新计算：社会保险缴费基数下限（月）（重庆市）4,404.00 元 → 4,600.00 元" in history
+    # a note typed as well is kept after the reason
+    typed = world.page_form(client.get(f"/budgets/{other_id}/edit").get_data(as_text=True), "budget-form")
+    client.post(f"/budgets/{other_id}/edit", data=typed | {"note": "年度复核"})
+    db.session.expire_all()
+    assert db.session.get(Budget, other_id).latest.note == (
+        "按新政策参数重新计算：社会保险缴费基数下限（月）（重庆市）4,404.00 元 → 4,600.00 元；年度复核")
 
 
 def test_submitted_budgets_cannot_be_recomputed(fixed, client):

@@ -218,7 +218,7 @@ def test_the_owner_can_withdraw_after_the_purchaser_stops_sharing_the_budget(app
     _share(contractor, roster_id)
     purchaser = log_in(app.test_client(), "a_prep")
     share_id = db.session.scalar(select(BudgetShare.id).where(BudgetShare.budget_id == w.budget_a))
-    assert purchaser.post(f"/budgets/{w.budget_a}/unshare/{share_id}").status_code == 302
+    assert purchaser.post(f"/budgets/{w.budget_a}/unshare/{share_id}", data={"revision": "1"}).status_code == 302
     assert "撤回共享" in contractor.get(f"/rosters/{roster_id}").get_data(as_text=True)
     assert contractor.post(f"/rosters/{roster_id}/withdraw").status_code == 302
     assert purchaser.get(f"/rosters/{roster_id}").status_code == 404

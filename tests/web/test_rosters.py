@@ -165,7 +165,7 @@ def test_after_an_unshare_the_contractor_cannot_recheck_against_the_budget(app, 
     response = upload(contractor, f"/rosters/import?budget={w.budget_a}", roster_file([person()]))
     roster_id = int(response.location.rstrip("/").split("/")[-1])
     share = db.session.scalar(select(BudgetShare).where(BudgetShare.budget_id == w.budget_a))
-    log_in(app.test_client(), "a_prep").post(f"/budgets/{w.budget_a}/unshare/{share.id}")
+    log_in(app.test_client(), "a_prep").post(f"/budgets/{w.budget_a}/unshare/{share.id}", data={"revision": "1"})
     assert contractor.get(f"/rosters/{roster_id}").status_code == 200          # their own report stays
     assert contractor.get(f"/rosters/{roster_id}/edit").status_code == 403
     assert contractor.post(f"/rosters/{roster_id}/recheck").status_code == 403
@@ -175,8 +175,8 @@ def test_after_an_unshare_the_contractor_cannot_recheck_against_the_budget(app, 
 def test_rosters_are_checked_against_the_approved_revision(app, client):
     w = world.build()
     preparer = log_in(app.test_client(), "a_prep")
-    preparer.post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y"})
-    log_in(app.test_client(), "a_appr").post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y"})
+    preparer.post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y", "revision": "1"})
+    log_in(app.test_client(), "a_appr").post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y", "revision": "1"})
     preparer.post(f"/budgets/{w.budget_a}/edit", data=form_fields(sample(name="A 项目")) | {
         "base_revision": "1", "personnel-1-monthly_pay": "8765.43"})
     log_in(client, "c_user")

@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import copy
+import html
 import json
+import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
+
+from sqlalchemy import select
 
 from costing.accounts.service import create_user
 from costing.budgets import service
@@ -57,10 +62,14 @@ def build() -> World:
         "admin2": create_user("admin2", "复核管理员", PASSWORD, orgs["X"], "approver", is_admin=True),
     }
     budget_a = service.create_budget(users["a_prep"], sample(name="A 项目"), current_parameters())
-    service.share(budget_a, users["a_prep"], orgs["C"])
+    service.share(budget_a, users["a_prep"], orgs["C"], 1)
     budget_b = service.create_budget(users["b_prep"], sample(name="B 项目"), current_parameters())
     db.session.commit()
     return World(users={k: u.id for k, u in users.items()}, budget_a=budget_a.id, budget_b=budget_b.id)
+
+
+def org_id(name: str) -> int:
+    return db.session.scalar(select(Organisation.id).where(Organisation.name == name))
 
 
 def log_in(client, username: str, password: str = PASSWORD):
@@ -82,3 +91,59 @@ def form_fields(data: dict, prefix: str = "") -> dict:
         else:
             out[name] = str(value)
     return out
+
+
+class _FormReader(HTMLParser):
+    """The fields a browser would post, untouched, from the form whose id is ``which`` or whose action ends with it."""
+
+    def __init__(self, which: str):
+        super().__init__()
+        self.which, self.inside, self.fields = which, False, {}
+        self._select = self._textarea = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.inside = a.get("id") == self.which or (a.get("action") or "").endswith(self.which)
+        elif not self.inside or "name" not in a:
+            return
+        elif tag == "input" and a.get("type") not in ("submit", "button", "checkbox", "radio", "file"):
+            self.fields[a["name"]] = a.get("value") or ""
+        elif tag == "input" and a.get("type") in ("checkbox", "radio") and "checked" in a:
+            self.fields[a["name"]] = a.get("value") or "on"
+        elif tag == "select":
+            self._select = a["name"]
+            self.fields.setdefault(a["name"], "")
+        elif tag == "textarea":
+            self._textarea = a["name"]
+            self.fields[a["name"]] = ""
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.fields[self._textarea] += data
+
+
+def page_form(page: str, which: str) -> dict:
+    """What the form (by id, or by the end of its action) on a page posts when its user changes nothing."""
+    page = re.sub(r"<template\b.*?</template>", "", page, flags=re.S)     # rows a script adds are not posted
+    reader = _FormReader(which)
+    reader.feed(page)
+    selects = re.finditer(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S)
+    for name, options in ((m.group(1), m.group(2)) for m in selects):
+        if name in reader.fields:
+            chosen = re.search(r'<option[^>]*selected[^>]*value="([^"]*)"|<option[^>]*value="([^"]*)"[^>]*selected', options)
+            first = re.search(r'<option[^>]*value="([^"]*)"', options)
+            reader.fields[name] = html.unescape((chosen.group(1) or chosen.group(2)) if chosen else
+                                                (first.group(1) if first else ""))
+    return reader.fields

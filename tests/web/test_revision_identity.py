@@ -1,0 +1,167 @@
+"""Every page, download, copy and check names the revision it is about; nothing a person did not choose falls back
+to the latest revision (issue #19)."""
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from costing.models import AuditEntry, Budget, BudgetShare, Revision, db
+
+from . import world
+from .world import form_fields, log_in, sample
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+
+def approved_then_renamed(app) -> tuple[world.World, object, object]:
+    """Budget A: revision 1 approved as 「A 项目」, then revision 2, a draft renamed 「改名后的草稿」 with other pay."""
+    w = world.build()
+    preparer, approver = log_in(app.test_client(), "a_prep"), log_in(app.test_client(), "a_appr")
+    assert preparer.post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y", "revision": "1"}).status_code == 302
+    assert approver.post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y", "revision": "1"}).status_code == 302
+    draft = form_fields(sample(name="改名后的草稿")) | {"base_revision": "1", "personnel-0-monthly_pay": "6543.21"}
+    assert preparer.post(f"/budgets/{w.budget_a}/edit", data=draft).status_code == 302
+    return w, preparer, approver
+
+
+def test_the_verify_page_shows_what_the_verified_revision_printed_and_no_later_draft(app, client):
+    w, preparer, _ = approved_then_renamed(app)
+    first = db.session.scalar(select(Revision).where(Revision.budget_id == w.budget_a, Revision.number == 1))
+    page = text(client.get(f"/verify/{first.verify_code}"))            # anyone, not signed in
+    assert "此核验码与以下预算修订相符" in page
+    assert "项目名称 A 项目" in page and "改名后的草稿" not in page
+    assert "修订 1" in page and "修订 2" not in page and "此后还有修订" not in page
+    assert f"预算总额（元） {first.grand_total:,.2f}" in page
+    assert "大写 人民币" in page and "服务期 2025-07 至 2026-06" in page
+    assert "甲方 渝北区民政局" in page and "乙方 和光社工中心" in page
+    assert "已审核：A 审核" in page
+    # the draft's own code reads as the draft it is, with its own name
+    second = db.session.scalar(select(Revision).where(Revision.budget_id == w.budget_a, Revision.number == 2))
+    page = text(client.get(f"/verify/{second.verify_code}"))
+    assert "项目名称 改名后的草稿" in page and "未经审核，不应作为合同附件" in page
+
+
+def test_copy_copies_the_revision_on_screen_and_the_copy_says_where_it_came_from(app, client):
+    w, preparer, _ = approved_then_renamed(app)
+    page = preparer.get(f"/budgets/{w.budget_a}?revision=1").get_data(as_text=True)
+    assert "复制修订 1 为新预算" in page
+    response = preparer.post(f"/budgets/{w.budget_a}/duplicate", data={"revision": "1"})
+    copy_id = int(response.location.rstrip("/").split("/")[-1])
+    assert "已复制修订 1 为新的草稿" in preparer.get(response.location).get_data(as_text=True)
+    copy = db.session.get(Budget, copy_id)
+    assert copy.name == "A 项目（副本）" and (copy.copied_from_id, copy.copied_from_revision) == (w.budget_a, 1)
+    source = db.session.scalar(select(Revision).where(Revision.budget_id == w.budget_a, Revision.number == 1))
+    assert copy.grand_total == source.grand_total
+    assert "6,543.21" not in text(preparer.get(f"/budgets/{copy_id}"))
+    shown = preparer.get(f"/budgets/{copy_id}").get_data(as_text=True)
+    assert f'复制自《<a href="/budgets/{w.budget_a}?revision=1">A 项目</a>》修订 1' in shown
+    assert copy.latest.note == "复制自《A 项目》修订 1"
+    # copying the draft on screen copies the draft
+    response = preparer.post(f"/budgets/{w.budget_a}/duplicate", data={"revision": "2"})
+    assert db.session.get(Budget, int(response.location.split("/")[-1])).name == "改名后的草稿（副本）"
+    # a copy of a copy whose source is then deleted still says which revision it came from
+    response = preparer.post(f"/budgets/{copy_id}/duplicate", data={"revision": "1"})
+    grandchild = int(response.location.split("/")[-1])
+    assert preparer.post(f"/budgets/{copy_id}/delete", data={"revision": "1"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Budget, copy_id) is None
+    assert db.session.get(Budget, grandchild).copied_from_id is None
+    assert "复制自一份已删除的预算（其修订 1）" in text(preparer.get(f"/budgets/{grandchild}"))
+
+
+def _submitted(app):
+    w = world.build()
+    log_in(app.test_client(), "a_prep").post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y", "revision": "1"})
+    return w
+
+
+ACTIONS = [("a_prep", "submit", {"confirm": "y"}, False), ("a_appr", "approve", {"confirm": "y"}, True),
+           ("a_appr", "return", {"reason": "人数不对"}, True), ("a_prep", "recompute", {}, False),
+           ("a_prep", "exceptions", {}, False), ("a_prep", "duplicate", {}, False), ("a_prep", "delete", {}, False),
+           ("a_prep", "share", {"contractor": "D"}, False), ("a_prep", "unshare", {}, False)]
+
+
+@pytest.mark.parametrize("user,action,data,submitted", ACTIONS, ids=[a[1] for a in ACTIONS])
+@pytest.mark.parametrize("revision", [None, "abc"], ids=["missing", "malformed"])
+def test_an_action_that_does_not_say_which_revision_is_refused_and_changes_nothing(app, user, action, data,
+                                                                                   submitted, revision):
+    w = _submitted(app) if submitted else world.build()
+    client = log_in(app.test_client(), user)
+    data = dict(data)
+    if data.get("contractor"):
+        data["contractor"] = str(world.org_id("同心社工中心"))
+    if revision is not None:
+        data["revision"] = revision
+    url = f"/budgets/{w.budget_a}/{action}"
+    if action == "unshare":
+        url += f"/{db.session.scalar(select(BudgetShare.id).where(BudgetShare.budget_id == w.budget_a))}"
+    counts = [db.session.scalar(select(func.count()).select_from(model)) for model in (Budget, Revision, BudgetShare,
+                                                                                       AuditEntry)]
+    status = db.session.get(Budget, w.budget_a).status
+    response = client.post(url, data=data)
+    assert response.status_code == 400
+    said = text(response)
+    assert ("页面没有说明操作的是哪一个修订" if revision is None else "页面提交的修订号无效") in said and "返回预算" in said
+    db.session.expire_all()
+    assert db.session.get(Budget, w.budget_a).status == status
+    assert [db.session.scalar(select(func.count()).select_from(model))
+            for model in (Budget, Revision, BudgetShare, AuditEntry)] == counts
+
+
+def test_a_stale_revision_is_refused_for_every_action_that_acts_on_the_latest(app, client):
+    w = world.build()
+    preparer = log_in(client, "a_prep")
+    preparer.post(f"/budgets/{w.budget_a}/edit", data=form_fields(sample(name="A 项目")) | {
+        "base_revision": "1", "personnel-0-monthly_pay": "6000.00"})
+    for action in ("submit", "delete"):
+        response = preparer.post(f"/budgets/{w.budget_a}/{action}", data={"revision": "1", "confirm": "y"},
+                                 follow_redirects=True)
+        assert "您看到的是修订 1，最新的是修订 2" in text(response), action
+    assert db.session.get(Budget, w.budget_a).status == "draft"
+
+
+def test_the_history_shows_the_return_reason_on_the_revision_that_was_returned(app, client):
+    w = _submitted(app)
+    approver = log_in(app.test_client(), "a_appr")
+    approver.post(f"/budgets/{w.budget_a}/return", data={"reason": "督导小时数偏多", "revision": "1"})
+    preparer = log_in(client, "a_prep")
+    preparer.post(f"/budgets/{w.budget_a}/edit", data=form_fields(sample(name="A 项目")) | {
+        "base_revision": "1", "costs-0-quantity": "12"})
+    preparer.post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y", "revision": "2"})
+    history = text(preparer.get(f"/budgets/{w.budget_a}/history"))
+    row_1 = history[history.index("修订 1 A 编制"):]
+    assert "A 审核 于" in row_1 and "退回，原因：督导小时数偏多" in row_1
+    assert history.count("督导小时数偏多") == 1                 # on revision 1, not on revision 2
+    # the returned revision's own page says so too, after the budget moved on
+    assert "修订 1 曾被退回" in text(preparer.get(f"/budgets/{w.budget_a}?revision=1"))
+    assert "督导小时数偏多" not in text(preparer.get(f"/budgets/{w.budget_a}?revision=2"))
+
+
+def test_a_contractor_lists_and_checks_rosters_against_the_newest_revision_shared_with_it(app, client):
+    w, preparer, _ = approved_then_renamed(app)
+    contractor = log_in(client, "c_user")
+    assert "A 项目" in text(contractor.get("/budgets/")) and "改名后的草稿" not in text(contractor.get("/budgets/"))
+    assert "A 项目" in text(contractor.get("/rosters/"))
+    preparer.post(f"/budgets/{w.budget_a}/share", data={"contractor": str(world.org_id("和光社工中心")),
+                                                        "revision": "2"})
+    assert "改名后的草稿" in text(contractor.get("/budgets/"))
+    page = text(contractor.get(f"/budgets/{w.budget_a}?revision=1"))
+    assert "采购人此后共享了修订 2" in page and "共享给本单位的修订：修订 1、 修订 2" in page
+    # the purchaser's page lists each revision shared, each with its own withdrawal
+    page = text(preparer.get(f"/budgets/{w.budget_a}"))
+    assert "和光社工中心 修订 1（" in page and "修订 2（" in page and page.count("撤回") >= 2
+
+
+def test_sharing_the_same_revision_twice_is_refused_not_an_error(app, client):
+    w = world.build()
+    preparer = log_in(client, "a_prep")
+    response = preparer.post(f"/budgets/{w.budget_a}/share", data={"contractor": str(world.org_id("和光社工中心")),
+                                                                   "revision": "1"}, follow_redirects=True)
+    assert response.status_code == 200 and "修订 1 已共享给 和光社工中心" in text(response)
+    assert db.session.scalar(select(func.count()).select_from(BudgetShare)) == 1
+    # a revision that does not exist is not shared
+    response = preparer.post(f"/budgets/{w.budget_a}/share", data={"contractor": str(world.org_id("同心社工中心")),
+                                                                   "revision": "9"}, follow_redirects=True)
+    assert db.session.scalar(select(func.count()).select_from(BudgetShare)) == 1
