@@ -357,7 +357,7 @@ def _owner_action(roster_id: int, act, done, then=None, allowed=access.can_edit)
         rows = json.loads(latest.rows_json) if latest.rows_json else None
         said = [f"{p.path}：{p.message}" for p in row_problems(exc.problems, rows)] if rows else \
             [f"{labels.place(p.path)}：{p.message}" for p in exc.problems]
-        flash("按最新预算核对失败，请编辑人员或导入改正后的文件：" + "；".join(said[:5]), "error")
+        flash("按共享的预算修订核对失败，请编辑人员或导入改正后的文件：" + "；".join(said[:5]), "error")
         return redirect(here)
     db.session.commit()
     flash(done(item), "success")
@@ -396,6 +396,10 @@ def recheck(roster_id: int):
         latest = item.latest
         rows = json.loads(latest.rows_json) if latest.rows_json else None
         revision = service.reference(item.budget, item.organisation_id).number
+        seen = seen_number(request.form.get("revision"))
+        if seen is not None and seen != revision:       # the page named another revision: say so, check nothing
+            raise service.WorkflowError(f"采购人共享给本单位的修订已变为修订 {revision}（页面上是修订 {seen}），"
+                                        f"请查看后再重新核对")
         service.update(item, current_user, json.loads(latest.roster_json), current_parameters(), item.version,
                        f"按预算修订 {revision} 重新核对", rows=rows)
     return _owner_action(roster_id, act, lambda item: f"已按预算修订 {item.latest.budget_revision} 重新核对"

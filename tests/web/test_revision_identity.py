@@ -5,9 +5,10 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from costing.models import AuditEntry, Budget, BudgetShare, Revision, db
+from costing.models import AuditEntry, Budget, BudgetShare, Revision, Roster, db
 
 from . import world
+from .test_rosters import person, roster_file, upload
 from .world import form_fields, log_in, sample
 
 
@@ -165,3 +166,25 @@ def test_sharing_the_same_revision_twice_is_refused_not_an_error(app, client):
     response = preparer.post(f"/budgets/{w.budget_a}/share", data={"contractor": str(world.org_id("同心社工中心")),
                                                                    "revision": "9"}, follow_redirects=True)
     assert db.session.scalar(select(func.count()).select_from(BudgetShare)) == 1
+
+
+def test_a_roster_is_rechecked_against_the_revision_its_page_names(app, client):
+    w = world.build()
+    contractor = log_in(client, "c_user")
+    response = upload(contractor, f"/rosters/import?budget={w.budget_a}", roster_file([person()]))
+    roster_id = int(response.location.rstrip("/").split("/")[-1])
+    preparer = log_in(app.test_client(), "a_prep")
+    preparer.post(f"/budgets/{w.budget_a}/edit", data=form_fields(sample(name="A 项目")) | {
+        "base_revision": "1", "personnel-0-monthly_pay": "6000.00"})
+    # a draft the contractor was not shown changes nothing for it
+    assert "重新核对" not in text(contractor.get(f"/rosters/{roster_id}"))
+    preparer.post(f"/budgets/{w.budget_a}/share", data={"contractor": str(world.org_id("和光社工中心")),
+                                                        "revision": "2"})
+    page = text(contractor.get(f"/rosters/{roster_id}"))
+    assert "采购人共享给本单位的预算修订现在是修订 2，本报告按修订 1 核对" in page and "按修订 2 重新核对" in page
+    response = contractor.post(f"/rosters/{roster_id}/recheck", data={"revision": "1"}, follow_redirects=True)
+    assert "采购人共享给本单位的修订已变为修订 2（页面上是修订 1）" in text(response)
+    assert db.session.get(Roster, roster_id).latest.budget_revision == 1
+    contractor.post(f"/rosters/{roster_id}/recheck", data={"revision": "2"})
+    db.session.expire_all()
+    assert db.session.get(Roster, roster_id).latest.budget_revision == 2
