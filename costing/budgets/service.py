@@ -257,11 +257,14 @@ def save_revision(budget: Budget, user: User, data: dict, params: ParameterSet, 
                                            (note or "").strip()) if part)
     # optimistic lock: only one writer can move the revision count from base_number
     moved = db.session.execute(
-        update(Budget).where(Budget.id == budget.id, Budget.revision_count == base_number)
+        update(Budget).where(Budget.id == budget.id, Budget.revision_count == base_number,
+                             Budget.status != "submitted")          # submitted meanwhile: not saved over
         .values(revision_count=base_number + 1).execution_options(synchronize_session=False))
     if moved.rowcount != 1:
         db.session.rollback()
         db.session.refresh(budget)
+        if budget.status == "submitted" and budget.revision_count == base_number:
+            raise WorkflowError("预算已提交审核，审核通过或退回后才能修改")
         raise Conflict(budget.latest)
     db.session.refresh(budget, ["revision_count"])
     carried = list(latest.exceptions)            # read before the new revision joins the session
@@ -308,6 +311,7 @@ def delete_draft(budget: Budget, user: User, has_rosters: bool, seen: int | None
         raise WorkflowError("只能删除从未审核通过的草稿")
     if has_rosters:
         raise WorkflowError("已有承接主体按此预算核对薪酬方案，不能删除；可以复制后另行编制")
+    _claim(budget, seen, ("draft",))
     accounts.record("delete", f"budget:{budget.id}", budget.name, user=user)
     # its copies keep the revision number they came from; the budget itself is gone (SQLite may not enforce
     # the foreign key's ON DELETE SET NULL)
@@ -331,6 +335,24 @@ def _expect(budget: Budget, number: int | None) -> None:
                             f"请查看最新修订后再操作")
 
 
+CHANGED = "预算刚刚已被他人更改（保存、提交、审核或退回），未做任何修改；请刷新页面，查看最新状态后再操作"
+
+
+def _claim(budget: Budget, seen: int, statuses: tuple[str, ...], status: str | None = None) -> None:
+    """Take the budget from revision ``seen`` in one of ``statuses`` (to ``status``, if given) in one conditional
+    UPDATE whose row count is checked, so that of two changes made from the same page exactly one goes through on
+    every database (SQLite has no row locks, and a check made in Python before the write is not atomic with it).
+    The loser changes nothing and is told so."""
+    values = {"updated_at": utcnow()} | ({"status": status} if status else {})
+    moved = db.session.execute(
+        update(Budget).where(Budget.id == budget.id, Budget.revision_count == seen, Budget.status.in_(statuses))
+        .values(**values).execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        db.session.rollback()
+        raise WorkflowError(CHANGED)
+    db.session.refresh(budget, ["status", "updated_at"])
+
+
 def unjustified_errors(revision: Revision) -> list:
     """The error findings of a revision that have no 例外说明 yet."""
     written = {e.key for e in revision.exceptions}
@@ -352,6 +374,7 @@ def justify(budget: Budget, user: User, texts: dict[str, str], seen: int | None)
     cleaned = {key: " ".join((text or "").split())[:500] for key, text in texts.items()}
     if all(cleaned[key] == (existing[key].justification if key in existing else "") for key in cleaned):
         raise WorkflowError("没有修改：例外说明与已保存的相同")
+    _claim(budget, seen, ("draft",))
     for key, text in cleaned.items():
         if key in existing and not text:
             latest.exceptions.remove(existing[key])
@@ -392,8 +415,8 @@ def submit(budget: Budget, user: User, seen: int | None, confirmed: bool = False
                             if not budget.latest.exceptions else
                             "本修订有经说明的错误：请核对“错误与例外说明”，勾选确认后再提交")
     latest = budget.latest
+    _claim(budget, seen, ("draft",), "submitted")
     latest.status, latest.submitted_by_id, latest.submitted_at = "submitted", user.id, utcnow()
-    budget.status, budget.updated_at = "submitted", utcnow()
     accounts.record("submit", f"budget:{budget.id}", f"修订 {latest.number}", user=user)
 
 
@@ -412,8 +435,8 @@ def approve(budget: Budget, user: User, seen: int | None, confirmed: bool = Fals
     if not confirmed:
         raise WorkflowError("审核通过后本修订锁定：请核对后勾选确认再审核通过" if not latest.exceptions else
                             f"本修订有 {len(latest.exceptions)} 项经说明的错误：请逐项核对例外说明，勾选确认后再审核通过")
+    _claim(budget, seen, ("submitted",), "approved")
     latest.status, latest.approved_by_id, latest.approved_at = "approved", user.id, utcnow()
-    budget.status, budget.updated_at = "approved", utcnow()
     accounts.record("approve", f"budget:{budget.id}", f"修订 {latest.number}", user=user)
     if share_too:
         for contractor, _ in shared_with(budget):
@@ -428,9 +451,9 @@ def return_for_changes(budget: Budget, user: User, reason: str, seen: int | None
     if not reason:
         raise WorkflowError("请填写退回原因，编制人将在预算页看到它")
     latest = budget.latest
+    _claim(budget, seen, ("submitted",), "draft")
     latest.status = "draft"
     latest.returned_by_id, latest.returned_at, latest.return_reason = user.id, utcnow(), reason[:500]
-    budget.status, budget.updated_at = "draft", utcnow()
     accounts.record("return", f"budget:{budget.id}", reason, user=user)
 
 
@@ -488,8 +511,12 @@ def unshare(budget: Budget, user: User, share_id: int) -> None:
     if item is None:
         raise WorkflowError("没有这项共享（可能刚刚已被撤回）")
     name, number = item.contractor.name, item.revision_number
-    budget.shares.remove(item)
-    db.session.flush()
+    gone = db.session.execute(delete(BudgetShare).where(BudgetShare.id == item.id)
+                              .execution_options(synchronize_session=False))
+    db.session.expire(budget, ["shares"])
+    if gone.rowcount != 1:                  # withdrawn by another request a moment ago
+        db.session.rollback()
+        raise WorkflowError("没有这项共享（可能刚刚已被撤回）")
     accounts.record("unshare", f"budget:{budget.id}", f"{name}：修订 {number}", user=user)
 
 

@@ -56,6 +56,7 @@ def _name(name: str) -> str:
 
 
 CHANGED_SINCE = "他人已修改了这份薪酬方案，请重新打开后再保存（您的输入未保存）"
+CHANGED_STATE = "这份薪酬方案刚刚已被他人更改（保存、共享或撤回），未做任何修改；请刷新页面后再操作"
 
 
 def _claim(item: Roster, seen: int) -> None:
@@ -69,6 +70,18 @@ def _claim(item: Roster, seen: int) -> None:
         db.session.rollback()
         raise WorkflowError(CHANGED_SINCE)
     db.session.refresh(item, ["version"])
+
+
+def _move(item: Roster, *where, **values) -> None:
+    """Change the roster's sharing state only if it still is what this request saw (``where``), in one conditional
+    UPDATE whose row count is checked: of two requests from the same page (share and withdraw, two shares), one
+    goes through and the other is told so, on every database."""
+    moved = db.session.execute(sql_update(Roster).where(Roster.id == item.id, *where)
+                               .values(updated_at=utcnow(), **values).execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        db.session.rollback()
+        raise WorkflowError(CHANGED_STATE)
+    db.session.refresh(item, ["shared_number", "version", "updated_at"])
 
 
 def _add_version(item: Roster, user: User, roster: list, params: ParameterSet, rows: list[int] | None,
@@ -138,8 +151,11 @@ def share(item: Roster, user: User, version: int | None = None) -> RosterVersion
         raise WorkflowError(f"您查看的是版本 {version}，此后已保存了版本 {latest.number}：请先查看该版本再共享")
     if item.shared_number == latest.number:
         raise WorkflowError(f"版本 {latest.number} 已共享给采购人")
+    before = item.shared_number
+    _move(item, Roster.version == latest.number,
+          Roster.shared_number.is_(None) if before is None else Roster.shared_number == before,
+          shared_number=latest.number)
     latest.shared_at, latest.shared_by_id, latest.withdrawn_at = utcnow(), user.id, None
-    before, item.shared_number = item.shared_number, latest.number
     accounts.record("roster_share", f"roster:{item.id}",
                     f"版本 {latest.number} 共享给 {item.budget.organisation.name}"
                     + (f"（替换版本 {before}）" if before else ""), user=user)
@@ -151,11 +167,11 @@ def withdraw(item: Roster, user: User) -> None:
     shown = item.shared
     if shown is None:
         raise WorkflowError("这份薪酬方案没有共享给采购人")
+    _move(item, Roster.shared_number == shown.number, shared_number=None)
     now = utcnow()
     for version in item.versions:           # every version shown before, not only the last: none comes back
         if version.shared_at is not None and version.withdrawn_at is None:
             version.withdrawn_at = now
-    item.shared_number = None
     accounts.record("roster_withdraw", f"roster:{item.id}", f"撤回共享的版本 {shown.number}", user=user)
 
 
@@ -163,6 +179,7 @@ def delete(item: Roster, user: User) -> None:
     """A proposal never shown to the purchaser can be deleted with all its versions."""
     if item.ever_shared:
         raise WorkflowError("这份薪酬方案曾共享给采购人，不能删除（可以撤回共享）")
+    _move(item, Roster.shared_number.is_(None), Roster.version == item.version)     # not shared meanwhile
     accounts.record("roster_delete", f"roster:{item.id}", f"删除「{item.name}」（{item.version} 个版本，未共享）",
                     user=user)
     db.session.delete(item)
@@ -175,6 +192,7 @@ def discard_drafts(item: Roster, user: User) -> int:
         raise WorkflowError("没有未共享的修改")
     if len(drafts) == len(item.versions):
         raise WorkflowError("这份方案从未共享，可以整份删除")
+    _move(item, Roster.version == item.version, version=drafts[0].number - 1)
     for version in drafts:
         item.versions.remove(version)
     item.version, item.name, item.updated_at = item.latest.number, item.latest.name, utcnow()
