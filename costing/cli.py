@@ -15,15 +15,17 @@ from pathlib import Path
 from . import clock
 from .engine.budget import compute
 from .engine.model import SITE_TYPES
-from .engine.money import canonical_figure
+from .engine.money import canonical_figure, fmt_rate
 from .engine.parameters import CONFIDENCE, TIER_LABELS, ParameterSet, UnknownDistrict, default_parameters
 from .engine.parse import MAX_INPUT_BYTES, InputError, Problem, parse_budget, parse_site, read_json
+from .engine.pricing import allowance_categories
 from .engine.result import to_json
 from .engine.roster import check_input, check_to_json
 from .engine.staffing import staffing_norm
+from .results import defaults
 from .results.budget import BudgetResult
 from .results.roster import RosterReport
-from .results.text import budget_text, roster_text
+from .results.text import budget_text, params_text, roster_text
 from .results.verification import verification_code
 
 EXIT_INVALID = 2
@@ -194,7 +196,18 @@ def params_in_force(on: date, district: str | None, params: ParameterSet | None 
             "issuer": r.source.issuer, "url": r.source.url,
             "confidence": r.confidence, "confidence_label": CONFIDENCE[r.confidence],
             "note": r.note})
-    return {**heading, "parameters": rows}
+    return {**heading, "parameters": rows, "defaults": blank_defaults(params, on)}
+
+
+def blank_defaults(params: ParameterSet, on: date) -> dict:
+    """What a budget's blank fields are for a service starting on ``on``: the housing-fund and work-injury rates
+    (null before their first figure) and the staff categories the districts' 职业津贴 standard is for (null: no
+    such standard; empty: every category)."""
+    rates = {"housing_fund_rate": defaults.housing_fund_default(params, on),
+             "work_injury_rate": defaults.work_injury_rate(params, on)}
+    categories = allowance_categories(params)
+    return {key: None if rate is None else fmt_rate(rate) for key, rate in rates.items()} | {
+        "allowance_categories": None if categories is None else list(categories)}
 
 
 def cmd_export(folder: str) -> int:
@@ -229,18 +242,8 @@ def cmd_params(args) -> int:
         return _fail([Problem("--district", f"「{args.district}」不是 {on.isoformat()} 在册的区县或功能区名称")])
     if args.json:
         _dump(listing)
-        return 0
-    print(f"{on.isoformat()} 有效的政策参数（参数集 {listing['parameter_set']}）")
-    if "district" in listing:
-        print(f"{listing['district']}：最低工资{listing['tier_label']}（{listing['tier_source']}）")
-    for row in listing["parameters"]:
-        if row["value"] is None:
-            print(f"  {row['label']} [{row['region']}]: 无数据（{row['missing']}）")
-            continue
-        carried = "，沿用（已过期末）" if row["carried_forward"] else ""
-        period = f"{row['start'] or '日期不详'} 起" + (f"至 {row['end']}" if row["end"] else "")
-        print(f"  {row['label']} [{row['region']}]: {row['value']} {row['unit']}"
-              f"  {period}{carried}  {row['source']}  可信度：{row['confidence_label']}")
+    else:
+        print(params_text(listing))
     return 0
 
 
@@ -294,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--contractor", help="乙方（承接主体）名称")
     p.add_argument("--contract-no", help="合同编号")
     p.set_defaults(run=cmd_annex)
-    p = sub.add_parser("params", help="列出某日有效的全部政策参数及其来源")
+    p = sub.add_parser("params", help="列出某日有效的全部政策参数及其来源，以及那天开始的预算中留空的栏目按什么计")
     p.add_argument("--on", help="日期，如 2025-07-01（默认今天）")
     p.add_argument("--district", help="区县名称，如 城口县")
     p.add_argument("--json", action="store_true", help="输出 JSON")

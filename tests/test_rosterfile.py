@@ -2,11 +2,13 @@
 import csv
 import io
 import zipfile
+from datetime import date
 
 import openpyxl
 import pytest
 from openpyxl.styles import Border, Side
 
+from costing.engine.parameters import default_parameters
 from costing.engine.parse import InputError
 from costing.engine.roster import check_input
 from costing.rosters.files import COLUMNS, EXAMPLE, read_roster_file, row_problems, template_workbook
@@ -14,6 +16,11 @@ from costing.rosters.files import COLUMNS, EXAMPLE, read_roster_file, row_proble
 from .engine.helpers import budget_input, person
 
 HEADERS = [h for h, _, _ in COLUMNS]
+
+
+def template() -> bytes:
+    """The template as the shipped figures make it on a day (tests/web/test_defaults_from_data.py changes them)."""
+    return template_workbook(default_parameters(), date(2025, 7, 1))
 
 
 def row(**values):
@@ -51,7 +58,7 @@ def problems(name, data):
 
 
 def test_the_template_has_its_headers_and_the_example_on_the_notes_sheet():
-    data = template_workbook()
+    data = template()
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert [c.value for c in book["花名册"][1]] == HEADERS and book["花名册"].max_row == 1
     assert len(book["花名册"].data_validations.dataValidation) == 3
@@ -93,13 +100,14 @@ def test_the_bonus_column_is_read_and_checked_as_an_amount():
 
 
 def test_the_notes_sheet_says_what_a_blank_means_and_what_is_read():
-    notes = "\n".join(c.value or "" for r in openpyxl.load_workbook(io.BytesIO(template_workbook()))["说明"].iter_rows()
+    notes = "\n".join(c.value or "" for r in openpyxl.load_workbook(io.BytesIO(template()))["说明"].iter_rows()
                       for c in r[:1])
     for said in ("只读取名为「花名册」的工作表", "没有任何内容的行不计入", "不能重复",
                  "类别留空：取采购人预算中同名岗位的类别", "职业津贴留空按本区县的标准",
                  "年终奖：元/人，全年（在岗 12 个月）的金额；与预算相同，按在岗月数折算",
                  "申报缴费基数留空：与预算相同，按月应发工资加职业津贴，低于社会保险缴费基数下限的按下限、高于上限的按上限",
-                 "单位费率留空按法定费率，公积金比例留空按 5%", "15 位有效数字", "这一行如原样留在花名册中，导入时跳过"):
+                 "单位费率留空按法定费率，公积金比例留空按服务期开始时的单位缴存比例下限（今天为 5%）",
+                 "职业津贴留空按本区县的标准（只用于持证的社区类岗位；", "15 位有效数字", "这一行如原样留在花名册中，导入时跳过"):
         assert said in notes, said
 
 

@@ -45,7 +45,8 @@ class ProjectForm(Form):
 class ContractorForm(Form):
     taxpayer = _select("纳税人类型", labels.TAXPAYERS, default="general")
     location = _select("城建税所在地", labels.LOCATIONS, default="urban")
-    work_injury_rate = StringField("工伤费率（留空按一类 0.3%）")
+    # the page says what a blank one is, from the parameters (views._render_form: results.defaults.work_injury_label)
+    work_injury_rate = StringField("工伤费率")
     work_injury_rate_reason = StringField("理由")
 
 

@@ -2,6 +2,8 @@
 approval, sharing, annex downloads. Views validate, map, call the service, redirect."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -12,8 +14,10 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from wtforms import SelectChoice
 
 from ..engine.parse import REASON_MISSING, InputError
+from ..engine.periods import Month
 from ..models import Budget, Organisation, Revision, db
 from ..parameters import service as parameters
+from ..results import defaults
 from ..results.budget import BudgetResult
 from ..rosters import service as rosters
 from ..web import current_parameters, limits, mapping, preview, small_int, today
@@ -77,11 +81,41 @@ def _new_form_data() -> dict:
             "personnel": [{"headcount": "1"}], "costs": []}
 
 
-def _render_form(form, budget=None, general=(), conflict=None, status=200):
+def _render_form(form, budget=None, general=(), conflict=None, status=200, priced: BudgetResult | None = None):
+    """The form; ``priced`` is its content as the engine prices it now (each line's blank allowance and housing-fund
+    rate are shown as the figures they stand for; without it, the live preview shows them)."""
+    params, day = current_parameters(), today()
+    start = _start_day(form.project.form.start.data)
+    form.contractor.form.work_injury_rate.label.text = defaults.work_injury_label(params, start or day)
+    notes = {"allowance": defaults.allowance_blank(params), "housing_fund": defaults.housing_fund_blank(params, start, day)}
     return render_template("budgets/edit.html", form=form, budget=budget, general=general, conflict=conflict,
-                           invalid=status == 400,
+                           invalid=status == 400, notes=notes,
+                           in_force=preview.in_force(priced) if priced is not None else {},
+                           rate_in_force=defaults.housing_fund_rate(params, start or day),
                            blank_post=BudgetForm(formdata=None, data={"personnel": [{}]}).personnel[0],
                            blank_cost=BudgetForm(formdata=None, data={"costs": [{}]}).costs[0]), status
+
+
+def _start_day(text: str | None) -> date | None:
+    """The first day of the service as the form has it (None while it is not a month yet)."""
+    try:
+        return Month.parse((text or "").strip()).first_day
+    except ValueError:
+        return None
+
+
+def _priced_now(budget: Budget) -> BudgetResult | None:
+    """The latest revision as the engine prices it with today's parameters: its stored result when it was computed
+    with them (and says how each blank field was priced), else computed again; None when it no longer computes."""
+    revision, params = budget.latest, current_parameters()
+    if revision.parameter_set == params.version:
+        stored = service.result_of(revision)
+        if stored.housing_fund_default is not None and all(line.allowance_source for line in stored.personnel):
+            return stored
+    try:
+        return BudgetResult(service.compute_contract(service.input_of(revision), params, reasons_required=False).result)
+    except InputError:
+        return None
 
 
 def _invalid_csrf(form) -> list[str]:
@@ -227,7 +261,7 @@ def edit(budget_id: int):
         flash("预算已提交审核，审核通过或退回后才能修改", "error")
         return redirect(url_for("budgets.show", budget_id=budget.id))
     if request.method == "GET":
-        return _render_form(BudgetForm(formdata=None, data=_stored_form_data(budget)), budget)
+        return _render_form(BudgetForm(formdata=None, data=_stored_form_data(budget)), budget, priced=_priced_now(budget))
     refused = _too_many_rows(budget)
     if refused:
         return refused

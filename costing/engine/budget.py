@@ -22,8 +22,10 @@ from .pricing import (
     PersonMonth,
     Run,
     allowance_for,
+    allowance_source,
     build_runs,
     default_allowance,
+    default_hf_rate,
     hf_rate_for,
     price_line,
     price_totals,
@@ -53,8 +55,9 @@ def compute_priced(budget: Budget, params: ParameterSet | None = None) -> Priced
     tier = district.tier
     try:
         runs = build_runs(params, budget, tier)
-        allowances = {(post.certificate, post.category): default_allowance(params, project.start.first_day, district.name,
-                                                                           post.certificate, post.category)
+        allowances = {(post.certificate, post.category): (
+                          default_allowance(params, project.start.first_day, district.name, post.certificate, post.category),
+                          allowance_source(params, project.start.first_day, district.name, post.certificate, post.category))
                       for post in budget.personnel if post.monthly_allowance is None}
         tax_lookups = _tax_lookups(params, budget, project.start.first_day)
         end_tax_lookups = _tax_lookups(params, budget, project.end.first_day)
@@ -73,11 +76,12 @@ def compute_priced(budget: Budget, params: ParameterSet | None = None) -> Priced
     month_contrib = [ZERO] * (budget.months + 1)
     month_heads = [0] * (budget.months + 1)
     for post in budget.personnel:
-        default = allowances.get((post.certificate, post.category)) if post.monthly_allowance is None else None
+        default, source = (None, "given") if post.monthly_allowance is not None else allowances[(post.certificate,
+                                                                                                  post.category)]
         if default is not None:
             usage.add(default, project.start, project.start.plus(post.months - 1))
         line, used = price_line(post, allowance_for(post.monthly_allowance, default),
-                                hf_rate_for(post.housing_fund_rate, runs), runs, cache)
+                                hf_rate_for(post.housing_fund_rate, runs), runs, cache, allowance_source=source)
         for run, active, pm in used:
             # difference arrays: the run adds the same amounts to each of its active months
             stop = run.first_index + active
@@ -107,7 +111,7 @@ def compute_priced(budget: Budget, params: ParameterSet | None = None) -> Priced
         end=str(project.end), months=budget.months, parameter_set=params.version,
         personnel=tuple(lines), costs=costs, management_fee_rate=budget.management_fee_rate,
         tax_basis=tax_basis, totals=totals, amount_in_words=amount_in_words(totals.grand_total),
-        by_month=by_month, findings=(), parameters=parameters)
+        by_month=by_month, findings=(), parameters=parameters, housing_fund_default=default_hf_rate(runs))
     findings = checks.run_all(budget, result, runs, params)
     end_basis, _ = _tax_basis(budget, end_tax_lookups)
     if (end_basis.vat_rate, end_basis.surcharge_rate) != (tax_basis.vat_rate, tax_basis.surcharge_rate):

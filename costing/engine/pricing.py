@@ -24,6 +24,9 @@ ZERO = Decimal("0")
 SI_ITEMS = ("pension", "medical", "serious_illness", "unemployment", "work_injury")
 _SI_FAMILIES = {item: f"si.employer.{item}" for item in SI_ITEMS}
 ALLOWANCE_FAMILY = "allowance.certificate_monthly"
+HF_RATE_MIN = "hf.rate_min"
+# why a line has the 职业津贴 it has: its own figure, its district's standard, or why it has none
+ALLOWANCE_SOURCES = ("given", "standard", "no_certificate", "not_covered", "not_entered", "not_yet")
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ def month_figures(params: ParameterSet, month: Month, tier: str, year_start_mont
     si_day = _year_lookup_date(month, year_start_month)
     rates = tuple(
         (item, None if item == "work_injury" and work_injury_override
-         else params.at(_SI_FAMILIES[item], day, "cq"))
+         else statutory_rate(params, item, day))
         for item in SI_ITEMS)
     return Figures(
         min_wage=params.at("min_wage.monthly", day, tier),
@@ -97,7 +100,7 @@ def month_figures(params: ParameterSet, month: Month, tier: str, year_start_mont
         rates=rates,
         hf_floor=params.at("hf.base_floor", day, tier),
         hf_ceiling=params.at("hf.base_ceiling", day, "cq"),
-        hf_rate_min=params.at("hf.rate_min", day, "cq"),
+        hf_rate_min=lowest_hf_rate(params, day),
         hf_rate_max=params.at("hf.rate_max", day, "cq"),
     )
 
@@ -134,14 +137,24 @@ def active_runs(runs: list[Run], months: int) -> list[tuple[Run, int]]:
 
 # -- defaults a line falls back to -----------------------------------------------------------------
 
+def allowance_categories(params: ParameterSet) -> tuple[str, ...] | None:
+    """The staff categories the 职业津贴 standard covers (the data's ``categories``; empty: every category), or None
+    where the parameter set has no such standard at all."""
+    family = params.families.get(ALLOWANCE_FAMILY)
+    return None if family is None else family.categories
+
+
+def allowance_covers(params: ParameterSet, certificate: str, category: str) -> bool:
+    """Whether a line is one the district's standard is for: certified, in a category the standard covers."""
+    categories = allowance_categories(params)
+    return certificate != "none" and categories is not None and (not categories or category in categories)
+
+
 def default_allowance(params: ParameterSet, on: date, district: str, certificate: str, category: str) -> Lookup | None:
     """The 职业津贴 a line without one gets. Seed 三(一) grants it to certified 社区工作者 「按规定」, that is by the
     local rule: so only with a certificate, only in the categories the standard covers, and only where the
     district's standard is entered and confirmed. Otherwise None (nothing: the budget may state one)."""
-    if certificate == "none":
-        return None
-    family = params.families.get(ALLOWANCE_FAMILY)
-    if family is None or (family.categories and category not in family.categories):
+    if not allowance_covers(params, certificate, category):
         return None
     return params.district_value(ALLOWANCE_FAMILY, on, district, certificate)
 
@@ -165,13 +178,25 @@ def allowance_gap(params: ParameterSet, on: date, district: str, certificate: st
     """An AllowanceGap for a line the standard would cover but cannot (the budget may state the district's
     figure itself), else None: it has its standard, or it is not covered at all (no certificate, another
     category)."""
-    family = params.families.get(ALLOWANCE_FAMILY)
-    if certificate == "none" or family is None or (family.categories and category not in family.categories):
+    if not allowance_covers(params, certificate, category):
         return None
     if default_allowance(params, on, district, certificate, category) is not None:
         return None
-    first = family.first_start(f"{district}:{certificate}")
+    first = params.family(ALLOWANCE_FAMILY).first_start(f"{district}:{certificate}")
     return AllowanceGap(district, certificate, first if first and first > on else None)
+
+
+def allowance_source(params: ParameterSet, on: date, district: str, certificate: str, category: str) -> str:
+    """Why a line without its own 职业津贴 gets what it gets (one of ALLOWANCE_SOURCES but "given"): its district's
+    standard, or no certificate, a category the standard does not cover, a standard not entered or not yet in force."""
+    if certificate == "none":
+        return "no_certificate"
+    if not allowance_covers(params, certificate, category):
+        return "not_covered"
+    if default_allowance(params, on, district, certificate, category) is not None:
+        return "standard"
+    gap = allowance_gap(params, on, district, certificate, category)
+    return "not_yet" if gap is not None and gap.starts else "not_entered"
 
 
 def allowance_for(given: Decimal | None, default: Lookup | None) -> Decimal:
@@ -181,10 +206,20 @@ def allowance_for(given: Decimal | None, default: Lookup | None) -> Decimal:
     return default.value if default is not None else ZERO
 
 
+def lowest_hf_rate(params: ParameterSet, on: date) -> Lookup:
+    """The lowest housing-fund rate allowed on a date (《住房公积金管理条例》第十八条; the figure is in the data)."""
+    return params.at(HF_RATE_MIN, on, "cq")
+
+
 def default_hf_rate(runs: list[Run]) -> Decimal:
     """The housing-fund rate a line without one uses: the lowest rate allowed at the project start
-    (《住房公积金管理条例》第十八条; the range is in the data files)."""
+    (``lowest_hf_rate`` on its first day)."""
     return runs[0].figures.hf_rate_min.value
+
+
+def statutory_rate(params: ParameterSet, item: str, on: date) -> Lookup:
+    """An employer's social-insurance rate in force on a date (SI_ITEMS; a budget may state its own work-injury rate)."""
+    return params.at(_SI_FAMILIES[item], on, "cq")
 
 
 def hf_rate_for(given: Decimal | None, runs: list[Run]) -> Decimal:
@@ -229,9 +264,10 @@ def person_month(actual: Decimal, declared_base: Decimal | None, hf_rate: Decima
 
 def price_line(post: Post, allowance: Decimal, hf_rate: Decimal, runs: list[Run],
                cache: dict[tuple, PersonMonth],
-               declared_rates: tuple[tuple[str, Decimal], ...] = ()) -> tuple[LineResult, list[tuple[Run, int, PersonMonth]]]:
-    """One personnel line with the allowance and housing-fund rate it uses; also, for each run the
-    line is filled in, its number of months there and the per-person figures.
+               declared_rates: tuple[tuple[str, Decimal], ...] = (),
+               allowance_source: str = "given") -> tuple[LineResult, list[tuple[Run, int, PersonMonth]]]:
+    """One personnel line with the allowance (and why it is that: ``allowance_source``) and housing-fund rate it
+    uses; also, for each run the line is filled in, its number of months there and the per-person figures.
 
     ``declared_rates`` replace the statutory employer rates they name (a contractor's pay proposal).
     ``cache`` is shared by the lines priced on the same runs: lines with equal pay share their figures."""
@@ -259,7 +295,7 @@ def price_line(post: Post, allowance: Decimal, hf_rate: Decimal, runs: list[Run]
         post=post.post, category=post.category, level=post.level, certificate=post.certificate,
         headcount=post.headcount, months=post.months, monthly_pay=post.monthly_pay,
         monthly_allowance=allowance, pay=pay, bonus=bonus, contributions=tuple(totals.items()),
-        total=pay + sum(totals.values(), ZERO), segments=tuple(segments))
+        total=pay + sum(totals.values(), ZERO), segments=tuple(segments), allowance_source=allowance_source)
     return line, used
 
 

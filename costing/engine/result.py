@@ -48,6 +48,8 @@ class LineResult:
     contributions: tuple[tuple[str, Decimal], ...]
     total: Decimal
     segments: tuple[Segment, ...]
+    # why its allowance is what it is (pricing.ALLOWANCE_SOURCES); None in results stored before the engine said so
+    allowance_source: str | None = None
 
     @property
     def employer_contributions(self) -> Decimal:
@@ -146,6 +148,7 @@ class Result:
     findings: tuple[Finding, ...]
     parameters: tuple[ParameterUse, ...]
     assumptions: tuple[Assumption, ...] = ()
+    housing_fund_default: Decimal | None = None     # the rate of a line that states none (pricing.default_hf_rate)
 
     @property
     def error_count(self) -> int:
@@ -187,7 +190,7 @@ def to_json(result: Result) -> dict:
             "post": line.post, "category": line.category, "level": line.level,
             "certificate": line.certificate, "headcount": line.headcount, "months": line.months,
             "monthly_pay": fmt_amount(line.monthly_pay),
-            "monthly_allowance": fmt_amount(line.monthly_allowance),
+            "monthly_allowance": fmt_amount(line.monthly_allowance), "allowance_source": line.allowance_source,
             "pay": fmt_amount(line.pay), "bonus": fmt_amount(line.bonus),
             "employer_contributions": _amounts(line.contributions),
             "total": fmt_amount(line.total),
@@ -240,4 +243,5 @@ def to_json(result: Result) -> dict:
             "default_note": a.default_note, "reason": a.reason,
             "effect": fmt_amount(a.effect) if a.effect is not None else None,
         } for a in result.assumptions],
+        "defaults": {"housing_fund_rate": fmt_rate(result.housing_fund_default)},
     }

@@ -373,6 +373,7 @@ def check_to_json(result: CheckResult) -> dict:
                    "verdict": result.verdict, "verdict_label": STATUS[result.verdict]},
         "findings": [{"code": f.code, "severity": f.severity, "where": f.where, "message": f.message,
                       "basis": f.basis} for f in result.findings],
+        "defaults": budget["defaults"],
         "parameters": budget["parameters"],
         "parameter_set": budget["parameter_set"],
     }

@@ -30,6 +30,10 @@ def _d(value) -> Decimal:
     return Decimal(value)
 
 
+def _optional(value) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
 def _amounts(pairs: dict) -> tuple[tuple[str, Decimal], ...]:
     return tuple((key, Decimal(value)) for key, value in pairs.items())
 
@@ -265,6 +269,7 @@ class BudgetResult:
             contributions=_amounts(p["employer_contributions"]), total=_d(p["total"]),
             segments=tuple(Segment(s["from"], s["to"], s["months"], _d(s["si_base"]), _d(s["housing_fund_base"]),
                                    _amounts(s["per_person_month"])) for s in p["segments"]),
+            allowance_source=p.get("allowance_source"),
             index=i, findings=tuple(rows.get(("personnel", i), ()))) for i, p in enumerate(stored["personnel"])]
         self.costs = [Cost(c["category"], c["name"], _d(c["quantity"]), c["unit"], _d(c["unit_price"]), _d(c["amount"]),
                            index=i, findings=tuple(rows.get(("costs", i), ()))) for i, c in enumerate(stored["costs"])]
@@ -280,6 +285,8 @@ class BudgetResult:
         self.by_month = [MonthTotal(m["month"], m["headcount"], _d(m["pay"]), _d(m["employer_contributions"]),
                                     _d(m["total"])) for m in stored["by_month"]]
         self.basis = basis_rows(stored["parameters"])
+        # the rate of a line that states none, as the engine priced it (None: stored before the engine said so)
+        self.housing_fund_default = _optional((stored.get("defaults") or {}).get("housing_fund_rate"))
         raw = stored.get("assumptions")
         self.assumptions: list[Assumption] | None = None if raw is None else [Assumption(
             path=a["path"], field=a["field"], label=a["label"], unit=a["unit"], value=_d(a["value"]),

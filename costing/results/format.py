@@ -47,6 +47,16 @@ def figure(value, unit: str) -> str:
     return "" if value is None or value == "" else fmt_figure(value, unit)
 
 
+def figure_unit(value, unit: str) -> str:
+    """A policy figure with its unit, as a list of figures gives it: 2,330.00 元/月, 23.00 元/小时, 5%, ×0.5, 2 人."""
+    if value is None or value == "":
+        return ""
+    if unit.startswith("CNY"):
+        return f"{money(value)} {labels.UNITS.get(unit, unit)}"
+    shown = fmt_figure(value, unit)
+    return f"{shown} {labels.UNITS[unit]}" if unit in ("persons", "workers") else shown
+
+
 def override(value, unit: str) -> str:
     """A value a budget overrides (or its default): 16% for rates, 200.00 元/月 for amounts."""
     if value is None or value == "":

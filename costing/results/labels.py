@@ -46,8 +46,11 @@ FINDINGS = {
     "TAX_RATES_CHANGE_IN_PERIOD": "服务期内税率变化", "NO_PERSONNEL": "没有人员经费", "ALLOWANCE_STANDARD_MISSING": "职业津贴标准未录入",
     "ALLOWANCE_STANDARD_NOT_YET": "职业津贴标准尚未执行", "PAY_BELOW_BUDGET": "低于预算安排", "ROSTER_ABOVE_BUDGET": "超出预算人员经费", "HEADCOUNT_MISMATCH": "人数与预算不同",
 }
-# what a blank 职业津贴 means, wherever a person fills one in (budget form, pay-proposal form and template)
-ALLOWANCE_BLANK = "职业津贴留空按本区县的标准（只用于持证的社区类岗位；本区县标准未录入的为 0）"
+# where a line's 职业津贴 comes from, or why it has none (pricing.ALLOWANCE_SOURCES); what a blank one means, with
+# the posts the standard is for, is worded from the data in costing/results/defaults.py
+ALLOWANCE_SOURCES = {"given": "本行填写", "standard": "本区县标准", "no_certificate": "无证书",
+                     "not_covered": "该类别不在职业津贴标准的适用范围", "not_entered": "本区县标准未录入",
+                     "not_yet": "本区县标准在服务期开始时尚未执行"}
 # a finding that is best said at a field of the form while the budget is typed: (field of its row, words)
 FIELD_HINTS = {"ALLOWANCE_STANDARD_MISSING": ("monthly_allowance", "本区县职业津贴标准未录入，可按本区规定填写"),
                "ALLOWANCE_STANDARD_NOT_YET": ("monthly_allowance", "本区县职业津贴标准在服务期开始时尚未执行，可按本区规定填写")}

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..engine.roster import verdict_of
-from . import labels
+from . import defaults, labels
 from .budget import Basis, Finding, basis_rows, by_severity
 
 _PERSON = re.compile(r"^roster\[(\d+)\]\.?(.*)$")
@@ -172,11 +172,16 @@ class RosterReport:
         return basis_rows(self.stored.get("parameters") or [])
 
     @property
-    def housing_fund_default(self) -> Basis | None:
-        """The 公积金比例 of a person who gives none: the lowest rate allowed at the start of the service (as the
-        engine prices it), from the figures used; None for a report stored without them."""
-        lowest = [b for b in self.basis if b.name == "hf.rate_min"]
-        return min(lowest, key=lambda b: b.used_from) if lowest else None
+    def housing_fund_default(self) -> Decimal | None:
+        """The 公积金比例 of a person who gives none, as the engine priced it; None for a report stored before the
+        engine said so."""
+        return _amount((self.stored.get("defaults") or {}).get("housing_fund_rate"))
+
+    @property
+    def housing_fund_note(self) -> str | None:
+        """What a blank 公积金比例 was priced at in this check, in words (None for a report stored before it was kept)."""
+        rate = self.housing_fund_default
+        return None if rate is None else defaults.housing_fund_said(rate)
 
     @property
     def overall_findings(self) -> list[Finding]:

@@ -1,7 +1,11 @@
-"""The CLI's plain-text reading of a budget and of a pay-proposal check: the same figures, findings and
-listed assumptions as the page and the annex (codes included: the CLI is where codes belong)."""
+"""The CLI's plain-text reading of a budget, of a pay-proposal check and of the figures in force: the same figures,
+findings and listed assumptions as the page and the annex (codes included: the CLI is where codes belong)."""
 from __future__ import annotations
 
+from decimal import Decimal
+
+from ..engine.periods import validity
+from . import defaults, labels
 from . import format as formats
 from .budget import BudgetResult
 from .roster import RosterReport
@@ -52,4 +56,35 @@ def roster_text(report: RosterReport) -> str:
         lines += [_finding(f) for f in row.findings]
     lines += [_finding(f) for f in report.overall_findings]
     lines.append(f"参数集 {report.parameter_set}")
+    return "\n".join(lines)
+
+
+def _in_force(row: dict) -> str:
+    """One figure of ``python -m costing params``: label, where it applies, value with its unit, when in force,
+    basis and how surely it is known."""
+    where = labels.region(row["region"])
+    if row["value"] is None:
+        return f"  {where} {row['label']}：无数据（{row['missing']}）"
+    when = validity(row["start"], row["end"]) + ("，已过期末，沿用" if row["carried_forward"] else "")
+    return (f"  {where} {row['label']}：{formats.figure_unit(row['value'], row['unit'])}；{when}；"
+            f"依据 {row['source']}；可信度：{row['confidence_label']}")
+
+
+def _rate(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def params_text(listing: dict) -> str:
+    """``python -m costing params`` read out (``cli.params_in_force``'s listing): every figure in force on the day,
+    then what a budget's blank fields are for a service starting that day."""
+    on = listing["on"]
+    lines = [f"{on} 有效的政策参数（参数集 {listing['parameter_set']}）"]
+    if "district" in listing:
+        lines.append(f"{listing['district']}：最低工资{listing['tier_label']}（{listing['tier_source']}）")
+    lines += [_in_force(row) for row in listing["parameters"]]
+    blank = listing["defaults"]
+    lines += [f"服务期从 {on} 开始的预算，留空的栏目：",
+              f"  {defaults.housing_fund_said(_rate(blank['housing_fund_rate']))}",
+              f"  {defaults.work_injury_said(_rate(blank['work_injury_rate']))}",
+              f"  {defaults.allowance_said(blank['allowance_categories'])}"]
     return "\n".join(lines)

@@ -12,7 +12,7 @@ import io
 from openpyxl import Workbook
 
 from ..annex.sheets import basis_table, table
-from ..results import labels
+from ..results import defaults, labels
 from ..results.roster import RosterReport
 
 WHOLE = "（在岗期间合计）"
@@ -44,8 +44,7 @@ def report_workbook(name: str, budget_name: str, result: dict | RosterReport, bu
     table(book, "汇总", ["项目", "内容"], summary, wrap={2}, cap=70, print_title=title)
 
     items = list(labels.CONTRIBUTIONS)
-    default_rate = report.housing_fund_default
-    rate_note = f"留空为按下限 {default_rate.value_text}" if default_rate else "留空为按下限"
+    rate_note = defaults.housing_fund_column(report.housing_fund_default)
     headers = (["姓名或工号", "位置", "岗位", "类别", "等级", "证书", "在岗月数", "月应发工资", "职业津贴（每月）",
                 "年终奖（每年）", "申报缴费基数\n（留空为按工资（上下限内））", f"公积金比例\n（{rate_note}）"]
                + [f"单位{labels.CONTRIBUTIONS_SHORT[i]}\n{WHOLE}" for i in items]

@@ -14,6 +14,7 @@ import zipfile
 import zlib
 from bisect import bisect_left
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from xml.parsers import expat
 
@@ -24,10 +25,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ..annex.sheets import safe_text
 from ..engine import numbers
 from ..engine.model import CATEGORIES, CERTIFICATES, LEVELS
+from ..engine.parameters import ParameterSet
 from ..engine.parse import AMOUNT_PLACES, MAX_LINES, NOT_A_CHOICE, RATE_PLACES, InputError, Problem
 from ..engine.roster import DUPLICATE_ID
 from ..engine.text import without_invisible
-from ..results import labels
+from ..results import defaults
 
 ROSTER_SHEET = "花名册"          # the template's sheet, read wherever it is in a workbook
 
@@ -729,23 +731,26 @@ def read_roster_file(filename: str, data: bytes) -> list[dict]:
     return rows_to_roster(sheet)
 
 
-# the template's 说明 sheet: what each column holds and what a blank means (as in the budget)
-NOTES = (
-    f"只读取名为「{ROSTER_SHEET}」的工作表（没有这个工作表时读取第一个工作表）；本说明和其他工作表不会导入。",
-    f"每行一名工作人员，第 1 行为表头，请勿修改。最多 {MAX_ROWS} 行人员，文件不超过 {MAX_BYTES // 1024 // 1024} MB。"
-    "没有任何内容的行不计入（只设了边框或底色的行也不算）。",
-    "姓名或工号：可用工号代替姓名以保护个人信息；不能重复（同名的请用工号区分）。"
-    "岗位：与采购人预算中的岗位名称一致，便于逐岗对比。",
-    "类别、等级、证书：从下拉列表选择。类别留空：取采购人预算中同名岗位的类别（没有同名岗位的为“其他”）。",
-    "月应发工资、职业津贴、申报缴费基数：元/月，最多两位小数，可写 4800、4,800.00、¥4,800 或 4800元。",
-    f"{labels.ALLOWANCE_BLANK}，与预算相同；没有津贴的请填 0。",
-    "年终奖：元/人，全年（在岗 12 个月）的金额；与预算相同，按在岗月数折算（在岗 6 个月计一半），"
-    "不计入与最低工资的比较和缴费基数；留空为 0。",
-    "申报缴费基数留空：与预算相同，按月应发工资加职业津贴，低于社会保险缴费基数下限的按下限、高于上限的按上限。",
-    "各项单位费率与公积金比例：小数（0.16）或百分数（16%）。单位费率留空按法定费率，公积金比例留空按 5%，均与预算相同。",
-    "在岗月数：留空为整个服务期。",
-    "请直接填写数值，不要使用公式或合并单元格。数值单元格按 Excel 显示的 15 位有效数字读取，金额取到分、比例取到六位小数（四舍五入）。",
-)
+def notes(params: ParameterSet, today: date) -> tuple[str, ...]:
+    """The template's 说明 sheet: what each column holds and what a blank means (as in the budget, from the parameter
+    set in force: a template is for no budget yet, so the housing-fund rate is said with today's figure)."""
+    return (
+        f"只读取名为「{ROSTER_SHEET}」的工作表（没有这个工作表时读取第一个工作表）；本说明和其他工作表不会导入。",
+        f"每行一名工作人员，第 1 行为表头，请勿修改。最多 {MAX_ROWS} 行人员，文件不超过 {MAX_BYTES // 1024 // 1024} MB。"
+        "没有任何内容的行不计入（只设了边框或底色的行也不算）。",
+        "姓名或工号：可用工号代替姓名以保护个人信息；不能重复（同名的请用工号区分）。"
+        "岗位：与采购人预算中的岗位名称一致，便于逐岗对比。",
+        "类别、等级、证书：从下拉列表选择。类别留空：取采购人预算中同名岗位的类别（没有同名岗位的为“其他”）。",
+        "月应发工资、职业津贴、申报缴费基数：元/月，最多两位小数，可写 4800、4,800.00、¥4,800 或 4800元。",
+        f"{defaults.allowance_blank(params)}，与预算相同；没有津贴的请填 0。",
+        "年终奖：元/人，全年（在岗 12 个月）的金额；与预算相同，按在岗月数折算（在岗 6 个月计一半），"
+        "不计入与最低工资的比较和缴费基数；留空为 0。",
+        "申报缴费基数留空：与预算相同，按月应发工资加职业津贴，低于社会保险缴费基数下限的按下限、高于上限的按上限。",
+        "各项单位费率与公积金比例：小数（0.16）或百分数（16%）。单位费率留空按法定费率，"
+        f"{defaults.housing_fund_blank(params, None, today)}，均与预算相同。",
+        "在岗月数：留空为整个服务期。",
+        "请直接填写数值，不要使用公式或合并单元格。数值单元格按 Excel 显示的 15 位有效数字读取，金额取到分、比例取到六位小数（四舍五入）。",
+    )
 
 
 CHOICE_LABELS = {"category": CATEGORIES, "level": LEVELS, "certificate": CERTIFICATES}
@@ -765,7 +770,7 @@ def _cell_value(kind: str, value):
     return str(value)
 
 
-def template_workbook(people: list[dict] | None = None) -> bytes:
+def template_workbook(params: ParameterSet, today: date, people: list[dict] | None = None) -> bytes:
     """The XLSX template: the 花名册 sheet with its Chinese headers and drop-down lists, and a 说明 sheet
     with the rules and an example row. With ``people`` (roster entries of the check contract), the sheet
     holds them, to be changed in a spreadsheet program and imported again; text is never a formula."""
@@ -798,19 +803,19 @@ def template_workbook(people: list[dict] | None = None) -> bytes:
                               showErrorMessage=True, errorTitle="请从列表中选择", error="请从下拉列表中选择")
         rule.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
         sheet.add_data_validation(rule)
-    notes = workbook.create_sheet("说明")
-    for line in NOTES:
-        notes.append([line])
-    notes.append([])
-    notes.append(["示例（请在「花名册」工作表中按此填写；这一行如原样留在花名册中，导入时跳过）："])
-    notes.append([header for header, _, _ in COLUMNS])
-    notes.append([EXAMPLE.get(header, "") for header, _, _ in COLUMNS])
-    notes.column_dimensions["A"].width = 110
+    said = workbook.create_sheet("说明")
+    for line in notes(params, today):
+        said.append([line])
+    said.append([])
+    said.append(["示例（请在「花名册」工作表中按此填写；这一行如原样留在花名册中，导入时跳过）："])
+    said.append([header for header, _, _ in COLUMNS])
+    said.append([EXAMPLE.get(header, "") for header, _, _ in COLUMNS])
+    said.column_dimensions["A"].width = 110
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
 
 
-def roster_workbook(people: list[dict]) -> bytes:
+def roster_workbook(params: ParameterSet, today: date, people: list[dict]) -> bytes:
     """A saved roster in the template's layout (what 「下载当前人员」 gives)."""
-    return template_workbook(people)
+    return template_workbook(params, today, people)

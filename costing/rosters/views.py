@@ -11,12 +11,13 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from ..accounts import service as accounts
 from ..budgets import service as budgets
 from ..engine.parse import InputError
+from ..engine.periods import Month
 from ..models import Budget, Roster, RosterVersion, db
+from ..results import defaults, labels
 from ..results import format as formats
-from ..results import labels
 from ..results.compare import roster_changes
 from ..results.roster import RosterReport
-from ..web import attachment, current_parameters, limits, mapping, preview, small_int
+from ..web import attachment, current_parameters, limits, mapping, preview, small_int, today
 from ..web.errors import error_page
 from ..web.extensions import csrf
 from ..web.forms import STALE_FORM, ActionForm, MalformedNumber, csrf_ok, seen_number
@@ -79,13 +80,19 @@ def _version(item: Roster) -> RosterVersion:
 
 @bp.get("/template.xlsx")
 def template():
-    return attachment(template_workbook(), XLSX, "薪酬方案花名册模板.xlsx", "roster-template.xlsx")
+    return attachment(template_workbook(current_parameters(), today()), XLSX, "薪酬方案花名册模板.xlsx", "roster-template.xlsx")
 
 
 def _render_form(form, budget, item=None, general=(), status=200, notice=None):
     blank = RosterForm(formdata=None, data={"roster": [{}]}).roster[0]
+    params, day = current_parameters(), today()
+    # a blank rate is the budget's: the lowest at the start of the service of the revision it is checked against
+    revision = budgets.shared_revision(budget, current_user.organisation_id)
+    start = Month.parse(budgets.result_of(revision).start).first_day if revision is not None else None
+    notes = {"allowance": defaults.allowance_blank(params), "housing_fund": defaults.housing_fund_blank(params, start, day)}
     return render_template("rosters/edit.html", form=form, budget=budget, item=item, general=general, notice=notice,
-                           blank=blank, invalid=status == 400,
+                           blank=blank, invalid=status == 400, notes=notes,
+                           rate_in_force=defaults.housing_fund_rate(params, start or day),
                            budget_name=budgets.name_seen_by(current_user, budget)), status
 
 
@@ -411,7 +418,7 @@ def roster_xlsx(roster_id: int):
     """A version's people in the template's layout, to change in a spreadsheet program and import again."""
     item = _load(roster_id)
     version = _version(item)
-    data = roster_workbook(json.loads(version.roster_json))
+    data = roster_workbook(current_parameters(), today(), json.loads(version.roster_json))
     accounts.record("export", f"roster:{item.id}", f"花名册 XLSX（版本 {version.number}）")
     db.session.commit()
     return attachment(data, XLSX, f"花名册-{item.id}-版本{version.number}.xlsx", f"roster-{item.id}-v{version.number}.xlsx")

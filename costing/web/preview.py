@@ -4,8 +4,8 @@ come from ``costing.results``, like the saved pages."""
 from __future__ import annotations
 
 from ..engine.parse import Problem
+from ..results import defaults, labels
 from ..results import format as formats
-from ..results import labels
 from ..results.budget import BudgetResult, Finding
 from ..results.roster import RosterReport
 from . import mapping
@@ -43,6 +43,25 @@ def _hints(findings: list[Finding], posted: dict) -> list[dict]:
     return out
 
 
+def in_force(result: BudgetResult) -> dict[str, dict]:
+    """What each staff line's blank 职业津贴 and 公积金比例 stand for, as the engine priced the budget, by the form's
+    field name: ``shown`` in the field (300.00, 5%) and ``title`` saying it in full. Lines that state their own
+    allowance have none for it."""
+    found = {}
+    rate = defaults.line_housing_fund_rate(result.housing_fund_default)
+    for line in result.personnel:
+        for key, figure in (("monthly_allowance", defaults.line_allowance(line)), ("housing_fund_rate", rate)):
+            if figure is not None:
+                found[f"personnel-{line.index}-{key}"] = {"shown": figure.shown,
+                                                          "title": f"{labels.POST_FIELDS[key]}（{figure.said}）"}
+    return found
+
+
+def budget_notes(result: BudgetResult) -> dict[str, str]:
+    """The form's notes that follow the service's start as it is typed (the rate at its start)."""
+    return {"housing_fund": defaults.housing_fund_said(result.housing_fund_default)}
+
+
 def _counts(findings: list[Finding], pending: int = 0) -> dict:
     """What the totals bar says; reasons still to be written block saving, so they count as such."""
     shown = [f for f in findings if f.severity != "info"]
@@ -69,6 +88,8 @@ def budget(result: BudgetResult, posted: dict, pending: list[Problem]) -> dict:
         "findings": [_finding(f) for f in shown],
         "pending": _problems(posted, pending),
         "hints": _hints(result.findings, posted),
+        "in_force": [{"field": name, **figure} for name, figure in in_force(result).items()],
+        "notes": budget_notes(result),
     }
 
 

@@ -55,6 +55,21 @@
     }
   }
 
+  // what each blank field stands for, as the server priced the form: [{field, shown, title}]; and the notes that
+  // follow what was typed (the housing-fund rate at the service's start): {key: text}
+  function showInForce(result) {
+    for (const f of result.in_force || []) {
+      const el = form.elements.namedItem(f.field);
+      if (el && el.placeholder !== undefined) {
+        el.placeholder = f.shown;
+        el.title = f.title;
+      }
+    }
+    for (const [key, text] of Object.entries(result.notes || {})) {
+      form.querySelectorAll(`[data-note="${CSS.escape(key)}"]`).forEach((el) => { el.textContent = text; });
+    }
+  }
+
   function showTotals(result) {
     for (const el of document.querySelectorAll("[data-total]")) {
       const key = el.dataset.total;
@@ -140,6 +155,7 @@
       document.querySelectorAll("[data-total]").forEach((el) => el.classList.remove("stale"));
       render(body);
       showHints(body.hints);
+      showInForce(body);
       // overrides whose reason is still to be written: the totals count them, the reason field says so
       showErrors(body.pending);
       stateEl.textContent = body.pending.length ? "已更新（请写明理由后保存）" : "已更新";

@@ -3,6 +3,8 @@ from decimal import Decimal as D
 
 import pytest
 
+from costing.engine.result import to_json
+
 from .helpers import budget_input, codes, contributions, person, run, with_allowance_standard
 
 
@@ -148,3 +150,23 @@ def test_the_allowance_is_the_districts_standard_for_community_posts_and_else_no
                              "职业津贴按 0 计；本区县有规定的，可在“职业津贴”栏按规定填写")
     result = run(budget_input(start="2025-07", personnel=lines[:1]), with_allowance_standard("渝中区", start="2025-07-01"))
     assert result.personnel[0].monthly_allowance == D("300")
+
+
+def test_each_line_says_where_its_allowance_comes_from_and_the_result_its_default_housing_fund_rate():
+    lines = [person(certificate="social_worker"), person(certificate="social_worker", monthly_allowance="150.00"),
+             person(certificate="none"), person(certificate="social_worker", category="elderly"),
+             person(certificate="assistant_social_worker")]
+    params = with_allowance_standard("渝中区", {"social_worker": "300"})
+    result = run(budget_input(personnel=lines), params)
+    assert [(p.allowance_source, p.monthly_allowance) for p in result.personnel] == [
+        ("standard", D("300")), ("given", D("150.00")), ("no_certificate", D("0")), ("not_covered", D("0")),
+        ("not_entered", D("0"))]
+    later = run(budget_input(personnel=lines[:1]), with_allowance_standard("渝中区", start="2025-07-01"))
+    assert later.personnel[0].allowance_source == "not_yet"
+    # the categories the standard covers are data: with 老年 among them, the 老年 line gets its standard
+    params.families["allowance.certificate_monthly"].categories = ("community", "elderly")
+    assert run(budget_input(personnel=lines), params).personnel[3].allowance_source == "standard"
+    # a blank housing-fund rate is the lowest allowed at the start, said once for the result (to_json: defaults)
+    assert result.housing_fund_default == D("0.05")
+    assert to_json(result)["defaults"] == {"housing_fund_rate": "0.05"}
+    assert [p["allowance_source"] for p in to_json(result)["personnel"]][:2] == ["standard", "given"]
