@@ -9,7 +9,7 @@ from wtforms.validators import Length
 
 from ..results import labels
 from ..web import current_parameters, today
-from ..web.forms import RowList, Visible
+from ..web.forms import FreeText, RowList, Visible
 from ..web.forms import select as _select
 
 
@@ -95,7 +95,7 @@ class BudgetForm(FlaskForm):
     costs = RowList(FormField(CostForm), min_entries=0)
     management_fee_rate = StringField("管理费费率")
     rules = FormField(RulesForm)
-    note = StringField("修订说明")
+    note = StringField("修订说明", validators=[FreeText()])
     base_revision = HiddenField()
 
 

@@ -18,8 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts import service as accounts
 from ..engine.budget import compute
 from ..engine.parameters import ParameterSet
-from ..engine.parse import InputError, parse_budget
+from ..engine.parse import InputError, Problem, parse_budget
 from ..engine.result import change, to_json
+from ..engine.text import free_text_problem
 from ..models import AnnexFile, Budget, BudgetShare, Organisation, Revision, RevisionException, User, db, utcnow
 from ..results import labels
 from ..results.budget import Basis, BudgetResult
@@ -63,6 +64,14 @@ class Computed:
     grand_total: Decimal
     personnel_total: Decimal
     error_count: int
+
+
+def _note(note: str | None) -> str:
+    """A revision's note, checked by the text rule (refused at its field, as the form does)."""
+    problem = free_text_problem(note or "")
+    if problem:
+        raise InputError([Problem("note", problem)])
+    return (note or "").strip()
 
 
 def compute_contract(data: dict, params: ParameterSet, reasons_required: bool = True) -> Computed:
@@ -231,6 +240,7 @@ def _summarise(budget: Budget, computed: Computed) -> None:
 
 def create_budget(user: User, data: dict, params: ParameterSet, note: str = "",
                   reasons_required: bool = True) -> Budget:
+    note = _note(note)
     computed = compute_contract(data, params, reasons_required)
     budget = Budget(organisation_id=user.organisation_id, created_by_id=user.id, status="draft",
                     revision_count=1)
@@ -247,6 +257,7 @@ def save_revision(budget: Budget, user: User, data: dict, params: ParameterSet, 
     """A new immutable revision, unless someone saved since ``base_number`` (then Conflict)."""
     if budget.status == "submitted":
         raise WorkflowError("预算已提交审核，审核通过或退回后才能修改")
+    note = _note(note)
     latest = budget.latest
     unchanged = latest.number == base_number and data == input_of(latest)
     if unchanged and params.version == latest.parameter_set:
@@ -372,6 +383,10 @@ def justify(budget: Budget, user: User, texts: dict[str, str], seen: int | None)
         raise WorkflowError("例外说明对应的错误已不存在（预算可能刚被修改），请刷新页面后重试")
     existing = {e.key: e for e in latest.exceptions}
     cleaned = {key: " ".join((text or "").split())[:500] for key, text in texts.items()}
+    for key, text in cleaned.items():
+        problem = free_text_problem(text)
+        if problem:
+            raise WorkflowError(f"「{errors[key].title}」的例外说明{problem}（例外说明未保存）")
     if all(cleaned[key] == (existing[key].justification if key in existing else "") for key in cleaned):
         raise WorkflowError("没有修改：例外说明与已保存的相同")
     _claim(budget, seen, ("draft",))
@@ -448,6 +463,9 @@ def return_for_changes(budget: Budget, user: User, reason: str, seen: int | None
     if budget.status != "submitted":
         raise WorkflowError("只有已提交的预算可以退回")
     reason = (reason or "").strip()
+    problem = free_text_problem(reason)
+    if problem:
+        raise WorkflowError(f"退回原因{problem}（未退回）")
     if not reason:
         raise WorkflowError("请填写退回原因，编制人将在预算页看到它")
     latest = budget.latest

@@ -1,5 +1,6 @@
 """The one rule for text people type or import as a name or an id: no invisible characters and none that
-change the direction of the text around them.
+change the direction of the text around them. Free text (a note, a reason, a 例外说明, a document's title) follows
+the same rule but may break lines.
 
 A right-to-left override (U+202E) makes 「SG-001‮txt.exe」 read differently from what is stored, and a
 zero-width space (U+200B) makes two ids that look the same differ; both would go on into pages, PDFs,
@@ -43,6 +44,16 @@ def invisible_problem(text: str) -> str | None:
     「含有不可见或改变文字方向的字符（U+202E），请删除后重新输入」."""
     found = invisible_characters(text)
     return INVISIBLE_MESSAGE.format("、".join(found[:5]) + ("等" if len(found) > 5 else "")) if found else None
+
+
+LINE_BREAKS = frozenset("\n\r\t")
+
+
+def free_text_problem(text: str) -> str | None:
+    """The message for free text (a note, a reason) holding refused characters, None if it holds none: as for a
+    name, but line breaks and tabs are allowed (a U+202E in a 例外说明 would print the app's own attribution
+    after it backwards on an approved annex)."""
+    return invisible_problem("".join(char for char in text if char not in LINE_BREAKS))
 
 
 def without_invisible(text: str) -> str:

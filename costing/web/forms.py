@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import validate_csrf
 from wtforms import BooleanField, FieldList, HiddenField, SelectChoice, SelectField, StringField, ValidationError
 
-from ..engine.text import invisible_problem
+from ..engine.text import free_text_problem, invisible_problem
 from . import small_int
 
 STALE_FORM = "页面已过期或来源无效，请刷新后重新提交（已保留您填写的内容）"
@@ -71,6 +71,15 @@ class Visible:
 
     def __call__(self, form, field) -> None:
         problem = invisible_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
+
+
+class FreeText:
+    """A WTForms validator for free text (notes, reasons): the text rule, line breaks allowed, said at the field."""
+
+    def __call__(self, form, field) -> None:
+        problem = free_text_problem(field.data or "")
         if problem:
             raise ValidationError(problem)
 
