@@ -88,6 +88,12 @@ class User(UserMixin, db.Model):
     # set by an administrator (a new account's first password, a reset): the user sets their own first
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # where the user last set their own password (address, and the browser's id kept in its session), and where an
+    # administrator proposed them as one: a proposal is not confirmed when both happened in one place
+    password_set_from: Mapped[str | None] = mapped_column(String(64))
+    password_set_browser: Mapped[str | None] = mapped_column(String(32))
+    admin_proposed_from: Mapped[str | None] = mapped_column(String(64))
+    admin_proposed_browser: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     organisation: Mapped[Organisation] = relationship()
     admin_proposed_by: Mapped[User | None] = relationship(remote_side="User.id", foreign_keys=[admin_proposed_by_id])

@@ -11,6 +11,7 @@ from wtforms import SelectChoice
 from ..models import AuditEntry, Organisation, User, db, utcnow
 from ..web import require_admin, small_int
 from . import service, throttle
+from .auth import origin
 from .forms import ClientForm, OrganisationForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -61,7 +62,8 @@ def users():
         org = db.session.get(Organisation, form.organisation.data) or abort(400)
         try:
             user = service.create_by_admin(_me(), form.username.data.strip(), form.display_name.data.strip(),
-                                           form.password.data, org, form.role.data, form.is_admin.data, utcnow())
+                                           form.password.data, org, form.role.data, form.is_admin.data, utcnow(),
+                                           origin())
         except service.AccountError as exc:      # (asked to propose one who cannot be an administrator)
             db.session.rollback()
             form.is_admin.errors = [str(exc)]
@@ -72,7 +74,7 @@ def users():
     people = db.session.scalars(select(User).order_by(User.organisation_id, User.username)).all()
     now = utcnow()
     return render_template("accounts/users.html", form=form, people=people, action=FlaskForm(), me=current_user,
-                           pending=[u for u in people if u.admin_pending],
+                           pending=[(u, service.same_place(u, u.admin_proposed_by)) for u in people if u.admin_pending],
                            throttled=throttle.throttled_names(db.session, now, _limits()),
                            clients=throttle.throttled_clients(db.session, now, _limits()),
                            limits=_limits()), (400 if form.errors else 200)
@@ -102,7 +104,7 @@ def _user_action(user_id: int, act, done, lock: bool = True):
 
 @bp.post("/users/<id:user_id>/propose-admin")
 def propose_admin(user_id: int):
-    return _user_action(user_id, lambda u: service.propose_admin(_me(), u, utcnow()),
+    return _user_action(user_id, lambda u: service.propose_admin(_me(), u, utcnow(), origin()),
                         lambda u, _: f"已提议 {u.username} 为管理员，须另一位管理员确认后生效")
 
 

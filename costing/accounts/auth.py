@@ -3,9 +3,10 @@
 Every failed sign-in gets the same answer, whether the name is unknown, the password wrong or the account
 deactivated, and takes the same time (one password hash check and the same queries); a client that failed
 too often is told to wait, whatever name it tries (``throttle``)."""
+import secrets
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..models import db, utcnow
@@ -31,6 +32,12 @@ def _safe_next(target: str | None) -> str:
 def _client() -> str:
     """The client's address (the proxy's X-Forwarded-For when COSTING_PROXY_HOPS says to trust it)."""
     return request.remote_addr or "unknown"
+
+
+def origin() -> service.Origin:
+    """Where this request comes from: the client's address and this browser's id, which its session keeps across
+    sign-ins and sign-outs (one browser signed in as two people is still one browser)."""
+    return service.Origin(_client(), session.setdefault("browser", secrets.token_urlsafe(12)))
 
 
 def _throttled(minutes: int) -> str:
@@ -101,7 +108,7 @@ def password():
             db.session.commit()
         else:
             throttle.succeeded(db.session, user.username, client)
-            service.change_password(user, form.new.data, utcnow())
+            service.change_password(user, form.new.data, utcnow(), origin())
             db.session.commit()
             login_user(user)                   # this browser goes on under the new session version
             flash("已修改密码；其他浏览器或设备上的登录均已退出", "success")

@@ -6,7 +6,8 @@ The functions that change an account take the acting user and the moment, check 
 and add the audit entries; the caller commits. A refusal is an ``AccountError`` saying why, in Chinese."""
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import has_request_context
 from flask_login import current_user
@@ -35,6 +36,18 @@ password_problem = passwords.problem
 
 class AccountError(Exception):
     """An account change the rules refuse; the message says why."""
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a request came from: the client's address and the browser (an id its session cookie keeps across
+    sign-ins, so one browser signed in as two people is one browser)."""
+    client: str | None = None
+    browser: str | None = None
+
+
+# the addresses a proposer signed in from within this time before the proposal (and any since) count as theirs
+PROPOSER_ADDRESSES = timedelta(days=30)
 
 
 def record(action: str, target: str = "", detail: str = "", user=None) -> None:
@@ -116,11 +129,13 @@ def signed_in(user: User, password: str) -> None:
         user.set_password(password)
 
 
-def change_password(user: User, new: str, now: datetime) -> None:
-    """The user's own new password (the caller checked the current one and the rules): other sessions end."""
+def change_password(user: User, new: str, now: datetime, origin: Origin = Origin()) -> None:
+    """The user's own new password (the caller checked the current one and the rules): other sessions end. Where
+    it was set is kept (an administrator's confirmation reads it)."""
     user.set_password(new)
     user.must_change_password = False
     user.password_changed_at = now
+    user.password_set_from, user.password_set_browser = origin.client, origin.browser
     end_sessions(user)
     record("password_change", f"user:{user.id}", user.username, user=user)
 
@@ -128,17 +143,17 @@ def change_password(user: User, new: str, now: datetime) -> None:
 # Administration -------------------------------------------------------------------------------------------
 
 def create_by_admin(actor: User, username: str, display_name: str, password: str, org: Organisation, role: str,
-                    make_admin: bool, now: datetime) -> User:
+                    make_admin: bool, now: datetime, origin: Origin = Origin()) -> User:
     """A new user with the first password the administrator gave (to be replaced at the first sign-in); asked to be
     an administrator, the user is only proposed as one."""
     user = create_user(username, display_name, password, org, role, must_change_password=True)
     record("create_user", f"user:{user.id}", f"{user.username}，{org.name}，{user.role_label}", user=actor)
     if make_admin:
-        propose_admin(actor, user, now)
+        propose_admin(actor, user, now, origin)
     return user
 
 
-def propose_admin(actor: User, target: User, now: datetime) -> None:
+def propose_admin(actor: User, target: User, now: datetime, origin: Origin = Origin()) -> None:
     """Raising a user to administrator waits for a different administrator's confirmation."""
     if target.is_admin:
         raise AccountError(f"{target.username} 已是管理员")
@@ -150,6 +165,7 @@ def propose_admin(actor: User, target: User, now: datetime) -> None:
         # administrators keep the policy figures and the accounts; the party being priced must not
         raise AccountError(f"{target.username} 属于承接主体：承接主体的用户不能设为管理员")
     target.admin_proposed_by_id, target.admin_proposed_at = actor.id, now
+    target.admin_proposed_from, target.admin_proposed_browser = origin.client, origin.browser
     record("admin_propose", f"user:{target.id}", f"提议 {target.username} 为管理员，须另一位管理员确认", user=actor)
 
 
@@ -162,10 +178,36 @@ def confirm_admin(actor: User, target: User) -> None:
         raise AccountError(f"{target.username} 已停用，不能确认为管理员")
     if target.must_change_password:
         raise AccountError(f"{target.username} 还在使用管理员设置的密码：须等本人登录并设置自己的密码后再确认")
+    same = same_place(target, proposer)
+    if same:
+        raise AccountError(f"不能确认：{target.username} 的密码是{same}设置的，可能是提议人本人所为。请被提议人在自己的"
+                           f"电脑上登录并重新设置密码后再确认；或撤回提议，由服务器管理人员用 flask --app wsgi costing "
+                           f"create-admin 设置")
     target.is_admin = True
     target.admin_proposed_by_id, target.admin_proposed_at = None, None
     record("admin_confirm", f"user:{target.id}", f"确认 {target.username} 为管理员（提议人 {proposer.username}）",
            user=actor)
+
+
+def proposer_addresses(proposer: User, since: datetime) -> set[str]:
+    """The addresses the proposer signed in from since ``since`` (the audit log's sign-ins say 「来自 <address>」)."""
+    details = db.session.scalars(select(AuditEntry.detail).where(
+        AuditEntry.user_id == proposer.id, AuditEntry.action == "sign_in", AuditEntry.at >= since))
+    return {detail.removeprefix("来自 ") for detail in details if detail.startswith("来自 ")}
+
+
+def same_place(target: User, proposer: User) -> str | None:
+    """Why the proposed user's own password looks set by the proposer (None if it does not): the rule is that it
+    was set in the browser the proposal was made from, or from the proposal's address, or from an address the
+    proposer signed in from in the 30 days before the proposal or since. A password whose place was not kept
+    (set before this rule) is not refused; the page says so."""
+    if target.password_set_browser and target.password_set_browser == target.admin_proposed_browser:
+        return "在提议人提议时所用的同一浏览器中"
+    where = target.password_set_from
+    if where and (where == target.admin_proposed_from or
+                  where in proposer_addresses(proposer, target.admin_proposed_at - PROPOSER_ADDRESSES)):
+        return f"从提议人使用过的地址 {where} "
+    return None
 
 
 def cancel_admin(actor: User, target: User) -> str:

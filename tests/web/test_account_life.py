@@ -60,7 +60,9 @@ def test_one_administrator_cannot_make_an_administrator_alone(app, client):
     assert "须另一位管理员确认" in flashed(proposer)
 
     # the proposed administrator has no administrator's rights: no pages, no confirming the proposer's figures
-    newcomer = log_in(app.test_client(), "x.admin", "first-pass-2026")
+    newcomer = app.test_client()
+    newcomer.environ_base["REMOTE_ADDR"] = "10.20.0.8"           # the newcomer's own computer
+    log_in(newcomer, "x.admin", "first-pass-2026")
     newcomer.post("/account/password", data={"current": "first-pass-2026", "new": NEW_PASSWORD, "again": NEW_PASSWORD})
     assert newcomer.get("/budgets/").status_code == 200
     assert proposer.post("/admin/parameters/family/si.base_floor", data=NEW_BASE).status_code == 302
@@ -81,6 +83,7 @@ def test_one_administrator_cannot_make_an_administrator_alone(app, client):
     other = log_in(app.test_client(), "admin2")
     page = text(other.get("/admin/users"))
     assert "待确认的管理员" in page and f'/admin/users/{x.id}/confirm-admin' in page
+    assert "来自 10.20.0.8" in page and "设置，不能确认" not in page
     assert other.post(f"/admin/users/{x.id}/confirm-admin").status_code == 302
     assert user("x.admin").is_admin and user("x.admin").admin_proposed_by_id is None
     assert newcomer.get("/admin/users").status_code == 200
@@ -371,3 +374,72 @@ def test_a_contractors_user_cannot_be_proposed_as_administrator(app, client):
                                                 "role": "preparer", "is_admin": "y"})
     assert created.status_code == 400 and "承接主体的用户不能设为管理员" in text(created)
     assert service.find_user("c_new") is None
+
+
+def _proposed_newcomer(proposer) -> User:
+    bureau = user("admin").organisation_id
+    assert proposer.post("/admin/users", data={
+        "username": "x.admin", "display_name": "新管理员", "password": "first-pass-2026", "organisation": bureau,
+        "role": "approver", "is_admin": "y"}).status_code == 302
+    return user("x.admin")
+
+
+def test_a_password_set_where_the_proposal_was_made_cannot_be_confirmed(app, client):
+    """One person holding two administrators: the proposer signs in as the proposed user and sets its password —
+    from the proposal's address, or in the same browser from elsewhere. The second administrator sees where the
+    password was set, and the confirmation is refused."""
+    world.build()
+    proposer = app.test_client()
+    proposer.environ_base["REMOTE_ADDR"] = "10.20.0.5"
+    log_in(proposer, "admin")
+    x = _proposed_newcomer(proposer)
+    # the same address, another browser
+    same_address = app.test_client()
+    same_address.environ_base["REMOTE_ADDR"] = "10.20.0.5"
+    log_in(same_address, "x.admin", "first-pass-2026")
+    same_address.post("/account/password", data={"current": "first-pass-2026", "new": NEW_PASSWORD,
+                                                 "again": NEW_PASSWORD})
+    other = log_in(app.test_client(), "admin2")
+    page = text(other.get("/admin/users"))
+    assert "来自 10.20.0.5" in page and "从提议人使用过的地址 10.20.0.5 设置，不能确认" in page
+    other.post(f"/admin/users/{x.id}/confirm-admin")
+    assert "不能确认：x.admin 的密码是从提议人使用过的地址 10.20.0.5 设置的" in flashed(other)
+    assert not user("x.admin").is_admin
+
+    # the same browser, signed out of the proposer's account and into the new one, from another address
+    proposer.post("/logout")
+    proposer.environ_base["REMOTE_ADDR"] = "172.16.3.9"
+    log_in(proposer, "x.admin", NEW_PASSWORD)
+    proposer.post("/account/password", data={"current": NEW_PASSWORD, "new": NEW_PASSWORD + "x",
+                                             "again": NEW_PASSWORD + "x"})
+    other.post(f"/admin/users/{x.id}/confirm-admin")
+    assert "密码是在提议人提议时所用的同一浏览器中设置的" in flashed(other)
+    assert not user("x.admin").is_admin
+
+    # set again by the newcomer on their own computer: confirmed
+    own = app.test_client()
+    own.environ_base["REMOTE_ADDR"] = "10.20.0.8"
+    log_in(own, "x.admin", NEW_PASSWORD + "x")
+    own.post("/account/password", data={"current": NEW_PASSWORD + "x", "new": NEW_PASSWORD + "y",
+                                        "again": NEW_PASSWORD + "y"})
+    other.post(f"/admin/users/{x.id}/confirm-admin")
+    assert user("x.admin").is_admin
+
+
+def test_an_address_the_proposer_signed_in_from_counts_as_the_proposers(app, client):
+    world.build()
+    home = app.test_client()
+    home.environ_base["REMOTE_ADDR"] = "192.168.1.20"
+    log_in(home, "admin")                           # the proposer signed in from home the day before
+    proposer = app.test_client()
+    proposer.environ_base["REMOTE_ADDR"] = "10.20.0.5"
+    log_in(proposer, "admin")
+    x = _proposed_newcomer(proposer)
+    newcomer = app.test_client()
+    newcomer.environ_base["REMOTE_ADDR"] = "192.168.1.20"
+    log_in(newcomer, "x.admin", "first-pass-2026")
+    newcomer.post("/account/password", data={"current": "first-pass-2026", "new": NEW_PASSWORD, "again": NEW_PASSWORD})
+    other = log_in(app.test_client(), "admin2")
+    other.post(f"/admin/users/{x.id}/confirm-admin")
+    assert "从提议人使用过的地址 192.168.1.20 设置的" in flashed(other)
+    assert not user("x.admin").is_admin
