@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from wtforms import SelectChoice
 
 from ..models import AuditEntry, Organisation, User, db, utcnow
-from ..web import require_admin, small_int
+from ..web import current_parameters, require_admin, small_int
 from . import service, throttle
 from .auth import origin
 from .forms import ClientForm, OrganisationForm, UserForm
@@ -22,11 +22,6 @@ PAGE = 50
 @login_required
 def _admins_only():
     require_admin()
-
-
-@bp.app_template_filter("audit_target")
-def _audit_target(value: str) -> str:
-    return service.target_label(value)
 
 
 @bp.get("/")
@@ -183,5 +178,5 @@ def audit_log():
     total = db.session.scalar(select(func.count()).select_from(AuditEntry))
     entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())
                                  .offset((page - 1) * PAGE).limit(PAGE)).all()
-    return render_template("accounts/audit.html", entries=entries, page=page, pages=max(1, -(-total // PAGE)),
-                           actions=service.ACTIONS)
+    return render_template("accounts/audit.html", page=page, pages=max(1, -(-total // PAGE)),
+                           lines=service.audit_lines(entries, current_parameters().version))

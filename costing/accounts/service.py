@@ -6,14 +6,17 @@ The functions that change an account take the acting user and the moment, check 
 and add the audit entries; the caller commits. A refusal is an ``AccountError`` saying why, in Chinese."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import has_request_context
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from ..models import AuditEntry, Organisation, User, db
+from ..models import AuditEntry, Budget, DistrictTier, Organisation, ParamValue, Roster, User, db
+from ..parameters import service as parameters
+from ..results import labels
 from . import passwords, throttle
 
 ACTIONS = {"sign_in": "登录", "sign_in_failed": "登录失败", "locked": "账号锁定", "sign_out": "退出",
@@ -29,7 +32,6 @@ ACTIONS = {"sign_in": "登录", "sign_in_failed": "登录失败", "locked": "账
            "deactivate": "停用用户", "reactivate": "启用用户",
            "admin_propose": "提议设为管理员", "admin_confirm": "确认设为管理员", "admin_reject": "驳回管理员提议",
            "admin_withdraw": "撤回管理员提议"}
-TARGETS = {"budget": "预算", "user": "用户", "organisation": "单位", "roster": "薪酬方案"}
 PASSWORD_RULES = passwords.RULES            # for the command line (the rules themselves: accounts.passwords)
 password_problem = passwords.problem
 
@@ -59,10 +61,106 @@ def record(action: str, target: str = "", detail: str = "", user=None) -> None:
                               organisation_id=user.organisation_id if user else None))
 
 
-def target_label(value: str) -> str:
-    """budget:12 → 预算 #12 (how the audit log names what an entry is about)."""
-    kind, _, number = (value or "").partition(":")
-    return f"{TARGETS[kind]} #{number}" if kind in TARGETS and number else value
+@dataclass(frozen=True)
+class Mention:
+    """Words of an audit entry, and the page they lead to (an endpoint and its values) where there is one."""
+    text: str
+    endpoint: str | None = None
+    values: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """An audit entry as an administrator reads it: what it is about and what it says, in words and links."""
+    entry: AuditEntry
+    action: str
+    target: Mention
+    detail: tuple[Mention, ...]
+
+
+# how entries name what they are about (``target``, and within ``detail``): budget:12, param:63 …
+REFERENCE = re.compile(r"\b(budget|roster|user|organisation|param|tier):(\d+)\b")
+# sets of policy parameters by their digests (a budget recomputed with new figures: 参数集 3946bcdf622c → b69cef92ceac)
+SET_DIGEST = re.compile(r"参数集 ([0-9a-f]{12,64})\b(?: → ([0-9a-f]{12,64})\b)?")
+MENTIONED = re.compile(f"{REFERENCE.pattern}|{SET_DIGEST.pattern}")
+SEED_TARGETS = {"shipped": "随软件发布的数据文件"}
+
+
+def audit_lines(entries: list[AuditEntry], current_set: str) -> list[AuditLine]:
+    """The audit log in words: 「预算《A 项目》」 with a link for budget:12, 「政策参数：… 2026-01-01 起」 for param:63,
+    a set of policy parameters by its latest change; whatever no longer exists is said to be gone."""
+    texts = [e.target or "" for e in entries] + [e.detail or "" for e in entries]
+    wanted: dict[str, set[int]] = {}
+    for text in texts:
+        for kind, number in REFERENCE.findall(text):
+            wanted.setdefault(kind, set()).add(int(number))
+    named = _mentions(wanted)
+    sets = parameters.set_names(db.session, {d for t in texts for m in SET_DIGEST.findall(t) for d in m if d},
+                                current_set)
+
+    def mention(kind: str, number: str) -> Mention:
+        return named[kind][int(number)]
+
+    lines = []
+    for e in entries:
+        target = REFERENCE.fullmatch(e.target or "")
+        if target:
+            about = mention(*target.groups())
+        elif e.action == "params_seed":
+            about = Mention(SEED_TARGETS.get(e.target, "服务器上的数据文件"))
+        else:
+            about = Mention(e.target or "")
+        detail, at = [], 0
+        for found in MENTIONED.finditer(e.detail or ""):
+            detail.append(Mention(e.detail[at:found.start()]))
+            detail.append(mention(found[1], found[2]) if found[1] else
+                          Mention(" → ".join(sets[digest] for digest in found.groups()[2:] if digest)))
+            at = found.end()
+        detail.append(Mention((e.detail or "")[at:]))
+        lines.append(AuditLine(e, ACTIONS.get(e.action, e.action), about,
+                               tuple(m for m in detail if m.text)))
+    return lines
+
+
+def _mentions(wanted: dict[str, set[int]]) -> dict[str, dict[int, Mention]]:
+    """What each referenced row is called, read in one query a kind."""
+    def rows(model, kind):
+        ids = wanted.get(kind, set())
+        found = {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ids)))} if ids else {}
+        return ids, found
+
+    named: dict[str, dict[int, Mention]] = {}
+    ids, budgets = rows(Budget, "budget")
+    gone = _deleted_budget_names(ids - set(budgets))
+    named["budget"] = {i: Mention(f"预算《{budgets[i].name}》", "budgets.show", {"budget_id": i}) if i in budgets
+                       else Mention(f"已删除的预算《{gone[i]}》" if i in gone else "已删除的预算") for i in ids}
+    ids, rosters = rows(Roster, "roster")
+    named["roster"] = {i: Mention(f"薪酬方案《{rosters[i].name}》", "rosters.show", {"roster_id": i}) if i in rosters
+                       else Mention("已删除的薪酬方案") for i in ids}
+    ids, users = rows(User, "user")
+    named["user"] = {i: Mention(f"用户 {users[i].username}（{users[i].display_name}）", "admin.users")
+                     if i in users else Mention("已删除的用户") for i in ids}
+    ids, organisations = rows(Organisation, "organisation")
+    named["organisation"] = {i: Mention(f"单位「{organisations[i].name}」", "admin.organisations")
+                             if i in organisations else Mention("已删除的单位") for i in ids}
+    ids, values = rows(ParamValue, "param")
+    named["param"] = {i: Mention(f"政策参数：{values[i].family.label} {labels.region(values[i].region)} "
+                                 f"{values[i].start or '日期不详'} 起", "params.family",
+                                 {"key": values[i].family_key}) if i in values else Mention("政策参数") for i in ids}
+    ids, tiers = rows(DistrictTier, "tier")
+    named["tier"] = {i: Mention(f"区县档次：{tiers[i].district} {tiers[i].start} 起", "params.districts")
+                     if i in tiers else Mention("区县档次") for i in ids}
+    return named
+
+
+def _deleted_budget_names(ids: set[int]) -> dict[int, str]:
+    """A deleted budget's name, as its creation or deletion was recorded."""
+    if not ids:
+        return {}
+    targets = {f"budget:{i}": i for i in ids}
+    return {targets[e.target]: e.detail for e in db.session.scalars(
+        select(AuditEntry).where(AuditEntry.target.in_(targets), AuditEntry.action.in_(("create", "delete")))
+        .order_by(AuditEntry.id))}
 
 
 def organisation(name: str, kind: str) -> Organisation:

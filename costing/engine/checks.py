@@ -100,7 +100,7 @@ def pay_floor(post: Post, allowance: Decimal, rules: Rules, where: str) -> list[
         "PAY_BELOW_FLOOR", "error", where,
         f"{post.post}：{pay_text(post, allowance)}，低于项目规则设定的{LEVELS[post.level]}岗位"
         f"薪酬下限 {g(floor)} 元，每人每月差 {g(floor - pay)} 元",
-        f"项目规则 rules.pay_floor.{post.level}（采购方设定）")]
+        f"项目规则：{LEVELS[post.level]}岗位薪酬下限（采购方设定）")]
 
 
 def si_base(post: Post, allowance: Decimal, active, where: str) -> list[Finding]:
@@ -190,14 +190,14 @@ def _budget_rules(budget: Budget, result: Result) -> list[Finding]:
             "MANAGEMENT_FEE_ABOVE_CAP", "error", "management_fee_rate",
             f"管理费费率 {fmt_percent(budget.management_fee_rate)}（{g(totals.management_fee)} 元）"
             f"高于项目规则设定的上限 {fmt_percent(cap)}",
-            "项目规则 rules.max_management_fee_rate（采购方设定）"))
+            "项目规则：管理费费率上限（采购方设定）"))
     minimum = rules.min_personnel_share
     if minimum is not None and totals.personnel_share < minimum:
         findings.append(Finding(
             "PERSONNEL_SHARE_BELOW_MIN", "error", "totals.personnel_share",
             f"人员经费 {g(totals.personnel)} 元占预算总额 {g(totals.grand_total)} 元的 "
             f"{fmt_percent(totals.personnel_share)}，低于项目规则设定的 {fmt_percent(minimum)}",
-            "项目规则 rules.min_personnel_share（采购方设定）；"
+            "项目规则：人员经费最低占比（采购方设定）；"
             f"{SEED}三(一)（编制预算时要将社会工作专业人才成本作为重要核算依据）"))
     appropriation = budget.project.appropriation
     if appropriation is not None and totals.grand_total > appropriation:

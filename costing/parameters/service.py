@@ -2,21 +2,26 @@
 confirmed set, seeding and exporting data files, and what needs an administrator's attention."""
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..engine.parameters import load_documents, parse_documents
+from ..clock import as_utc, now
+from ..engine.money import fmt_figure
+from ..engine.parameters import TIER_LABELS, load_documents, parse_documents
 from ..engine.staleness import Stale, stale_families
-from ..models import DistrictTier, ParamValue
+from ..models import DistrictTier, ParamValue, Revision
+from ..results import format as formats
+from ..results import labels
 from .export import export_documents, read_documents, write_documents
 from .provider import Provider, today_version
 from .seed import SeedReport, seed
 
 __all__ = ["Provider", "SeedReport", "seed", "seed_files", "export_files", "today_version", "Attention",
-           "attention"]
+           "attention", "describe", "set_names"]
 
 
 def seed_files(session: Session, folder: Path | None = None) -> SeedReport:
@@ -46,3 +51,46 @@ def attention(session: Session, params, today: date) -> Attention:
     pending = sum(session.scalar(select(func.count()).select_from(model).where(model.status == "pending"))
                   for model in (ParamValue, DistrictTier))
     return Attention(stale_families(params, today), pending)
+
+
+def describe(row: ParamValue | DistrictTier) -> str:
+    """A value or a district's tier as people read it: 社会保险缴费基数下限（月） 重庆市 2026-01-01 起 4,600.00 元."""
+    if isinstance(row, ParamValue):
+        return f"{row.family.label} {labels.region(row.region)} {row.start} 起 {fmt_figure(row.value, row.family.unit)}"
+    return f"{row.district} {row.start} 起 {TIER_LABELS.get(row.region, row.region)}"
+
+
+# a change the confirmed set went through: what a second administrator confirmed (rows still in the set or
+# since corrected), or figures a seed loaded
+_IN_SET = ("confirmed", "superseded", "retired")
+
+
+def _latest_change(session: Session, moment: datetime) -> str:
+    """The name of the set in force at ``moment``: by the last change made to it by then."""
+    latest = None                     # (when, how, what)
+    for model in (ParamValue, DistrictTier):
+        for row in session.scalars(select(model).where(model.origin == "admin", model.status.in_(_IN_SET),
+                                                       model.reviewed_at.is_not(None))):
+            when = as_utc(row.reviewed_at)
+            if when <= moment and (latest is None or when > latest[0]):
+                latest = (when, "confirmed", describe(row))
+        for origin, created in session.execute(select(model.origin, model.created_at)
+                                               .where(model.origin != "admin").distinct()):
+            when = as_utc(created)
+            if when <= moment and (latest is None or when > latest[0]):
+                latest = (when, origin, "")
+    if latest is None:
+        return formats.parameter_set(None)
+    when, how, what = latest
+    return formats.parameter_set(how, when, what)
+
+
+def set_names(session: Session, versions: Iterable[str], current: str) -> dict[str, str]:
+    """Each set of policy parameters named in words, by its latest change. A set is placed in time by being
+    the current one (now) or by the first budget revision computed with it; one that is neither is 此前的."""
+    names = {}
+    for version in set(versions):
+        moment = now() if version == current else session.scalar(
+            select(func.min(Revision.created_at)).where(Revision.parameter_set == version))
+        names[version] = _latest_change(session, as_utc(moment)) if moment else formats.parameter_set(None)
+    return names

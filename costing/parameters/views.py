@@ -10,14 +10,13 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from ..accounts import service as accounts
-from ..engine.money import fmt_figure
-from ..engine.parameters import TIER_LABELS, ParameterMissing, UnknownDistrict
+from ..engine.parameters import ParameterMissing, UnknownDistrict
 from ..engine.staleness import stale_families
 from ..models import DistrictTier, ParamFamily, ParamValue, db
 from ..results import labels
 from ..results.format import isodate
 from ..web import current_parameters, require_admin, small_int, today
-from . import review
+from . import review, service
 from .forms import ReasonForm, SourceForm, TierForm, ValueForm, typed_date
 
 bp = Blueprint("params", __name__, url_prefix="/admin/parameters")
@@ -57,7 +56,8 @@ def index():
         in_force[family.key] = rows
     return render_template("parameters/index.html", families=families, in_force=in_force, on=on,
                            stale=stale_families(params, on), pending=_pending_values(),
-                           pending_tiers=_pending_tiers(), version=params.version, action=FlaskForm())
+                           pending_tiers=_pending_tiers(), action=FlaskForm(),
+                           set_name=service.set_names(db.session, [params.version], params.version)[params.version])
 
 
 @bp.route("/family/<key>", methods=["GET", "POST"])
@@ -136,7 +136,7 @@ def _enter(form: SourceForm, build, add, kind: str):
         db.session.rollback()
         form.show({**refused.problems, **problems})
         return None
-    accounts.record("param_add", f"{kind}:{row.id}", _describe(row) + "（待复核）")
+    accounts.record("param_add", f"{kind}:{row.id}", service.describe(row) + "（待复核）")
     db.session.commit()
     flash("已录入，待另一位管理员复核后生效", "success")
     return row
@@ -163,7 +163,7 @@ def _act(model, row_id: int, verb: str):
         for message in refused.problems.values():
             flash(message, "error")
         return row, False
-    what = _describe(row)
+    what = service.describe(row)
     accounts.record(f"param_{verb}", f"{'param' if model is ParamValue else 'tier'}:{row.id}",
                  what + (f"；{closed}" if closed else "") + (f"；理由：{row.review_note}" if verb == "reject" else ""))
     db.session.commit()
@@ -171,13 +171,6 @@ def _act(model, row_id: int, verb: str):
            "reject": "已驳回", "withdraw": "已撤回"}[verb]
           + (f"；{closed}" if closed else ""), "success")
     return row, True
-
-
-def _describe(row) -> str:
-    if isinstance(row, ParamValue):
-        return (f"{row.family.label} {labels.region(row.region)} {row.start} 起 "
-                f"{fmt_figure(row.value, row.family.unit)}")
-    return f"{row.district} {row.start} 起 {TIER_LABELS.get(row.region, row.region)}"
 
 
 @bp.post("/values/<id:value_id>/<any(confirm, reject, withdraw):verb>")

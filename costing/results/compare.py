@@ -3,7 +3,6 @@ they rest on. Used for the revision history, the save conflict page and the poli
 it reads only what each revision stored."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -118,8 +117,22 @@ def _line_changes(old_in, new_in, old_amounts, new_amounts, fields, key) -> list
     return changes
 
 
+# the settings a revision changes as a whole: the contractor's taxes and the programme's rules
+SETTING_RATES = frozenset({"work_injury_rate", "min_personnel_share", "max_management_fee_rate"})
+SETTING_CODES = {"taxpayer": labels.TAXPAYERS, "location": labels.LOCATIONS}
+
+
 def _settings(data: dict, key: str) -> str:
-    return json.dumps(data.get(key, {}), ensure_ascii=False)
+    """承接主体税务设置 or 项目规则 in words: 纳税人类型 一般纳税人；管理费费率上限 8%；薪酬下限 初级 4,000.00 元."""
+    def shown(name, value) -> str:
+        if name == "pay_floor":                     # by level
+            return "、".join(f"{labels.LEVELS.get(k, k)} {_show('unit_price', v)} 元" for k, v in value.items() if v)
+        if name in SETTING_RATES:
+            return _show("housing_fund_rate", value)
+        return SETTING_CODES[name].get(value, str(value)) if name in SETTING_CODES else str(value)
+    parts = [f"{labels.place(name)} {shown(name, value)}" for name, value in (data.get(key) or {}).items()
+             if value not in (None, "", {})]
+    return "；".join(parts) or "（未设定）"
 
 
 def compare(old_input: dict, old: BudgetResult, new_input: dict, new: BudgetResult) -> Comparison:

@@ -91,6 +91,20 @@ def isodate(day: date | None) -> str:
     return day.isoformat() if day else ""
 
 
+def parameter_set(how: str | None, moment: datetime | None = None, what: str = "") -> str:
+    """A set of policy parameters as people know it: by its latest change (its digest identifies it only in the
+    API and the command line). ``how`` the change was made: confirmed by a second administrator (``what`` was
+    confirmed), or figures loaded from the shipped or other data files; None: a set no longer on record."""
+    day = localdate(moment)
+    if how == "confirmed":
+        return f"{day} 复核通过「{what}」后的政策参数"
+    if how == "shipped":
+        return f"随软件发布的政策参数（{day} 载入）"
+    if how == "imported":
+        return f"{day} 从数据文件导入后的政策参数"
+    return "此前的政策参数"
+
+
 FILTERS = {"validity": validity, "money": money, "signed_money": signed_money, "percent": percent, "share": share, "figure": figure,
            "override": override, "localtime": localtime, "localdate": localdate, "region": labels.region,
            "tier": labels.tier}

@@ -14,6 +14,8 @@ from ..engine.parse import NOT_A_CHOICE, REASON_MISSING, InputError, Problem, pa
 from ..engine.result import to_json
 from ..engine.roster import check_input, check_to_json
 from ..engine.staffing import staffing_norm
+from ..models import db
+from ..parameters import service as parameters
 from . import api_limits, current_parameters, openapi, today
 from .extensions import csrf
 
@@ -68,14 +70,15 @@ def home():
     params = current_parameters()
     found = [row for row in params.in_force(on) if row.family.key in HOME_FAMILIES and row.lookup is not None]
     found.sort(key=lambda row: HOME_FAMILIES.index(row.family.key))
-    return render_template("main/home.html", today=on, rows=found, version=params.version)
+    return render_template("main/home.html", today=on, rows=found)
 
 
 @bp.get("/api")
 def api_docs():
     """For the IT staff who connect other systems: the API, the command line, the finding codes."""
-    return render_template("main/api.html", today=today(), version=current_parameters().version,
-                           limits=api_limits.described())
+    version = current_parameters().version
+    return render_template("main/api.html", today=today(), limits=api_limits.described(),
+                           set_name=parameters.set_names(db.session, [version], version)[version])
 
 
 @bp.get("/api/v1/openapi.json")

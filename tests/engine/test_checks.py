@@ -46,7 +46,7 @@ def test_pay_floor_from_programme_rules():
                               rules={"pay_floor": {"junior": "4000.00"}}))
     finding = only(result, "PAY_BELOW_FLOOR")
     assert "月应发工资 3,900.00 元，低于项目规则设定的初级岗位薪酬下限 4,000.00 元，每人每月差 100.00 元" in finding.message
-    assert "rules.pay_floor.junior" in finding.basis
+    assert finding.basis == "项目规则：初级岗位薪酬下限（采购方设定）"
 
 
 def test_declared_base_below_pay_is_an_error_unless_the_ceiling_explains_it():
@@ -82,6 +82,9 @@ def test_budget_level_rules():
     result = run(data)
     assert only(result, "MANAGEMENT_FEE_ABOVE_CAP").where == "management_fee_rate"
     assert only(result, "PERSONNEL_SHARE_BELOW_MIN").where == "totals.personnel_share"
+    # the rule is cited by its name, as the purchaser set it on the form
+    assert only(result, "MANAGEMENT_FEE_ABOVE_CAP").basis == "项目规则：管理费费率上限（采购方设定）"
+    assert only(result, "PERSONNEL_SHARE_BELOW_MIN").basis.startswith("项目规则：人员经费最低占比（采购方设定）；")
     over = only(result, "OVER_APPROPRIATION")
     excess = result.totals.grand_total - D("80000.00")
     assert f"{excess:,.2f}" in over.message
