@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..engine.periods import Month, span_text
 from ..engine.result import change
 from . import format as formats
 from . import labels
@@ -173,27 +174,37 @@ RECALCULATED = "按新政策参数重新计算"
 NOTE_LIMIT = 400                # characters of figures in a revision's note (its column holds 500)
 
 
+def _month_values(result: BudgetResult) -> dict[tuple[str, str], dict[int, str]]:
+    """Each figure the budget rests on (by label and region) and the value it takes in each month it is used."""
+    values: dict[tuple[str, str], dict[int, str]] = {}
+    for row in result.basis:
+        months = values.setdefault((row.label, row.region_label), {})
+        first, last = Month.parse(row.used_from).index, Month.parse(row.used_to).index
+        for index in range(first, last + 1):
+            months[index] = row.value_text
+    return values
+
+
 def recalculation_note(then: BudgetResult, now: BudgetResult) -> str:
-    """Why a revision saved with the same input as the one before exists: 「按新政策参数重新计算：」 and the
-    figures that changed (a figure's value before → after, one that is newly used, one no longer used)."""
-    added, dropped = basis_changes(then, now)
-    figures: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
-    for rows, side in ((dropped, 0), (added, 1)):
-        for row in rows:
-            values = figures.setdefault((row.label, row.region_label), ([], []))[side]
-            if row.value_text not in values:
-                values.append(row.value_text)
+    """Why a revision saved with the same input as the one before exists: 「按新政策参数重新计算：」 and, for each
+    figure whose value changed in some months, those months and the values before → after (「社会保险缴费基数下限
+    （月）（重庆市）2026-01 至 2026-06：4,404.00 元 → 4,600.00 元」)."""
+    before, after = _month_values(then), _month_values(now)
     parts = []
-    for (label, region), (before, after) in figures.items():
-        if before == after:
-            continue            # the same value over other months (a figure published for a year carried before)
-        name = f"{label}（{region}）"
-        if before and after:
-            parts.append(f"{name}{'、'.join(before)} → {'、'.join(after)}")
-        elif after:
-            parts.append(f"新采用 {name} {'、'.join(after)}")
-        else:
-            parts.append(f"不再采用 {name} {'、'.join(before)}")
+    for key in list(before) + [k for k in after if k not in before]:
+        old, new = before.get(key, {}), after.get(key, {})
+        spans: list[list] = []          # [first, last, before, after] of runs of months changed alike
+        for index in sorted(set(old) | set(new)):
+            pair = (old.get(index), new.get(index))
+            if pair[0] == pair[1]:
+                continue
+            if spans and spans[-1][1] == index - 1 and (spans[-1][2], spans[-1][3]) == pair:
+                spans[-1][1] = index
+            else:
+                spans.append([index, index, *pair])
+        for first, last, was, becomes in spans:
+            span = span_text(Month.from_index(first), Month.from_index(last))
+            parts.append(f"{key[0]}（{key[1]}）{span}：{was or '未采用'} → {becomes or '不再采用'}")
     if not parts:
         return f"{RECALCULATED}（所用数值未变）"
     shown, length = [], 0

@@ -155,9 +155,9 @@ def busy_week(app) -> Week:
 
     preparer, approver = week.client("a_prep"), week.client("a_appr")
     week.post(preparer, f"/budgets/{w.budget_a}/recompute", data={"revision": "1"})
-    week.post(preparer, f"/budgets/{w.budget_a}/duplicate")
+    week.post(preparer, f"/budgets/{w.budget_a}/duplicate", data={"revision": "2"})
     copy_id = max(b.id for b in db.session.scalars(select(Budget)))
-    week.post(preparer, f"/budgets/{copy_id}/delete")
+    week.post(preparer, f"/budgets/{copy_id}/delete", data={"revision": "1"})
     ruled = world.sample(name="规则项目", appropriation="100000.00")
     ruled |= {"management_fee_rate": "0.10",
               "rules": {"max_management_fee_rate": "0.08", "min_personnel_share": "0.99",
@@ -169,14 +169,14 @@ def busy_week(app) -> Week:
         budget = budgets[name]
         errors = service.result_of(budget.latest).errors
         if errors:
-            service.justify(budget, users["a_prep"], {f.key: "经区财政局同意按此执行" for f in errors})
+            service.justify(budget, users["a_prep"], {f.key: "经区财政局同意按此执行" for f in errors}, 1)
         if name != "ruled":
-            service.submit(budget, users["a_prep"], confirmed=True)
-    service.approve(budgets["approved"], users["a_appr"], confirmed=True)
+            service.submit(budget, users["a_prep"], 1, confirmed=True)
+    service.approve(budgets["approved"], users["a_appr"], 1, confirmed=True)
     db.session.commit()
-    week.post(approver, f"/budgets/{budgets['returned'].id}/return", data={"reason": "请核对人数"})
+    week.post(approver, f"/budgets/{budgets['returned'].id}/return", data={"reason": "请核对人数", "revision": "1"})
     week.post(preparer, f"/budgets/{budgets['approved'].id}/share",
-              data={"contractor": str(users["c_user"].organisation_id)})
+              data={"contractor": str(users["c_user"].organisation_id), "revision": "1"})
     week.post(preparer, f"/budgets/{budgets['ruled'].id}/contract", data={"contract_no": "渝北民政〔2026〕8号",
                                                                           "party_a": "", "party_b": ""})
     changed = ruled | {"rules": {"max_management_fee_rate": "0.09", "pay_floor": {"junior": "8000.00"}},

@@ -432,7 +432,7 @@ def test_a_confirmed_new_base_changes_a_draft_but_not_an_approved_revision(fixed
     assert draft.latest.parameter_set == provider.today_version(db.session)
     assert draft.latest.grand_total == change.grand_total_now
     # the revision says why it exists: the same input, and which figure changed
-    assert draft.latest.note == "按新政策参数重新计算：社会保险缴费基数下限（月）（重庆市）4,404.00 元 → 4,600.00 元"
+    assert draft.latest.note == "按新政策参数重新计算：社会保险缴费基数下限（月）（重庆市）2026-01 至 2026-12：4,404.00 元 → 4,600.00 元"
     assert "按最新政策参数，本预算将变化" not in _text(client.get(f"/budgets/{draft_id}"))
     # a second click (a stale page) is refused, not a second revision
     client.post(f"/budgets/{draft_id}/recompute", data={"revision": str(number)})
@@ -452,15 +452,15 @@ def test_saving_an_untouched_form_after_a_policy_change_says_why_the_revision_ex
     db.session.expire_all()
     latest = db.session.get(Budget, draft_id).latest
     assert latest.number == 2
-    assert latest.note == "按新政策参数重新计算：社会保险缴费基数下限（月）（重庆市）4,404.00 元 → 4,600.00 元"
+    assert latest.note == "按新政策参数重新计算：社会保险缴费基数下限（月）（重庆市）2026-01 至 2026-12：4,404.00 元 → 4,600.00 元"
     history = _text(client.get(f"/budgets/{draft_id}/history"))
-    assert "按新政策参数重新计算：社会保险缴费基数下限（月）（重庆市）4,404.00 元 → 4,600.00 元" in history
+    assert "按新政策参数重新计算：社会保险缴费基数下限（月）（重庆市）2026-01 至 2026-12：4,404.00 元 → 4,600.00 元" in history
     # a note typed as well is kept after the reason
     typed = world.page_form(client.get(f"/budgets/{other_id}/edit").get_data(as_text=True), "budget-form")
     client.post(f"/budgets/{other_id}/edit", data=typed | {"note": "年度复核"})
     db.session.expire_all()
     assert db.session.get(Budget, other_id).latest.note == (
-        "按新政策参数重新计算：社会保险缴费基数下限（月）（重庆市）4,404.00 元 → 4,600.00 元；年度复核")
+        "按新政策参数重新计算：社会保险缴费基数下限（月）（重庆市）2026-01 至 2026-12：4,404.00 元 → 4,600.00 元；年度复核")
 
 
 def test_submitted_budgets_cannot_be_recomputed(fixed, client):
