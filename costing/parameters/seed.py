@@ -145,13 +145,22 @@ def _origin(raw: dict, origin: str) -> str:
 
 
 def _recite(same: list[ParamValue], raw: dict, end: date | None, sources, origin: str, report: SeedReport) -> None:
-    """A shipped figure, unchanged, that the shipped files now cite from another document points there."""
+    """A shipped figure, unchanged, that the shipped files now cite from another document points there; one the
+    files now split by document (the same value from the same day, ending sooner, its successors after it) ends
+    where the files end it, so its successors are added."""
     if origin != "shipped":
         return
     source = sources[raw["source"]]
     for row in same:
-        if (row.status == "confirmed" and row.origin == "shipped" and row.value == raw["value"] and row.end == end
-                and row.source_id != source.id and not row.source.verified):
+        if row.status != "confirmed" or row.origin != "shipped" or row.value != raw["value"]:
+            continue
+        if row.end != end:
+            if end is None or (row.end is not None and row.end < end):
+                continue
+            report.closed.append(f"{row.family.label}（{row.region}）{iso(row.start) or '日期不详'} 起的数值"
+                                 f"按文件拆分，截止于 {end}")
+            row.end = end
+        if row.source_id != source.id and not row.source.verified:
             row.source_id = source.id
             row.note = raw.get("note")
             report.cited += 1

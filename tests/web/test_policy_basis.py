@@ -221,11 +221,24 @@ def test_seeding_the_shipped_files_brings_an_older_databases_citations_up_to_dat
     ceiling.source_id = old.id
     verified = hf["hf-2019-87"]
     verified.verified_by, verified.verified_on, verified.issuer = "重庆市住房公积金管理中心", "2026-10-01", "（核实时写法）"
+    # the older release had one unemployment rate from 2016-05 to 2024-12, cited to 渝人社发〔2016〕74号 alone
+    unemployment = db.session.scalars(select(ParamValue).where(ParamValue.family_key == "si.employer.unemployment")
+                                      .order_by(ParamValue.start)).all()
+    first = unemployment[0]
+    for later in unemployment[1:4]:
+        db.session.delete(later)
+    db.session.flush()
+    first.end = date(2024, 12, 31)
     db.session.flush()
     report = seed(db.session, copy.deepcopy(load_documents()))
-    assert report.cited == 2 and report.values == 0
+    assert report.cited == 2 and report.values == 3
+    assert report.closed == ["失业保险单位费率（cq）2016-05-01 起的数值按文件拆分，截止于 2018-04-30"]
     db.session.expire_all()
     assert (old.issuer, old.doc_no, old.date, old.title) == ("国务院", None, None, "住房公积金管理条例")
     assert db.session.get(ParamValue, ceiling.id).source.doc_no == "建金〔2016〕74号"
     assert db.session.get(ParamSource, verified.id).issuer == "（核实时写法）"
+    cited = [(v.start.isoformat(), v.end.isoformat(), v.source.doc_no) for v in db.session.scalars(
+        select(ParamValue).where(ParamValue.family_key == "si.employer.unemployment").order_by(ParamValue.start))]
+    assert cited[:4] == [("2016-05-01", "2018-04-30", "渝人社发〔2016〕74号"), ("2018-05-01", "2019-04-30", "渝人社发〔2018〕116号"),
+                         ("2019-05-01", "2023-04-30", None), ("2023-05-01", "2024-12-31", "人社部发〔2023〕19号")]
     assert not seed(db.session, load_documents()).changed
