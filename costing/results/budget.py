@@ -188,14 +188,19 @@ class Basis:
 
     @property
     def citation(self) -> str:
-        """The document as a sealed annex cites it: issuer《title》（文号，date）, the parts known."""
+        """The document as a sealed annex cites it: issuer《title》（文号，date）, the parts known; the issuer is
+        not repeated where the title already opens with it (《重庆市人力资源和社会保障局关于…》)."""
         if self.is_input:
             return self.source
-        document = f"{self.issuer or ''}《{self.title}》" if self.title else (self.issuer or "")
         details = "，".join(part for part in (self.doc_no, self.date) if part)
-        if document and details:
-            return f"{document}（{details}）"
-        return document or details or UNKNOWN_DOCUMENT
+        if self.title:
+            named = self.issuer and all(name in self.title.split("关于")[0] for name in self.issuer.split("、"))
+            document = f"{'' if named else self.issuer or ''}《{self.title}》"
+        elif not self.doc_no:                       # an issuer at most: the document itself is still to be named
+            return f"{self.issuer}（{UNKNOWN_DOCUMENT}）" if self.issuer else UNKNOWN_DOCUMENT
+        else:
+            document = self.issuer or ""
+        return f"{document}（{details}）" if document and details else document or details
 
     @property
     def verified(self) -> bool:

@@ -80,11 +80,15 @@ def test_the_budget_page_cites_documents_and_shows_no_address(app, client, role)
     no_address(page)
     basis = basis_section(page)
     assert "http" not in basis and "href" not in basis
-    assert "重庆市人力资源和社会保障局《重庆市人力资源和社会保障局关于发布重庆市最低工资标准的通知》（渝人社发〔2024〕22号）" in basis
+    # the title names its issuer: not printed twice
+    assert "<td>《重庆市人力资源和社会保障局关于发布重庆市最低工资标准的通知》（渝人社发〔2024〕22号）</td>" in basis
+    # a joint notice whose title names no issuer is cited with its issuers
+    assert ("重庆市人力资源和社会保障局、重庆市财政局、重庆市医疗保障局、国家税务总局重庆市税务局"
+            "《关于做好2025年度社会保险缴费基数上下限核定有关工作的通知》（2025-09-17）") in basis
     assert "待主管部门核实" in basis and "随软件发布" in basis
     assert "已核对原文" not in page and "依据转载文本" not in page
-    # a figure whose document is not known yet says so plainly
-    assert "文件待主管部门核实" in basis
+    # a figure whose document is not known yet says so plainly, with its issuer where that much is known
+    assert "<td>文件待主管部门核实</td>" in basis and "<td>重庆市住房公积金管理中心（文件待主管部门核实）</td>" in basis
 
 
 def test_the_annex_and_the_workbook_show_no_address(app, client):
