@@ -75,9 +75,24 @@ def seed(session: Session, documents: list[tuple[str, dict]], origin: str = "shi
             _seed_values(session, family, raw["values"], sources, origin, report)
         if tiers:
             _seed_tiers(session, name, tiers, sources, origin, report)
+        if origin == "shipped":
+            _drop_retired_sources(session, name, set(doc.get("sources") or {}), report)
     session.flush()
     bump(session)
     return report
+
+
+def _drop_retired_sources(session: Session, document: str, shipped: set[str], report: SeedReport) -> None:
+    """A source an older release shipped that the files no longer have (a compound source split into its
+    documents), which nothing cites any more and nobody verified, is removed."""
+    session.flush()
+    cited = set(session.scalars(select(ParamValue.source_id))) | set(session.scalars(select(DistrictTier.source_id)))
+    cited |= set(session.scalars(select(ParamSetting.source_id)))
+    for source in session.scalars(select(ParamSource).where(ParamSource.document == document)):
+        if (source.key not in shipped and source.id not in cited and not source.verified
+                and not source.key.startswith(("admin-", "new-"))):
+            session.delete(source)
+            report.cited += 1
 
 
 def _seed_sources(session: Session, document: str, raw_sources: dict, origin: str,

@@ -233,9 +233,18 @@ def test_seeding_the_shipped_files_brings_an_older_databases_citations_up_to_dat
         db.session.delete(later)
     db.session.flush()
     first.end = date(2024, 12, 31)
+    # and a source of its own for the rule that the housing-fund floor is the minimum wage
+    rule = ParamSource(document="housing_fund.yaml", key="hf-floor-rule", title="住房公积金缴存基数下限为当地现行最低工资标准")
+    db.session.add(rule)
+    db.session.flush()
+    floors = db.session.scalars(select(ParamValue).where(ParamValue.family_key == "hf.base_floor")).all()
+    for floor in floors:
+        floor.source_id = rule.id
     db.session.flush()
     report = seed(db.session, copy.deepcopy(load_documents()))
-    assert report.cited == 2 and report.values == 3
+    # two citations rewritten or re-pointed above, six floors re-pointed, the retired rule's source removed
+    assert report.cited == 2 + len(floors) + 1 and report.values == 3
+    assert db.session.scalar(select(ParamSource).where(ParamSource.key == "hf-floor-rule")) is None
     assert report.closed == ["失业保险单位费率（cq）2016-05-01 起的数值按文件拆分，截止于 2018-04-30"]
     db.session.expire_all()
     assert (old.issuer, old.doc_no, old.date, old.title) == ("国务院", None, None, "住房公积金管理条例")
