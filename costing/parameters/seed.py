@@ -160,8 +160,8 @@ def _origin(raw: dict, origin: str) -> str:
 
 
 def _recite(same: list[ParamValue], raw: dict, end: date | None, sources, origin: str, report: SeedReport) -> None:
-    """A shipped figure, unchanged, that the shipped files now cite from another document points there; one the
-    files now split by document (the same value from the same day, ending sooner, its successors after it) ends
+    """A shipped figure, unchanged, that the shipped files now cite from another document points there (with the
+    files' grading and remark); one the files now split by document (the same value from the same day, ending sooner, its successors after it) ends
     where the files end it, so its successors are added."""
     if origin != "shipped":
         return
@@ -175,9 +175,12 @@ def _recite(same: list[ParamValue], raw: dict, end: date | None, sources, origin
             report.closed.append(f"{row.family.label}（{row.region}）{iso(row.start) or '日期不详'} 起的数值"
                                  f"按文件拆分，截止于 {end}")
             row.end = end
-        if row.source_id != source.id and not row.source.verified:
-            row.source_id = source.id
-            row.note = raw.get("note")
+        if row.source.verified:
+            continue
+        shipped = {"source_id": source.id, "confidence": raw["confidence"], "note": raw.get("note")}
+        if any(getattr(row, field) != value for field, value in shipped.items()):
+            for field, value in shipped.items():
+                setattr(row, field, value)
             report.cited += 1
 
 
