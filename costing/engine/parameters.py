@@ -9,6 +9,7 @@ value's end date returns that value marked as carried forward, so callers can sa
 from __future__ import annotations
 
 import hashlib
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
@@ -271,10 +272,17 @@ SOURCE_FIELDS = ("title", "issuer", "doc_no", "date", "effective", "url", "note"
 ORIGINS = ("shipped", "imported", "admin")
 
 
+OFFICIAL_URL = re.compile(r"https?://[^/\s]+\.gov\.cn(/|$)", re.IGNORECASE)
+
+
 def read_source(key: str, raw: dict) -> Source:
     fields = {f: raw.get(f) for f in SOURCE_FIELDS}
-    if raw.get("via") and not fields["note"]:      # files written before the note replaced "via"
-        fields["note"] = raw["via"]
+    if "via" in raw:          # a file written before the note replaced "via": it and a mirror's address are the note
+        remarks = [raw["via"]] if raw["via"] else []
+        if fields["url"] and not OFFICIAL_URL.match(fields["url"]):
+            remarks.append(f"所见文本：{fields['url']}")
+            fields["url"] = None
+        fields["note"] = fields["note"] or "；".join(remarks) or None
     return Source(key=key, **fields)
 
 

@@ -154,3 +154,12 @@ def test_a_district_family_keeps_values_only_by_district():
     bad["families"]["allowance.certificate_monthly"]["values"][0]["region"] = "渝北区:social_worker"
     assert parse_documents([(n, bad if n == name else d) for n, d in documents]).district_value(
         "allowance.certificate_monthly", date(2025, 1, 1), "渝北区", "social_worker").value == 300
+
+
+def test_a_file_written_before_the_note_keeps_its_remark_and_mirror_there():
+    old = {"title": "重庆单位工伤保险缴费比例", "issuer": "说明页面", "doc_no": None, "date": None,
+           "url": "https://chongqing.tianqi.com/news/l1bB1H6BBzN1uuiQ.html", "via": "重庆说明页面"}
+    source = read_source("cq-work-injury", old)
+    assert source.url is None and source.note == "重庆说明页面；所见文本：https://chongqing.tianqi.com/news/l1bB1H6BBzN1uuiQ.html"
+    official = read_source("vat", {"title": "公告", "url": "http://cycms.chengan.gov.cn/x.jsp", "via": "县政府网站转载"})
+    assert official.url == "http://cycms.chengan.gov.cn/x.jsp" and official.note == "县政府网站转载"
