@@ -27,7 +27,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import clock
-from .results.labels import PERSON_STATUS, PERSON_STATUS_STYLE, REVISION_STATUS
+from .engine.parameters import UNKNOWN_DOCUMENT
+from .results.labels import PERSON_STATUS, PERSON_STATUS_STYLE, REVISION_STATUS, standing
 
 NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
           "ck": "ck_%(table_name)s_%(constraint_name)s",
@@ -387,12 +388,32 @@ class ParamSource(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     document: Mapped[str] = mapped_column(String(60))
     key: Mapped[str] = mapped_column(String(80))
-    title: Mapped[str] = mapped_column(String(500))
+    # one primary document, as its header prints it (None: not known yet)
+    title: Mapped[str | None] = mapped_column(String(500))
     issuer: Mapped[str | None] = mapped_column(String(200))
     doc_no: Mapped[str | None] = mapped_column(String(200))
-    date: Mapped[str | None] = mapped_column(String(20))
-    url: Mapped[str | None] = mapped_column(String(500))
-    via: Mapped[str | None] = mapped_column(String(500))
+    date: Mapped[str | None] = mapped_column(String(20))              # date of issue
+    effective: Mapped[str | None] = mapped_column(String(20))         # the date the document says it applies from
+    url: Mapped[str | None] = mapped_column(String(500))              # its own address on a government site
+    # for administrators only (never on a page, PDF or workbook that purchasers or contractors read): where the
+    # text was seen (mirrors, news), what is uncertain
+    note: Mapped[str | None] = mapped_column(Text)
+    # who checked the citation against the primary text, and when
+    verified_by: Mapped[str | None] = mapped_column(String(200))
+    verified_on: Mapped[str | None] = mapped_column(String(20))
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.verified_by and self.verified_on)
+
+    @property
+    def citation(self) -> str:
+        return self.doc_no or (f"《{self.title}》" if self.title else UNKNOWN_DOCUMENT)
+
+    @property
+    def standing(self) -> str:
+        """经 XX 核实（日期） or 待主管部门核实, as a budget prints it."""
+        return standing(self.verified_by, self.verified_on)
 
 
 class ParamFamily(db.Model):

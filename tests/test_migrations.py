@@ -108,7 +108,7 @@ def test_the_unnamed_districts_allowance_figures_are_retired(tmp_path):
             conn.execute(text("INSERT INTO param_value (family_key, region, value, source_id, confidence, status, origin, "
                               "created_at, review_note) VALUES ('allowance.certificate_monthly', 'senior_social_worker', "
                               "'600', 1, 'uncertain', 'pending', 'admin', '2026-01-01 00:00:00', '')"))
-        upgrade(directory=MIGRATIONS)
+        upgrade(directory=MIGRATIONS, revision="f3b8d1c6a290")      # (later migrations bump the state again)
         with db.engine.connect() as conn:
             value, pending = conn.execute(text("SELECT status, review_note FROM param_value ORDER BY id")).all()
             family = conn.execute(text("SELECT label, by_district, categories FROM param_family")).one()
@@ -195,3 +195,49 @@ def test_an_approved_revision_a_contractor_could_read_becomes_a_share_of_its_own
         db.engine.dispose()
     assert [tuple(s) for s in shares] == [(2, 1), (2, 2)]          # not the draft, revision 3
     assert [tuple(s) for s in back] == [(2, 2)]                     # one share again: the newest
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_sources_remarks_and_mirror_addresses_become_the_administrators_note(tmp_path, kind):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": _database(kind, tmp_path), "SECRET_KEY": "x"})
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="eb74dea496ee")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO param_document (name) VALUES ('tax.yaml')"))
+            conn.execute(text("INSERT INTO param_state (id, generation, version) VALUES (1, 7, 'abc')"))
+            rows = [(1, "vat-2023-19", "公告", "http://cycms.chengan.gov.cn/x.jsp?id=1", "县政府网站转载"),
+                    (2, "cq-work-injury", "重庆单位工伤保险缴费比例", "https://chongqing.tianqi.com/news/x.html",
+                     "重庆说明页面"),
+                    (3, "admin-3", "关于做好2026年度社会保险缴费基数上下限核定有关工作的通知",
+                     "https://rlsbj.cq.gov.cn/x.html", "管理员录入"),
+                    (4, "edu-fee", "征收教育费附加的暂行规定", None, None)]
+            for row in rows:
+                conn.execute(text("INSERT INTO param_source (id, document, key, title, url, via) VALUES "
+                                  "(:id, 'tax.yaml', :key, :title, :url, :via)"),
+                             dict(zip(("id", "key", "title", "url", "via"), row)))
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as conn:
+            upgraded = conn.execute(text("SELECT key, url, note, effective, verified_by, verified_on FROM param_source "
+                                         "ORDER BY id")).all()
+            state = conn.execute(text("SELECT generation, version FROM param_state")).one()
+            conn.execute(text("UPDATE param_source SET title = NULL, doc_no = '渝税〔2026〕1号' WHERE id = 4"))
+            conn.commit()
+        downgrade(directory=MIGRATIONS, revision="eb74dea496ee")
+        with db.engine.connect() as conn:
+            downgraded = conn.execute(text("SELECT key, title, url, via FROM param_source ORDER BY id")).all()
+        db.engine.dispose()
+    assert [tuple(r) for r in upgraded] == [
+        # a government site's address stays; the remark is the note
+        ("vat-2023-19", "http://cycms.chengan.gov.cn/x.jsp?id=1", "县政府网站转载", None, None, None),
+        # a weather-news page is no document's address: it moves into the note, with the remark
+        ("cq-work-injury", None, "重庆说明页面；所见文本：https://chongqing.tianqi.com/news/x.html", None, None, None),
+        # "管理员录入" only said who entered it: the key says that
+        ("admin-3", "https://rlsbj.cq.gov.cn/x.html", None, None, None, None),
+        ("edu-fee", None, None, None, None, None)]
+    assert tuple(state) == (8, "")                  # every process reloads the parameters
+    assert [tuple(r) for r in downgraded] == [
+        ("vat-2023-19", "公告", "http://cycms.chengan.gov.cn/x.jsp?id=1", "县政府网站转载"),
+        ("cq-work-injury", "重庆单位工伤保险缴费比例", None, "重庆说明页面；所见文本：https://chongqing.tianqi.com/news/x.html"),
+        ("admin-3", "关于做好2026年度社会保险缴费基数上下限核定有关工作的通知", "https://rlsbj.cq.gov.cn/x.html", "管理员录入"),
+        # a source without a title gets one again (the column is required before)
+        ("edu-fee", "渝税〔2026〕1号", None, None)]

@@ -73,11 +73,14 @@ def print_setup(sheet, title: str | None = None, pages_wide: int = 1) -> None:
 
 def basis_table(basis: Iterable, used: str) -> tuple[list[str], list[list[str]]]:
     """The figures a budget or a check rests on (``results.budget.Basis``), one row each, as every workbook
-    lists them: by document, with its dates as they are; ``used`` names the months column."""
-    headers = ["参数", "适用", "数值", "有效期", used, "依据", "发文机关", "发文日期", "来源"]
+    lists them: the document each cites (whole, then issuer, title, 文号 and date apart, for sorting), where the
+    figure comes from and whether its citation was verified. No addresses: those are for administrators."""
+    headers = ["参数", "适用", "数值", "有效期", used, "依据", "发文机关", "发文日期", "文号", "文件标题",
+               "数值来源", "核实情况"]
     return headers, [[p.label, p.region_label, p.value_text, p.period,
                       p.used + (f"（{p.carried_from} 起沿用）" if p.carried_from else ""),
-                      p.source, p.issuer or "", p.date or "", p.seen] for p in basis]
+                      p.citation, p.issuer or "", p.date or "", p.doc_no or "", p.title or "",
+                      p.origin_label, p.standing] for p in basis]
 
 
 def text_width(text) -> int:

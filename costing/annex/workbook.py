@@ -139,7 +139,7 @@ def annex_workbook(result: dict | BudgetResult, meta: AnnexMeta) -> bytes:
 
     basis = book.create_sheet("测算依据")
     headers, rows = basis_table(view.basis, "本预算使用月份")
-    header(basis, headers, [34, 10, 14, 26, 26, 40, 30, 12, 14])
+    header(basis, headers, [34, 10, 14, 26, 26, 60, 30, 12, 24, 40, 16, 26])
     for offset, values in enumerate(rows, start=2):
         for column, value in enumerate(values, start=1):
             put(basis, offset, column, value)

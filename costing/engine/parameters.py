@@ -1,12 +1,15 @@
 """Dated policy parameters: one lookup, "value of X on date D for region R", each with its source.
 
-The figures live in data/*.yaml (one value per effective date, with document number, issuer, date,
-link and confidence). Asking before the first value of a family is an error; asking after the last
+The figures live in data/*.yaml (one value per effective date, each citing one primary document: issuer as
+printed on it, 文号, title, date of issue, effective date; and who verified that citation against the
+document, if anyone has). Where the text was seen (a mirror, a news page) is an administrators' note, never
+part of what a budget cites. Asking before the first value of a family is an error; asking after the last
 value's end date returns that value marked as carried forward, so callers can say so.
 """
 from __future__ import annotations
 
 import hashlib
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,7 +29,10 @@ CONFIDENCE = {
     "uncertain": "存疑",
     "not_found": "未找到",
 }
-VERIFIED = frozenset({"verified_official", "verified_mirror"})
+# what a figure's basis says where the document that sets it is not known yet, and where nobody has checked
+# its citation against the primary text
+UNKNOWN_DOCUMENT = "文件待主管部门核实"
+UNVERIFIED = "待主管部门核实"
 KINDS = frozenset({"amount", "rate", "rate_factor", "count"})
 UNITS = frozenset({"CNY/month", "CNY/hour", "rate", "factor", "persons", "workers"})
 TIER_LABELS = {"tier1": "第一档", "tier2": "第二档"}
@@ -34,18 +40,33 @@ TIER_LABELS = {"tier1": "第一档", "tier2": "第二档"}
 
 @dataclass(frozen=True)
 class Source:
+    """One primary document a figure rests on, as its header prints it. ``url`` is the document's own address on
+    an official government site, if known; ``note`` is for administrators (where the text was seen: mirrors,
+    news; what is uncertain). Neither is ever shown to purchasers or contractors. ``verified_by`` names the
+    organisation or department that checked the citation against the primary text, on ``verified_on``."""
     key: str
-    title: str
-    issuer: str | None
-    doc_no: str | None
-    date: str | None
-    url: str | None
-    via: str | None
+    title: str | None = None            # None where the document itself is not known yet
+    issuer: str | None = None
+    doc_no: str | None = None
+    date: str | None = None              # date of issue (成文日期), YYYY-MM-DD
+    effective: str | None = None         # the date from which the document says it applies, YYYY-MM-DD
+    url: str | None = None
+    note: str | None = None
+    verified_by: str | None = None
+    verified_on: str | None = None
 
     @property
     def citation(self) -> str:
-        """The short basis shown beside a figure: the document number, else the title."""
-        return self.doc_no or f"《{self.title}》"
+        """The short basis shown beside a figure: the document number, else the title, else that the document
+        is still to be named."""
+        if self.doc_no:
+            return self.doc_no
+        return f"《{self.title}》" if self.title else UNKNOWN_DOCUMENT
+
+    @property
+    def verified(self) -> bool:
+        """Checked against the primary text by a named organisation on a date."""
+        return bool(self.verified_by and self.verified_on)
 
 
 @dataclass(frozen=True)
@@ -60,10 +81,13 @@ class Record:
     source: Source
     confidence: str
     note: str | None = None
+    origin: str = "shipped"      # shipped with the software, imported from data files, or admin (entered and
+                                 # confirmed by two of the bureau's administrators in the app)
 
     @property
     def verified(self) -> bool:
-        return self.confidence in VERIFIED
+        """The figure's document was checked against its primary text by a named organisation."""
+        return self.source.verified
 
     @property
     def period_text(self) -> str:
@@ -244,9 +268,22 @@ def _parse_date(text) -> date | None:
     return date.fromisoformat(text)
 
 
-def _source(key: str, raw: dict) -> Source:
-    return Source(key=key, title=raw["title"], issuer=raw.get("issuer"), doc_no=raw.get("doc_no"),
-                  date=raw.get("date"), url=raw.get("url"), via=raw.get("via"))
+SOURCE_FIELDS = ("title", "issuer", "doc_no", "date", "effective", "url", "note", "verified_by", "verified_on")
+ORIGINS = ("shipped", "imported", "admin")
+
+
+OFFICIAL_URL = re.compile(r"https?://[^/\s]+\.gov\.cn(/|$)", re.IGNORECASE)
+
+
+def read_source(key: str, raw: dict) -> Source:
+    fields = {f: raw.get(f) for f in SOURCE_FIELDS}
+    if "via" in raw:          # a file written before the note replaced "via": it and a mirror's address are the note
+        remarks = [raw["via"]] if raw["via"] else []
+        if fields["url"] and not OFFICIAL_URL.match(fields["url"]):
+            remarks.append(f"所见文本：{fields['url']}")
+            fields["url"] = None
+        fields["note"] = fields["note"] or "；".join(remarks) or None
+    return Source(key=key, **fields)
 
 
 def _record(family: Family, raw: dict, sources: dict[str, Source]) -> Record:
@@ -256,7 +293,14 @@ def _record(family: Family, raw: dict, sources: dict[str, Source]) -> Record:
     return Record(family=family.key, label=family.label, unit=family.unit, region=raw["region"],
                   start=_parse_date(raw.get("start")), end=_parse_date(raw.get("end")),
                   value=Decimal(value), source=sources[raw["source"]],
-                  confidence=raw["confidence"], note=raw.get("note"))
+                  confidence=raw["confidence"], note=raw.get("note"), origin=_origin(raw))
+
+
+def _origin(raw: dict) -> str:
+    origin = raw.get("origin") or "shipped"
+    if origin not in ORIGINS:
+        raise ValueError(f"origin must be one of {ORIGINS}, got {origin!r}")
+    return origin
 
 
 def parse_documents(documents: list[tuple[str, dict]]) -> ParameterSet:
@@ -269,7 +313,7 @@ def parse_documents(documents: list[tuple[str, dict]]) -> ParameterSet:
     for name, doc in sorted(documents, key=lambda item: item[0]):
         digest.update(name.encode())
         digest.update(yaml.safe_dump(doc, allow_unicode=True, sort_keys=True).encode())
-        sources = {key: _source(key, raw) for key, raw in (doc.get("sources") or {}).items()}
+        sources = {key: read_source(key, raw) for key, raw in (doc.get("sources") or {}).items()}
         for key, raw in (doc.get("families") or {}).items():
             if key in families:
                 raise ValueError(f"family {key} defined twice")

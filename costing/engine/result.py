@@ -10,6 +10,8 @@ from .parameters import CONFIDENCE, Record
 
 SEVERITIES = ("error", "warning", "info")
 INPUT_CONFIDENCE = "input"
+# what a figure used carries of its document (never its address or the administrators' note)
+CITATION_FIELDS = ("doc_no", "title", "issuer", "date", "effective", "verified_by", "verified_on")
 CONFIDENCE_LABELS = {**CONFIDENCE, INPUT_CONFIDENCE: "预算填写"}
 
 
@@ -178,6 +180,24 @@ def _assumption_value(value: Decimal | None, unit: str) -> str | None:
     return None if value is None else canonical_figure(value, unit)
 
 
+def _parameter(u: ParameterUse) -> dict:
+    """A figure used, citing its one primary document (issuer, 文号, title, dates) and who verified that
+    citation, if anyone has. Where the text was seen (mirrors, news) and administrators' notes stay out: this
+    is what purchasers and contractors read."""
+    source = u.record.source if u.record else None
+    cite = {field: getattr(source, field) if source else None for field in CITATION_FIELDS}
+    return {
+        "name": u.name, "label": u.label, "value": canonical_figure(u.value, u.unit), "unit": u.unit,
+        "region": u.region,
+        "start": u.record.start.isoformat() if u.record and u.record.start else None,
+        "end": u.record.end.isoformat() if u.record and u.record.end else None,
+        "used_from": u.first, "used_to": u.last, "carried_forward": u.carried_forward,
+        "source": u.source, **cite,
+        "origin": u.record.origin if u.record else INPUT_CONFIDENCE,
+        "confidence": u.confidence, "confidence_label": CONFIDENCE_LABELS[u.confidence],
+    }
+
+
 def to_json(result: Result) -> dict:
     """The public JSON contract of ``python -m costing compute`` and ``POST /api/v1/compute``."""
     t = result.totals
@@ -223,20 +243,7 @@ def to_json(result: Result) -> dict:
         } for m in result.by_month],
         "findings": [{"code": f.code, "severity": f.severity, "where": f.where, "message": f.message,
                       "basis": f.basis} for f in result.findings],
-        "parameters": [{
-            "name": u.name, "label": u.label, "value": canonical_figure(u.value, u.unit), "unit": u.unit, "region": u.region,
-            "start": u.record.start.isoformat() if u.record and u.record.start else None,
-            "end": u.record.end.isoformat() if u.record and u.record.end else None,
-            "used_from": u.first, "used_to": u.last, "carried_forward": u.carried_forward,
-            "source": u.source,
-            "title": u.record.source.title if u.record else None,
-            "issuer": u.record.source.issuer if u.record else None,
-            "date": u.record.source.date if u.record else None,
-            "url": u.record.source.url if u.record else None,
-            "via": u.record.source.via if u.record else None,
-            "confidence": u.confidence, "confidence_label": CONFIDENCE_LABELS[u.confidence],
-            "note": u.record.note if u.record else None,
-        } for u in result.parameters],
+        "parameters": [_parameter(u) for u in result.parameters],
         "assumptions": [{
             "path": a.path, "field": a.field, "label": a.label, "unit": a.unit,
             "value": _assumption_value(a.value, a.unit), "default": _assumption_value(a.default, a.unit),

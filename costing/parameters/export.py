@@ -9,10 +9,10 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..engine.parameters import load_documents, parse_documents
+from ..engine.parameters import SOURCE_FIELDS, load_documents, parse_documents
 from ..models import DistrictAlias, DistrictTier, ParamDocument, ParamFamily, ParamSetting, ParamSource, ParamValue
 
-SOURCE_FIELDS = ("title", "issuer", "doc_no", "date", "url", "via")
+__all__ = ["SOURCE_FIELDS", "export_documents", "write_documents", "read_documents", "iso", "day"]
 
 
 def iso(day: date | None) -> str | None:
@@ -39,7 +39,7 @@ def export_documents(session: Session) -> list[tuple[str, dict]]:
     for document in session.scalars(select(ParamDocument).order_by(ParamDocument.name)):
         name = document.name
         doc: dict = {}
-        sources = {s.key: {f: getattr(s, f) for f in SOURCE_FIELDS}
+        sources = {s.key: _omit_none({f: getattr(s, f) for f in SOURCE_FIELDS})
                    for s in sources_by_id.values() if s.document == name}
         if sources:
             doc["sources"] = sources
@@ -61,7 +61,9 @@ def export_documents(session: Session) -> list[tuple[str, dict]]:
                 "by_district": True if family.by_district else None, "categories": list(family.categories or []) or None,
                 "values": [_omit_none({"start": iso(v.start), "end": iso(v.end), "region": v.region,
                                        "value": v.value, "source": sources_by_id[v.source_id].key,
-                                       "confidence": v.confidence, "note": v.note}, keep=("start", "end"))
+                                       "confidence": v.confidence, "note": v.note,
+                                       # figures the bureau's administrators confirmed (two-person rule) say so
+                                       "origin": "admin" if v.origin == "admin" else None}, keep=("start", "end"))
                            for v in rows]})
         if families:
             doc["families"] = families

@@ -33,16 +33,27 @@ class SourceForm(FlaskForm):
     title = StringField("文件标题", validators=[Length(max=500, message="最多 500 个字符")])
     issuer = StringField("发文机关", validators=[Length(max=200, message="最多 200 个字符")])
     doc_date = StringField("发文日期")
-    url = StringField("链接", validators=[Length(max=500, message="最多 500 个字符")])
+    effective_date = StringField("施行日期（文件写明的）")
+    url = StringField("原文网址（政府网站）", validators=[Length(max=500, message="最多 500 个字符")])
     confidence = SelectField("可信度", choices=[SelectChoice("", "请选择")] +
                              [SelectChoice(k, v) for k, v in CONFIDENCE.items()], validate_choice=False)
+    verified_by = StringField("核实单位", validators=[Length(max=200, message="最多 200 个字符")])
+    verified_on = StringField("核实日期")
+    source_note = StringField("管理员备注（不在预算与附件中显示）",
+                              validators=[Length(max=2000, message="最多 2000 个字符")])
 
     def source_input(self) -> tuple[SourceInput, dict[str, str]]:
-        day, problem = typed_date(self.doc_date.data)
-        data = SourceInput(doc_no=(self.doc_no.data or "").strip(), title=(self.title.data or "").strip(),
-                                      issuer=(self.issuer.data or "").strip(), date=day,
-                                      url=(self.url.data or "").strip())
-        return data, ({"doc_date": problem} if problem else {})
+        problems = {}
+        dates = {}
+        for name in ("doc_date", "effective_date", "verified_on"):
+            dates[name], problem = typed_date(getattr(self, name).data)
+            if problem:
+                problems[name] = problem
+        data = SourceInput(doc_no=_text(self.doc_no), title=_text(self.title), issuer=_text(self.issuer),
+                           date=dates["doc_date"], url=_text(self.url), effective=dates["effective_date"],
+                           note=_text(self.source_note), verified_by=_text(self.verified_by),
+                           verified_on=dates["verified_on"])
+        return data, problems
 
     def show(self, problems: dict[str, str]) -> None:
         for name, message in problems.items():
@@ -51,6 +62,10 @@ class SourceForm(FlaskForm):
                 field.errors = list(field.errors or []) + [message]
             else:
                 flash(message, "error")
+
+
+def _text(field) -> str:
+    return (field.data or "").strip()
 
 
 class ValueForm(SourceForm):

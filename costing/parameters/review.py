@@ -49,13 +49,21 @@ class Refused(Exception):
         super().__init__("；".join(problems.values()))
 
 
+OFFICIAL_URL = re.compile(r"https?://[^/\s]+\.gov\.cn(/\S{0,480})?", re.IGNORECASE)
+
+
 @dataclass
 class SourceInput:
+    """One primary document as its header prints it, and who checked the citation against it."""
     doc_no: str = ""
     title: str = ""
     issuer: str = ""
     date: date | None = None
     url: str = ""
+    effective: date | None = None
+    note: str = ""                   # for administrators: where the text was seen, what is uncertain
+    verified_by: str = ""
+    verified_on: date | None = None
 
     def problems(self, today: date) -> dict[str, str]:
         found = {}
@@ -69,14 +77,35 @@ class SourceInput:
             found["doc_date"] = f"发文日期 {self.date} 晚于今天"
         elif self.date < EARLIEST:
             found["doc_date"] = f"发文日期不能早于 {EARLIEST}"
+        if self.effective is not None and self.effective < EARLIEST:
+            found["effective_date"] = f"施行日期不能早于 {EARLIEST}"
         if self.url and not re.fullmatch(r"https?://\S{1,490}", self.url, flags=re.IGNORECASE):
             found["url"] = "链接须以 http:// 或 https:// 开头，且不含空格"
+        elif self.url and not OFFICIAL_URL.fullmatch(self.url):
+            found["url"] = "这里只填政府网站（.gov.cn）上该文件的地址；转载、新闻等页面请写在“管理员备注”中"
+        found.update(self._verification_problems(today))
         return found
 
+    def _verification_problems(self, today: date) -> dict[str, str]:
+        if not (self.verified_by or self.verified_on):
+            return {}
+        if not self.verified_by:
+            return {"verified_by": "请填写核实单位（对照原件核实的单位或部门）"}
+        if self.verified_on is None:
+            return {"verified_on": "请填写核实日期"}
+        if self.verified_on > today:
+            return {"verified_on": f"核实日期 {self.verified_on} 晚于今天"}
+        if self.date is not None and self.verified_on < self.date:
+            return {"verified_on": f"核实日期 {self.verified_on} 早于发文日期 {self.date}"}
+        if not (self.doc_no and self.title):
+            return {"doc_no" if not self.doc_no else "title": "经核实的来源须写明文号与标题（按原件抬头）"}
+        return {}
+
     def make(self, session: Session, document: str) -> ParamSource:
-        source = ParamSource(document=document, key=f"new-{uuid.uuid4().hex}", title=self.title or self.doc_no,
+        source = ParamSource(document=document, key=f"new-{uuid.uuid4().hex}", title=self.title or None,
                              issuer=self.issuer, doc_no=self.doc_no or None, date=iso(self.date),
-                             url=self.url or None, via="管理员录入")
+                             effective=iso(self.effective), url=self.url or None, note=self.note or None,
+                             verified_by=self.verified_by or None, verified_on=iso(self.verified_on))
         session.add(source)
         session.flush()
         source.key = f"admin-{source.id}"

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..engine.parameters import parse_documents, takes_region
+from ..engine.parameters import SOURCE_FIELDS, parse_documents, read_source, takes_region
 from ..models import (
     DistrictAlias,
     DistrictTier,
@@ -19,7 +19,7 @@ from ..models import (
     ParamState,
     ParamValue,
 )
-from .export import SOURCE_FIELDS, day, export_documents, iso
+from .export import day, export_documents, iso
 
 LIVE = ("pending", "confirmed")          # rows that take part in overlap checks
 
@@ -30,16 +30,20 @@ class SeedReport:
     districts: int = 0
     closed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    cited: int = 0               # shipped citations brought up to date (sources rewritten, values re-pointed)
 
     @property
     def changed(self) -> bool:
-        return bool(self.values or self.districts or self.closed)
+        return bool(self.values or self.districts or self.closed or self.cited)
 
 
 def seed(session: Session, documents: list[tuple[str, dict]], origin: str = "shipped") -> SeedReport:
     """Add what the documents hold and the database does not (matched by family, region and start
-    date; districts by name and start date). Existing rows are never rewritten, except that an
-    open-ended value which a newly added later value succeeds gets its end date (the day before)."""
+    date; districts by name and start date). Existing values are never rewritten, except that an
+    open-ended value which a newly added later value succeeds gets its end date (the day before).
+    Seeding the shipped files also brings the citations of the figures shipped with the software up to
+    date (a corrected issuer, a compound source split into its documents): shipped sources nobody has
+    verified take the files' fields, and a shipped value the files cite from another document points there."""
     report = SeedReport()
     _state(session)
     lock(session)
@@ -48,7 +52,7 @@ def seed(session: Session, documents: list[tuple[str, dict]], origin: str = "shi
         document = session.get(ParamDocument, name)
         if document is None:
             session.add(ParamDocument(name=name, tiers_label=tiers.get("label") if tiers else None))
-        sources = _seed_sources(session, name, doc.get("sources") or {})
+        sources = _seed_sources(session, name, doc.get("sources") or {}, origin, report)
         for position, (key, raw) in enumerate((doc.get("settings") or {}).items()):
             if session.get(ParamSetting, key) is None:
                 session.add(ParamSetting(key=key, document=name, position=position, label=raw["label"],
@@ -71,17 +75,40 @@ def seed(session: Session, documents: list[tuple[str, dict]], origin: str = "shi
             _seed_values(session, family, raw["values"], sources, origin, report)
         if tiers:
             _seed_tiers(session, name, tiers, sources, origin, report)
+        if origin == "shipped":
+            _drop_retired_sources(session, name, set(doc.get("sources") or {}), report)
     session.flush()
     bump(session)
     return report
 
 
-def _seed_sources(session: Session, document: str, raw_sources: dict) -> dict[str, ParamSource]:
+def _drop_retired_sources(session: Session, document: str, shipped: set[str], report: SeedReport) -> None:
+    """A source an older release shipped that the files no longer have (a compound source split into its
+    documents), which nothing cites any more and nobody verified, is removed."""
+    session.flush()
+    cited = set(session.scalars(select(ParamValue.source_id))) | set(session.scalars(select(DistrictTier.source_id)))
+    cited |= set(session.scalars(select(ParamSetting.source_id)))
+    for source in session.scalars(select(ParamSource).where(ParamSource.document == document)):
+        if (source.key not in shipped and source.id not in cited and not source.verified
+                and not source.key.startswith(("admin-", "new-"))):
+            session.delete(source)
+            report.cited += 1
+
+
+def _seed_sources(session: Session, document: str, raw_sources: dict, origin: str,
+                  report: SeedReport) -> dict[str, ParamSource]:
     found = {s.key: s for s in session.scalars(select(ParamSource).where(ParamSource.document == document))}
     for key, raw in raw_sources.items():
-        if key not in found:
-            found[key] = ParamSource(document=document, key=key, **{f: raw.get(f) for f in SOURCE_FIELDS})
+        source = read_source(key, raw)
+        fields = {f: getattr(source, f) for f in SOURCE_FIELDS}
+        row = found.get(key)
+        if row is None:
+            found[key] = ParamSource(document=document, key=key, **fields)
             session.add(found[key])
+        elif origin == "shipped" and not row.verified and any(getattr(row, f) != v for f, v in fields.items()):
+            for f, v in fields.items():
+                setattr(row, f, v)
+            report.cited += 1
     session.flush()
     return found
 
@@ -102,6 +129,7 @@ def _seed_values(session, family: ParamFamily, raw_values: list, sources, origin
             continue
         same = [v for v in existing if v.region == region and v.start == start]
         if any(v.status == "confirmed" for v in same):
+            _recite(same, raw, end, sources, origin, report)
             continue
         where = f"{family.label}（{region}）{iso(start) or '日期不详'} 起的数值 {raw['value']}"
         if same:
@@ -120,10 +148,40 @@ def _seed_values(session, family: ParamFamily, raw_values: list, sources, origin
             report.closed.append(f"{family.label}（{region}）{iso(before.start)} 起的数值截止于 {before.end}")
         row = ParamValue(family_key=family.key, region=region, start=start, end=end, value=raw["value"],
                          source_id=sources[raw["source"]].id, confidence=raw["confidence"], note=raw.get("note"),
-                         status="confirmed", origin=origin)
+                         status="confirmed", origin=_origin(raw, origin))
         session.add(row)
         existing.append(row)
         report.values += 1
+
+
+def _origin(raw: dict, origin: str) -> str:
+    """A figure a file says the bureau's administrators confirmed stays theirs; the rest take the seed's origin."""
+    return "admin" if raw.get("origin") == "admin" else origin
+
+
+def _recite(same: list[ParamValue], raw: dict, end: date | None, sources, origin: str, report: SeedReport) -> None:
+    """A shipped figure, unchanged, that the shipped files now cite from another document points there (with the
+    files' grading and remark); one the files now split by document (the same value from the same day, ending sooner, its successors after it) ends
+    where the files end it, so its successors are added."""
+    if origin != "shipped":
+        return
+    source = sources[raw["source"]]
+    for row in same:
+        if row.status != "confirmed" or row.origin != "shipped" or row.value != raw["value"]:
+            continue
+        if row.end != end:
+            if end is None or (row.end is not None and row.end < end):
+                continue
+            report.closed.append(f"{row.family.label}（{row.region}）{iso(row.start) or '日期不详'} 起的数值"
+                                 f"按文件拆分，截止于 {end}")
+            row.end = end
+        if row.source.verified:
+            continue
+        shipped = {"source_id": source.id, "confidence": raw["confidence"], "note": raw.get("note")}
+        if any(getattr(row, field) != value for field, value in shipped.items()):
+            for field, value in shipped.items():
+                setattr(row, field, value)
+            report.cited += 1
 
 
 def meets(start_a: date | None, end_a: date | None, start_b: date | None, end_b: date | None) -> bool:

@@ -78,8 +78,10 @@ def family(key: str):
             form.confidence.data = "verified_official"
             form.doc_no.data, form.title.data = source.doc_no or "", source.title or ""
             form.issuer.data, form.doc_date.data = source.issuer or "", source.date or ""
-            flash("核对原文：请填写发文机关网站上原文的链接，核对文号、发文机关与日期，并在“说明”中写明在何处核对；"
-                  "另一位管理员复核后，该数值在预算与附件中标为“已核对原文”。", "info")
+            form.effective_date.data, form.source_note.data = source.effective or "", source.note or ""
+            flash("核对原文：请填写发文机关网站上原文的链接，按原件抬头核对发文机关、文号、标题与日期，填写核实单位与"
+                  "核实日期，并在“说明”中写明在何处核对；另一位管理员复核后，该数值在预算与附件中写作"
+                  "「经 该单位 核实（日期）」。", "info")
     if request.method == "POST":
         def build(source, start, problems):
             end, end_problem = typed_date(form.end.data)

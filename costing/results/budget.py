@@ -14,8 +14,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from ..engine import result as engine
 from ..engine.money import round_share
+from ..engine.parameters import UNKNOWN_DOCUMENT
 from ..engine.periods import validity
-from ..engine.result import MonthTotal, composition
+from ..engine.result import INPUT_CONFIDENCE, MonthTotal, composition
 from . import labels
 from .format import figure, months
 
@@ -144,7 +145,9 @@ class Totals(engine.Totals):
 @dataclass(frozen=True)
 class Basis:
     """One figure the budget rests on: a value used in its own period and carried past its end date is
-    one row that says from which month it is carried."""
+    one row that says from which month it is carried. It cites one primary document (issuer, 《title》, 文号,
+    date) and says whether an organisation verified that citation; where the text was seen (a mirror, a news
+    page) is never part of it, not even from results stored before that was left out."""
     name: str
     label: str
     region: str
@@ -155,15 +158,17 @@ class Basis:
     used_from: str
     used_to: str
     carried_from: str | None
-    source: str
+    source: str                      # the short basis: 文号, else 《title》
     title: str | None
     issuer: str | None
-    url: str | None
     confidence: str
     confidence_label: str
-    note: str | None
-    date: str | None = None          # the document's date
-    via: str | None = None           # how the text was seen when not on the issuer's own site
+    date: str | None = None          # the document's date of issue
+    doc_no: str | None = None
+    effective: str | None = None
+    verified_by: str | None = None
+    verified_on: str | None = None
+    origin: str = "shipped"          # admin: confirmed by the bureau's administrators; shipped; imported; input
 
     @property
     def region_label(self) -> str:
@@ -182,27 +187,65 @@ class Basis:
         return months(self.used_from, self.used_to)
 
     @property
+    def is_input(self) -> bool:
+        return self.confidence == INPUT_CONFIDENCE
+
+    @property
     def citation(self) -> str:
-        """The document as a sealed annex cites it: number (or title), issuer, date — never a mirror's address."""
-        return "，".join(part for part in (self.source, self.issuer, self.date) if part)
+        """The document as a sealed annex cites it: issuer《title》（文号，date）, the parts known; the issuer is
+        not repeated where the title already opens with it (《重庆市人力资源和社会保障局关于…》)."""
+        if self.is_input:
+            return self.source
+        details = "，".join(part for part in (self.doc_no, self.date) if part)
+        if self.title:
+            named = self.issuer and all(name in self.title.split("关于")[0] for name in self.issuer.split("、"))
+            document = f"{'' if named else self.issuer or ''}《{self.title}》"
+        elif not self.doc_no:                       # an issuer at most: the document itself is still to be named
+            return f"{self.issuer}（{UNKNOWN_DOCUMENT}）" if self.issuer else UNKNOWN_DOCUMENT
+        else:
+            document = self.issuer or ""
+        return f"{document}（{details}）" if document and details else document or details
 
     @property
-    def seen(self) -> str:
-        """已核对原文 / 依据转载文本 / 待核实."""
-        return labels.source_seen(self.confidence)
+    def verified(self) -> bool:
+        return bool(self.verified_by and self.verified_on)
 
     @property
-    def link_label(self) -> str:
-        return "原文" if self.confidence == "verified_official" else "转载来源"
+    def standing(self) -> str:
+        """「经 XX 核实（日期）」, 「待主管部门核实」, or 预算填写 for a figure the budget itself states."""
+        return labels.INPUT_STANDING if self.is_input else labels.standing(self.verified_by, self.verified_on)
 
     @property
-    def link(self) -> str | None:
-        """The source's address, only when it is an http(s) one (whatever a data file says)."""
-        return self.url if self.url and re.match(r"https?://", self.url, re.IGNORECASE) else None
+    def bureau_confirmed(self) -> bool:
+        """Entered and confirmed by the bureau's administrators in the app (two-person rule)."""
+        return self.origin == "admin"
+
+    @property
+    def origin_label(self) -> str:
+        return labels.ORIGINS.get(self.origin, "")
 
     @property
     def key(self) -> tuple:
         return (self.name, self.region, self.start, self.value, self.used_from, self.used_to)
+
+
+def _origin(row: dict) -> str:
+    """Where a stored figure came from; results stored before it was recorded name it by their source's
+    remark (administrators' entries said 管理员录入)."""
+    if row.get("origin"):
+        return row["origin"]
+    if row["confidence"] == INPUT_CONFIDENCE:
+        return INPUT_CONFIDENCE
+    return "admin" if row.get("via") == "管理员录入" else "shipped"
+
+
+def _doc_no(row: dict) -> str | None:
+    """The 文号: stored since citations were split into their parts; before, the short basis was the 文号
+    unless it was a 《title》."""
+    if "doc_no" in row:
+        return row["doc_no"]
+    source = row["source"]
+    return None if row["confidence"] == INPUT_CONFIDENCE or source.startswith("《") else source
 
 
 def basis_rows(parameters: list[dict]) -> list[Basis]:
@@ -216,12 +259,14 @@ def basis_rows(parameters: list[dict]) -> list[Basis]:
         row["used_from"], row["used_to"] = min(row["used_from"], p["used_from"]), max(row["used_to"], p["used_to"])
         if p["carried_forward"]:
             row["carried_from"] = min(filter(None, (row["carried_from"], p["used_from"])))
+    # the stored addresses (url) and remarks (via, note) of older results are not read: nobody is shown them
     return [Basis(name=r["name"], label=r["label"], region=r["region"], value=Decimal(r["value"]), unit=r["unit"],
                   start=r.get("start"), end=r.get("end"), used_from=r["used_from"], used_to=r["used_to"],
                   carried_from=r["carried_from"], source=r["source"], title=r.get("title"), issuer=r.get("issuer"),
-                  url=r.get("url"), confidence=r["confidence"],
+                  confidence=r["confidence"],
                   confidence_label=labels.CONFIDENCE_LABELS.get(r["confidence"], r.get("confidence_label", "")),
-                  note=r.get("note"), date=r.get("date"), via=r.get("via"))
+                  date=r.get("date"), doc_no=_doc_no(r), effective=r.get("effective"),
+                  verified_by=r.get("verified_by"), verified_on=r.get("verified_on"), origin=_origin(r))
             for r in rows.values()]
 
 
@@ -343,6 +388,20 @@ class BudgetResult:
             slices.append(Slice(key, label, colour, amount, round_share(ratio), x, width))
             x += width
         return slices
+
+    # -- the basis by where its figures come from ----------------------------------------------------------
+    @property
+    def bureau_confirmed(self) -> list[Basis]:
+        """Figures the bureau's administrators entered and confirmed in the app (two-person rule)."""
+        return [b for b in self.basis if b.bureau_confirmed]
+
+    def basis_groups(self) -> list[tuple[str, list[Basis]]]:
+        """The basis by where its figures come from, each group headed: confirmed by the bureau's administrators,
+        shipped with the software (or imported from data files), entered in the budget."""
+        groups = [(labels.BASIS_GROUPS["admin"], self.bureau_confirmed),
+                  (labels.BASIS_GROUPS["shipped"], [b for b in self.basis if not b.bureau_confirmed and not b.is_input]),
+                  (labels.BASIS_GROUPS["input"], [b for b in self.basis if b.is_input])]
+        return [(heading, rows) for heading, rows in groups if rows]
 
     @property
     def tier_label(self) -> str:

@@ -16,7 +16,7 @@ from ..engine.model import (
     SITE_TYPES,
     TAXPAYERS,
 )
-from ..engine.parameters import CONFIDENCE, TIER_LABELS
+from ..engine.parameters import CONFIDENCE, TIER_LABELS, UNVERIFIED
 from ..engine.result import CONFIDENCE_LABELS
 from ..engine.roster import STATUS as PERSON_STATUS
 
@@ -65,14 +65,22 @@ FIELD_NAMES = {
     "employer_rates": "单位费率", "id": "姓名或工号", **SITE_FIELD_LABELS, **CONTRIBUTION_LABELS,
 }
 ROWS = {"personnel": "人员", "costs": "直接费用", "roster": "花名册"}
-# how surely a figure is known, as a reader of a budget or an annex is told: by the source that was seen
-# (administrators choose among the finer CONFIDENCE levels)
-SOURCE_SEEN = {"verified_official": "已核对原文", "verified_mirror": "依据转载文本", "input": "预算填写"}
-UNCONFIRMED = "待核实"
+# how surely a figure is known, as a reader of a budget or an annex is told: whether an organisation checked its
+# citation against the primary text (administrators keep the finer CONFIDENCE levels of their own research)
+INPUT_STANDING = "预算填写"
+# where a figure comes from: confirmed by the bureau's administrators in the app (two-person rule), or the data
+# shipped with the software (or imported from such files)
+ORIGINS = {"admin": "主管部门录入并复核", "shipped": "随软件发布", "imported": "数据文件导入", "input": "预算填写"}
+BASIS_GROUPS = {"admin": "主管部门录入并复核的数值（本系统管理员录入，另一名管理员复核）",
+                "shipped": "随软件发布的数值（依据公开文本整理）", "input": "本预算填写的数值"}
 
 
-def source_seen(confidence: str) -> str:
-    return SOURCE_SEEN.get(confidence, UNCONFIRMED)
+def standing(verified_by: str | None, verified_on: str | None) -> str:
+    """「经 XX 核实（日期）」 where a named organisation checked the citation against the primary text on a date,
+    else 「待主管部门核实」."""
+    if verified_by and verified_on:
+        return f"经{verified_by}核实（{verified_on}）"
+    return UNVERIFIED
 SEVERITY = {"error": "错误", "warning": "提示", "info": "说明"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 REVISION_STATUS = {"draft": "草稿", "submitted": "已提交", "approved": "已审核"}

@@ -57,7 +57,7 @@ def with_allowance_standard(district: str, values: dict[str, str] | None = None,
     family = params.families["allowance.certificate_monthly"]
     begin = date.fromisoformat(start) if start else None
     source = Source(key="district-allowance", title=f"{district}社区工作者职业津贴标准", issuer=f"{district}民政局",
-                    doc_no=f"{district[:2]}民发〔2025〕1号", date="2025-01-01", url=None, via=None)
+                    doc_no=f"{district[:2]}民发〔2025〕1号", date="2025-01-01")
     for certificate, value in (values or STANDARD).items():
         region = f"{district}:{certificate}"
         family.records.setdefault(region, []).append(

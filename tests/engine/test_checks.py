@@ -1,4 +1,6 @@
 """Every finding code, with the numbers it states and the document it cites."""
+import copy
+from dataclasses import replace
 from decimal import Decimal as D
 
 import pytest
@@ -116,11 +118,24 @@ def test_months_after_the_last_published_figure_are_carried_forward_and_said():
     assert all(f.severity == "warning" for f in carried)
 
 
-def test_unverified_figures_are_named():
+def test_figures_whose_document_nobody_verified_are_named():
     result = run(budget_input())
     unverified = [f for f in result.findings if f.code == "PARAMETER_UNVERIFIED"]
-    assert any("工伤保险" in f.message and "二手来源" in f.message for f in unverified)
-    assert not any("最低工资" in f.message for f in unverified)
+    assert any("工伤保险" in f.message and "文件待主管部门核实" in f.message for f in unverified)
+    # the software's own reading of a reproduction is no verification: shipped figures all await the bureau
+    assert any("最低工资" in f.message and "渝人社发〔2024〕22号" in f.message and "待主管部门核实" in f.message
+               for f in unverified)
+
+
+def test_a_figure_verified_against_its_document_is_not_named():
+    params = copy.deepcopy(default_parameters())
+    family = params.families["si.base_floor"]
+    for records in family.records.values():
+        records[:] = [replace(r, source=replace(r.source, verified_by="重庆市民政局", verified_on="2026-03-02"))
+                      for r in records]
+    result = run(budget_input(), params)
+    unverified = " ".join(f.message for f in result.findings if f.code == "PARAMETER_UNVERIFIED")
+    assert "社会保险缴费基数下限" not in unverified and "社会保险缴费基数上限" in unverified
 
 
 def test_a_line_breaking_several_rules_gets_several_findings():

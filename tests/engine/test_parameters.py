@@ -1,5 +1,6 @@
 """The shipped policy data: every value sourced, dated in order, written as a string."""
 import copy
+import re
 from datetime import date
 from decimal import Decimal as D
 from importlib import resources
@@ -10,11 +11,13 @@ import yaml
 from costing.engine.parameters import (
     CONFIDENCE,
     KINDS,
+    SOURCE_FIELDS,
     UNITS,
     ParameterMissing,
     default_parameters,
     load_documents,
     parse_documents,
+    read_source,
 )
 
 from .helpers import with_allowance_standard
@@ -32,11 +35,37 @@ def all_values():
                 yield name, key, family, value
 
 
+def shipped_sources():
+    for name, doc in raw_documents().items():
+        for key, source in (doc.get("sources") or {}).items():
+            yield name, key, source
+
+
+def test_every_shipped_source_cites_one_document_or_awaits_the_bureau():
+    for name, key, raw in shipped_sources():
+        assert set(raw) <= set(SOURCE_FIELDS), (name, key)              # no "via": where it was seen is a note
+        source = read_source(key, raw)
+        # one document: one title, one 文号, one issuer string (joint issuers joined with 、 as printed)
+        for field in ("title", "doc_no", "issuer"):
+            text = getattr(source, field) or ""
+            assert not re.search(r"[；;]|说明页面|转载|据新闻|未核实|据报道", text), (name, key, field, text)
+        for field in ("date", "effective", "verified_on"):
+            value = getattr(source, field)
+            assert value is None or re.fullmatch(r"\d{4}-\d{2}-\d{2}", value), (name, key, field, value)
+            if value:
+                date.fromisoformat(value)
+        # the software's reading of a reproduction is not a verification: only a bureau can say 经 XX 核实
+        assert source.verified_by is None and source.verified_on is None and not source.verified, (name, key)
+        # either the citation is complete, or it plainly awaits the bureau — and the note says what is missing
+        complete = all((source.issuer, source.doc_no, source.title, source.date))
+        assert complete or source.note, (name, key)
+        assert source.title or source.doc_no or source.note, (name, key)
+        # an address kept with the source is the document's own on a government site; any other is in the note
+        assert source.url is None or re.match(r"https?://[^/]+\.gov\.cn/", source.url), (name, key, source.url)
+
+
 def test_every_value_has_a_known_source_and_confidence():
     documents = raw_documents()
-    for name, doc in documents.items():
-        for source in (doc.get("sources") or {}).values():
-            assert source["title"], name
     for name, key, family, value in all_values():
         doc = documents[name]
         assert value["source"] in doc["sources"], (key, value)
@@ -117,7 +146,7 @@ def test_a_district_family_keeps_values_only_by_district():
     documents = load_documents()
     name, doc = next((n, d) for n, d in documents if n == "allowance.yaml")
     bad = copy.deepcopy(doc)
-    bad["sources"] = {"s": {"title": "某区标准", "issuer": None, "doc_no": None, "date": None, "url": None, "via": None}}
+    bad["sources"] = {"s": {"title": "某区标准", "issuer": None, "doc_no": None, "date": None, "url": None, "note": None}}
     bad["families"]["allowance.certificate_monthly"]["values"] = [
         {"start": None, "end": None, "region": "social_worker", "value": "300", "source": "s", "confidence": "uncertain"}]
     with pytest.raises(ValueError, match="by district"):
@@ -125,3 +154,12 @@ def test_a_district_family_keeps_values_only_by_district():
     bad["families"]["allowance.certificate_monthly"]["values"][0]["region"] = "渝北区:social_worker"
     assert parse_documents([(n, bad if n == name else d) for n, d in documents]).district_value(
         "allowance.certificate_monthly", date(2025, 1, 1), "渝北区", "social_worker").value == 300
+
+
+def test_a_file_written_before_the_note_keeps_its_remark_and_mirror_there():
+    old = {"title": "重庆单位工伤保险缴费比例", "issuer": "说明页面", "doc_no": None, "date": None,
+           "url": "https://chongqing.tianqi.com/news/l1bB1H6BBzN1uuiQ.html", "via": "重庆说明页面"}
+    source = read_source("cq-work-injury", old)
+    assert source.url is None and source.note == "重庆说明页面；所见文本：https://chongqing.tianqi.com/news/l1bB1H6BBzN1uuiQ.html"
+    official = read_source("vat", {"title": "公告", "url": "http://cycms.chengan.gov.cn/x.jsp", "via": "县政府网站转载"})
+    assert official.url == "http://cycms.chengan.gov.cn/x.jsp" and official.note == "县政府网站转载"

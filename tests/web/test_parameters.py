@@ -54,7 +54,7 @@ def test_seeded_database_exports_the_shipped_files_exactly(app, tmp_path):
     for table in ("district_alias", "param_setting", "param_family", "param_source", "param_document", "param_state"):
         db.session.execute(db.metadata.tables[table].delete())
     report = seed(db.session, again, origin="imported")
-    assert (report.values, report.districts) == (62, 41)
+    assert (report.values, report.districts) == (69, 41)     # 2016–2024 rates split by document
     export.write_documents(tmp_path / "b", export.export_documents(db.session))
     for path in sorted((tmp_path / "a").iterdir()):
         assert (tmp_path / "b" / path.name).read_bytes() == path.read_bytes()
@@ -72,7 +72,7 @@ def test_seeding_again_adds_only_what_is_new(app):
     pension = si["families"]["si.employer.pension"]["values"]
     pension.append({"start": "2027-01-01", "end": None, "region": "cq", "value": "0.15", "source": "gbf-2019-13",
                     "confidence": "secondary"})
-    pension[1]["value"] = "0.99"          # a changed existing value is not new: it is left alone
+    pension[2]["value"] = "0.99"          # a changed existing value is not new: it is left alone
     report = seed(db.session, documents)
     assert report.values == 2 and report.districts == 0
     assert report.closed == ["养老保险单位费率（cq）2019-05-01 起的数值截止于 2026-12-31"]
