@@ -64,7 +64,7 @@ def test_the_printed_budget_page_has_every_column_on_a4_landscape(tmp_path):
 
     pages = pdf_pages(path)
     everything = flat("".join(pages))
-    assert len(headings) > 30 and {"大额医疗", "失业", "工伤", "公积金", "小计", "对总额的影响（元）", "来源"} <= set(headings)
+    assert len(headings) > 30 and {"大额医疗", "失业", "工伤", "公积金", "小计", "对总额的影响（元）", "依据文件"} <= set(headings)
     assert [h for h in headings if flat(h) not in everything] == []
     for screen_only in ("退出", "修改密码", "编辑", "导出 PDF 附件", "复制为新预算", "保存合同信息", "接口说明"):
         assert flat(screen_only) not in everything, screen_only
