@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ..engine.money import fmt_figure, fmt_rate
 from ..engine.numbers import typed_decimal
 from ..engine.parameters import CONFIDENCE, TIER_LABELS
+from ..engine.text import free_text_problem
 from ..models import DistrictAlias, DistrictTier, ParamDocument, ParamFamily, ParamSource, ParamValue, utcnow
 from .export import iso
 from .seed import LIVE, bump, lock, meets
@@ -84,6 +85,11 @@ class SourceInput:
         elif self.url and not OFFICIAL_URL.fullmatch(self.url):
             found["url"] = "这里只填政府网站（.gov.cn）上该文件的地址；转载、新闻等页面请写在“管理员备注”中"
         found.update(self._verification_problems(today))
+        for field, text in (("doc_no", self.doc_no), ("title", self.title), ("issuer", self.issuer),
+                            ("verified_by", self.verified_by), ("source_note", self.note)):
+            problem = free_text_problem(text)
+            if problem:
+                found[field] = problem
         return found
 
     def _verification_problems(self, today: date) -> dict[str, str]:
@@ -154,6 +160,8 @@ def check_value(session: Session, family: ParamFamily, data: ValueInput, today: 
         data.region = replaced.region
         if not data.note:
             problems["note"] = "更正已生效的数值时，请在“说明”中写明更正原因"
+    if free_text_problem(data.note or ""):
+        problems["note"] = free_text_problem(data.note)
     problems.update(_region_problems(session, family, data.region))
     try:
         value = parse_value(data.value, family.unit)
@@ -311,6 +319,8 @@ def reject(session: Session, row, reviewer, reason: str) -> None:
     _reviewable(row, reviewer)
     if not reason.strip():
         raise Refused({"reason": "请说明驳回理由"})
+    if free_text_problem(reason):
+        raise Refused({"reason": free_text_problem(reason)})
     reviewed_now(row, reviewer, "rejected", reason.strip()[:500])
 
 

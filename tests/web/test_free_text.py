@@ -1,13 +1,15 @@
-"""Free text (a revision's note, a return reason, a 例外说明) is under the same text rule as names: a character that
+"""Free text (a revision's note, a return reason, a 例外说明, a parameter's source and notes) is under the same text rule as names: a character that
 is invisible or turns the text around is refused where it comes in, saying which, and nothing is saved; line breaks
 stay allowed (issue #20: a U+202E in a 例外说明 printed the app's own attribution backwards on an approved PDF)."""
+import pytest
 from sqlalchemy import func, select
 
 from costing.engine.text import free_text_problem
-from costing.models import Budget, Revision, RevisionException, db
+from costing.models import Budget, ParamValue, Revision, RevisionException, db
 
 from . import world
 from .test_exceptions import JUSTIFICATION, over_budget
+from .test_parameters import NEW_BASE
 from .world import form_fields, log_in, sample
 
 RLO = "\u202e"
@@ -51,3 +53,23 @@ def test_a_return_reason_or_a_justification_with_one_is_refused_and_nothing_chan
     approver.post(f"/budgets/{w.budget_a}/return", data={"revision": "2", "reason": "人数不对\n督导费偏高"})
     db.session.expire_all()
     assert db.session.get(Budget, w.budget_a).latest.return_reason == "人数不对\n督导费偏高"
+
+
+@pytest.mark.parametrize("field", ["doc_no", "title", "issuer", "note", "source_note"])
+def test_a_parameter_source_or_note_with_one_is_refused_at_its_field(app, client, field):
+    world.build()
+    admin = log_in(client, "admin")
+    response = admin.post("/admin/parameters/family/si.base_floor",
+                          data=NEW_BASE | {field: (NEW_BASE.get(field) or "说明") + RLO + "2026"})
+    assert response.status_code == 400 and SAID in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(ParamValue).where(ParamValue.origin == "admin")) == 0
+
+
+def test_a_rejection_reason_with_one_is_refused(app, client):
+    world.build()
+    log_in(client, "admin").post("/admin/parameters/family/si.base_floor", data=NEW_BASE)
+    row = db.session.scalar(select(ParamValue).where(ParamValue.status == "pending"))
+    other = log_in(app.test_client(), "admin2")
+    other.post(f"/admin/parameters/values/{row.id}/reject", data={"reason": f"与原文{RLO}不符"})
+    db.session.refresh(row)
+    assert row.status == "pending"
