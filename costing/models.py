@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -63,6 +64,10 @@ class Organisation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
+    # the district (or 重庆市 for the municipal level) the organisation belongs to; None: not given
+    district: Mapped[str | None] = mapped_column(String(60))
+    # a deactivated organisation's people cannot sign in; its budgets, rosters and history stay
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     @property
@@ -111,7 +116,8 @@ class User(UserMixin, db.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.active
+        """The account may sign in: it is active, and so is its organisation."""
+        return self.active and self.organisation.active
 
     @property
     def admin_pending(self) -> bool:

@@ -241,3 +241,29 @@ def test_a_sources_remarks_and_mirror_addresses_become_the_administrators_note(t
         ("admin-3", "关于做好2026年度社会保险缴费基数上下限核定有关工作的通知", "https://rlsbj.cq.gov.cn/x.html", "管理员录入"),
         # a source without a title gets one again (the column is required before)
         ("edu-fee", "渝税〔2026〕1号", None, None)]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_user_names_become_lower_case_and_a_twin_in_other_letters_is_renamed_and_said(tmp_path, kind):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": _database(kind, tmp_path), "SECRET_KEY": "x"})
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="c2e8a4f71d90")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO organisation (id, name, kind, created_at) VALUES (1, '江北区民政局', 'purchaser', "
+                              "'2026-01-01 00:00:00')"))
+            for uid, name in ((1, "Jiangbei.Bianzhi"), (2, "jiangbei.bianzhi"), (3, "Other")):
+                conn.execute(text("INSERT INTO user_account (id, username, display_name, password_hash, "
+                                  "organisation_id, role, is_admin, active, session_version, must_change_password, "
+                                  "created_at) VALUES (:id, :name, '某', 'x', 1, 'preparer', false, true, 1, false, "
+                                  "'2026-01-01 00:00:00')"), {"id": uid, "name": name})
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as conn:
+            names = [tuple(r) for r in conn.execute(text("SELECT id, username FROM user_account ORDER BY id"))]
+            said = conn.execute(text("SELECT target, detail FROM audit_entry")).all()
+            active = conn.execute(text("SELECT active, district FROM organisation")).one()
+        downgrade(directory=MIGRATIONS, revision="c2e8a4f71d90")
+        db.engine.dispose()
+    assert names == [(1, "jiangbei.bianzhi"), (2, "jiangbei.bianzhi~2"), (3, "other")]
+    assert [tuple(r) for r in said] == [("user:2", "用户名 jiangbei.bianzhi 与另一账号只有大小写不同，升级时改为 "
+                                                   "jiangbei.bianzhi~2")]
+    assert (bool(active[0]), active[1]) == (True, None)

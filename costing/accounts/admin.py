@@ -12,7 +12,7 @@ from ..models import AuditEntry, Organisation, User, db, utcnow
 from ..web import current_parameters, require_admin, small_int
 from . import service, throttle
 from .auth import origin
-from .forms import ClientForm, OrganisationForm, UserForm
+from .forms import ClientForm, OrganisationEditForm, OrganisationForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE = 50
@@ -29,19 +29,64 @@ def index():
     return redirect(url_for("admin.users"))
 
 
+def _districts() -> list[str]:
+    return current_parameters().district_names()
+
+
 @bp.route("/organisations", methods=["GET", "POST"])
 def organisations():
     form = OrganisationForm()
+    form.set_districts(_districts())
     if form.validate_on_submit():
-        org = Organisation(name=form.name.data.strip(), kind=form.kind.data)
+        org = Organisation(name=form.name.data.strip(), kind=form.kind.data, district=form.district.data or None)
         db.session.add(org)
         db.session.flush()
-        service.record("create_org", f"organisation:{org.id}", org.name)
+        service.record("create_org", f"organisation:{org.id}", f"{org.name}（{org.district or '未指定区县'}）")
         db.session.commit()
         flash(f"已新建单位「{org.name}」", "success")
         return redirect(url_for("admin.organisations"))
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.kind, Organisation.name)).all()
-    return render_template("accounts/organisations.html", form=form, orgs=orgs), (400 if form.errors else 200)
+    people = dict(db.session.execute(select(User.organisation_id, func.count()).group_by(User.organisation_id)).all())
+    return render_template("accounts/organisations.html", form=form, orgs=orgs, people=people, action=FlaskForm(),
+                           me=current_user), (400 if form.errors else 200)
+
+
+@bp.route("/organisations/<id:org_id>", methods=["GET", "POST"])
+def organisation(org_id: int):
+    """Rename an organisation or set its district."""
+    org = db.session.get(Organisation, org_id) or abort(404)
+    form = OrganisationEditForm(data={"name": org.name, "district": org.district or ""} if request.method == "GET"
+                                else None)
+    form.set_districts(_districts())
+    if form.validate_on_submit():
+        try:
+            service.rename_organisation(_me(), org, form.name.data, form.district.data)
+        except service.AccountError as exc:
+            db.session.rollback()
+            form.name.errors = [str(exc)]
+        else:
+            db.session.commit()
+            flash(f"已保存单位「{org.name}」", "success")
+            return redirect(url_for("admin.organisations"))
+    return render_template("accounts/organisation.html", form=form, org=org), (400 if form.errors else 200)
+
+
+@bp.post("/organisations/<id:org_id>/<any(deactivate, reactivate):verb>")
+def organisation_state(org_id: int, verb: str):
+    if not FlaskForm().validate():
+        abort(400)
+    org = db.session.scalar(select(Organisation).where(Organisation.id == org_id).with_for_update()) or abort(404)
+    act = service.deactivate_organisation if verb == "deactivate" else service.reactivate_organisation
+    try:
+        act(_me(), org)
+    except service.AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("admin.organisations"))
+    db.session.commit()
+    flash(f"已停用单位「{org.name}」，其用户的登录均已退出" if verb == "deactivate" else f"已启用单位「{org.name}」",
+          "success")
+    return redirect(url_for("admin.organisations"))
 
 
 def _limits() -> throttle.Limits:

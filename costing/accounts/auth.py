@@ -51,7 +51,7 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        username, client, now = form.username.data.strip(), _client(), utcnow()
+        username, client, now = service.username_key(form.username.data), _client(), utcnow()
         attempt = throttle.begin(db.session, username, client, now, throttle.Limits.from_config(current_app.config))
         if attempt.wait_minutes:
             error = _throttled(attempt.wait_minutes)
@@ -68,7 +68,8 @@ def login():
                 return redirect(_safe_next(request.args.get("next")))
             error = FAILED
             # the same entry either way (a name that is no account is not written down: it may be a password)
-            detail = f"来自 {client}" + ("；账号已停用" if user and user.active is False else "")
+            detail = f"来自 {client}" + ("；账号已停用" if user and user.active is False else
+                                         "；所在单位已停用" if user and not user.organisation.active else "")
             service.record("sign_in_failed", f"user:{user.id}" if user else "", detail, user=user)
             if attempt.reached:
                 service.record("throttled", "", f"{client} 须等待 {current_app.config['LOGIN_THROTTLE_MINUTES']} "

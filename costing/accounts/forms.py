@@ -27,8 +27,23 @@ class LoginForm(FlaskForm):
     password = PasswordField("密码", validators=[InputRequired("请输入密码"), Length(max=200)])
 
 
-class OrganisationForm(FlaskForm):
+MUNICIPAL = "重庆市"          # an organisation of the municipal level (市民政局), not of one district
+
+
+class OrganisationEditForm(FlaskForm):
+    """An organisation's name and district (its kind stays what it was made as)."""
     name = StringField("单位名称", validators=[InputRequired("请填写单位名称"), Length(max=200, message="最多 200 个字符"), Visible()])
+    district = SelectField("所在区县", choices=[], validate_choice=False)
+
+    def set_districts(self, names: list[str]) -> None:
+        self.district.choices = [("", "未指定"), (MUNICIPAL, f"{MUNICIPAL}（市级）")] + [(n, n) for n in names]
+
+    def validate_district(self, field):
+        if field.data and field.data not in {value for value, _ in field.choices}:
+            raise ValidationError("请从列表中选择区县")
+
+
+class OrganisationForm(OrganisationEditForm):
     kind = SelectField("类型", choices=choices(ORG_KINDS))
 
     def validate_name(self, field):

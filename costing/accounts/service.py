@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 
 from flask import has_request_context
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..models import AuditEntry, Budget, DistrictTier, Organisation, ParamValue, Roster, User, db
 from ..parameters import service as parameters
@@ -30,6 +31,7 @@ ACTIONS = {"sign_in": "登录", "sign_in_failed": "登录失败", "locked": "账
            "create_org": "新建单位", "create_user": "新建用户", "unlock": "解除锁定", "unlock_client": "解除地址限制",
            "update_user": "修改用户", "password_change": "修改密码", "password_reset": "重置密码",
            "deactivate": "停用用户", "reactivate": "启用用户",
+           "update_org": "修改单位", "deactivate_org": "停用单位", "reactivate_org": "启用单位",
            "admin_propose": "提议设为管理员", "admin_confirm": "确认设为管理员", "admin_reject": "驳回管理员提议",
            "admin_withdraw": "撤回管理员提议"}
 PASSWORD_RULES = passwords.RULES            # for the command line (the rules themselves: accounts.passwords)
@@ -173,11 +175,17 @@ def organisation(name: str, kind: str) -> Organisation:
     return org
 
 
+def username_key(username: str) -> str:
+    """A user name as it is stored and matched: without the spaces around it, in lower case (people type
+    「Jiangbei.Bianzhi」 and 「jiangbei.bianzhi」 for one account; names are ASCII letters, digits and . _ -)."""
+    return (username or "").strip().lower()
+
+
 def create_user(username, display_name, password, organisation, role="preparer", is_admin=False,
                 must_change_password=False) -> User:
     """A user as given (the command line's first administrator, the demo, the tests). An administrator's page
     makes users through ``create_by_admin``, which never makes an administrator at once."""
-    user = User(username=username, display_name=display_name, organisation=organisation, role=role,
+    user = User(username=username_key(username), display_name=display_name, organisation=organisation, role=role,
                 is_admin=is_admin, must_change_password=must_change_password)
     user.set_password(password)
     db.session.add(user)
@@ -186,11 +194,11 @@ def create_user(username, display_name, password, organisation, role="preparer",
 
 
 def username_taken(username: str) -> bool:
-    return db.session.scalar(select(User.id).where(User.username == username)) is not None
+    return db.session.scalar(select(User.id).where(User.username == username_key(username))) is not None
 
 
 def find_user(username: str) -> User | None:
-    return db.session.scalar(select(User).where(User.username == username))
+    return db.session.scalar(select(User).where(User.username == username_key(username)))
 
 
 # Sessions ------------------------------------------------------------------------------------------------
@@ -203,7 +211,7 @@ def session_user(token: str | None) -> User | None:
             and len(user_id) <= 9 and len(version) <= 9):
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
+    if user is None or not user.is_active or user.session_version != int(version):
         return None
     return user
 
@@ -216,9 +224,10 @@ def end_sessions(user: User) -> None:
 def authenticate(username: str, password: str) -> tuple[User | None, bool]:
     """(the account of that name if any, whether it may sign in with this password). The same work whether or
     not the name exists: one query and one password hash check."""
-    user = db.session.scalar(select(User).where(User.username == username))
+    user = db.session.scalar(select(User).options(joinedload(User.organisation))      # (is_active reads it)
+                             .where(User.username == username_key(username)))
     matches = passwords.verify(user.password_hash if user else None, password)
-    return user, bool(user and matches and user.active)
+    return user, bool(user and matches and user.is_active)
 
 
 def signed_in(user: User, password: str) -> None:
@@ -353,21 +362,72 @@ def _set_temporary(target: User, password: str, now: datetime) -> None:
     throttle.clear_name(db.session, target.username)
 
 
+MIN_ADMINS = 2          # the two-person rule needs two administrators who can sign in
+
+
+def _admins_left(without: set[int] = frozenset(), without_organisation: int | None = None) -> list[User]:
+    """The administrators who could still sign in without these users (or this organisation's), read afresh and
+    locked in the order of their ids by every request that asks (two deactivations wait in turn)."""
+    rows = db.session.scalars(select(User).where(User.is_admin.is_(True)).order_by(User.id).with_for_update()
+                              .execution_options(populate_existing=True)).all()
+    return [u for u in rows if u.is_active and u.id not in without and u.organisation_id != without_organisation]
+
+
+def _keeps_two_admins(left: list[User], what: str) -> None:
+    if len(left) < MIN_ADMINS:
+        names = "、".join(u.username for u in left) or "没有"
+        raise AccountError(f"不能{what}：之后在用的管理员只剩{names}（{len(left)} 位），政策参数与管理员的复核须两位管理员；"
+                           f"请先提议并确认另一位管理员")
+
+
 def deactivate(actor: User, target: User) -> None:
-    """The user can no longer sign in, and their sessions end. Never oneself, never the last administrator."""
+    """The user can no longer sign in, and their sessions end. Never oneself, never an administrator when fewer than
+    two administrators would be left."""
     if target.id == actor.id:
         raise AccountError("不能停用自己的账号")
-    # the target and every administrator, locked in the order of their ids by every such request (so two
-    # administrators deactivating each other wait in turn instead of both succeeding) and read afresh
-    rows = db.session.scalars(select(User).where(or_(User.is_admin.is_(True), User.id == target.id))
-                              .order_by(User.id).with_for_update().execution_options(populate_existing=True)).all()
+    db.session.refresh(target, with_for_update=True)
     if not target.active:
         raise AccountError(f"{target.username} 已停用")
-    if target.is_admin and not any(u.is_admin and u.active and u.id != target.id for u in rows):
-        raise AccountError("不能停用最后一位在用的管理员")
+    if target.is_admin:
+        _keeps_two_admins(_admins_left({target.id}), f"停用管理员 {target.username}")
     target.active = False
     end_sessions(target)
     record("deactivate", f"user:{target.id}", target.username, user=actor)
+
+
+def rename_organisation(actor: User, org: Organisation, name: str, district: str | None) -> None:
+    """A new name (unique) and the district an organisation belongs to (budgets and annexes print the new name)."""
+    name = name.strip()
+    taken = db.session.scalar(select(Organisation.id).where(Organisation.name == name, Organisation.id != org.id))
+    if taken is not None:
+        raise AccountError("已有同名单位")
+    before = (org.name, org.district)
+    if before == (name, district or None):
+        raise AccountError("没有修改")
+    org.name, org.district = name, district or None
+    record("update_org", f"organisation:{org.id}",
+           f"{before[0]}（{before[1] or '未指定区县'}）→ {org.name}（{org.district or '未指定区县'}）", user=actor)
+
+
+def deactivate_organisation(actor: User, org: Organisation) -> None:
+    """Nobody of the organisation can sign in (their sessions end); its budgets, rosters and history stay. Never one's
+    own, never one whose administrators would leave fewer than two."""
+    if org.id == actor.organisation_id:
+        raise AccountError("不能停用自己所在的单位")
+    if not org.active:
+        raise AccountError(f"{org.name} 已停用")
+    _keeps_two_admins(_admins_left(without_organisation=org.id), f"停用{org.name}")
+    org.active = False
+    for person in db.session.scalars(select(User).where(User.organisation_id == org.id)):
+        end_sessions(person)
+    record("deactivate_org", f"organisation:{org.id}", org.name, user=actor)
+
+
+def reactivate_organisation(actor: User, org: Organisation) -> None:
+    if org.active:
+        raise AccountError(f"{org.name} 没有停用")
+    org.active = True
+    record("reactivate_org", f"organisation:{org.id}", org.name, user=actor)
 
 
 def reactivate(actor: User, target: User) -> None:

@@ -315,22 +315,30 @@ def test_a_deactivated_user_cannot_sign_in_until_reactivated(app, client):
     assert "停用用户" in audit and "启用用户" in audit
 
 
-def test_nobody_deactivates_themselves_or_the_last_administrator(app, client):
+def test_nobody_deactivates_themselves_or_leaves_fewer_than_two_administrators(app, client):
     w = world.build()
     admin = log_in(client, "admin")
     admin.post(f"/admin/users/{w.users['admin']}/deactivate")
     assert "不能停用自己的账号" in flashed(admin) and user("admin").active
-    # the other administrator may go: one remains
+    # two administrators: neither may go, or the two-person rule could not run
+    admin.post(f"/admin/users/{w.users['admin2']}/deactivate")
+    assert "不能停用管理员 admin2：之后在用的管理员只剩admin（1 位）" in flashed(admin) and user("admin2").active
+    # with a third, one may go; then no other
+    service.create_user("admin3", "第三位管理员", PASSWORD, user("admin").organisation, "approver", is_admin=True)
+    db.session.commit()
     assert admin.post(f"/admin/users/{w.users['admin2']}/deactivate").status_code == 302
     assert not user("admin2").active
     # a proposed administrator is no administrator: it does not count
     admin.post(f"/admin/users/{w.users['a_appr']}/propose-admin")
-    # the last one cannot go, even when asked by someone whose own deactivation has just been committed
-    # (two administrators deactivating each other at once)
-    with pytest.raises(service.AccountError, match="不能停用最后一位在用的管理员"):
+    admin.post(f"/admin/users/{user('admin3').id}/deactivate")
+    assert "只剩admin（1 位）" in flashed(admin) and user("admin3").active
+    # asked by someone whose own deactivation has just been committed (two administrators at once) it is refused too
+    with pytest.raises(service.AccountError, match="之后在用的管理员只剩"):
         service.deactivate(user("admin2"), user("admin"))
     db.session.rollback()
     assert user("admin").active
+    # reactivating asks first
+    assert "启用 admin2（复核管理员）？" in text(admin.get("/admin/users"))
 
 
 def test_the_users_page_offers_each_action_with_a_token(app, client):

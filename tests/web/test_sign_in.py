@@ -40,7 +40,7 @@ def test_every_failure_gets_the_same_answer(app, client):
     db.session.commit()
     answers = set()
     for i, (name, password) in enumerate([("a_prep", "wrong-guess-1"), ("nobody", "wrong-guess-1"),
-                                          ("d_user", PASSWORD), ("A_PREP", PASSWORD)]):
+                                          ("d_user", PASSWORD), ("A_PREP", "wrong-guess-1")]):
         response = attempt(browser(app, f"10.0.1.{i}"), name, password)
         # the page but for the name typed, which the form keeps, and the session's own CSRF token
         page = re.sub(r'(name="csrf[-_]token"[^>]*)(content|value)="[^"]*"', r"\1", text(response))
@@ -48,6 +48,24 @@ def test_every_failure_gets_the_same_answer(app, client):
     assert len(answers) == 1
     status, page = answers.pop()
     assert status == 401 and FAILED in page
+
+
+def test_a_user_name_is_one_name_in_any_case(app, client):
+    """「JIANGBEI.BIANZHI」 is jiangbei.bianzhi: it signs in, and no second account can take it in other letters."""
+    world.build()
+    response = attempt(browser(app, "10.0.2.1"), "  A_Prep ", PASSWORD)
+    assert response.status_code == 302
+    admin = log_in(app.test_client(), "admin")
+    page = admin.post("/admin/users", data={"username": "A_PREP", "display_name": "冒名", "password": "first-pass-2026",
+                                            "organisation": str(db.session.get(User, 1).organisation_id),
+                                            "role": "preparer"})
+    assert page.status_code == 400 and "用户名已被使用" in page.get_data(as_text=True)
+    # failures are counted against the name in any case: A_PREP, a_Prep … are one name
+    attacker = browser(app, "203.0.113.10")
+    for name in ("A_PREP", "a_Prep", "A_prep"):
+        assert attempt(attacker, name).status_code == 401
+    assert set(db.session.scalars(select(LoginFailure.username).where(LoginFailure.client == "203.0.113.10"))) \
+        == {"a_prep"}
 
 
 def test_a_client_that_keeps_failing_waits_but_the_owner_signs_in_from_elsewhere(app):
