@@ -2,14 +2,21 @@
 administrators, password resets, deactivation, lifting sign-in waits); the audit log."""
 from __future__ import annotations
 
+import csv
+import io
+from datetime import date
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from openpyxl import Workbook
 from sqlalchemy import func, select
 from wtforms import SelectChoice
 
-from ..models import AuditEntry, Organisation, User, db, utcnow
-from ..web import current_parameters, require_admin, small_int
+from ..annex.sheets import FORMULA_START, table
+from ..models import Organisation, User, db, utcnow
+from ..results.format import localtime
+from ..web import attachment, current_parameters, require_admin, small_int
 from . import service, throttle
 from .auth import origin
 from .forms import ClientForm, OrganisationEditForm, OrganisationForm, UserForm
@@ -217,11 +224,86 @@ def unlock_client():
     return redirect(url_for("admin.users"))
 
 
+EXPORT_ROWS = 100_000          # the most an export holds (the search says how many it found)
+EXPORT_HEADERS = ("时间（北京时间）", "用户", "姓名", "操作", "对象", "说明")
+
+
+def _search() -> tuple[service.AuditSearch, dict[str, str]]:
+    """The audit search the query string asks for, and what is wrong with it (by field)."""
+    problems, dates = {}, {}
+    for name in ("since", "until"):
+        text = (request.args.get(name) or "").strip()
+        dates[name] = None
+        if text:
+            try:
+                dates[name] = date.fromisoformat(text)
+            except ValueError:
+                problems[name] = "请按“年-月-日”填写，如 2026-01-01"
+    action = request.args.get("action") or ""
+    about = request.args.get("about") or ""
+    search = service.AuditSearch(user=(request.args.get("user") or "").strip()[:80],
+                                 action=action if action in service.ACTIONS else "",
+                                 about=about if about in service.ABOUT else "",
+                                 words=(request.args.get("q") or "").strip()[:100], **dates)
+    return search, problems
+
+
+def _filters(search: service.AuditSearch) -> dict[str, str]:
+    """The search as query-string values (for the next page and the exports)."""
+    values = {"user": search.user, "action": search.action, "about": search.about, "q": search.words,
+              "since": search.since.isoformat() if search.since else "",
+              "until": search.until.isoformat() if search.until else ""}
+    return {k: v for k, v in values.items() if v}
+
+
 @bp.get("/audit")
 def audit_log():
-    page = min(max(1, request.args.get("page", 1, type=int)), 10**6)
-    total = db.session.scalar(select(func.count()).select_from(AuditEntry))
-    entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())
-                                 .offset((page - 1) * PAGE).limit(PAGE)).all()
-    return render_template("accounts/audit.html", page=page, pages=max(1, -(-total // PAGE)),
+    search, problems = _search()
+    query = service.audit_query(search)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    pages = max(1, -(-total // PAGE))
+    page = min(max(1, request.args.get("page", 1, type=int)), pages)
+    entries = db.session.scalars(query.offset((page - 1) * PAGE).limit(PAGE)).all()
+    users = db.session.scalars(select(User.username).order_by(User.username)).all()
+    return render_template("accounts/audit.html", page=page, pages=pages, total=total, search=search,
+                           problems=problems, filters=_filters(search), users=users, actions=service.ACTIONS,
+                           abouts=service.ABOUT, export_rows=EXPORT_ROWS,
                            lines=service.audit_lines(entries, current_parameters().version))
+
+
+def _export_rows(search: service.AuditSearch) -> list[list[str]]:
+    """The entries a search finds, in words, newest first, as many as an export holds (read a batch at a time)."""
+    rows, version = [], current_parameters().version
+    entries = db.session.scalars(service.audit_query(search).limit(EXPORT_ROWS)).all()
+    for start in range(0, len(entries), 1000):
+        for line in service.audit_lines(entries[start:start + 1000], version):
+            e = line.entry
+            rows.append([localtime(e.at), e.user.username if e.user else "", e.user.display_name if e.user else "",
+                         line.action, line.target.text, "".join(m.text for m in line.detail)])
+    return rows
+
+
+@bp.get("/audit.<any(csv, xlsx):kind>")
+def audit_export(kind: str):
+    """The audit log as the search finds it, to keep or to hand over: CSV (UTF-8 with its mark, as Excel opens it)
+    or a workbook; text that starts like a formula stays text in both."""
+    search, problems = _search()
+    if problems:
+        abort(400)
+    rows = _export_rows(search)
+    stamp = localtime(utcnow()).replace(" ", "-").replace(":", "")
+    service.record("export", "", f"审计日志 {kind.upper()}：{len(rows)} 条")
+    db.session.commit()
+    if kind == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(EXPORT_HEADERS)
+        writer.writerows([[f"'{cell}" if cell[:1] in FORMULA_START else cell for cell in row] for row in rows])
+        return attachment(("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv; charset=utf-8",
+                          f"审计日志-{stamp}.csv", f"audit-{stamp}.csv")
+    book = Workbook(write_only=True)
+    table(book, "审计日志", EXPORT_HEADERS, rows, wrap=(6,), cap=60)
+    out = io.BytesIO()
+    book.save(out)
+    return attachment(out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                      f"审计日志-{stamp}.xlsx", f"audit-{stamp}.xlsx")

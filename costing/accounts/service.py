@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from flask import has_request_context
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
+from ..clock import CHINA
 from ..models import AuditEntry, Budget, DistrictTier, Organisation, ParamValue, Roster, User, db
 from ..parameters import service as parameters
 from ..results import labels
+from ..results.format import figure
 from . import passwords, throttle
 
 ACTIONS = {"sign_in": "登录", "sign_in_failed": "登录失败", "locked": "账号锁定", "sign_out": "退出",
@@ -147,12 +149,78 @@ def _mentions(wanted: dict[str, set[int]]) -> dict[str, dict[int, Mention]]:
                              if i in organisations else Mention("已删除的单位") for i in ids}
     ids, values = rows(ParamValue, "param")
     named["param"] = {i: Mention(f"政策参数：{values[i].family.label} {labels.region(values[i].region)} "
-                                 f"{values[i].start or '日期不详'} 起", "params.family",
+                                 f"{values[i].start or '日期不详'} 起 {figure(values[i].value, values[i].family.unit)}",
+                                 "params.family",
                                  {"key": values[i].family_key}) if i in values else Mention("政策参数") for i in ids}
     ids, tiers = rows(DistrictTier, "tier")
     named["tier"] = {i: Mention(f"区县档次：{tiers[i].district} {tiers[i].start} 起", "params.districts")
                      if i in tiers else Mention("区县档次") for i in ids}
     return named
+
+
+ABOUT = {"budget": "预算", "roster": "薪酬方案", "user": "用户", "organisation": "单位", "param": "政策参数",
+         "tier": "区县档次"}
+SEARCH_WORDS = 5            # words of a search, each of which an entry must match
+
+
+@dataclass(frozen=True)
+class AuditSearch:
+    """What an administrator looks for in the audit log: who (a user name), what was done (an action's code), what it
+    is about (a kind of object), words (each found in what the entry is about, as the log names it, in what was done
+    or in what it says), and Beijing dates, both inclusive."""
+    user: str = ""
+    action: str = ""
+    about: str = ""
+    words: str = ""
+    since: date | None = None
+    until: date | None = None
+
+    @property
+    def terms(self) -> list[str]:
+        return self.words.split()[:SEARCH_WORDS]
+
+
+def _beijing_midnight(day: date) -> datetime:
+    """The start of a Beijing day, in UTC as moments are stored (SQLite compares them as written)."""
+    return datetime.combine(day, time(0), tzinfo=CHINA).astimezone(timezone.utc)
+
+
+def _named_targets(word: str) -> list[str]:
+    """The audit targets (budget:12 …) whose name, as the log says it, holds ``word``."""
+    targets = set(db.session.scalars(select(AuditEntry.target).distinct().where(
+        or_(*(AuditEntry.target.startswith(f"{kind}:") for kind in ABOUT)))))
+    wanted: dict[str, set[int]] = {}
+    for target in targets:
+        found = REFERENCE.fullmatch(target or "")
+        if found:
+            wanted.setdefault(found[1], set()).add(int(found[2]))
+    named = _mentions(wanted)
+    word = word.casefold()
+    return [f"{kind}:{number}" for kind, by_id in named.items() for number, m in by_id.items()
+            if word in m.text.casefold()]
+
+
+def audit_query(search: AuditSearch):
+    """The audit entries a search finds, newest first (a SELECT to page or to export)."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc())
+    if search.user:
+        query = query.where(AuditEntry.user_id.in_(select(User.id).where(User.username == username_key(search.user))))
+    if search.action:
+        query = query.where(AuditEntry.action == search.action)
+    if search.about:
+        query = query.where(AuditEntry.target.startswith(f"{search.about}:"))
+    if search.since:
+        query = query.where(AuditEntry.at >= _beijing_midnight(search.since))
+    if search.until:
+        query = query.where(AuditEntry.at < _beijing_midnight(search.until + timedelta(days=1)))
+    for word in search.terms:
+        actions = [code for code, label in ACTIONS.items() if word in label]
+        query = query.where(or_(AuditEntry.detail.contains(word, autoescape=True), AuditEntry.action.in_(actions),
+                                AuditEntry.target.in_(_named_targets(word)),
+                                AuditEntry.user_id.in_(select(User.id).where(or_(
+                                    User.username.contains(word.lower(), autoescape=True),
+                                    User.display_name.contains(word, autoescape=True))))))
+    return query
 
 
 def _deleted_budget_names(ids: set[int]) -> dict[int, str]:

@@ -36,7 +36,7 @@ def test_the_audit_log_names_what_each_entry_is_about(app):
     roster = db.session.scalar(select(Roster))
     assert f'<td><a href="/rosters/{roster.id}">薪酬方案《{roster.name}》</a></td>' in page
     assert f"：1 人，对应 {budget_a}</td>" in page
-    assert f'<td><a href="/admin/parameters/family/si.base_floor">政策参数：{BASE}</a></td>' in page
+    assert f'<td><a href="/admin/parameters/family/si.base_floor">政策参数：{BASE} 4,600.00 元</a></td>' in page
     assert "<td>随软件发布的数据文件</td>" in page
     # the recompute says which figure changed, as the revision's note does
     assert ("<td>修订 2：按新政策参数重新计算：社会保险缴费基数下限（月）（重庆市）2026-01 至 2026-06：4,404.00 元 → "

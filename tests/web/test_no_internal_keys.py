@@ -78,6 +78,8 @@ def read_file(response) -> str:
     if response.mimetype == "application/pdf":
         return subprocess.run(["pdftotext", "-", "-"], input=response.data, capture_output=True,
                               check=True).stdout.decode()
+    if response.mimetype == "text/csv":
+        return response.data.decode("utf-8-sig")
     book = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True)
     return "\n".join(str(cell) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
                      for cell in row if isinstance(cell, str) and not cell.startswith("="))
