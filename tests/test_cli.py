@@ -97,7 +97,7 @@ def test_params_lists_figures_in_force_with_sources(cli):
     assert "2024-01-01 至 2024-12-31，已过期末，沿用" in text and "全国 小规模纳税人附加税费减征系数：×0.5；" in text
     assert not any(raw in text for raw in ("[tier1]", " rate ", "CNY/month", "日期不详"))
     # and what a budget starting that day gets for its blank fields
-    assert "服务期从 2025-07-01 开始的预算，留空的栏目：\n  公积金比例留空按 5%（服务期开始时的单位缴存比例下限）\n" \
+    assert "服务期从 2025-07-01 开始的预算，留空的栏目：\n  公积金比例留空按 5%（各月的单位缴存比例下限）\n" \
            "  工伤费率留空按政策费率 0.3%\n  职业津贴留空按本区县的标准（只用于持证的社区类岗位；" in text
     bad = cli("params", "--on", "2025-07-01", "--district", "北京")
     assert bad.returncode == 2 and bad.stderr.decode().startswith("--district: ")

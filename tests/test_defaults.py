@@ -29,27 +29,27 @@ def with_hf_rate_min(value: str, start: date | None) -> ParameterSet:
 
 def test_the_housing_fund_rate_is_the_one_in_force_at_the_start_of_the_service():
     shipped = default_parameters()
-    assert defaults.housing_fund_blank(shipped, date(2025, 7, 1), TODAY) == "公积金比例留空按 5%（服务期开始时的单位缴存比例下限）"
+    assert defaults.housing_fund_blank(shipped, date(2025, 7, 1), TODAY) == "公积金比例留空按 5%（各月的单位缴存比例下限）"
     # a new budget has no start yet: the rule, with today's figure
-    assert defaults.housing_fund_blank(shipped, None, TODAY) == "公积金比例留空按服务期开始时的单位缴存比例下限（今天为 5%）"
+    assert defaults.housing_fund_blank(shipped, None, TODAY) == "公积金比例留空按各月的单位缴存比例下限（今天为 5%）"
     changed = with_hf_rate_min("0.07", date(2026, 1, 1))
-    assert defaults.housing_fund_blank(changed, date(2025, 7, 1), TODAY) == "公积金比例留空按 5%（服务期开始时的单位缴存比例下限）"
-    assert defaults.housing_fund_blank(changed, date(2026, 1, 1), TODAY) == "公积金比例留空按 7%（服务期开始时的单位缴存比例下限）"
+    assert defaults.housing_fund_blank(changed, date(2025, 7, 1), TODAY) == "公积金比例留空按 5%（各月的单位缴存比例下限）"
+    assert defaults.housing_fund_blank(changed, date(2026, 1, 1), TODAY) == "公积金比例留空按 7%（各月的单位缴存比例下限）"
     assert defaults.housing_fund_blank(changed, None, TODAY).endswith("（今天为 7%）")
     assert defaults.housing_fund_rate(changed, date(2026, 3, 1)) == "7%"
     # a set whose lowest rate starts later says the rule without a figure before it
     late = with_hf_rate_min("0.06", date(2030, 1, 1))
     late.families["hf.rate_min"].records["cq"] = late.families["hf.rate_min"].records["cq"][1:]
     late.families["hf.rate_min"].index()
-    assert defaults.housing_fund_blank(late, date(2025, 7, 1), TODAY) == "公积金比例留空按服务期开始时的单位缴存比例下限"
-    assert defaults.housing_fund_blank(late, None, TODAY) == "公积金比例留空按服务期开始时的单位缴存比例下限"
+    assert defaults.housing_fund_blank(late, date(2025, 7, 1), TODAY) == "公积金比例留空按各月的单位缴存比例下限"
+    assert defaults.housing_fund_blank(late, None, TODAY) == "公积金比例留空按各月的单位缴存比例下限"
     assert defaults.housing_fund_rate(late, TODAY) is None
 
 
 def test_the_words_follow_the_rate_the_engine_used():
     result = run(budget_input(start="2026-01", end="2026-12"), with_hf_rate_min("0.07", date(2026, 1, 1)))
     assert result.housing_fund_default == D("0.07")
-    assert defaults.housing_fund_said(result.housing_fund_default) == "公积金比例留空按 7%（服务期开始时的单位缴存比例下限）"
+    assert defaults.housing_fund_said(result.housing_fund_default) == "公积金比例留空按 7%（各月的单位缴存比例下限）"
     assert defaults.housing_fund_column(D("0.07")) == "留空为按下限 7%"
     assert defaults.housing_fund_column(None) == "留空为按下限"
 
@@ -88,7 +88,7 @@ def test_each_line_shows_the_allowance_it_was_priced_with_and_why():
                                             "留空为 0（本区县标准未录入）"]
     assert {s.shown for s in shown[2:]} == {"0.00"}
     assert defaults.line_housing_fund_rate(result.housing_fund_default) == defaults.InForce(
-        "5%", "留空按 5%（服务期开始时的单位缴存比例下限）")
+        "5%", "留空按 5%（各月的单位缴存比例下限）")
     # a result stored before the engine said why: no figure is made up for it
     stored = to_json(run(budget_input()))
     for line in stored["personnel"]:
@@ -101,3 +101,11 @@ def test_each_line_shows_the_allowance_it_was_priced_with_and_why():
 
 def test_every_allowance_source_the_engine_gives_has_words():
     assert set(labels.ALLOWANCE_SOURCES) == set(ALLOWANCE_SOURCES)
+
+
+def test_a_blank_rate_that_changes_during_the_service_is_said_with_each_months_rate():
+    changes = (("2026-12", D("0.06")),)
+    assert defaults.housing_fund_said(D("0.05"), changes) == \
+        "公积金比例留空按各月的单位缴存比例下限（服务期开始时 5%，2026-12 起 6%）"
+    shown = defaults.line_housing_fund_rate(D("0.05"), changes)
+    assert (shown.shown, shown.said) == ("5%→6%", "留空按各月的单位缴存比例下限（服务期开始时 5%，2026-12 起 6%）")

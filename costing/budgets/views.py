@@ -88,6 +88,8 @@ def _render_form(form, budget=None, general=(), conflict=None, status=200, price
     start = _start_day(form.project.form.start.data)
     form.contractor.form.work_injury_rate.label.text = defaults.work_injury_label(params, start or day)
     notes = {"allowance": defaults.allowance_blank(params), "housing_fund": defaults.housing_fund_blank(params, start, day)}
+    if priced is not None:          # the priced budget knows its months: the rate changes within them are said too
+        notes.update(preview.budget_notes(priced))
     return render_template("budgets/edit.html", form=form, budget=budget, general=general, conflict=conflict,
                            invalid=status == 400, notes=notes,
                            in_force=preview.in_force(priced) if priced is not None else {},

@@ -26,9 +26,8 @@ from .pricing import (
     allowance_gap,
     build_runs,
     default_allowance,
-    default_hf_rate,
+    default_hf_rates,
     derived_si_base,
-    hf_rate_for,
     price_line,
     price_totals,
 )
@@ -50,10 +49,15 @@ def list_assumptions(budget: Budget, params: ParameterSet, result: Result, runs:
     found = []
     if budget.contractor.work_injury_rate is not None:
         found.append(_work_injury(budget, params, effects, tier))
-    hf_default = default_hf_rate(runs)
+    hf_defaults = default_hf_rates(runs)
+    # a blank rate is each month's minimum: one figure to compare with when the minimum does not change
+    hf_default = hf_defaults[0][1] if len(hf_defaults) == 1 else None
+    hf_note = ("按默认比例（住房公积金单位缴存比例下限）" if hf_default is not None else
+               "按各月的住房公积金单位缴存比例下限（" + "，".join(f"{month} 起 {fmt_percent(rate)}"
+                                                      for month, rate in hf_defaults) + "）")
     allowances: dict[tuple[str, str], tuple[Decimal | None, str]] = {}     # by (certificate, category)
     for index, (post, line) in enumerate(zip(budget.personnel, result.personnel)):
-        hf_rate = hf_rate_for(post.housing_fund_rate, runs)
+        hf_rate = post.housing_fund_rate
         path, label = f"personnel[{index}]", f"第 {index + 1} 行「{post.post}」"
         if post.monthly_allowance is not None:
             key = (post.certificate, post.category)
@@ -70,9 +74,9 @@ def list_assumptions(budget: Budget, params: ParameterSet, result: Result, runs:
             found.append(_item(path, "si_base", label, AMOUNT_UNIT, post.si_base, default, note,
                                post.si_base_reason, effect))
         if post.housing_fund_rate is not None:
-            effect = effects.line(line, post, line.monthly_allowance, hf_default)
+            effect = effects.line(line, post, line.monthly_allowance, None)
             found.append(_item(path, "housing_fund_rate", label, RATE_UNIT, post.housing_fund_rate, hf_default,
-                               "按默认比例（住房公积金单位缴存比例下限）", post.housing_fund_rate_reason, effect))
+                               hf_note, post.housing_fund_rate_reason, effect))
     return tuple(a for a in found if a.default is None or a.value != a.default)
 
 
@@ -89,7 +93,7 @@ class _Effects:
     runs: list[Run]
     cache: dict[tuple, PersonMonth]
 
-    def line(self, line: LineResult, changed: Post, allowance: Decimal, hf_rate: Decimal) -> Decimal:
+    def line(self, line: LineResult, changed: Post, allowance: Decimal, hf_rate: Decimal | None) -> Decimal:
         """One line priced again as ``changed`` with this allowance and rate; the other lines as they are."""
         other, _ = price_line(changed, allowance, hf_rate, self.runs, self.cache)
         return self.personnel(self.result.totals.personnel - line.total + other.total)
@@ -117,8 +121,7 @@ def _work_injury(budget: Budget, params: ParameterSet, effects: _Effects, tier: 
         cache: dict[tuple, PersonMonth] = {}
         personnel = ZERO
         for post, line in zip(budget.personnel, effects.result.personnel):
-            personnel += price_line(post, line.monthly_allowance, hf_rate_for(post.housing_fund_rate, runs), runs,
-                                    cache)[0].total
+            personnel += price_line(post, line.monthly_allowance, post.housing_fund_rate, runs, cache)[0].total
         effect = effects.personnel(personnel)
     return Assumption(path="contractor.work_injury_rate", field="work_injury_rate",
                       label="承接主体" + OVERRIDES["work_injury_rate"], unit=RATE_UNIT, value=c.work_injury_rate,

@@ -26,7 +26,7 @@ from .pricing import (
     build_runs,
     default_allowance,
     default_hf_rate,
-    hf_rate_for,
+    default_hf_rates,
     price_line,
     price_totals,
 )
@@ -81,7 +81,7 @@ def compute_priced(budget: Budget, params: ParameterSet | None = None) -> Priced
         if default is not None:
             usage.add(default, project.start, project.start.plus(post.months - 1))
         line, used = price_line(post, allowance_for(post.monthly_allowance, default),
-                                hf_rate_for(post.housing_fund_rate, runs), runs, cache, allowance_source=source)
+                                post.housing_fund_rate, runs, cache, allowance_source=source)
         for run, active, pm in used:
             # difference arrays: the run adds the same amounts to each of its active months
             stop = run.first_index + active
@@ -111,7 +111,8 @@ def compute_priced(budget: Budget, params: ParameterSet | None = None) -> Priced
         end=str(project.end), months=budget.months, parameter_set=params.version,
         personnel=tuple(lines), costs=costs, management_fee_rate=budget.management_fee_rate,
         tax_basis=tax_basis, totals=totals, amount_in_words=amount_in_words(totals.grand_total),
-        by_month=by_month, findings=(), parameters=parameters, housing_fund_default=default_hf_rate(runs))
+        by_month=by_month, findings=(), parameters=parameters, housing_fund_default=default_hf_rate(runs),
+        housing_fund_defaults=default_hf_rates(runs))
     findings = checks.run_all(budget, result, runs, params)
     end_basis, _ = _tax_basis(budget, end_tax_lookups)
     if (end_basis.vat_rate, end_basis.surcharge_rate) != (tax_basis.vat_rate, tax_basis.surcharge_rate):

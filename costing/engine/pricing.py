@@ -212,18 +212,26 @@ def lowest_hf_rate(params: ParameterSet, on: date) -> Lookup:
 
 
 def default_hf_rate(runs: list[Run]) -> Decimal:
-    """The housing-fund rate a line without one uses: the lowest rate allowed at the project start
-    (``lowest_hf_rate`` on its first day)."""
+    """The housing-fund rate a line without one starts at: the lowest rate allowed at the project start
+    (``lowest_hf_rate`` on its first day). Later months use their own (``default_hf_rates``)."""
     return runs[0].figures.hf_rate_min.value
+
+
+def default_hf_rates(runs: list[Run]) -> tuple[tuple[str, Decimal], ...]:
+    """The rate a line without one uses, from each month it changes: ((first month, rate), …) — the lowest rate
+    allowed in force in each month, as the other figures are (a minimum raised mid-service applies from its
+    month on)."""
+    changes: list[tuple[str, Decimal]] = []
+    for run in runs:
+        rate = run.figures.hf_rate_min.value
+        if not changes or changes[-1][1] != rate:
+            changes.append((str(run.months[0]), rate))
+    return tuple(changes)
 
 
 def statutory_rate(params: ParameterSet, item: str, on: date) -> Lookup:
     """An employer's social-insurance rate in force on a date (SI_ITEMS; a budget may state its own work-injury rate)."""
     return params.at(_SI_FAMILIES[item], on, "cq")
-
-
-def hf_rate_for(given: Decimal | None, runs: list[Run]) -> Decimal:
-    return given if given is not None else default_hf_rate(runs)
 
 
 def clamp_base(base: Decimal, floor: Decimal, ceiling: Decimal) -> Decimal:
@@ -262,12 +270,13 @@ def person_month(actual: Decimal, declared_base: Decimal | None, hf_rate: Decima
     return PersonMonth(actual, si_base, hf_base, tuple(items), total)
 
 
-def price_line(post: Post, allowance: Decimal, hf_rate: Decimal, runs: list[Run],
+def price_line(post: Post, allowance: Decimal, hf_rate: Decimal | None, runs: list[Run],
                cache: dict[tuple, PersonMonth],
                declared_rates: tuple[tuple[str, Decimal], ...] = (),
                allowance_source: str = "given") -> tuple[LineResult, list[tuple[Run, int, PersonMonth]]]:
     """One personnel line with the allowance (and why it is that: ``allowance_source``) and housing-fund rate it
-    uses; also, for each run the line is filled in, its number of months there and the per-person figures.
+    uses (None: the lowest rate allowed in each run's months); also, for each run the line is filled in, its number
+    of months there and the per-person figures.
 
     ``declared_rates`` replace the statutory employer rates they name (a contractor's pay proposal).
     ``cache`` is shared by the lines priced on the same runs: lines with equal pay share their figures."""
@@ -276,13 +285,14 @@ def price_line(post: Post, allowance: Decimal, hf_rate: Decimal, runs: list[Run]
     totals = dict.fromkeys(CONTRIBUTIONS, ZERO)
     segments, used = [], []
     for run, active in active_runs(runs, post.months):
-        key = (id(run), actual, post.si_base, hf_rate, declared_rates)
+        hf = hf_rate if hf_rate is not None else run.figures.hf_rate_min.value
+        key = (id(run), actual, post.si_base, hf, declared_rates)
         pm = cache.get(key)
         if pm is None:
             rates = run.rates
             if declared:
                 rates = replace(rates, rates=tuple((item, declared.get(item, rate)) for item, rate in rates.rates))
-            pm = cache[key] = person_month(actual, post.si_base, hf_rate, rates)
+            pm = cache[key] = person_month(actual, post.si_base, hf, rates)
         persons_months = post.headcount * active
         for item, amount in pm.items:
             totals[item] += amount * persons_months

@@ -151,6 +151,8 @@ class Result:
     parameters: tuple[ParameterUse, ...]
     assumptions: tuple[Assumption, ...] = ()
     housing_fund_default: Decimal | None = None     # the rate of a line that states none (pricing.default_hf_rate)
+    # …and from which month on it is which, where the lowest rate allowed changes (pricing.default_hf_rates)
+    housing_fund_defaults: tuple[tuple[str, Decimal], ...] = ()
 
     @property
     def error_count(self) -> int:
@@ -250,5 +252,7 @@ def to_json(result: Result) -> dict:
             "default_note": a.default_note, "reason": a.reason,
             "effect": fmt_amount(a.effect) if a.effect is not None else None,
         } for a in result.assumptions],
-        "defaults": {"housing_fund_rate": fmt_rate(result.housing_fund_default)},
+        "defaults": {"housing_fund_rate": fmt_rate(result.housing_fund_default),
+                     "housing_fund_rates": [{"from": month, "rate": fmt_rate(rate)}
+                                            for month, rate in result.housing_fund_defaults]},
     }

@@ -22,7 +22,7 @@ from .money import fmt_amount, fmt_percent, fmt_rate, round_cents
 from .money import fmt_grouped as g
 from .parameters import ParameterSet, default_parameters
 from .parse import MAX_LINES, InputError, Reader, parse_budget
-from .pricing import SI_ITEMS, ZERO, active_runs, allowance_for, default_allowance, hf_rate_for, price_line
+from .pricing import SI_ITEMS, ZERO, active_runs, allowance_for, default_allowance, price_line
 from .result import Finding, Result, to_json
 
 STATUS = {"ok": "合规", "attention": "需关注", "fail": "不合规"}
@@ -190,7 +190,7 @@ def check_roster(budget: Budget, people: list[Person], params: ParameterSet | No
         own += _si_ceiling(post, active, where)
         own += _declared_rates(person, label, active, where)
         findings += own
-        line, used = price_line(post, allowance, hf_rate_for(person.housing_fund_rate, runs), runs, cache,
+        line, used = price_line(post, allowance, person.housing_fund_rate, runs, cache,
                                 declared_rates=person.employer_rates)
         status = verdict_of(f.severity for f in own)
         first_month = line.monthly_pay + line.monthly_allowance + used[0][2].contributions

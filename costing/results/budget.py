@@ -248,6 +248,13 @@ def _doc_no(row: dict) -> str | None:
     return None if row["confidence"] == INPUT_CONFIDENCE or source.startswith("《") else source
 
 
+def housing_fund_changes(stored: dict) -> tuple[tuple[str, Decimal], ...]:
+    """The months after the first in which a blank 公积金比例 changes, and its rate from then (a stored result's
+    ``defaults.housing_fund_rates`` less its first entry)."""
+    rates = (stored.get("defaults") or {}).get("housing_fund_rates") or []
+    return tuple((r["from"], _d(r["rate"])) for r in rates[1:])
+
+
 def basis_rows(parameters: list[dict]) -> list[Basis]:
     rows: dict[tuple, dict] = {}
     for p in parameters:
@@ -332,6 +339,8 @@ class BudgetResult:
         self.basis = basis_rows(stored["parameters"])
         # the rate of a line that states none, as the engine priced it (None: stored before the engine said so)
         self.housing_fund_default = _optional((stored.get("defaults") or {}).get("housing_fund_rate"))
+        # where that rate changes during the service: the later months and their rates (stored before: none)
+        self.housing_fund_changes = housing_fund_changes(stored)
         raw = stored.get("assumptions")
         self.assumptions: list[Assumption] | None = None if raw is None else [Assumption(
             path=a["path"], field=a["field"], label=a["label"], unit=a["unit"], value=_d(a["value"]),

@@ -3,8 +3,8 @@ which posts the 职业津贴 standard is for, and each line's figure in force. T
 its template workbook, the roster report and the CLI all say it through here, so a figure an administrator changes
 (``hf.rate_min``, the standard's ``categories``) is what every one of them says.
 
-Which day's figure: a budget prices a blank housing-fund rate at the lowest rate allowed on the first day of its
-service (``pricing.default_hf_rate``) and a blank work-injury rate at each month's policy rate. Where the service's
+Which day's figure: a budget prices a blank housing-fund rate at the lowest rate allowed in each month
+(``pricing.default_hf_rates``) and a blank work-injury rate at each month's policy rate. Where the service's
 start is known (a saved budget, a pay proposal checked against one) the figure is that day's; where it is not yet
 (a new budget, the roster template) the rule is said with today's figure."""
 from __future__ import annotations
@@ -18,7 +18,7 @@ from ..engine.pricing import allowance_categories, lowest_hf_rate, statutory_rat
 from . import labels
 from .format import money, percent
 
-HF_RULE = "服务期开始时的单位缴存比例下限"
+HF_RULE = "各月的单位缴存比例下限"
 
 
 def housing_fund_default(params: ParameterSet, on: date) -> Decimal | None:
@@ -35,14 +35,21 @@ def housing_fund_rate(params: ParameterSet, on: date) -> str | None:
     return None if rate is None else percent(rate)
 
 
-def housing_fund_said(rate: Decimal | None) -> str:
-    """公积金比例留空按 5%（服务期开始时的单位缴存比例下限）, for a service whose lowest rate at its start is ``rate``."""
-    return f"公积金比例留空按 {percent(rate)}（{HF_RULE}）" if rate is not None else f"公积金比例留空按{HF_RULE}"
+def housing_fund_said(rate: Decimal | None, changes: tuple[tuple[str, Decimal], ...] = ()) -> str:
+    """公积金比例留空按 5%（各月的单位缴存比例下限）, for a service whose lowest rate at its start is ``rate``; where it
+    changes during the service (``changes``: the month and the rate from then), 公积金比例留空按各月的单位缴存比例下限
+    （服务期开始时 5%，2026-12 起 6%）."""
+    if rate is None:
+        return f"公积金比例留空按{HF_RULE}"
+    if changes:
+        later = "，".join(f"{month} 起 {percent(r)}" for month, r in changes)
+        return f"公积金比例留空按{HF_RULE}（服务期开始时 {percent(rate)}，{later}）"
+    return f"公积金比例留空按 {percent(rate)}（{HF_RULE}）"
 
 
 def housing_fund_blank(params: ParameterSet, start: date | None, today: date) -> str:
-    """公积金比例留空按 5%（服务期开始时的单位缴存比例下限） for a service starting on ``start``; without a start yet,
-    公积金比例留空按服务期开始时的单位缴存比例下限（今天为 5%）."""
+    """公积金比例留空按 5%（各月的单位缴存比例下限） for a service starting on ``start``; without a start yet,
+    公积金比例留空按各月的单位缴存比例下限（今天为 5%）."""
     if start is not None:
         return housing_fund_said(housing_fund_default(params, start))
     rate = housing_fund_rate(params, today)
@@ -117,8 +124,10 @@ def line_allowance(line) -> InForce | None:
     return InForce(amount, f"留空为 0（{labels.ALLOWANCE_SOURCES[source]}）")
 
 
-def line_housing_fund_rate(rate: Decimal | None) -> InForce | None:
-    """A line's 公积金比例 when left blank: the rate the engine gives such a line (``BudgetResult.housing_fund_default``)."""
+def line_housing_fund_rate(rate: Decimal | None, changes: tuple[tuple[str, Decimal], ...] = ()) -> InForce | None:
+    """A line's 公积金比例 when left blank: the rate the engine gives such a line (``BudgetResult.housing_fund_default``),
+    5%→6% where it changes during the service."""
     if rate is None:
         return None
-    return InForce(percent(rate), f"留空按 {percent(rate)}（{HF_RULE}）")
+    shown = "→".join([percent(rate)] + [percent(r) for _, r in changes])
+    return InForce(shown, housing_fund_said(rate, changes).removeprefix("公积金比例"))

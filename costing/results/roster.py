@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from ..engine.roster import verdict_of
 from . import defaults, labels
-from .budget import Basis, Finding, basis_rows, by_severity
+from .budget import Basis, Finding, basis_rows, by_severity, housing_fund_changes
 
 _PERSON = re.compile(r"^roster\[(\d+)\]\.?(.*)$")
 
@@ -181,7 +181,7 @@ class RosterReport:
     def housing_fund_note(self) -> str | None:
         """What a blank 公积金比例 was priced at in this check, in words (None for a report stored before it was kept)."""
         rate = self.housing_fund_default
-        return None if rate is None else defaults.housing_fund_said(rate)
+        return None if rate is None else defaults.housing_fund_said(rate, housing_fund_changes(self.stored))
 
     @property
     def overall_findings(self) -> list[Finding]:

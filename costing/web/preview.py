@@ -48,7 +48,7 @@ def in_force(result: BudgetResult) -> dict[str, dict]:
     field name: ``shown`` in the field (300.00, 5%) and ``title`` saying it in full. Lines that state their own
     allowance have none for it."""
     found = {}
-    rate = defaults.line_housing_fund_rate(result.housing_fund_default)
+    rate = defaults.line_housing_fund_rate(result.housing_fund_default, result.housing_fund_changes)
     for line in result.personnel:
         for key, figure in (("monthly_allowance", defaults.line_allowance(line)), ("housing_fund_rate", rate)):
             if figure is not None:
@@ -59,7 +59,7 @@ def in_force(result: BudgetResult) -> dict[str, dict]:
 
 def budget_notes(result: BudgetResult) -> dict[str, str]:
     """The form's notes that follow the service's start as it is typed (the rate at its start)."""
-    return {"housing_fund": defaults.housing_fund_said(result.housing_fund_default)}
+    return {"housing_fund": defaults.housing_fund_said(result.housing_fund_default, result.housing_fund_changes)}
 
 
 def _counts(findings: list[Finding], pending: int = 0) -> dict:

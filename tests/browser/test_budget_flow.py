@@ -77,7 +77,7 @@ def test_create_submit_approve(server, browser, tmp_path):
     expect(allowance).to_have_attribute("placeholder", "0.00")
     expect(allowance).to_have_attribute("title", "职业津贴（留空为 0（本区县标准未录入））")
     expect(page.locator("input[name='personnel-2-housing_fund_rate']")).to_have_attribute("placeholder", "5%")
-    expect(page.locator("[data-note='housing_fund']")).to_have_text("公积金比例留空按 5%（服务期开始时的单位缴存比例下限）")
+    expect(page.locator("[data-note='housing_fund']")).to_have_text("公积金比例留空按 5%（各月的单位缴存比例下限）")
 
     # the live total follows the typing; a pay under the minimum wage shows a finding under its row
     page.fill("input[name='personnel-2-monthly_pay']", "2000.00")

@@ -1,8 +1,12 @@
 """Hand-computed budgets. Each expected figure is worked out in the comment above it."""
+import copy
+from dataclasses import replace as dc_replace
+from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
 
+from costing.engine.parameters import default_parameters
 from costing.engine.result import to_json
 
 from .helpers import budget_input, codes, contributions, person, run, with_allowance_standard
@@ -168,5 +172,38 @@ def test_each_line_says_where_its_allowance_comes_from_and_the_result_its_defaul
     assert run(budget_input(personnel=lines), params).personnel[3].allowance_source == "standard"
     # a blank housing-fund rate is the lowest allowed at the start, said once for the result (to_json: defaults)
     assert result.housing_fund_default == D("0.05")
-    assert to_json(result)["defaults"] == {"housing_fund_rate": "0.05"}
+    assert to_json(result)["defaults"] == {"housing_fund_rate": "0.05",
+                                          "housing_fund_rates": [{"from": "2025-01", "rate": "0.05"}]}
     assert [p["allowance_source"] for p in to_json(result)["personnel"]][:2] == ["standard", "given"]
+
+
+def _hf_minimum_raised(on: str, rate: str):
+    """The default parameters with the lowest housing-fund rate raised from ``on``."""
+    params = copy.deepcopy(default_parameters())
+    family = params.families["hf.rate_min"]
+    (old,) = family.records["cq"]
+    start = date.fromisoformat(on)
+    family.records["cq"] = [dc_replace(old, end=start - timedelta(days=1)),
+                            dc_replace(old, start=start, value=D(rate))]
+    family.index()
+    return params
+
+
+def test_a_blank_housing_fund_rate_is_each_months_minimum():
+    """The minimum raised to 6% from 2026-12: a blank line pays 5% in 2026-11 and 6% from 2026-12 (on 5,000:
+    250.00, then 300.00 a month); a line that states 5% keeps it, and is told it is below the minimum."""
+    params = _hf_minimum_raised("2026-12-01", "0.06")
+    lines = [person(post="社工A"), person(post="社工B", housing_fund_rate="0.05")]
+    result = run(budget_input(start="2026-11", end="2027-10", personnel=lines), params)
+    blank, stated = result.personnel
+    assert contributions(blank)["housing_fund"] == D("250.00") + 11 * D("300.00")
+    assert dict([s for s in blank.segments if s.first == "2026-11"][0].per_person_month)["housing_fund"] == D("250.00")
+    assert contributions(stated)["housing_fund"] == 12 * D("250.00")
+    assert codes(result).count("HOUSING_FUND_RATE_OUT_OF_RANGE") == 1          # the stated line only
+    assert result.housing_fund_default == D("0.05")
+    assert to_json(result)["defaults"]["housing_fund_rates"] == [{"from": "2026-11", "rate": "0.05"},
+                                                                 {"from": "2026-12", "rate": "0.06"}]
+    # the stated 5% is an override of a default that changes: listed, its effect priced against each month's minimum
+    (override,) = [a for a in result.assumptions if a.field == "housing_fund_rate"]
+    assert override.default is None and "2026-12 起 6%" in override.default_note
+    assert override.effect < 0

@@ -173,7 +173,7 @@ def test_json_report():
     assert out["people"][0]["employer_cost"] == "82243.20"
     assert out["people"][0]["monthly_allowance"] == "200.00" and out["people"][0]["category"] == "community"
     # a person without a housing-fund rate has the budget's: the lowest at the start of its service
-    assert out["people"][0]["housing_fund_rate"] is None and out["defaults"] == {"housing_fund_rate": "0.05"}
+    assert out["people"][0]["housing_fund_rate"] is None and out["defaults"] == {"housing_fund_rate": "0.05", "housing_fund_rates": [{"from": "2025-01", "rate": "0.05"}]}
 
 
 def test_a_stored_budget_whose_overrides_lack_reasons_can_still_be_checked_against():

@@ -63,7 +63,7 @@ def test_an_administrators_change_is_what_every_page_the_template_and_the_cli_sa
     db.session.get(ParamFamily, "allowance.certificate_monthly").categories = ["community", "elderly"]
     bump(db.session)
     db.session.commit()
-    seven, covered = "公积金比例留空按 7%（服务期开始时的单位缴存比例下限）", "只用于持证的社区、老年类岗位"
+    seven, covered = "公积金比例留空按 7%（各月的单位缴存比例下限）", "只用于持证的社区、老年类岗位"
 
     # the budget form: the notes, and each line's blank fields as the figures they stand for (the example budget,
     # 渝北区 from 2025-07: 站长 is a 社区 社会工作师 without a standard, 社会工作者 a 老年 助理社会工作师 now covered by the
@@ -85,14 +85,14 @@ def test_an_administrators_change_is_what_every_page_the_template_and_the_cli_sa
     assert live["personnel-1-monthly_allowance"] == "200.00" and live["personnel-0-housing_fund_rate"] == "7%"
     assert body["notes"] == {"housing_fund": seven}
     new = preparer.get("/budgets/new").get_data(as_text=True)
-    assert "公积金比例留空按服务期开始时的单位缴存比例下限（今天为 7%）" in new and covered in new
+    assert "公积金比例留空按各月的单位缴存比例下限（今天为 7%）" in new and covered in new
     assert Inputs(new).by_name["personnel-0-housing_fund_rate"]["placeholder"] == "7%"
 
     # the roster template workbook's notes
     contractor = log_in(app.test_client(), "c_user")
     book = openpyxl.load_workbook(io.BytesIO(contractor.get("/rosters/template.xlsx").data))
     notes = "\n".join(str(row[0].value or "") for row in book["说明"].iter_rows())
-    assert "公积金比例留空按服务期开始时的单位缴存比例下限（今天为 7%）" in notes and covered in notes
+    assert "公积金比例留空按各月的单位缴存比例下限（今天为 7%）" in notes and covered in notes
     assert not FIVE.search(notes)
 
     # the roster pages: the form checked against the budget (from 2025-07), and the report of a saved roster
