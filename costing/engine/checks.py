@@ -7,7 +7,7 @@ from decimal import Decimal
 from .model import CERTIFICATES, LEVELS, Budget, Post, Rules
 from .money import fmt_figure, fmt_percent
 from .money import fmt_grouped as g
-from .parameters import TIER_LABELS, UNVERIFIED, ParameterSet
+from .parameters import TIER_LABELS, UNVERIFIED, Lookup, ParameterSet
 from .periods import span_text
 from .pricing import Run, active_runs, allowance_gap, clamp_base
 from .result import Finding, Result
@@ -103,18 +103,24 @@ def pay_floor(post: Post, allowance: Decimal, rules: Rules, where: str) -> list[
         f"项目规则：{LEVELS[post.level]}岗位薪酬下限（采购方设定）")]
 
 
+def _by_floor(runs: list[tuple[Run, int]]) -> list[tuple[Lookup, list[tuple[Run, int]]]]:
+    """Runs grouped by the social-insurance floor in force in them (each year's figure, with its own notice)."""
+    groups: dict = {}
+    for run, count in runs:
+        floor = run.figures.si_floor
+        groups.setdefault((floor.record, floor.value), (floor, []))[1].append((run, count))
+    return list(groups.values())
+
+
 def si_base(post: Post, allowance: Decimal, active, where: str) -> list[Finding]:
     actual = post.monthly_pay + allowance
-    if post.si_base is None:            # the base is the pay: say so on the line when the floor raises it
+    if post.si_base is None:            # the base is the pay: say so on the line when a floor raises it
         raised = [(run, count) for run, count in active if actual < run.figures.si_floor.value]
-        if not raised:
-            return []
-        floor = raised[0][0].figures.si_floor
         return [Finding(
             "SI_BASE_BELOW_FLOOR", "info", where,
-            f"{post.post}：{pay_text(post, allowance)}，低于 {span(raised)} 的社会保险缴费基数下限 "
+            f"{post.post}：{pay_text(post, allowance)}，低于 {span(spans)} 的社会保险缴费基数下限 "
             f"{g(floor.value)} 元，单位缴费按下限计算",
-            floor.record.source.citation)]
+            floor.record.source.citation) for floor, spans in _by_floor(raised)]
     below_pay, below_floor = [], []
     for run, count in active:
         floor, ceiling = run.figures.si_floor, run.figures.si_ceiling
@@ -132,13 +138,11 @@ def si_base(post: Post, allowance: Decimal, active, where: str) -> list[Finding]
             f"（{span(below_pay)} 的基数上限为 {g(ceiling.value)} 元，不能解释此差额）；"
             f"缴费基数应按实际工资核定",
             f"{BASIS_SI_BASE}；{ceiling.record.source.citation}"))
-    if below_floor:
-        floor = below_floor[0][0].figures.si_floor
-        findings.append(Finding(
-            "SI_BASE_BELOW_FLOOR", "info", where,
-            f"{post.post}：申报的社会保险缴费基数 {g(post.si_base)} 元低于 {span(below_floor)} 的"
-            f"基数下限 {g(floor.value)} 元，已按下限计算",
-            floor.record.source.citation))
+    findings += [Finding(
+        "SI_BASE_BELOW_FLOOR", "info", where,
+        f"{post.post}：申报的社会保险缴费基数 {g(post.si_base)} 元低于 {span(spans)} 的"
+        f"基数下限 {g(floor.value)} 元，已按下限计算",
+        floor.record.source.citation) for floor, spans in _by_floor(below_floor)]
     return findings
 
 

@@ -1,6 +1,7 @@
 """Every finding code, with the numbers it states and the document it cites."""
 import copy
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal as D
 
 import pytest
@@ -188,3 +189,31 @@ def test_a_pay_under_the_base_floor_is_said_on_its_line():
     finding = only(result, "SI_BASE_BELOW_FLOOR")
     assert finding.severity == "info" and finding.where == "personnel[0]"
     assert "月应发工资 2,400.00 元，低于 2025-01 至 2025-12 的社会保险缴费基数下限 4,404.00 元" in finding.message
+
+
+def _with_2026_floor(value: str):
+    """The shipped parameters and a published 2026 social-insurance floor (the 2025 notice's source kept)."""
+    params = copy.deepcopy(default_parameters())
+    family = params.families["si.base_floor"]
+    last = family.records["cq"][-1]
+    family.records["cq"].append(replace(last, start=date(2026, 1, 1), end=date(2026, 12, 31), value=D(value),
+                                        source=replace(last.source, title="关于做好2026年度社会保险缴费基数上下限核定有关工作的通知")))
+    family.index()
+    return params
+
+
+def test_a_pay_under_two_years_floors_is_said_for_each_year_with_its_own_notice():
+    """4,300 a month over 2025-07 to 2026-06, under the 2025 floor 4,404 and the 2026 floor 4,600: one finding a
+    year, each with its figure and its document (not the first year's figure for all twelve months)."""
+    data = budget_input(start="2025-07", end="2026-06", personnel=[person(monthly_pay="4300.00", certificate="none",
+                                                                          level="none")])
+    found = [f for f in run(data, _with_2026_floor("4600")).findings if f.code == "SI_BASE_BELOW_FLOOR"]
+    assert [f.message for f in found] == [
+        "社工：月应发工资 4,300.00 元，低于 2025-07 至 2025-12 的社会保险缴费基数下限 4,404.00 元，单位缴费按下限计算",
+        "社工：月应发工资 4,300.00 元，低于 2026-01 至 2026-06 的社会保险缴费基数下限 4,600.00 元，单位缴费按下限计算"]
+    assert "2025年度" in found[0].basis and "2026年度" in found[1].basis
+    # a declared base under both floors: the same, one a year
+    data["personnel"][0] |= {"si_base": "4000.00", "si_base_reason": "测试"}
+    declared = [f for f in run(data, _with_2026_floor("4600")).findings if f.code == "SI_BASE_BELOW_FLOOR"]
+    assert [f.message.split("低于 ")[1] for f in declared] == ["2025-07 至 2025-12 的基数下限 4,404.00 元，已按下限计算",
+                                                             "2026-01 至 2026-06 的基数下限 4,600.00 元，已按下限计算"]
