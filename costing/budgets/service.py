@@ -42,7 +42,8 @@ __all__ = ["InputError", "Conflict", "WorkflowError", "compute_contract", "creat
            "duplicate", "delete_draft", "submit", "approve", "return_for_changes", "share", "unshare",
            "policy_change", "recompute", "revision_of", "result_of", "input_of",
            "compare_revisions", "find_by_code", "load_budget", "visible_to", "can_see", "can_create", "can_edit", "can_approve", "is_contractor",
-           "shared_revision", "shared_numbers", "shared_with", "readable_revision", "name_seen_by", "justify",
+           "shared_revision", "shared_numbers", "shared_with", "share_offer", "previous_return", "readable_revision",
+           "name_seen_by", "justify",
            "unjustified_errors", "parties", "set_contract", "copied_from", "verification", "Verification"]
 
 
@@ -108,6 +109,19 @@ def shared_with(budget: Budget) -> list[tuple[Organisation, list[BudgetShare]]]:
         by_contractor.setdefault(item.contractor_id, []).append(item)
     groups = [(items[0].contractor, sorted(items, key=lambda s: s.revision_number)) for items in by_contractor.values()]
     return sorted(groups, key=lambda group: group[0].name)
+
+
+def share_offer(budget: Budget, number: int) -> list[Organisation]:
+    """The contractors the budget is shared with that do not have revision ``number`` yet (approving it offers to
+    share it with them)."""
+    return [contractor for contractor, items in shared_with(budget)
+            if number not in {s.revision_number for s in items}]
+
+
+def previous_return(budget: Budget, revision: Revision) -> Revision | None:
+    """The latest revision before ``revision`` that an approver sent back (what a resubmission answers)."""
+    returned = [r for r in budget.revisions if r.number < revision.number and r.returned_at is not None]
+    return returned[-1] if returned else None
 
 
 def name_seen_by(user: User, budget: Budget, revision: Revision | None = None) -> str:
@@ -199,6 +213,7 @@ class Verification:
     approved_by: str | None
     approved_at: object
     created_at: object
+    returned: bool = False
 
 
 def verification(revision: Revision) -> Verification:
@@ -210,7 +225,8 @@ def verification(revision: Revision) -> Verification:
                         amount_in_words=result.amount_in_words, status=revision.status,
                         status_label=revision.status_label,
                         approved_by=revision.approved_by.display_name if revision.approved_by else None,
-                        approved_at=revision.approved_at, created_at=revision.created_at)
+                        approved_at=revision.approved_at, created_at=revision.created_at,
+                        returned=revision.returned_at is not None and revision.status == "draft")
 
 
 # -- saving --------------------------------------------------------------------------------------------
@@ -300,6 +316,9 @@ def duplicate(budget: Budget, user: User, params: ParameterSet, number: int | No
     # a budget saved before reasons were required copies as it is; its next save asks for them
     copy = create_budget(user, data, params, f"复制自《{name}》修订 {source.number}", reasons_required=False)
     copy.copied_from_id, copy.copied_from_revision = budget.id, source.number
+    if source.parameter_set != params.version:      # priced with today's figures: the copy says which changed
+        first = copy.latest
+        first.note = f"{first.note}；{recalculation_note(result_of(source), result_of(first))}"[:500]
     accounts.record("duplicate", f"budget:{copy.id}", f"复制自《{name}》修订 {source.number}", user=user)
     return copy
 
@@ -341,6 +360,8 @@ def _expect(budget: Budget, number: int | None) -> None:
     was saved since."""
     if number is None:
         raise WorkflowError(NO_REVISION)
+    if number > budget.latest.number:
+        raise WorkflowError(f"没有修订 {number}（最新的是修订 {budget.latest.number}），未做任何修改；请刷新预算页后重试")
     if number != budget.latest.number:
         raise WorkflowError(f"您看到的是修订 {number}，最新的是修订 {budget.latest.number}（有人刚刚保存），"
                             f"请查看最新修订后再操作")
@@ -454,7 +475,7 @@ def approve(budget: Budget, user: User, seen: int | None, confirmed: bool = Fals
     latest.status, latest.approved_by_id, latest.approved_at = "approved", user.id, utcnow()
     accounts.record("approve", f"budget:{budget.id}", f"修订 {latest.number}", user=user)
     if share_too:
-        for contractor, _ in shared_with(budget):
+        for contractor in share_offer(budget, latest.number):
             _share(budget, user, contractor, latest.number)
 
 
@@ -522,12 +543,14 @@ def share(budget: Budget, user: User, contractor: Organisation, number: int | No
         raise WorkflowError(f"修订 {revision.number} 已共享给 {contractor.name}")
 
 
-def unshare(budget: Budget, user: User, share_id: int) -> None:
+def unshare(budget: Budget, user: User, share_id: int, number: int | None) -> None:
     """Withdraw one revision's share: the contractor can no longer read that revision (the others shared with it
-    stay readable)."""
+    stay readable). ``number``: the revision the page said the share is of (another one is not withdrawn)."""
     item = next((s for s in budget.shares if s.id == share_id), None)
     if item is None:
         raise WorkflowError("没有这项共享（可能刚刚已被撤回）")
+    if item.revision_number != number:
+        raise WorkflowError(f"这项共享是修订 {item.revision_number} 的，页面说的是修订 {number}：未撤回，请刷新页面后再操作")
     name, number = item.contractor.name, item.revision_number
     gone = db.session.execute(delete(BudgetShare).where(BudgetShare.id == item.id)
                               .execution_options(synchronize_session=False))

@@ -36,6 +36,18 @@ def _signed_in():
     return None
 
 
+def _asked() -> int | None:
+    """The revision a page or download names (?revision=N): None when it names none; a 404 for anything but a
+    number (「abc」 names no revision; it is not the latest one)."""
+    text = request.args.get("revision")
+    if text is None:
+        return None
+    number = small_int(text)
+    if number is None:
+        abort(404)
+    return number
+
+
 def _revision(budget: Budget, number: int | None) -> Revision:
     """The numbered revision (the latest for None) if this user may read it; 404 otherwise."""
     revision = service.readable_revision(current_user, budget, number)
@@ -222,7 +234,7 @@ def too_large(exc: RequestEntityTooLarge):
 @bp.get("/<id:budget_id>")
 def show(budget_id: int):
     budget = access.load_budget(budget_id, current_user)
-    revision = _revision(budget, request.args.get("revision", type=int))
+    revision = _revision(budget, _asked())
     can_edit = access.can_edit(current_user, budget)
     contractor = access.is_contractor(current_user)
     contractors = []
@@ -249,6 +261,8 @@ def show(budget_id: int):
                                          "party_b": budget.party_b or ""}),
         version_now=params.version,
         is_contractor=contractor, my_shares=mine, shared_with=service.shared_with(budget) if not contractor else [],
+        share_offer=service.share_offer(budget, revision.number) if not contractor else [],
+        previous_return=service.previous_return(budget, revision) if not contractor else None,
         copied_from=service.copied_from(budget) if not contractor else (None, None, ""),
         action=ActionForm(), share_form=share_form, can_edit=can_edit,
         can_approve=access.can_approve(current_user, budget))
@@ -445,19 +459,19 @@ def share(budget_id: int):
 @bp.get("/<id:budget_id>/annex.<any(pdf, xlsx):kind>")
 def annex(budget_id: int, kind: str):
     budget = access.load_budget(budget_id, current_user)
-    return annexes.download(budget, _revision(budget, request.args.get("revision", type=int)), kind)
+    return annexes.download(budget, _revision(budget, _asked()), kind)
 
 
 @bp.get("/<id:budget_id>/annex-status.<any(pdf, xlsx):kind>")
 def annex_status(budget_id: int, kind: str):
     budget = access.load_budget(budget_id, current_user)
-    return annexes.status(budget, _revision(budget, request.args.get("revision", type=int)), kind)
+    return annexes.status(budget, _revision(budget, _asked()), kind)
 
 
 @bp.post("/<id:budget_id>/annex-retry.<any(pdf, xlsx):kind>")
 def annex_retry(budget_id: int, kind: str):
     budget = access.load_budget(budget_id, current_user)
-    revision = _revision(budget, request.args.get("revision", type=int))
+    revision = _revision(budget, _asked())
     if not ActionForm().validate():
         abort(400)
     annexes.retry(budget, revision, kind)
@@ -466,7 +480,8 @@ def annex_retry(budget_id: int, kind: str):
 
 @bp.post("/<id:budget_id>/unshare/<id:share_id>")
 def unshare(budget_id: int, share_id: int):
-    return _action(budget_id, access.can_edit, lambda b, f: service.unshare(b, current_user, share_id), "已撤回共享")
+    return _action(budget_id, access.can_edit, lambda b, f: service.unshare(b, current_user, share_id, _seen(f)),
+                   "已撤回共享")
 
 
 @bp.post("/<id:budget_id>/contract")

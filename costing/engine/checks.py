@@ -7,7 +7,7 @@ from decimal import Decimal
 from .model import CERTIFICATES, LEVELS, Budget, Post, Rules
 from .money import fmt_figure, fmt_percent
 from .money import fmt_grouped as g
-from .parameters import TIER_LABELS, UNVERIFIED, Lookup, ParameterSet
+from .parameters import TIER_LABELS, UNKNOWN_DOCUMENT, UNVERIFIED, Lookup, ParameterSet
 from .periods import span_text
 from .pricing import Run, active_runs, allowance_gap, clamp_base
 from .result import Finding, Result
@@ -256,7 +256,9 @@ def _parameters(result: Result) -> list[Finding]:
             seen.add(key)
             findings.append(Finding(
                 "PARAMETER_UNVERIFIED", "info", "parameters",
-                f"「{r.label}」{fmt_figure(use.value, use.unit)} 的依据（{r.source.citation}）{UNVERIFIED}，"
-                f"请以主管部门文件为准",
+                (f"「{r.label}」{fmt_figure(use.value, use.unit)} 的依据文件尚未确定，{UNVERIFIED}，请以主管部门文件为准"
+                 if r.source.citation == UNKNOWN_DOCUMENT else
+                 f"「{r.label}」{fmt_figure(use.value, use.unit)} 的依据（{r.source.citation}）{UNVERIFIED}，"
+                 f"请以主管部门文件为准"),
                 r.source.citation))
     return findings

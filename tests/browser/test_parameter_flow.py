@@ -47,7 +47,7 @@ def test_new_base_reaches_a_draft(tmp_path):
 
         preparer.goto(f"{base}/budgets/1")
         headline = preparer.inner_text(".policy-headline")
-        assert re.search(r"按最新政策参数，本预算将变化 ¥\+[0-9,]+\.[0-9]{2}", headline)
+        assert re.search(r"按最新政策参数，本预算将变化 \+[0-9,]+\.[0-9]{2} 元", headline)
         preparer.click("button:has-text('按最新参数重新测算')")
         preparer.wait_for_selector("text=已按最新政策参数重新测算")
         assert preparer.locator(".policy-change").count() == 0

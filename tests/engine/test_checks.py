@@ -122,7 +122,7 @@ def test_months_after_the_last_published_figure_are_carried_forward_and_said():
 def test_figures_whose_document_nobody_verified_are_named():
     result = run(budget_input())
     unverified = [f for f in result.findings if f.code == "PARAMETER_UNVERIFIED"]
-    assert any("工伤保险" in f.message and "文件待主管部门核实" in f.message for f in unverified)
+    assert any("工伤保险" in f.message and "依据文件尚未确定，待主管部门核实" in f.message for f in unverified)
     # the software's own reading of a reproduction is no verification: shipped figures all await the bureau
     assert any("最低工资" in f.message and "渝人社发〔2024〕22号" in f.message and "待主管部门核实" in f.message
                for f in unverified)

@@ -123,7 +123,7 @@ def test_a_contractor_reads_the_shared_revision_and_no_draft_after_it(app, clien
     # withdrawing revision 1's share takes that revision, and only that, away
     share = db.session.scalar(select(BudgetShare).where(BudgetShare.budget_id == w.budget_a,
                                                         BudgetShare.revision_number == 1))
-    assert preparer.post(f"/budgets/{w.budget_a}/unshare/{share.id}", data={"revision": "2"}).status_code == 302
+    assert preparer.post(f"/budgets/{w.budget_a}/unshare/{share.id}", data={"revision": "1"}).status_code == 302
     assert client.get(f"/budgets/{w.budget_a}?revision=1").status_code == 404
     assert client.get(f"/budgets/{w.budget_a}?revision=2").status_code == 200
 

@@ -59,7 +59,7 @@ def test_justified_confirmed_approved_and_printed_as_an_approved_exception(app, 
                              follow_redirects=True)
     assert "没有修改：例外说明与已保存的相同" in response.get_data(as_text=True)
     # the confirmation counts the errors, each with its justification
-    assert "已核对 1 项错误及其例外说明" in preparer.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
+    assert "已核对 1 项错误，每项都已写明例外说明" in preparer.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
     # submitting asks for the confirmation, then goes through
     preparer.post(f"/budgets/{w.budget_a}/submit", data={"revision": "2"})
     assert db.session.get(Budget, w.budget_a).status == "draft"

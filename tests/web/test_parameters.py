@@ -413,7 +413,7 @@ def test_a_confirmed_new_base_changes_a_draft_but_not_an_approved_revision(fixed
     change = _change(fixed, draft.latest)
     personnel = change.comparison.totals[0]
     assert personnel.label == "人员经费" and personnel.after - personnel.before == personnel.delta == Decimal("630.36")
-    assert f"按最新政策参数，本预算将变化 ¥+{change.delta:,.2f}" in page
+    assert f"按最新政策参数，本预算将变化 +{change.delta:,.2f} 元" in page
     assert "社会工作者" in page and "新采用的依据：社会保险缴费基数下限（月）" in page
 
     # the approved revision and its stored annex keep their figures
@@ -543,3 +543,15 @@ def test_a_figure_checked_against_the_original_is_marked_so_after_a_second_admin
     assert db.session.get(ParamValue, row.id).status == "superseded"
     pension = current_parameters().at("si.employer.pension", date(2025, 7, 1), "cq")
     assert pension.record.confidence == "verified_official" and pension.value == Decimal(row.value)
+
+
+def test_a_copy_priced_with_newer_figures_says_which_changed(fixed, client):
+    world.build()
+    approved_id = _low_pay_budget(fixed, "approved")
+    _confirm_new_base(fixed)
+    log_in(client, "a_prep")
+    response = client.post(f"/budgets/{approved_id}/duplicate", data={"revision": "1"})
+    copy = db.session.get(Budget, int(response.location.rstrip("/").split("/")[-1]))
+    assert copy.latest.note == ("复制自《approved 项目》修订 1；按新政策参数重新计算：社会保险缴费基数下限（月）（重庆市）"
+                                "2026-01 至 2026-12：4,404.00 元 → 4,600.00 元")
+    assert copy.grand_total != db.session.get(Budget, approved_id).grand_total

@@ -137,7 +137,9 @@ def test_the_history_shows_the_return_reason_on_the_revision_that_was_returned(a
     assert history.count("督导小时数偏多") == 1                 # on revision 1, not on revision 2
     # the returned revision's own page says so too, after the budget moved on
     assert "修订 1 曾被退回" in text(preparer.get(f"/budgets/{w.budget_a}?revision=1"))
-    assert "督导小时数偏多" not in text(preparer.get(f"/budgets/{w.budget_a}?revision=2"))
+    # the resubmitted revision says what it answers, for its approver
+    page = text(log_in(app.test_client(), "a_appr").get(f"/budgets/{w.budget_a}?revision=2"))
+    assert "此前修订 1 被退回：A 审核 于" in page and "原因：督导小时数偏多。本修订的说明：" in page
 
 
 def test_a_contractor_lists_and_checks_rosters_against_the_newest_revision_shared_with_it(app, client):
@@ -188,3 +190,24 @@ def test_a_roster_is_rechecked_against_the_revision_its_page_names(app, client):
     contractor.post(f"/rosters/{roster_id}/recheck", data={"revision": "2"})
     db.session.expire_all()
     assert db.session.get(Roster, roster_id).latest.budget_revision == 2
+
+
+def test_a_withdrawal_names_the_revision_whose_share_it_withdraws(app, client):
+    w = world.build()                                       # revision 1 shared with C
+    preparer = log_in(client, "a_prep")
+    share_id = db.session.scalar(select(BudgetShare.id).where(BudgetShare.budget_id == w.budget_a))
+    response = preparer.post(f"/budgets/{w.budget_a}/unshare/{share_id}", data={"revision": "2"},
+                             follow_redirects=True)
+    assert "这项共享是修订 1 的，页面说的是修订 2：未撤回" in text(response)
+    assert db.session.scalar(select(func.count()).select_from(BudgetShare)) == 1
+    page = preparer.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
+    assert f'/unshare/{share_id}"' in page and 'name="revision" value="1"><button class="link-button"' in page
+
+
+def test_a_page_or_a_download_asked_for_a_revision_that_is_no_number_is_not_the_latest(app, client):
+    w = world.build()
+    log_in(client, "a_prep")
+    for url in (f"/budgets/{w.budget_a}?revision=abc", f"/budgets/{w.budget_a}/annex.pdf?revision=1.0",
+                f"/budgets/{w.budget_a}/annex-status.xlsx?revision=", f"/budgets/{w.budget_a}?revision=０"):
+        assert client.get(url).status_code == 404, url
+    assert client.get(f"/budgets/{w.budget_a}?revision=1").status_code == 200
