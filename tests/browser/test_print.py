@@ -35,6 +35,11 @@ def money(amount) -> str:
     return f"{amount:,.2f}"
 
 
+def _pages_of(page, path):
+    page.pdf(path=str(path), prefer_css_page_size=True)
+    return pdf_pages(path)
+
+
 def test_the_printed_budget_page_has_every_column_on_a4_landscape(tmp_path):
     data = budget_with(lines=LINES, months=MONTHS)
     data["project"]["name"] = "打印预算"
@@ -56,6 +61,10 @@ def test_the_printed_budget_page_has_every_column_on_a4_landscape(tmp_path):
                                  ".map(th => th.textContent)")
         path = tmp_path / "budget.pdf"
         page.pdf(path=str(path), prefer_css_page_size=True)
+        # a folded section prints as it is on the screen: its heading; opened, its content too
+        folded = flat("".join(_pages_of(page, tmp_path / "folded.pdf")))
+        page.click("summary:has-text('逐段明细')")
+        opened = flat("".join(_pages_of(page, tmp_path / "opened.pdf")))
     subprocess.run(["pdftoppm", "-r", "60", "-png", str(path), str(tmp_path / "page")], check=True)
 
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
@@ -64,6 +73,8 @@ def test_the_printed_budget_page_has_every_column_on_a4_landscape(tmp_path):
 
     pages = pdf_pages(path)
     everything = flat("".join(pages))
+    assert flat("逐段明细（参数相同的连续月份，每人每月）") in folded and flat("参数说明（") in folded
+    assert len(opened) > len(folded) + 1000 and "每人每月" in opened
     assert len(headings) > 30 and {"大额医疗", "失业", "工伤", "公积金", "小计", "对总额的影响（元）", "依据文件"} <= set(headings)
     assert [h for h in headings if flat(h) not in everything] == []
     for screen_only in ("退出", "修改密码", "编辑", "导出 PDF 附件", "复制为新预算", "保存合同信息", "接口说明"):
