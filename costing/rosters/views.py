@@ -93,7 +93,7 @@ def _render_form(form, budget, item=None, general=(), status=200, notice=None):
     return render_template("rosters/edit.html", form=form, budget=budget, item=item, general=general, notice=notice,
                            blank=blank, invalid=status == 400, notes=notes,
                            rate_in_force=defaults.housing_fund_rate(params, start or day),
-                           budget_name=budgets.name_seen_by(current_user, budget)), status
+                           budget_name=budgets.name_seen_by(current_user, budget), reference=revision), status
 
 
 def _posted_roster(posted: dict | None = None) -> list:

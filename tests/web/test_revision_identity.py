@@ -184,6 +184,7 @@ def test_a_roster_is_rechecked_against_the_revision_its_page_names(app, client):
                                                         "revision": "2"})
     page = text(contractor.get(f"/rosters/{roster_id}"))
     assert "采购人共享给本单位的预算修订现在是修订 2，本报告按修订 1 核对" in page and "按修订 2 重新核对" in page
+    assert "保存时按采购人共享给本单位的修订 2 核对（上一版本按修订 1 核对）" in text(contractor.get(f"/rosters/{roster_id}/edit"))
     response = contractor.post(f"/rosters/{roster_id}/recheck", data={"revision": "1"}, follow_redirects=True)
     assert "采购人共享给本单位的修订已变为修订 2（页面上是修订 1）" in text(response)
     assert db.session.get(Roster, roster_id).latest.budget_revision == 1
