@@ -11,7 +11,7 @@ from openpyxl.styles import Border, Side
 from costing.engine.parameters import default_parameters
 from costing.engine.parse import InputError
 from costing.engine.roster import check_input
-from costing.rosters.files import COLUMNS, EXAMPLE, read_roster_file, row_problems, template_workbook
+from costing.rosters.files import COLUMNS, EARLIER_EXAMPLES, EXAMPLE, read_roster_file, row_problems, template_workbook
 
 from .engine.helpers import budget_input, person
 
@@ -76,8 +76,10 @@ def test_the_example_row_left_in_the_roster_is_skipped():
     other = [("SG-002" if h == "姓名或工号" else v) for h, v in zip(HEADERS, example)]       # not the example
     assert read_roster_file("r.xlsx", xlsx([example, other])) == [{
         "id": "SG-002", "post": "社会工作者", "category": "community", "level": "junior",
-        "certificate": "assistant_social_worker", "monthly_pay": "4300.00", "monthly_allowance": "200.00",
-        "housing_fund_rate": "0.05", "months": 12}]
+        "certificate": "assistant_social_worker", "monthly_pay": "4300.00", "months": 12}]
+    # the example earlier templates had (allowance 200.00, housing fund 0.05 typed) is still the example
+    earlier = [EARLIER_EXAMPLES[0].get(h, "") for h in HEADERS]
+    assert read_roster_file("r.xlsx", xlsx([earlier, row(姓名或工号="S2")])).example_rows == [2]
     assert problems("r.csv", csv_bytes([example])) == ["文件: 文件中只有模板的示例行（第 2 行），没有人员（第 2 行起每行一人）"]
 
 

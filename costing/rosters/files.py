@@ -75,8 +75,12 @@ LABEL_TO_CODE = {
 }
 # the template's example row (on its 说明 sheet; earlier templates had it as the roster's first row): a file
 # that still has it is read without it
+# It leaves 职业津贴 and 公积金比例 blank, as most people do: a blank takes the figure in force (the 说明 sheet says
+# which), where a typed figure could be below tomorrow's minimum. Earlier templates' example typed both; a row as
+# they had it is still known as the example.
 EXAMPLE = {"姓名或工号": "SG-001", "岗位": "社会工作者", "类别": "社区", "等级": "初级", "证书": "助理社会工作师",
-           "月应发工资": "4300.00", "职业津贴": "200.00", "公积金比例": "0.05", "在岗月数": "12"}
+           "月应发工资": "4300.00", "在岗月数": "12"}
+EARLIER_EXAMPLES = (EXAMPLE | {"职业津贴": "200.00", "公积金比例": "0.05"},)
 
 
 NUMBER_KINDS = {"amount": numbers.AMOUNT, "rate": numbers.RATE, "count": numbers.INTEGER}
@@ -150,7 +154,8 @@ def rows_to_roster(sheet: Sheet) -> list[dict]:
     roster = Roster()
     roster.row_numbers, roster.cells, roster.example_rows = [], [], []
     read: dict[tuple[str, str], object] = {}
-    example = _values([FIELD_OF[header] for header in EXAMPLE], list(EXAMPLE.values()), read)
+    examples = [_values([FIELD_OF[header] for header in shown], list(shown.values()), read)
+                for shown in (EXAMPLE, *EARLIER_EXAMPLES)]
     for number, row in sheet.rows:
         cells = {}
         for column, (header, text) in enumerate(zip(headers, row)):
@@ -160,7 +165,7 @@ def rows_to_roster(sheet: Sheet) -> list[dict]:
             if text:
                 cells[FIELD_OF[header]] = text
         values = _values(list(cells), list(cells.values()), read)
-        if values == example:
+        if values in examples:
             roster.example_rows.append(number)
             continue
         entry = {field: value for field, value in values.items() if field not in RATE_ITEMS and field != "certificate_no"}
