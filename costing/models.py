@@ -363,21 +363,34 @@ class RosterVersion(db.Model):
 
 
 class AnnexFile(db.Model):
-    """A revision's annex (draft or approved), rendered by a background job and served from here. ``meta_key``
-    names what the file prints besides the revision's figures (status, contract details, approval, 例外说明):
-    when it changes, the file is rendered again; a download never renders."""
+    """A revision's annex (draft or approved), rendered by a background job and served from here.
+
+    ``meta_json`` is what the file prints besides the revision's figures (status, contract details, approval,
+    例外说明, the verification address), decided when the job is queued: the worker renders exactly that.
+    ``meta_key`` names it (without the address, which is the queuing node's setting, not the budget's): when it
+    changes, a file not yet issued is rendered again; a download never renders. A file of an approved revision is
+    issued when it is stored (``issued_at``) and never rewritten: new contract details are a new issue (a row of
+    its own, ``issue`` 2, 3 …, with ``note`` saying why). A job shows it is alive in ``heartbeat_at`` (and who runs
+    it in ``runner``), so one whose process died is sent again; ``sent_at`` is when its job was last sent."""
     __tablename__ = "annex_file"
-    __table_args__ = (UniqueConstraint("revision_id", "kind"),)
+    __table_args__ = (UniqueConstraint("revision_id", "kind", "issue", name="uq_annex_file_issue"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     revision_id: Mapped[int] = mapped_column(ForeignKey("revision.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10))          # pdf / xlsx
+    issue: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     meta_key: Mapped[str | None] = mapped_column(String(64))
+    meta_json: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="done")     # planned / queued / running / done / failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(500))
+    note: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    runner: Mapped[str | None] = mapped_column(String(200))
+    issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 # Policy parameters. The shipped data files (costing/engine/data/*.yaml) seed these tables; the

@@ -3,7 +3,8 @@ into a PDF with the static-only fetcher."""
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 
 import segno
@@ -32,6 +33,26 @@ class AnnexMeta:
     verify_url: str | None = None
     # 例外说明 by finding key: (justification, who wrote it, the day in Beijing)
     exceptions: tuple[tuple[str, tuple[str, str, str]], ...] = ()
+    # an approved revision's file is issued once; a later one (new contract details) is issue 2, 3 …, and says why
+    issue: int = 1
+    issue_note: str | None = None
+
+    def to_json(self) -> str:
+        """What the file prints, as stored with its job (the worker renders exactly this)."""
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> AnnexMeta:
+        stored = json.loads(text)
+        known = {f.name for f in fields(cls)}
+        values = {name: value for name, value in stored.items() if name in known}
+        values["exceptions"] = tuple((key, tuple(note)) for key, note in values.get("exceptions", ()))
+        return cls(**values)
+
+    @property
+    def issue_label(self) -> str:
+        """第 2 版（合同信息变更后重新出具，第 1 版出具于 …） for a re-issue; empty for the first."""
+        return f"第 {self.issue} 版（{self.issue_note}）" if self.issue > 1 else ""
 
     def exception(self, key: str) -> tuple[str, str, str] | None:
         return dict(self.exceptions).get(key)

@@ -110,7 +110,8 @@ def annex_workbook(result: dict | BudgetResult, meta: AnnexMeta) -> bytes:
     lines = [("合同编号", meta.contract_no or ""), ("甲方（采购人）", meta.purchaser or ""),
              ("乙方（承接主体）", meta.contractor or ""), ("区县", view.district),
              ("服务期", view.period),
-             ("状态", meta.status_label + (f"，修订 {meta.revision}" if meta.revision else "")), ("核验码", meta.code)]
+             ("状态", meta.status_label + (f"，修订 {meta.revision}" if meta.revision else "")
+              + (f"，{meta.issue_label}" if meta.issue > 1 else "")), ("核验码", meta.code)]
     for offset, (label, value) in enumerate(lines, start=2):
         safe_text(summary.cell(row=offset, column=1), label)
         safe_text(summary.cell(row=offset, column=2), value)

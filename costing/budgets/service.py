@@ -504,11 +504,12 @@ def parties(budget: Budget) -> tuple[str, str | None]:
 
 
 def set_contract(budget: Budget, user: User, contract_no: str, party_a: str, party_b: str) -> None:
-    """The contract's number and parties. Annexes already stored are printed again with them (their figures,
-    and so their verification code, do not change)."""
+    """The contract's number and parties. Annexes not issued yet are printed again with them (their figures, and
+    so their verification code, do not change); an approved revision's issued files stay as they are (the caller
+    issues them anew: ``annexes.reissue``)."""
     clean = [re.sub(r"[\x00-\x1f\x7f]", "", value or "").strip() for value in (contract_no, party_a, party_b)]
     budget.contract_no, budget.party_a, budget.party_b = (value or None for value in clean)
-    db.session.execute(delete(AnnexFile).where(AnnexFile.revision_id.in_(
+    db.session.execute(delete(AnnexFile).where(AnnexFile.issued_at.is_(None), AnnexFile.revision_id.in_(
         select(Revision.id).where(Revision.budget_id == budget.id))))
     accounts.record("contract", f"budget:{budget.id}",
                     f"合同编号 {budget.contract_no or '（空）'}；甲方 {budget.party_a or '（默认）'}；乙方 {budget.party_b or '（默认）'}",

@@ -257,6 +257,7 @@ def show(budget_id: int):
         rosters=[(r, rosters.seen_version(r, current_user)) for r in rosters.for_budget(current_user, budget)],
         returned=budget.returned, change=change,
         exceptions={e.key: e for e in revision.exceptions}, parties=service.parties(budget),
+        annex_issues=annexes.issues(revision) if revision.status == "approved" else [],
         contract_form=ContractForm(data={"contract_no": budget.contract_no or "", "party_a": budget.party_a or "",
                                          "party_b": budget.party_b or ""}),
         version_now=params.version,
@@ -459,7 +460,7 @@ def share(budget_id: int):
 @bp.get("/<id:budget_id>/annex.<any(pdf, xlsx):kind>")
 def annex(budget_id: int, kind: str):
     budget = access.load_budget(budget_id, current_user)
-    return annexes.download(budget, _revision(budget, _asked()), kind)
+    return annexes.download(budget, _revision(budget, _asked()), kind, request.args.get("issue", type=int))
 
 
 @bp.get("/<id:budget_id>/annex-status.<any(pdf, xlsx):kind>")
@@ -496,8 +497,9 @@ def contract(budget_id: int):
         return redirect(url_for("budgets.show", budget_id=budget.id) + "#contract")
     service.set_contract(budget, current_user, form.contract_no.data, form.party_a.data, form.party_b.data)
     db.session.commit()
+    reissued = annexes.reissue(budget)      # an approved revision's issued files stay: a new issue prints these
     _prepare_annexes(budget)
-    flash("已保存合同信息，附件将按此打印", "success")
+    flash(annexes.contract_saved(reissued), "success")
     return redirect(url_for("budgets.show", budget_id=budget.id) + "#contract")
 
 

@@ -2,15 +2,20 @@
 queued when a revision is saved, served as stored bytes, a waiting page while pending, and a failing render
 tried three times and then said in Chinese."""
 import os
+import socket
+import sqlite3
+import subprocess
 import threading
 import time
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.exc import OperationalError
 
 from costing import jobs
 from costing.budgets import annexes
-from costing.models import AnnexFile, Budget, db
+from costing.models import AnnexFile, Budget, db, utcnow
 
 from . import world
 from .world import form_fields, log_in, sample
@@ -18,16 +23,21 @@ from .world import form_fields, log_in, sample
 pytestmark = pytest.mark.commits          # the jobs run on their own connections: they must see committed rows
 
 
+def _saved_again(app, client, budget_id: int) -> dict[str, AnnexFile]:
+    """Save the budget again (revision 2), wait for this process's jobs: the new revision's files by kind."""
+    edited = form_fields(sample(name="A 项目")) | {"base_revision": "1", "personnel-1-monthly_pay": "4600.00"}
+    assert client.post(f"/budgets/{budget_id}/edit", data=edited).status_code == 302
+    jobs.wait_idle(app)
+    db.session.remove()
+    latest = db.session.get(Budget, budget_id).latest
+    return {r.kind: r for r in db.session.scalars(select(AnnexFile).where(AnnexFile.revision_id == latest.id))}
+
+
 def test_a_saved_revisions_annexes_are_queued_at_once_and_served_stored(app, client):
     app.config["JOBS"] = "thread"
     w = world.build()
     log_in(client, "a_prep")
-    edited = form_fields(sample(name="A 项目")) | {"base_revision": "1", "personnel-1-monthly_pay": "4600.00"}
-    assert client.post(f"/budgets/{w.budget_a}/edit", data=edited).status_code == 302
-    jobs.wait_idle(app)
-    db.session.remove()
-    budget = db.session.get(Budget, w.budget_a)
-    stored = {r.kind: r for r in db.session.scalars(select(AnnexFile).where(AnnexFile.revision_id == budget.latest.id))}
+    stored = _saved_again(app, client, w.budget_a)
     assert set(stored) == {"pdf", "xlsx"} and {r.status for r in stored.values()} == {"done"}
     answer = client.get(f"/budgets/{w.budget_a}/annex.pdf")
     assert answer.status_code == 200 and answer.data == stored["pdf"].content and answer.data.startswith(b"%PDF")
@@ -161,3 +171,145 @@ def test_on_celery_with_redis_a_saved_revisions_annexes_are_made_by_the_worker(a
     assert sorted((r.kind, r.status) for r in rows) == [("pdf", "done"), ("xlsx", "done")]
     answer = client.get(f"/budgets/{w.budget_a}/annex.xlsx")
     assert answer.status_code == 200 and answer.data.startswith(b"PK")
+
+
+UNREACHABLE = "redis://127.0.0.1:6390/0"        # nothing listens there: Redis is down
+
+
+def test_with_redis_unreachable_a_download_is_made_in_this_process_instead_of_a_500(app, client):
+    app.config.update(JOBS="celery", REDIS_URL=UNREACHABLE)
+    w = world.build()
+    log_in(client, "a_prep")
+    waiting = client.get(f"/budgets/{w.budget_a}/annex.pdf")
+    assert waiting.status_code == 202 and "正在生成 PDF 附件" in waiting.get_data(as_text=True)
+    jobs.wait_idle(app)
+    assert client.get(f"/budgets/{w.budget_a}/annex-status.pdf").json["status"] == "done"
+    answer = client.get(f"/budgets/{w.budget_a}/annex.pdf")
+    assert answer.status_code == 200 and answer.data.startswith(b"%PDF")
+
+
+def test_with_redis_unreachable_a_saves_annexes_are_still_made_ahead(app, client):
+    app.config.update(JOBS="celery", REDIS_URL=UNREACHABLE)
+    w = world.build()
+    log_in(client, "a_prep")
+    stored = _saved_again(app, client, w.budget_a)
+    assert {kind: row.status for kind, row in stored.items()} == {"pdf": "done", "xlsx": "done"}
+
+
+def _drop_the_jobs_connection() -> None:
+    """What a database restart does to a job between two statements: its connection is gone."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        other = create_engine(db.engine.url)
+        with other.begin() as admin:
+            admin.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")      # AdminShutdown, as in a restart
+        other.dispose()
+    else:                       # SQLite has no server to restart: the job's next statement fails as a lost one would
+        def fail_once(conn, cursor, statement, *args):
+            event.remove(db.engine, "before_cursor_execute", fail_once)
+            raise OperationalError(statement, None, sqlite3.OperationalError("disk I/O error"))
+        event.listen(db.engine, "before_cursor_execute", fail_once)
+
+
+def test_a_job_whose_database_connection_is_lost_mid_job_is_retried(app, client, monkeypatch):
+    app.config["JOBS"] = "thread"
+    monkeypatch.setattr(jobs, "TRANSIENT_DELAYS", (0.1, 0.2, 0.4))
+    mimetype, render = annexes.KINDS["xlsx"]
+    calls = []
+
+    def render_then_lose_the_database(result, meta):
+        calls.append(1)
+        if len(calls) == 1:
+            _drop_the_jobs_connection()
+        return render(result, meta)
+    monkeypatch.setitem(annexes.KINDS, "xlsx", (mimetype, render_then_lose_the_database))
+    w = world.build()
+    log_in(client, "a_prep")
+    assert client.get(f"/budgets/{w.budget_a}/annex.xlsx").status_code == 202
+    jobs.wait_idle(app)
+    db.session.remove()
+    row = db.session.scalar(select(AnnexFile).where(AnnexFile.kind == "xlsx"))
+    assert (row.status, row.attempts, row.error) == ("done", 0, None) and len(calls) == 2
+    assert client.get(f"/budgets/{w.budget_a}/annex.xlsx").status_code == 200
+
+
+def _row(kind: str = "pdf") -> AnnexFile:
+    db.session.expire_all()
+    return db.session.scalar(select(AnnexFile).where(AnnexFile.kind == kind))
+
+
+@pytest.fixture
+def sent(app, monkeypatch) -> list[int]:
+    """The rows whose jobs were sent; none runs (the test plays the worker)."""
+    app.config["JOBS"] = "thread"
+    rows: list[int] = []
+    monkeypatch.setattr(jobs, "dispatch", lambda name, row_id, countdown=0, **options: rows.append(row_id))
+    return rows
+
+
+def test_a_job_whose_worker_died_is_sent_again_then_shown_failed_if_it_keeps_dying(app, client, sent):
+    w = world.build()
+    log_in(client, "a_prep")
+    assert client.get(f"/budgets/{w.budget_a}/annex.pdf").status_code == 202 and len(sent) == 1
+    for died in (1, 2, 3):
+        # a worker took the job, then its process was killed: its heartbeat stops
+        row = _row()
+        row.status, row.runner = "running", "elsewhere 4242 dead0run1"
+        row.heartbeat_at = utcnow() - annexes.LOST - timedelta(seconds=1)
+        db.session.commit()
+        status = client.get(f"/budgets/{w.budget_a}/annex-status.pdf").json
+        if died < annexes.ATTEMPTS:
+            assert status["status"] == "queued" and len(sent) == 1 + died         # sent again at once
+            assert status["message"].startswith(f"排队等待重新生成…（已尝试 {died} 次，上次：生成附件的后台进程在生成时意外退出")
+        else:
+            assert status["status"] == "failed" and len(sent) == 1 + died - 1
+            assert status["message"] == ("生成失败：生成附件的后台进程在生成时意外退出（可能内存不足或被重启），"
+                                         "详情见服务器日志（已尝试 3 次）")
+    page = client.get(f"/budgets/{w.budget_a}/annex.pdf")
+    assert "重新生成" in page.get_data(as_text=True)
+    assert client.post(f"/budgets/{w.budget_a}/annex-retry.pdf?revision=1").status_code == 302 and len(sent) == 4
+
+
+def test_a_queued_job_no_worker_takes_is_sent_again_then_shown_failed(app, client, sent):
+    w = world.build()
+    log_in(client, "a_prep")
+    client.get(f"/budgets/{w.budget_a}/annex.pdf")
+    assert client.get(f"/budgets/{w.budget_a}/annex-status.pdf").json["status"] == "queued" and len(sent) == 1
+    row = _row()
+    row.sent_at = row.updated_at = utcnow() - annexes.RESEND - timedelta(seconds=1)     # its message may be lost
+    db.session.commit()
+    assert client.get(f"/budgets/{w.budget_a}/annex-status.pdf").json["status"] == "queued" and len(sent) == 2
+    # a worker busy with another file shows it is alive: the job waits its turn
+    other = AnnexFile(revision_id=row.revision_id, kind="xlsx", status="running", attempts=0, heartbeat_at=utcnow())
+    db.session.add(other)
+    db.session.commit()
+    row = _row()
+    row.updated_at = utcnow() - annexes.NO_WORKER - timedelta(seconds=1)
+    row.sent_at = utcnow() - annexes.RESEND - timedelta(seconds=1)
+    db.session.commit()
+    assert client.get(f"/budgets/{w.budget_a}/annex-status.pdf").json["status"] == "queued" and len(sent) == 3
+    # no job anywhere has shown life since it was queued: no worker is running
+    db.session.delete(_row("xlsx"))
+    row = _row()
+    row.sent_at = utcnow() - annexes.RESEND - timedelta(seconds=1)
+    db.session.commit()
+    status = client.get(f"/budgets/{w.budget_a}/annex-status.pdf").json
+    assert status["status"] == "failed" and len(sent) == 3
+    assert "没有后台进程接手" in status["message"] and "重新生成" in client.get(f"/budgets/{w.budget_a}/annex.pdf").get_data(as_text=True)
+
+
+def test_a_job_given_out_again_takes_over_from_a_dead_process_of_its_machine_but_not_from_a_live_one(app, client,
+                                                                                                    sent):
+    w = world.build()
+    log_in(client, "a_prep")
+    client.get(f"/budgets/{w.budget_a}/annex.pdf")
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    for runner, renders in ((f"{socket.gethostname()} {os.getpid()} another-run", False),     # alive: left to it
+                            (f"{socket.gethostname()} {ended.pid} another-run", True)):       # killed: at once
+        row = _row()
+        row.status, row.runner, row.heartbeat_at = "running", runner, utcnow()
+        db.session.commit()
+        jobs.run("annex", row.id)          # (Celery gives a killed pool process's job out again)
+        assert (_row().status, _row().attempts) == (("done", 1) if renders else ("running", 0))

@@ -3,12 +3,13 @@ import json
 import re
 import subprocess
 from decimal import Decimal
+from urllib.parse import unquote
 
 from sqlalchemy import func, select
 
-from costing.budgets import service
+from costing.budgets import annexes, service
 from costing.budgets.annexes import verify_url
-from costing.models import AnnexFile, AuditEntry, Budget, ParamValue, Revision, db
+from costing.models import AnnexFile, AuditEntry, Budget, ParamValue, Revision, User, db
 from costing.parameters.seed import bump
 from costing.web import current_parameters
 
@@ -145,3 +146,55 @@ def test_a_download_is_named_in_chinese_with_an_ascii_name_for_tools_that_read_n
     assert disposition.startswith("attachment; ")
     assert f"filename=budget-{w.budget_a}-revision-1-draft.xlsx;" in disposition
     assert "filename*=UTF-8''" in disposition and "()" not in disposition
+
+
+def test_an_approved_annex_is_never_rendered_again_for_another_public_address_or_a_renamed_approver(app, client,
+                                                                                                   monkeypatch):
+    w = world.build()
+    approve(app, w.budget_a)
+    app.config["PUBLIC_URL"] = "https://a.example.gov.cn"
+    log_in(client, "a_prep")
+    first = client.get(f"/budgets/{w.budget_a}/annex.pdf")
+    assert first.status_code == 200 and "https://a.example.gov.cn/verify/" in text_of(first.data)
+    rendered = []
+    for kind, (mimetype, render) in list(annexes.KINDS.items()):
+        monkeypatch.setitem(annexes.KINDS, kind, (mimetype, lambda result, meta, render=render:
+                                                  rendered.append(meta) or render(result, meta)))
+    app.config["PUBLIC_URL"] = "https://b.example.gov.cn"       # a node configured with another address
+    db.session.get(User, w.users["a_appr"]).display_name = "A 审核（已调岗）"
+    db.session.commit()
+    again = client.get(f"/budgets/{w.budget_a}/annex.pdf")
+    assert again.status_code == 200 and again.data == first.data and rendered == []
+    assert db.session.scalar(select(AnnexFile.content).where(AnnexFile.kind == "pdf")) == first.data
+    assert client.get(f"/budgets/{w.budget_a}/annex-status.pdf").json["status"] == "done"
+
+
+def test_contract_details_entered_after_approval_are_issued_anew_and_the_approved_file_stays(app, client):
+    w = world.build()
+    approve(app, w.budget_a)
+    log_in(client, "a_prep")
+    signed = client.get(f"/budgets/{w.budget_a}/annex.pdf")
+    assert "YB-2026-018" not in text_of(signed.data)
+    before = client.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
+    assert "已审核修订的附件出具后不再改动" in before
+    saved = client.post(f"/budgets/{w.budget_a}/contract",
+                        data={"contract_no": "YB-2026-018", "party_a": "", "party_b": ""}, follow_redirects=True)
+    page = saved.get_data(as_text=True)
+    assert "修订 1 的附件另行出具第 2 版" in page and "第 1 版不变" in page
+    reissued = client.get(f"/budgets/{w.budget_a}/annex.pdf")
+    text = text_of(reissued.data)
+    assert reissued.status_code == 200 and "YB-2026-018" in text and "第2版" in text and "合同信息变更后重新出具" in text
+    assert "修订1-第2版.pdf" in unquote(reissued.headers["Content-Disposition"])
+    assert "revision-1-issue-2.pdf" in reissued.headers["Content-Disposition"]
+    kept = client.get(f"/budgets/{w.budget_a}/annex.pdf?revision=1&issue=1")
+    assert kept.status_code == 200 and kept.data == signed.data           # the file people signed, byte for byte
+    assert client.get(f"/budgets/{w.budget_a}/annex.pdf?revision=1&issue=3").status_code == 404
+    page = client.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
+    assert "annex.pdf?revision=1&amp;issue=1" in page and "annex.pdf?revision=1&amp;issue=2" in page
+    # the same details again are no new issue; other details are a third, and the first two stay
+    client.post(f"/budgets/{w.budget_a}/contract", data={"contract_no": "YB-2026-018", "party_a": "", "party_b": ""})
+    assert db.session.scalar(select(func.max(AnnexFile.issue)).where(AnnexFile.kind == "pdf")) == 2
+    client.post(f"/budgets/{w.budget_a}/contract", data={"contract_no": "YB-2026-019", "party_a": "", "party_b": ""})
+    assert "YB-2026-019" in text_of(client.get(f"/budgets/{w.budget_a}/annex.pdf").data)
+    assert client.get(f"/budgets/{w.budget_a}/annex.pdf?revision=1&issue=1").data == signed.data
+    assert "YB-2026-018" in text_of(client.get(f"/budgets/{w.budget_a}/annex.pdf?revision=1&issue=2").data)
