@@ -52,12 +52,12 @@ def test_every_failure_gets_the_same_answer(app, client):
 
 def test_a_user_name_is_one_name_in_any_case(app, client):
     """「JIANGBEI.BIANZHI」 is jiangbei.bianzhi: it signs in, and no second account can take it in other letters."""
-    world.build()
+    w = world.build()
     response = attempt(browser(app, "10.0.2.1"), "  A_Prep ", PASSWORD)
     assert response.status_code == 302
     admin = log_in(app.test_client(), "admin")
     page = admin.post("/admin/users", data={"username": "A_PREP", "display_name": "冒名", "password": "first-pass-2026",
-                                            "organisation": str(db.session.get(User, 1).organisation_id),
+                                            "organisation": str(db.session.get(User, w.users["a_prep"]).organisation_id),
                                             "role": "preparer"})
     assert page.status_code == 400 and "用户名已被使用" in page.get_data(as_text=True)
     # failures are counted against the name in any case: A_PREP, a_Prep … are one name
