@@ -20,6 +20,7 @@ from ..engine.budget import compute
 from ..engine.parameters import ParameterSet
 from ..engine.parse import InputError, Problem, parse_budget
 from ..engine.result import change, to_json
+from ..annex.render import AnnexMeta
 from ..engine.text import free_text_problem
 from ..models import AnnexFile, Budget, BudgetShare, Organisation, Revision, RevisionException, User, db, utcnow
 from ..results import labels
@@ -195,6 +196,16 @@ def find_by_code(code: str) -> Revision | None:
 
 
 @dataclass(frozen=True)
+class Issued:
+    """One issued annex of a revision, as it printed its contract details."""
+    issue: int
+    contract_no: str | None
+    party_a: str | None
+    party_b: str | None
+    issued_at: object
+
+
+@dataclass(frozen=True)
 class Verification:
     """What the public verify page shows of a revision: only what that revision's own annex prints (its name,
     parties, period and total; its status, approver and date), never anything of a later revision."""
@@ -214,19 +225,41 @@ class Verification:
     approved_at: object
     created_at: object
     returned: bool = False
+    # the issued annexes (an approved revision's file is issued once; new contract details are another issue):
+    # what each printed; none when no annex of the revision has been issued yet
+    issues: tuple[Issued, ...] = ()
+
+
+def _issued(revision: Revision) -> tuple[Issued, ...]:
+    """What each issued PDF annex of the revision printed (the contract details stored with it), by issue."""
+    rows = db.session.execute(select(AnnexFile.issue, AnnexFile.meta_json, AnnexFile.issued_at).where(
+        AnnexFile.revision_id == revision.id, AnnexFile.kind == "pdf", AnnexFile.issued_at.is_not(None),
+        AnnexFile.meta_json.is_not(None)).order_by(AnnexFile.issue)).all()
+    issued = []
+    for issue, meta_json, issued_at in rows:
+        meta = AnnexMeta.from_json(meta_json)
+        issued.append(Issued(issue, meta.contract_no, meta.purchaser, meta.contractor, issued_at))
+    return tuple(issued)
 
 
 def verification(revision: Revision) -> Verification:
+    """What the verify page shows: the revision's own figures; for an approved revision whose annex was issued,
+    the contract details as the issued annex printed them (later changes to the budget's contract details or its
+    sharing do not change what a signed annex said)."""
     budget, result = revision.budget, result_of(revision)
     party_a, party_b = parties(budget)
+    issues = _issued(revision) if revision.status == "approved" else ()
+    contract_no = budget.contract_no
+    if issues:
+        party_a, party_b, contract_no = issues[0].party_a, issues[0].party_b, issues[0].contract_no
     return Verification(number=revision.number, project_name=result.project_name, district=result.district,
                         period=result.period, purchaser=budget.organisation.name, party_a=party_a, party_b=party_b,
-                        contract_no=budget.contract_no, grand_total=result.totals.grand_total,
+                        contract_no=contract_no, grand_total=result.totals.grand_total,
                         amount_in_words=result.amount_in_words, status=revision.status,
                         status_label=revision.status_label,
                         approved_by=revision.approved_by.display_name if revision.approved_by else None,
                         approved_at=revision.approved_at, created_at=revision.created_at,
-                        returned=revision.returned_at is not None and revision.status == "draft")
+                        returned=revision.returned_at is not None and revision.status == "draft", issues=issues)
 
 
 # -- saving --------------------------------------------------------------------------------------------

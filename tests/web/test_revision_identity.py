@@ -212,3 +212,20 @@ def test_a_page_or_a_download_asked_for_a_revision_that_is_no_number_is_not_the_
                 f"/budgets/{w.budget_a}/annex-status.xlsx?revision=", f"/budgets/{w.budget_a}?revision=０"):
         assert client.get(url).status_code == 404, url
     assert client.get(f"/budgets/{w.budget_a}?revision=1").status_code == 200
+
+
+def test_the_verify_page_keeps_what_the_issued_annex_printed_after_the_contract_or_sharing_changes(app, client):
+    """Found trying #19: saving 合同信息 or withdrawing a share after approval changed an approved revision's verify
+    page. It shows what the issued annex printed; a later issue (new contract details) is listed as such."""
+    w, preparer, _ = approved_then_renamed(app)
+    assert preparer.get(f"/budgets/{w.budget_a}/annex.pdf?revision=1").status_code == 200      # issued: 乙方 C
+    first = db.session.scalar(select(Revision).where(Revision.budget_id == w.budget_a, Revision.number == 1))
+    preparer.post(f"/budgets/{w.budget_a}/contract", data={"contract_no": "YB-2026-099", "party_a": "",
+                                                           "party_b": "另一家社工机构（改后）"})
+    share_id = db.session.scalar(select(BudgetShare.id).where(BudgetShare.budget_id == w.budget_a))
+    preparer.post(f"/budgets/{w.budget_a}/unshare/{share_id}", data={"revision": "1"})
+    assert preparer.get(f"/budgets/{w.budget_a}/annex.pdf?revision=1&issue=2").status_code == 200
+    page = text(client.get(f"/verify/{first.verify_code}"))
+    before_later = page.split("其后出具的版本")[0]
+    assert "乙方 和光社工中心" in before_later and "合同编号" not in before_later
+    assert "第 2 版（" in page and "合同编号 YB-2026-099；甲方 渝北区民政局；乙方 另一家社工机构（改后）" in page
