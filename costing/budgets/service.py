@@ -16,11 +16,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts import service as accounts
+from ..annex.render import AnnexMeta
 from ..engine.budget import compute
 from ..engine.parameters import ParameterSet
 from ..engine.parse import InputError, Problem, parse_budget
 from ..engine.result import change, to_json
-from ..annex.render import AnnexMeta
 from ..engine.text import free_text_problem
 from ..models import AnnexFile, Budget, BudgetShare, Organisation, Revision, RevisionException, User, db, utcnow
 from ..results import labels
