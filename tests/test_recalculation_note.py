@@ -37,3 +37,13 @@ def test_the_months_whose_figure_changed_are_named_with_the_values_before_and_af
 def test_a_new_set_with_the_same_figures_says_so():
     then = _result(parse_documents(load_documents()))
     assert recalculation_note(then, then) == "按新政策参数重新计算（所用数值未变）"
+
+
+def test_a_new_set_that_only_verified_a_source_says_which():
+    documents = copy.deepcopy(load_documents())
+    sources = dict(documents)["min_wage.yaml"]["sources"]
+    for source in sources.values():
+        source["verified_by"], source["verified_on"] = "重庆市民政局社会工作处", "2026-12-01"
+    then, now = _result(parse_documents(load_documents())), _result(parse_documents(documents))
+    note = recalculation_note(then, now)
+    assert note.startswith("按新政策参数重新计算（所用数值未变；依据有更新：最低工资标准（月）（第一档）经重庆市民政局社会工作处核实")

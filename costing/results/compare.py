@@ -185,6 +185,16 @@ def _month_values(result: BudgetResult) -> dict[tuple[str, str], dict[int, str]]
     return values
 
 
+def _citations_changed(then: BudgetResult, now: BudgetResult) -> list[str]:
+    """The figures whose document or verification changed though their values did not (a citation corrected, a
+    source verified): by label and region, as 「最低工资标准（月）（第一档）经…核实」."""
+    def cited(result):
+        return {(row.label, row.region_label): (row.citation, row.standing) for row in result.basis}
+    before, after = cited(then), cited(now)
+    return [f"{label}（{region}）{after[key][1] if after[key][1] != before[key][1] else '的依据文件'}"
+            for key in after if key in before and after[key] != before[key] for label, region in (key,)]
+
+
 def recalculation_note(then: BudgetResult, now: BudgetResult) -> str:
     """Why a revision saved with the same input as the one before exists: 「按新政策参数重新计算：」 and, for each
     figure whose value changed in some months, those months and the values before → after (「社会保险缴费基数下限
@@ -206,6 +216,9 @@ def recalculation_note(then: BudgetResult, now: BudgetResult) -> str:
             span = span_text(Month.from_index(first), Month.from_index(last))
             parts.append(f"{key[0]}（{key[1]}）{span}：{was or '未采用'} → {becomes or '不再采用'}")
     if not parts:
+        cited = _citations_changed(then, now)
+        if cited:
+            return f"{RECALCULATED}（所用数值未变；依据有更新：{'、'.join(cited)}）"[:NOTE_LIMIT + 40]
         return f"{RECALCULATED}（所用数值未变）"
     shown, length = [], 0
     for part in parts:
