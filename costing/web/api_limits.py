@@ -31,7 +31,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..engine.parse import MAX_INPUT_BYTES, MAX_LINES, MAX_MONTHS, Problem
 from ..engine.periods import Month, months_between
-from . import errors
+from . import errors, ratestore
 
 # config key: (environment variable, default)
 SETTINGS: dict[str, tuple[str, Any]] = {
@@ -40,6 +40,7 @@ SETTINGS: dict[str, tuple[str, Any]] = {
     "API_ANONYMOUS_MAX_BYTES": ("COSTING_API_ANONYMOUS_MAX_BYTES", 256 * 1024),
     "API_ANONYMOUS_MAX_LINES": ("COSTING_API_ANONYMOUS_MAX_LINES", 100),               # each of personnel, costs, roster
     "API_ANONYMOUS_MAX_MONTHS": ("COSTING_API_ANONYMOUS_MAX_MONTHS", 36),
+    "RATE_LIMIT_FILE": ("COSTING_RATE_LIMIT_FILE", ""),        # without Redis; "" is instance/ratelimits.sqlite
 }
 # the API's problem codes for these refusals (the OpenAPI document lists them)
 UNSUPPORTED_MEDIA_TYPE, TOO_MANY_REQUESTS = errors.API_CODES[415], errors.API_CODES[429]
@@ -217,8 +218,9 @@ def init_app(app) -> None:
         if app.config[key]:
             parse_many(app.config[key])          # a limit that cannot be read stops the start, not each request
     redis_url = app.config.get("REDIS_URL")
+    counts = app.config["RATE_LIMIT_FILE"] or os.path.join(app.instance_path, "ratelimits.sqlite")
     limiter = Limiter(
-        client_address, storage_uri=redis_url or "memory://", key_prefix="costing-api",
+        client_address, storage_uri=redis_url or ratestore.uri_for(counts), key_prefix="costing-api",
         storage_options={"socket_connect_timeout": 1, "socket_timeout": 1} if redis_url else {},
         in_memory_fallback_enabled=True, swallow_errors=True,
         application_limits=[ApplicationLimit(_rate, scope=_scope)])

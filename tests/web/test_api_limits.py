@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import threading
 import time
 
 import pytest
@@ -16,6 +17,7 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from costing import create_app
 from costing.engine.parse import MAX_LINES, MAX_MONTHS
+from costing.web import ratestore
 
 from . import world
 from .world import SAMPLE, budget_with, log_in
@@ -291,6 +293,35 @@ def test_with_redis_every_process_shares_one_count(tmp_path, monkeypatch):
         assert answers == [415, 415, 429, 429]
     finally:
         one.extensions["costing_limiter"].reset()
+
+
+def test_without_redis_every_process_on_the_machine_shares_one_count(tmp_path, monkeypatch):
+    """The default install (issue #20: counted in each process, 123 of 200 anonymous requests were accepted on
+    five server processes where 30 should have been)."""
+    monkeypatch.setenv("COSTING_INSTANCE_PATH", str(tmp_path))
+    one, two = _server(tmp_path), _server(tmp_path)
+    answers = [app.test_client().post("/api/v1/compute", data="{}", content_type="text/plain").status_code
+               for app in (one, two, one, two)]
+    assert answers == [415, 415, 429, 429]
+    assert (tmp_path / "ratelimits.sqlite").exists()
+
+
+def test_the_shared_count_file_counts_every_increment_once_whoever_writes_at_the_same_time(tmp_path):
+    storage = ratestore.FileStorage(ratestore.uri_for(str(tmp_path / "counts.sqlite")))
+    seen: list[int] = []
+
+    def count():
+        seen.extend(storage.incr("k", 60) for _ in range(200))       # each thread its own connection, as a process
+    threads = [threading.Thread(target=count) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(seen) == list(range(1, 801)) and storage.get("k") == 800
+    assert storage.incr("k", 60, amount=5) == 805 and storage.get_expiry("k") > time.time()
+    storage.clear("k")
+    assert storage.get("k") == 0
+    assert storage.incr("gone", 0) == 1 and storage.get("gone") == 0 and storage.incr("gone", 60) == 1   # a new window
 
 
 def test_an_unreachable_redis_falls_back_to_counting_in_memory(tmp_path, monkeypatch):
