@@ -20,7 +20,7 @@ from ..parameters import service as parameters
 from ..results import defaults
 from ..results.budget import BudgetResult
 from ..rosters import service as rosters
-from ..web import current_parameters, limits, mapping, preview, small_int, today
+from ..web import api_limits, current_parameters, limits, mapping, preview, small_int, today
 from ..web.errors import error_page
 from ..web.extensions import csrf
 from ..web.forms import STALE_FORM, ActionForm, MalformedNumber, csrf_ok, seen_number
@@ -177,6 +177,10 @@ def live_preview():
     refused = limits.too_many_rows(request.form, BudgetForm)
     if refused:
         return jsonify(preview.refused(refused))
+    try:
+        api_limits.spend(limits.posted_lines(request.form, BudgetForm))
+    except api_limits.Refused as exc:
+        return jsonify(preview.busy(exc.problems[0].message, exc.retry_after)), 429, exc.headers
     posted = mapping.read_form(request.form, BudgetForm)
     data, params = mapping.contract_of(posted), current_parameters()
     pending = []

@@ -17,7 +17,7 @@ from ..results import defaults, labels
 from ..results import format as formats
 from ..results.compare import roster_changes
 from ..results.roster import RosterReport
-from ..web import attachment, current_parameters, limits, mapping, preview, small_int, today
+from ..web import api_limits, attachment, current_parameters, limits, mapping, preview, small_int, today
 from ..web.errors import error_page
 from ..web.extensions import csrf
 from ..web.forms import STALE_FORM, ActionForm, MalformedNumber, csrf_ok, seen_number
@@ -162,6 +162,10 @@ def live_preview():
     refused = limits.too_many_rows(request.form, RosterForm)
     if refused:
         return jsonify(preview.refused(refused))
+    try:
+        api_limits.spend(limits.posted_lines(request.form, RosterForm))
+    except api_limits.Refused as exc:
+        return jsonify(preview.busy(exc.problems[0].message, exc.retry_after)), 429, exc.headers
     posted = mapping.read_form(request.form, RosterForm)
     try:
         result = service.check(budget, current_user.organisation_id, _posted_roster(posted), current_parameters())

@@ -143,13 +143,22 @@
       const response = await fetch(form.dataset.previewUrl, {
         method: "POST", body: new URLSearchParams(new FormData(form)), headers: { "Accept": "application/json" },
       });
-      if (!response.ok) throw new Error(String(response.status));
+      if (!response.ok && response.status !== 429) throw new Error(String(response.status));
       body = await response.json();
     } catch (err) {
       if (mine === sequence) stateEl.textContent = "无法连接服务器，请稍后再试";
       return;
     }
     if (mine !== sequence) return;            // a newer preview is on its way
+    if (body.retry_after) {
+      // more pricing than this user may ask for in a while: nothing was priced; ask again when the server says
+      document.querySelectorAll("[data-total]").forEach((el) => el.classList.add("stale"));
+      stateEl.textContent = body.errors[0].message;
+      form.dataset.previewState = "busy";
+      clearTimeout(timer);
+      timer = setTimeout(preview, body.retry_after * 1000);
+      return;
+    }
     clearErrors();
     if (body.ok) {
       document.querySelectorAll("[data-total]").forEach((el) => el.classList.remove("stale"));
