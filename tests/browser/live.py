@@ -10,7 +10,7 @@ from flask_migrate import upgrade
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
-from costing import ROOT, create_app
+from costing import ROOT, create_app, jobs
 from costing.commands import load_demo
 from costing.models import db
 
@@ -50,6 +50,7 @@ def live_server(database_uri: str, demo: bool = True):
     finally:
         server.shutdown()
         thread.join(5)
+        jobs.stop(app)          # its job process, if it started one
         with app.app_context():
             db.engine.dispose()
 
