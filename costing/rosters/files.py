@@ -11,10 +11,9 @@ from datetime import date
 from decimal import Decimal
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..annex.sheets import safe_text
+from ..annex.sheets import form_sheet
 from ..engine import numbers
 from ..engine.model import CATEGORIES, CERTIFICATES, LEVELS
 from ..engine.parameters import ParameterSet
@@ -287,23 +286,10 @@ def template_workbook(params: ParameterSet, today: date, people: list[dict] | No
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "花名册"
-    sheet.append([header for header, _, _ in COLUMNS])
-    for row, entry in enumerate(people or (), start=2):
-        values = entry | (entry.get("employer_rates") or {})
-        for column, (_header, field, kind) in enumerate(COLUMNS, start=1):
-            value = _cell_value(kind, values.get(field))
-            if isinstance(value, str):
-                safe_text(sheet.cell(row=row, column=column), value)
-            elif value is not None:
-                sheet.cell(row=row, column=column, value=value)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDE7EF")
-        cell.alignment = Alignment(horizontal="center")
-    widths = [14, 16, 16, 10, 16, 14, 12, 10, 10, 12, 12, 12, 14, 12, 12, 11, 9]
-    for index, width in enumerate(widths):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-    sheet.freeze_panes = "A2"
+    rows = ([_cell_value(kind, values.get(field)) for _header, field, kind in COLUMNS]
+            for values in (entry | (entry.get("employer_rates") or {}) for entry in people or ()))
+    form_sheet(sheet, [header for header, _, _ in COLUMNS], rows,
+               [14, 16, 16, 10, 16, 14, 12, 10, 10, 12, 12, 12, 14, 12, 12, 11, 9])
     lists = workbook.create_sheet("选项")
     for column, options in enumerate((CATEGORIES, LEVELS, CERTIFICATES), start=1):
         for row, label in enumerate(options.values(), start=1):

@@ -17,7 +17,7 @@ from ..results import defaults, labels
 from ..results import format as formats
 from ..results.compare import roster_changes
 from ..results.roster import RosterReport
-from ..web import api_limits, attachment, current_parameters, limits, mapping, preview, small_int, today
+from ..web import XLSX, api_limits, attachment, current_parameters, limits, mapping, preview, small_int, today
 from ..web.errors import error_page
 from ..web.extensions import csrf
 from ..web.forms import STALE_FORM, ActionForm, MalformedNumber, csrf_ok, seen_number
@@ -27,7 +27,6 @@ from .forms import RosterForm, UploadForm
 
 bp = Blueprint("rosters", __name__, url_prefix="/rosters")
 PAGE = 200          # people per page of a report, and the most the page editor takes at once
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.before_request

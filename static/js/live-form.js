@@ -208,6 +208,16 @@
   form.addEventListener("click", (event) => {
     const add = event.target.closest("[data-add-row]");
     if (add) {
+      // the page holds so many rows (data-max-lines); more are edited as a file, which the page then says
+      const most = Number(form.dataset.maxLines || 0);
+      if (most && form.querySelectorAll("tr[data-row]").length >= most) {
+        const full = form.querySelector("[data-lines-full]");
+        if (full) {
+          full.hidden = false;
+          full.scrollIntoView({ block: "center" });
+        }
+        return;
+      }
       const kind = add.dataset.addRow;
       const template = document.getElementById(`${kind}-template`);
       const row = template.content.firstElementChild.cloneNode(true);
