@@ -220,6 +220,8 @@ class _Runner:
                         db.session.remove()
             return
         done = json.loads(answer)
+        log.info("job %s(%s) done in job process %s (peak %s MB%s)", name, row_id, process.pid, done.get("peak_mb"),
+                 ", which then stops" if done.get("leaving") else "")
         if done.get("leaving"):
             self._close()
         for followup in done.get("then", ()):        # a retry the job asked for, with its delay

@@ -285,6 +285,12 @@ def test_the_live_previews_count_against_the_same_allowance(work_limited, client
     assert body["ok"] is False and body["retry_after"] == int(busy.headers["Retry-After"]) and body["retry_after"] >= 1
     assert body["errors"][0]["code"] == "too_many_requests" and "测算过于频繁" in body["errors"][0]["message"]
     assert post_json(client, "/api/v1/compute", SAMPLE).status_code == 429         # the API too: one allowance
+    # rows posted beyond what the page holds are counted too (reading them is the work), though none is priced
+    work_limited.extensions["costing_limiter"].reset()
+    work_limited.config["WORK_RATE_LIMIT"] = "500 per minute"
+    many = form_fields(budget_with(300, 12))
+    answers = [client.post("/budgets/preview", data=many) for _ in range(2)]
+    assert answers[0].get_json()["errors"][0]["code"] == "too_large" and answers[1].status_code == 429
     contractor = log_in(work_limited.test_client(), "c_user")
     roster = {"name": "方案", "roster-0-id": "S1", "roster-0-post": "社会工作者", "roster-0-level": "junior",
               "roster-0-certificate": "none", "roster-0-monthly_pay": "4300.00"}
