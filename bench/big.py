@@ -2,7 +2,8 @@
 
 Run: .venv/bin/python bench/big.py                        # this tree
      .venv/bin/python bench/big.py --tree /some/checkout  # another version of the code, for comparison
-     .venv/bin/python bench/big.py --skip-annex           # without the 5,000-line annex (about 1.5 minutes)
+     .venv/bin/python bench/big.py --skip-annex           # without the 5,000-line annex (about 2 minutes)
+     .venv/bin/python bench/big.py --work                 # only what pricing costs by lines and months
 
 1. In one process (the Flask test client: server time only, SQLite): the budget's edit page (size, CPU median of
    --repeat), and its budget page for comparison; a signed-in /api/v1/compute of it (CPU, answer size), then 10 of
@@ -12,6 +13,9 @@ Run: .venv/bin/python bench/big.py                        # this tree
    anonymous API posts from one address in a row (how many are let through: the limit is 30 a minute).
 3. The same server renders the budget's PDF annex when it is asked for (no Redis): how long it takes, the memory of
    the largest process doing it, and of each server process before, at its largest and after.
+
+--work: a signed-in /api/v1/compute of so many staff and cost lines over so many months (CPU, median of 3, and the
+answer's size): what the allowance of lines priced a minute (COSTING_WORK_RATE_LIMIT) is sized by.
 """
 from __future__ import annotations
 
@@ -93,6 +97,38 @@ print(json.dumps(out))
 """
 
 
+WORK = r"""
+import json, statistics, sys, tempfile, time
+from costing import create_app
+from costing.engine.parameters import load_documents
+from costing.models import db
+from costing.parameters.seed import seed
+from tests.web import world
+folder = tempfile.mkdtemp()
+app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/work.sqlite", "SECRET_KEY": "x", "JSON_LOGS": False,
+                  "WTF_CSRF_ENABLED": False, "API_RATE_LIMIT": "", "WORK_RATE_LIMIT": "",
+                  "RATE_LIMIT_FILE": f"{folder}/ratelimits.sqlite"})
+with app.app_context():
+    db.create_all(); seed(db.session, load_documents()); db.session.commit()
+    world.build()
+client = app.test_client()
+client.post("/login", data={"username": "a_prep", "password": world.PASSWORD})
+for staff, costs, months in [(3, 3, 12), (1000, 0, 1), (1000, 0, 12), (1000, 0, 60), (5000, 0, 1), (5000, 0, 12),
+                             (5000, 0, 60), (1, 5000, 60), (5000, 5000, 60)]:
+    data = world.budget_with(staff, months)
+    data["costs"] = [dict(data["costs"][1], name=f"活动 {i + 1}") for i in range(costs)]
+    body = json.dumps(data, ensure_ascii=False).encode()
+    cpus = []
+    for _ in range(3):
+        cpu = time.process_time()
+        answer = client.post("/api/v1/compute", data=body, content_type="application/json")
+        cpus.append(time.process_time() - cpu)
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    print(f"  {staff:>5,} staff lines {costs:>5,} cost lines {months:>3} months: {statistics.median(cpus) * 1000:7.1f} ms CPU, "
+          f"answer {len(answer.data) / 1024 / 1024:5.2f} MB")
+"""
+
+
 def in_process(tree: Path, repeat: int) -> dict:
     done = subprocess.run([str(BIN / "python"), "-c", INSIDE, str(repeat)], cwd=tree, env=_env(tree), text=True,
                           capture_output=True, check=True)
@@ -126,13 +162,16 @@ def _processes() -> dict[int, tuple[int, str]]:
     return found
 
 
-def _memory_mb(pid: int) -> tuple[float, float]:
-    """(resident now, resident at its largest) of a process, in MB; zeros once it has gone."""
+def _memory_mb(pid: int) -> tuple[float, float, float]:
+    """(resident now, resident at its largest, address space at its largest) of a process, in MB; zeros once it has
+    gone. The job process's cap (COSTING_JOB_MEMORY_MB) is on its address space."""
     try:
         status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
     except OSError:
-        return 0.0, 0.0
-    return int(status["VmRSS"].split()[0]) / 1024, int(status["VmHWM"].split()[0]) / 1024
+        return 0.0, 0.0, 0.0
+    if "VmRSS" not in status:           # it has exited (a zombie until its parent reads its status)
+        return 0.0, 0.0, 0.0
+    return tuple(int(status[key].split()[0]) / 1024 for key in ("VmRSS", "VmHWM", "VmPeak"))
 
 
 def _descendants(root: int) -> dict[int, int]:
@@ -222,13 +261,15 @@ def on_gunicorn(tree: Path, annex: bool) -> None:
             client = Client(port)
             client.log_in()
             before = {pid: _memory_mb(pid)[0] for pid in workers}
-            largest: dict[int, float] = {}
+            largest: dict[int, tuple[float, float]] = {}
             started = time.monotonic()
             status = client.send("GET", f"/budgets/{budget_id}/annex.pdf")[0]
             state = ""
             while time.monotonic() - started < 900:
                 for pid in _descendants(server.pid):
-                    largest[pid] = max(largest.get(pid, 0.0), _memory_mb(pid)[1])
+                    _now, resident, space = _memory_mb(pid)
+                    seen = largest.get(pid, (0.0, 0.0))
+                    largest[pid] = (max(seen[0], resident), max(seen[1], space))
                 answer = json.loads(client.send("GET", f"/budgets/{budget_id}/annex-status.pdf")[1])
                 state = answer["status"]
                 if state in ("done", "failed"):
@@ -241,11 +282,12 @@ def on_gunicorn(tree: Path, annex: bool) -> None:
             print(f"  PDF annex of the budget (asked for: {status}): {state} after {took:.1f} s, "
                   f"{len(pdf[1]) / 1024 / 1024:.1f} MB")
             for pid in workers:
-                print(f"    server process {pid}: {before[pid]:.0f} MB before, {largest.get(pid, 0):.0f} MB at its "
-                      f"largest, {after[pid]:.0f} MB after")
-            for pid, peak in sorted(largest.items()):
-                if pid not in workers:
-                    print(f"    process {pid} started by a server process: {peak:.0f} MB at its largest")
+                print(f"    server process {pid}: {before[pid]:.0f} MB before, {largest.get(pid, (0, 0))[0]:.0f} MB at "
+                      f"its largest, {after[pid]:.0f} MB after (resident)")
+            for pid, (resident, space) in sorted(largest.items()):
+                if pid not in workers and resident > 50:
+                    print(f"    process {pid} started by a server process: {resident:.0f} MB resident, {space:.0f} MB "
+                          f"address space at its largest")
         finally:
             server.terminate()
             server.wait(60)
@@ -257,9 +299,14 @@ def main() -> None:
     parser.add_argument("--tree", type=Path, default=ROOT, help="the code to run (default: this tree)")
     parser.add_argument("--repeat", type=int, default=5, help="requests of each page to take the median of")
     parser.add_argument("--skip-annex", action="store_true")
+    parser.add_argument("--work", action="store_true", help="only what pricing costs by lines and months")
     args = parser.parse_args()
     tree = args.tree.resolve()
     print(f"code: {tree}")
+    if args.work:
+        print("a signed-in /api/v1/compute (test client, SQLite), CPU median of 3:")
+        subprocess.run([str(BIN / "python"), "-c", WORK], cwd=tree, env=_env(tree), check=True)
+        return
     print("in one process (test client, SQLite), the budget of 5,000 staff and 5,000 cost lines over 60 months:")
     for name, found in in_process(tree, args.repeat).items():
         if "bytes" in found:
