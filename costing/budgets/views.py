@@ -16,6 +16,7 @@ from wtforms import SelectChoice
 from ..accounts import service as accounts
 from ..engine.parse import REASON_MISSING, InputError
 from ..engine.periods import Month
+from ..engine.text import without_invisible
 from ..models import Budget, Organisation, Revision, db
 from ..parameters import service as parameters
 from ..results import defaults
@@ -180,6 +181,12 @@ def _render_large(form, budget: Budget, base: Revision, general=(), conflict=Non
                            general=general, conflict=conflict, invalid=status == 400, page_lines=PAGE_LINES), status
 
 
+def _chosen_file():
+    """The 明细表 chosen on the page, if one was (a form without one posts an empty part)."""
+    upload = request.files.get("lines_file")
+    return upload if upload is not None and upload.filename else None
+
+
 class _Stale(Exception):
     """A page that keeps a revision's lines names no revision of this budget."""
 
@@ -190,8 +197,8 @@ def _posted_contract(budget: Budget | None, base: int | None) -> tuple[dict, lin
     read from a file come back too, to say its problems where they are in it. InputError for a file that cannot
     be read."""
     data = mapping.contract_of(mapping.read_form(request.form, BudgetForm))
-    upload = request.files.get("lines_file")
-    if upload is not None and upload.filename:
+    upload = _chosen_file()
+    if upload is not None:
         read = lines.read_lines(upload.filename, upload.stream.read(lines.MAX_BYTES + 1))
         data["personnel"], data["costs"] = read.personnel, read.costs
         return data, read
@@ -213,7 +220,11 @@ def _said(form, problems, read: lines.Lines | None) -> list[str]:
 
 
 def _form_again(form, budget: Budget | None, general, status: int, conflict=None):
-    """The page the form was posted from, again, with what it said: the page for many lines keeps its revision's."""
+    """The page the form was posted from, again, with what it said: the page for many lines keeps its revision's. A
+    file chosen is not kept (no page can choose it again), which the page says."""
+    upload = _chosen_file()
+    if upload is not None:
+        general = [*general, f"所选的明细表文件（{upload.filename[:120]}）没有保存：改正后请重新选择文件，再点“保存”"]
     if request.form.get("lines") == "kept" and budget is not None:
         base = service.revision_of(budget, small_int(request.form.get("base_revision"))) or budget.latest
         if conflict is not None:
@@ -242,9 +253,8 @@ def new():
         budget = service.create_budget(current_user, data, current_parameters(), form.note.data)
     except InputError as exc:
         db.session.rollback()
-        said = lines.file_problems(exc.problems) if read is None and request.files.get("lines_file") else \
-            _said(form, exc.problems, read)
-        return _render_form(form, general=said, status=400)
+        said = lines.file_problems(exc.problems) if read is None and _chosen_file() else _said(form, exc.problems, read)
+        return _form_again(form, None, said, 400)
     planned = annexes.plan_new(budget, budget.latest)
     db.session.commit()
     annexes.send(planned)
@@ -371,8 +381,7 @@ def edit(budget_id: int):
         return _form_again(form, budget, [STALE_FORM], 400)
     except InputError as exc:
         db.session.rollback()
-        said = lines.file_problems(exc.problems) if read is None and request.files.get("lines_file") else \
-            _said(form, exc.problems, read)
+        said = lines.file_problems(exc.problems) if read is None and _chosen_file() else _said(form, exc.problems, read)
         return _form_again(form, budget, said, 400)
     except service.Conflict as exc:
         numbers = [r.number for r in budget.revisions]
@@ -545,7 +554,8 @@ def lines_xlsx(budget_id: int):
     content = lines.lines_workbook(data, current_parameters(), _start_day(data.get("project", {}).get("start")), today())
     accounts.record("export", f"budget:{budget.id}", f"明细表 XLSX（修订 {revision.number}）")
     db.session.commit()
-    return attachment(content, XLSX, f"{budget.name}-明细表-修订{revision.number}.xlsx",
+    name = without_invisible(data.get("project", {}).get("name") or budget.name)
+    return attachment(content, XLSX, f"{name}-明细表-修订{revision.number}.xlsx",
                       f"budget-{budget.id}-lines-revision-{revision.number}.xlsx")
 
 

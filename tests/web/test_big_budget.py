@@ -159,6 +159,7 @@ def test_problems_in_the_file_are_said_where_they_are_and_nothing_is_saved(app, 
     assert "人员 第 6 行 类别：「青年」不在下拉列表中，请从下拉列表中选择：儿童和青少年事务" in text
     assert "直接费用 第 4 行 数量：「十二」" in text
     assert 'value="新名称"' in text and 'name="lines" value="kept"' in text      # the page as it was sent
+    assert "所选的明细表文件（明细表.xlsx）没有保存：改正后请重新选择文件" in text
     # an override without its reason, as on the page
     def no_reason(book):
         book["人员"]["L4"].value = None      # 申报基数理由 of an overridden 申报基数
