@@ -6,7 +6,8 @@ Run: .venv/bin/python bench/big.py                        # this tree
      .venv/bin/python bench/big.py --work                 # only what pricing costs by lines and months
 
 1. In one process (the Flask test client: server time only, SQLite): the budget's edit page (size, CPU median of
-   --repeat), and its budget page for comparison; a signed-in /api/v1/compute of it (CPU, answer size), then 10 of
+   --repeat), and its budget page for comparison; its 明细表 downloaded, and uploaded with one pay changed (saved as
+   revision 2: the file's size and the CPU); a signed-in /api/v1/compute of it (CPU, answer size), then 10 of
    them back to back with the default limits (how many are priced); the live preview of the most lines the edit
    page posts, and of 5,000 staff lines.
 2. On gunicorn as `make run` serves it (5 processes on this machine), without Redis, behind one trusted proxy: 200
@@ -73,6 +74,23 @@ out = {}
 client.get(f"/budgets/{budget_id}")                 # the first read of a revision in a process parses it
 out["edit page"] = measure("get", f"/budgets/{budget_id}/edit")
 out["budget page"] = measure("get", f"/budgets/{budget_id}")
+cpu = time.process_time()
+download = client.get(f"/budgets/{budget_id}/lines.xlsx?revision=1")
+if download.status_code == 200:                     # (a tree without the 明细表 has no such page)
+    out["明细表 download"] = {"status": 200, "bytes": len(download.data),
+                              "cpu_ms": round((time.process_time() - cpu) * 1000, 1)}
+    import io
+    from openpyxl import load_workbook
+    book = load_workbook(io.BytesIO(download.data))
+    book["人员"]["F2"] = 5100
+    changed = io.BytesIO()
+    book.save(changed)
+    fields = world.page_form(client.get(f"/budgets/{budget_id}/edit").get_data(as_text=True), "budget-form")
+    cpu = time.process_time()
+    saved = client.post(f"/budgets/{budget_id}/edit", content_type="multipart/form-data",
+                        data=fields | {"lines_file": (io.BytesIO(changed.getvalue()), "明细表.xlsx")})
+    out["明细表 upload and save"] = {"status": saved.status_code, "bytes": len(changed.getvalue()),
+                                    "cpu_ms": round((time.process_time() - cpu) * 1000, 1)}
 body = json.dumps(data, ensure_ascii=False).encode()
 app.config["WORK_RATE_LIMIT"] = ""
 out["API, one request"] = measure("post", "/api/v1/compute", 1, data=body, content_type="application/json")
