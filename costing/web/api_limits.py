@@ -12,8 +12,8 @@
   and roster forms count the lines they price, plus WORK_PER_REQUEST for the request itself, against one
   allowance per user (WORK_RATE_LIMIT, default 50,000 lines a minute), refused with 429 and ``Retry-After``
   before anything is priced. What a request costs grows with its lines, hardly with its months (the engine prices
-  each run of months with the same figures once): 5,000 staff lines take 0.60 s over 1 month, 0.70 s over 12
-  and 0.80 s over 60; 5,000 cost lines 0.06 s; any request about 2.5 ms besides (README: 性能 › 测算量的限额).
+  each run of months with the same figures once): 5,000 staff lines take 0.58 s over 1 month, 0.70 s over 12
+  and 0.60 s over 60; 5,000 cost lines 0.06 s; any request about 2.5 ms besides (README: 性能 › 测算量的限额).
 - A rate limit per client address (Flask-Limiter; the address as ProxyFix leaves it behind
   ``COSTING_PROXY_HOPS`` proxies), stricter without a sign-in, answered 429 with ``Retry-After``. Counted in
   each server process's memory, or in Redis (one count for every process and node) when ``COSTING_REDIS_URL``
