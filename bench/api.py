@@ -10,7 +10,8 @@ COSTING_PROXY_HOPS=1 so each attacker has an address of its own in X-Forwarded-F
 clients price the example budget (docs/example-budget.json) in a loop, first alone, then while ATTACKERS
 anonymous clients post the worst case in a loop (at most one request each per --pace seconds: generating a
 flood takes this machine's CPU too), then while they post the most the caps allow. The signed-in
-clients' own rate limit is raised (COSTING_API_RATE_LIMIT) so that their figure is what the server can do;
+clients' own rate limit and allowance of lines are raised (COSTING_API_RATE_LIMIT, COSTING_WORK_RATE_LIMIT) so that
+their figure is what the server can do;
 the anonymous limit is the default. Prints the clients' requests per second and p50/p95, and what the
 attackers were answered.
 """
@@ -172,7 +173,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         env = _env(tree, COSTING_INSTANCE_PATH=folder, COSTING_SECRET_KEY="bench", COSTING_PROXY_HOPS="1",
-                   COSTING_API_RATE_LIMIT="1000000 per minute", COSTING_WORKERS="2", COSTING_THREADS="4")
+                   COSTING_API_RATE_LIMIT="1000000 per minute", COSTING_WORK_RATE_LIMIT="1000000000 per minute",
+                   COSTING_WORKERS="2", COSTING_THREADS="4")
         env.pop("COSTING_DATABASE_URL", None)
         env.pop("COSTING_REDIS_URL", None)
         for command in (["db", "upgrade"], ["costing", "seed"], ["costing", "demo"]):

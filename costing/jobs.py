@@ -1,43 +1,71 @@
-"""Background jobs (rendering annexes ahead of their download), on one of three backends:
+"""Background jobs (rendering annexes ahead of their download), on one of four backends:
 
 - ``celery``: a Celery worker with the Redis broker at ``COSTING_REDIS_URL`` (start workers with
   ``celery -A costing.worker worker``; the web nodes only send the job's name and its row id);
-- ``thread`` (the default without Redis): a small pool of threads in each server process, so ``make run``
-  needs no other service;
+- ``process`` (the default without Redis, so ``make run`` needs no other service): each server process hands its
+  jobs, one at a time, to a process of its own (``costing.jobrunner``) that it starts when there is a job and that
+  stops after JOB_IDLE_SECONDS without one, with its memory capped (``COSTING_JOB_MEMORY_MB``); a render never runs
+  in a web worker, so it neither holds one nor leaves it gigabytes larger. A job whose process stops before it
+  answers (past the memory cap, or killed) is reported to the job's ``lost`` handler;
+- ``thread``: a small pool of threads in this process (the tests that replace a render in this process);
 - ``inline``: run at once in the caller (tests, and the command line).
 
 A job's state lives in the database row it works on (e.g. ``annex_file``), never in the queue, so any process
 can tell how far it is, a job lost with its process is started again, and a job is idempotent: it first
 checks that its row still asks for it.
 
-A Redis that cannot be reached does not lose a job: it runs in this process instead (the ``thread`` backend),
-and the broker is not asked again for half a minute. A job that loses the database (a restart, a dropped
-connection) is tried again a few times, with the same run id (``current_run``), so it can tell its own earlier
-try from another process at work on the same row.
+A Redis that cannot be reached does not lose a job: it runs on this machine instead (the ``process`` backend), and
+the broker is not asked again for half a minute. A job that loses the database (a restart, a dropped connection)
+is tried again a few times, with the same run id (``current_run``), so it can tell its own earlier try from
+another process at work on the same row.
 """
 from __future__ import annotations
 
+import json
 import logging
+import os
+import queue
+import secrets
+import subprocess
+import sys
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Callable
 
 from flask import Flask, current_app
 from sqlalchemy import exc as sa_exc
 
 from .models import db
+from .paths import ROOT
 
 log = logging.getLogger("costing.jobs")
 TASKS: dict[str, Callable[[int], None]] = {}
 GIVE_UP: dict[str, Callable[[int, str], None]] = {}
+LOST: dict[str, Callable[[int, str], None]] = {}
 TRANSIENT_DELAYS = (2, 4, 8, 15, 30)       # seconds before each new try of a job that lost the database
 BROKER_PAUSE = 30.0                         # seconds the broker is not asked again after it could not be reached
 _pools: dict[int, ThreadPoolExecutor] = {}
 _futures: dict[int, list] = {}
+_runners: dict[int, _Runner] = {}
+_followups: list[tuple[str, int, float, dict]] = []    # what a job dispatched in a job process, for its server
 _broker_down_until: dict[tuple[int, str | None], float] = {}
 _run: ContextVar[str | None] = ContextVar("costing_job_run", default=None)
+
+# the process backend's settings: config key (environment variable, default)
+SETTINGS = {
+    # the job process's address space, in MB: the PDF of the largest budget allowed (5,000 staff and 5,000 cost lines)
+    # is made in 3.5 GB of it (3.3 GB resident; README: 合同附件)
+    "JOB_MEMORY_MB": ("COSTING_JOB_MEMORY_MB", 4096),
+    # a job process that took more than this at its peak stops after the job, giving the memory back
+    "JOB_RECYCLE_MB": ("COSTING_JOB_RECYCLE_MB", 512),
+    "JOB_IDLE_SECONDS": ("COSTING_JOB_IDLE_SECONDS", 60),
+}
+# what a job process needs of its server's configuration (it makes its own app from them and its environment)
+PASSED_ON = ("SQLALCHEMY_DATABASE_URI", "PUBLIC_URL", "JSON_LOGS", "RATE_LIMIT_FILE")
 
 
 def task(name: str, give_up: Callable[[int, str], None] | None = None):
@@ -63,8 +91,23 @@ def transient(exc: BaseException) -> bool:
         or (isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated)
 
 
+def lost(name: str):
+    """Register ``fn(row_id, why)``, called in the server process when the process running job ``name`` for that
+    row stopped before it answered (``why`` says so in Chinese)."""
+    def register(fn):
+        LOST[name] = fn
+        return fn
+    return register
+
+
 def backend(app: Flask) -> str:
-    return app.config.get("JOBS") or ("celery" if app.config.get("REDIS_URL") else "thread")
+    return app.config.get("JOBS") or ("celery" if app.config.get("REDIS_URL") else "process")
+
+
+def setting(app: Flask, key: str) -> int:
+    """A process-backend setting: the app's config, else the environment, else the default."""
+    variable, default = SETTINGS[key]
+    return int(app.config.get(key) or os.environ.get(variable) or default)
 
 
 def dispatch(name: str, row_id: int, countdown: float = 0, **options) -> None:
@@ -75,17 +118,29 @@ def dispatch(name: str, row_id: int, countdown: float = 0, **options) -> None:
     if kind == "inline":
         run_inline(name, row_id, **options)
         return
-    broker = (id(app), app.config.get("REDIS_URL"))
-    if kind == "celery" and time.monotonic() >= _broker_down_until.get(broker, 0):
-        from kombu.exceptions import OperationalError  # noqa: PLC0415 — Celery is loaded only where it is used
+    if kind == "child":               # a job dispatched by a job in a job process: its server process runs it
+        _followups.append((name, row_id, countdown, options))
+        return
+    if kind == "celery":
+        broker = (id(app), app.config.get("REDIS_URL"))
+        if time.monotonic() >= _broker_down_until.get(broker, 0):
+            from kombu.exceptions import OperationalError  # noqa: PLC0415 — Celery is loaded only where it is used
 
-        from .celery_jobs import celery_for  # noqa: PLC0415
-        try:
-            celery_for(app).send_task(f"costing.{name}", args=[row_id], kwargs=options, countdown=countdown)
-            return
-        except (OperationalError, OSError) as exc:      # Redis down: the job runs here rather than nowhere
-            _broker_down_until[broker] = time.monotonic() + BROKER_PAUSE
-            log.warning("the job queue cannot be reached (%s): job %s(%s) runs in this process", exc, name, row_id)
+            from .celery_jobs import celery_for  # noqa: PLC0415
+            try:
+                celery_for(app).send_task(f"costing.{name}", args=[row_id], kwargs=options, countdown=countdown)
+                return
+            except (OperationalError, OSError) as exc:      # Redis down: the job runs on this machine, not nowhere
+                _broker_down_until[broker] = time.monotonic() + BROKER_PAUSE
+                log.warning("the job queue cannot be reached (%s): job %s(%s) runs on this machine", exc, name,
+                            row_id)
+        kind = "process"
+    if kind == "process":
+        runner = _runners.get(id(app))
+        if runner is None:
+            runner = _runners[id(app)] = _Runner(app)
+        runner.put(name, row_id, countdown, options)
+        return
     pool = _pools.get(id(app))
     if pool is None:
         pool = _pools[id(app)] = ThreadPoolExecutor(max_workers=int(app.config.get("JOB_THREADS") or 1),
@@ -144,8 +199,139 @@ def _give_up(name: str, row_id: int, reason: str) -> None:
         db.session.remove()
 
 
+def take_followups() -> list[tuple[str, int, float, dict]]:
+    """In a job process: the jobs its last job dispatched, for the server process to run (then forgotten here)."""
+    taken = list(_followups)
+    _followups.clear()
+    return taken
+
+
 def wait_idle(app: Flask, timeout: float = 60) -> None:
-    """Tests and benchmarks: wait until this app's thread pool has run what it was given."""
+    """Tests and benchmarks: wait until this app's thread pool or job process has run what it was given."""
     deadline = time.monotonic() + timeout
     while pending := [f for f in _futures.get(id(app), []) if not f.done()]:
         pending[0].result(timeout=max(0.1, deadline - time.monotonic()))
+    runner = _runners.get(id(app))
+    if runner is not None and not runner.idle.wait(max(0.1, deadline - time.monotonic())):
+        raise TimeoutError(f"jobs still running after {timeout} s")
+
+
+def stop(app: Flask) -> None:
+    """Stop this app's job process, if it has one (its jobs still queued are left to their rows: asked for, or found
+    stuck, they are queued again)."""
+    runner = _runners.pop(id(app), None)
+    if runner is not None:
+        runner.stop()
+
+
+class _Runner:
+    """The process backend in one server process: a thread that takes the app's jobs in turn and hands each to the
+    job process (``costing.jobrunner``), starting one when there is none. The process is this runner's alone, so
+    nothing else writes to it or reads from it."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.jobs: queue.Queue = queue.Queue()
+        self.pending = 0
+        self.lock = threading.Lock()
+        self.idle = threading.Event()
+        self.idle.set()
+        self.process: subprocess.Popen | None = None
+        self.pid: int | None = None             # of the last job process (tests)
+        self.thread = threading.Thread(target=self._loop, name="costing-jobs", daemon=True)
+        self.thread.start()
+
+    def put(self, name: str, row_id: int, countdown: float = 0, options: dict | None = None) -> None:
+        with self.lock:
+            self.pending += 1
+            self.idle.clear()
+        self.jobs.put((name, row_id, time.monotonic() + countdown, options or {}))
+
+    def stop(self) -> None:
+        self.jobs.put(None)
+        self.thread.join(30)
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                item = self.jobs.get(timeout=setting(self.app, "JOB_IDLE_SECONDS"))
+            except queue.Empty:
+                self._close()           # idle: the process goes, its memory with it
+                continue
+            if item is None:
+                self._close()
+                return
+            name, row_id, not_before, options = item
+            time.sleep(max(0.0, not_before - time.monotonic()))
+            try:
+                self._run(name, row_id, options)
+            except Exception:       # the runner goes on with the next job whatever happened to this one
+                log.exception("job %s(%s) could not be run", name, row_id)
+            finally:
+                with self.lock:
+                    self.pending -= 1
+                    if not self.pending:
+                        self.idle.set()
+
+    def _run(self, name: str, row_id: int, options: dict) -> None:
+        process = self.process if self.process is not None and self.process.poll() is None else self._start()
+        try:
+            process.stdin.write(json.dumps({"name": name, "row_id": row_id, "options": options}) + "\n")
+            process.stdin.flush()
+            answer = process.stdout.readline()
+        except OSError:
+            answer = ""
+        if not answer:
+            code = self._close()
+            memory = setting(self.app, "JOB_MEMORY_MB")
+            log.error("job process %s stopped (exit %s) running %s(%s)", process.pid, code, name, row_id)
+            if name in LOST:
+                with self.app.app_context():
+                    try:
+                        LOST[name](row_id, f"生成它的后台进程意外停止（退出码 {code}；该进程的内存上限为 "
+                                           f"{memory:,} MB），详情见服务器日志")
+                    finally:
+                        db.session.remove()
+            return
+        done = json.loads(answer)
+        log.info("job %s(%s) done in job process %s (peak %s MB%s)", name, row_id, process.pid, done.get("peak_mb"),
+                 ", which then stops" if done.get("leaving") else "")
+        if done.get("leaving"):
+            self._close()
+        for followup in done.get("then", ()):        # a retry the job asked for, with its delay
+            self.put(*followup)
+
+    def _start(self) -> subprocess.Popen:
+        app = self.app
+        lock = Path(app.config.get("RATE_LIMIT_FILE") or Path(app.instance_path) / "ratelimits.sqlite").with_name("jobs.lock")
+        settings = {"memory_mb": setting(app, "JOB_MEMORY_MB"), "recycle_mb": setting(app, "JOB_RECYCLE_MB"),
+                    "nice": int(os.environ.get("COSTING_WORKER_NICE") or 10), "lock": str(lock),
+                    "modules": list(app.config.get("JOB_MODULES") or ()),
+                    # the job process signs nothing: a key of its own, never the server's
+                    "config": {key: app.config.get(key) for key in PASSED_ON} | {"SECRET_KEY": secrets.token_hex(16)}}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "costing.jobrunner"], cwd=str(ROOT), text=True, encoding="utf-8", bufsize=1,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            env=os.environ | {"COSTING_JOB_SETTINGS": json.dumps(settings),
+                              "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))})
+        self.process, self.pid = process, process.pid
+        if not process.stdout.readline():
+            raise RuntimeError(f"the job process did not start (exit {self._close()})")
+        return process
+
+    def _close(self) -> int | None:
+        """End the job process (at the end of its input it stops): its exit code."""
+        process, self.process = self.process, None
+        if process is None:
+            return None
+        try:
+            process.stdin.close()
+        except OSError:         # it has gone already
+            pass
+        try:
+            code = process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            code = process.wait()
+        process.stdout.close()
+        return code

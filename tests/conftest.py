@@ -104,11 +104,12 @@ def _savepoint_engine(engine):
 
 
 @pytest.fixture(scope="session")
-def shared_app(database_uri):
+def shared_app(database_uri, tmp_path_factory):
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri, "SECRET_KEY": "tests", "TESTING": True, "JOBS": "inline",
+                      "RATE_LIMIT_FILE": str(tmp_path_factory.mktemp("limits") / "ratelimits.sqlite"),
                       "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": FAST_HASH,
                       # the API's rate limits off (tests/web/test_api_limits.py switches them on)
-                      "API_RATE_LIMIT": "", "API_ANONYMOUS_RATE_LIMIT": ""})
+                      "API_RATE_LIMIT": "", "API_ANONYMOUS_RATE_LIMIT": "", "WORK_RATE_LIMIT": ""})
     app.test_client_class = Client
     with app.app_context():
         db.drop_all()

@@ -58,6 +58,26 @@ def header(sheet, headers, widths, row: int = 1, border: bool = True) -> None:
     sheet.freeze_panes = f"A{row + 1}"          # (a cell object here would create an empty row)
 
 
+def form_sheet(sheet, headers: Sequence[str], rows: Iterable[Sequence], widths: Sequence[int]) -> None:
+    """A sheet people fill in and upload again (a roster, a budget's lines): its header row bold and shaded, a line
+    a row from row 2 (text never a formula, numbers as numbers, None left empty), the columns as wide as given and
+    the header kept in view."""
+    sheet.append(list(headers))
+    for row, values in enumerate(rows, start=2):
+        for column, value in enumerate(values, start=1):
+            if isinstance(value, str):
+                safe_text(sheet.cell(row=row, column=column), value)
+            elif value is not None:
+                sheet.cell(row=row, column=column, value=value)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDE7EF")
+        cell.alignment = Alignment(horizontal="center")
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+
+
 def print_setup(sheet, title: str | None = None, pages_wide: int = 1) -> None:
     """A4 landscape, ``pages_wide`` pages wide (twenty columns on one page are too small to read), the heading
     row repeated, page numbers in the footer."""

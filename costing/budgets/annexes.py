@@ -429,6 +429,18 @@ def render_job(row_id: int) -> None:
         jobs.dispatch("annex", row_id, countdown=RETRY_DELAY * again)
 
 
+@jobs.lost("annex")
+def render_lost(row_id: int, why: str) -> None:
+    """The process rendering a row stopped before it answered (past its memory cap, or killed): the row says so and
+    is not tried again by itself, as it would stop the same way; 重新生成 starts it over."""
+    row = db.session.get(AnnexFile, row_id, with_for_update=True)
+    if row is None or row.status != "running":
+        db.session.rollback()
+        return
+    row.status, row.error, row.attempts, row.updated_at = "failed", why, row.attempts + 1, utcnow()
+    db.session.commit()
+
+
 def filename(revision: Revision, kind: str, issue: int = 1) -> str:
     # the name in this revision, not a later draft's; without characters a name may no longer hold (one saved
     # before the rule could still carry a right-to-left override into the file name)

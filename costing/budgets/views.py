@@ -13,21 +13,26 @@ from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from wtforms import SelectChoice
 
+from ..accounts import service as accounts
 from ..engine.parse import REASON_MISSING, InputError
 from ..engine.periods import Month
+from ..engine.text import without_invisible
 from ..models import Budget, Organisation, Revision, db
 from ..parameters import service as parameters
 from ..results import defaults
 from ..results.budget import BudgetResult
 from ..rosters import service as rosters
-from ..web import current_parameters, limits, mapping, preview, small_int, today
+from ..web import XLSX, api_limits, attachment, current_parameters, limits, mapping, preview, small_int, today
 from ..web.errors import error_page
 from ..web.extensions import csrf
 from ..web.forms import STALE_FORM, ActionForm, MalformedNumber, csrf_ok, seen_number
-from . import access, annexes, service
+from . import access, annexes, lines, service
 from .forms import BudgetForm, ContractForm, ShareForm
 
 bp = Blueprint("budgets", __name__, url_prefix="/budgets")
+# staff and cost lines together that the edit page holds: 150 staff lines are 0.86 MB of inputs and about 0.1 s to
+# render; a budget with more is edited as a file (lines.py), as a roster of more than 200 people is
+PAGE_LINES = 150
 
 
 @bp.before_request
@@ -103,7 +108,7 @@ def _render_form(form, budget=None, general=(), conflict=None, status=200, price
     if priced is not None:          # the priced budget knows its months: the rate changes within them are said too
         notes.update(preview.budget_notes(priced))
     return render_template("budgets/edit.html", form=form, budget=budget, general=general, conflict=conflict,
-                           invalid=status == 400, notes=notes,
+                           invalid=status == 400, notes=notes, page_lines=PAGE_LINES,
                            in_force=preview.in_force(priced) if priced is not None else {},
                            rate_in_force=defaults.housing_fund_rate(params, start or day),
                            blank_post=BudgetForm(formdata=None, data={"personnel": [{}]}).personnel[0],
@@ -136,20 +141,110 @@ def _invalid_csrf(form) -> list[str]:
     return [STALE_FORM] if "csrf_token" in form.errors else []
 
 
+def _over_the_page(formdata) -> list[str]:
+    """More rows posted than the edit page holds (PAGE_LINES; the page's own script adds no more): said with where
+    to edit them instead. Empty when within."""
+    count = limits.posted_lines(formdata, BudgetForm)
+    if count <= PAGE_LINES:
+        return []
+    return [f"页面最多编辑 {PAGE_LINES} 行（人员与直接费用合计），收到 {count} 行；更多的行请用明细表：下载后在 Excel 或 "
+            f"WPS 中填写，在“用明细表编辑”中选择文件后保存"]
+
+
 def _too_many_rows(budget=None):
-    """The form again without its rows when more were posted than a budget takes (counted from the field names,
-    before any form is built): the other fields kept, the limit and the count said at the top. None when within."""
-    refused = limits.too_many_rows(request.form, BudgetForm)
+    """The form again without its rows when more were posted than a budget takes, or than the page holds (counted
+    from the field names, before any form is built): the other fields kept, the limit and the count said at the
+    top. None when within."""
+    refused = limits.too_many_rows(request.form, BudgetForm) or _over_the_page(request.form)
     if not refused:
         return None
     form = BudgetForm(formdata=limits.without_rows(request.form, BudgetForm))
     return _render_form(form, budget, general=[*refused, limits.ROWS_NOT_KEPT], status=400)
 
 
-def _stored_form_data(budget: Budget) -> dict:
-    data = mapping.contract_to_form_data(service.input_of(budget.latest))
+def _stored_form_data(budget: Budget, data: dict | None = None) -> dict:
+    data = mapping.contract_to_form_data(service.input_of(budget.latest) if data is None else data)
     data["base_revision"] = str(budget.revision_count)
     return data
+
+
+def _edit_page(budget: Budget, general=(), status: int = 200):
+    """The latest revision in the form to change it; for more lines than the page holds, its other fields, with its
+    lines to download and upload as a file."""
+    stored = service.input_of(budget.latest)
+    counts = {kind: len(stored.get(kind) or ()) for kind in ("personnel", "costs")}
+    if sum(counts.values()) <= PAGE_LINES:
+        return _render_form(BudgetForm(formdata=None, data=_stored_form_data(budget, stored)), budget, general,
+                            priced=_priced_now(budget) if status == 200 else None, status=status)
+    others = _stored_form_data(budget, stored | {"personnel": [], "costs": []})
+    return _render_large(BudgetForm(formdata=None, data=others), budget, budget.latest, general, status=status,
+                         counts=counts)
+
+
+def _render_large(form, budget: Budget, base: Revision, general=(), conflict=None, status: int = 200,
+                  counts: dict | None = None):
+    """The page for a budget whose lines are edited as a file: ``base`` is the revision whose lines it keeps (and
+    ``counts`` its lines of each kind, when the caller has read them)."""
+    if counts is None:
+        stored = service.input_of(base)
+        counts = {kind: len(stored.get(kind) or ()) for kind in ("personnel", "costs")}
+    params, day = current_parameters(), today()
+    start = _start_day(form.project.form.start.data)
+    form.contractor.form.work_injury_rate.label.text = defaults.work_injury_label(params, start or day)
+    return render_template("budgets/edit_large.html", form=form, budget=budget, base=base, counts=counts,
+                           general=general, conflict=conflict, invalid=status == 400, page_lines=PAGE_LINES), status
+
+
+def _chosen_file():
+    """The 明细表 chosen on the page, if one was (a form without one posts an empty part)."""
+    upload = request.files.get("lines_file")
+    return upload if upload is not None and upload.filename else None
+
+
+class _Stale(Exception):
+    """A page that keeps a revision's lines names no revision of this budget."""
+
+
+def _posted_contract(budget: Budget | None, base: int | None) -> tuple[dict, lines.Lines | None]:
+    """The posted form as the engine's contract: its lines from an uploaded 明细表 (which replace any rows posted),
+    or kept from the revision the page was opened on (the page for many lines posts none), or as posted. The lines
+    read from a file come back too, to say its problems where they are in it. InputError for a file that cannot
+    be read."""
+    data = mapping.contract_of(mapping.read_form(request.form, BudgetForm))
+    upload = _chosen_file()
+    if upload is not None:
+        read = lines.read_lines(upload.filename, upload.stream.read(lines.MAX_BYTES + 1))
+        data["personnel"], data["costs"] = read.personnel, read.costs
+        return data, read
+    if request.form.get("lines") == "kept":
+        revision = service.revision_of(budget, base) if budget is not None and base is not None else None
+        if revision is None:
+            raise _Stale()
+        kept = service.input_of(revision)
+        data["personnel"], data["costs"] = kept.get("personnel") or [], kept.get("costs") or []
+    return data, None
+
+
+def _said(form, problems, read: lines.Lines | None) -> list[str]:
+    """The engine's problems: those of lines from a file where they are in it, the others at their fields."""
+    if read is None:
+        return mapping.attach_problems(form, problems)
+    in_file = lines.line_problems(problems, read)
+    return in_file + mapping.attach_problems(form, [p for p in problems if not lines.is_line(p)])
+
+
+def _form_again(form, budget: Budget | None, general, status: int, conflict=None):
+    """The page the form was posted from, again, with what it said: the page for many lines keeps its revision's. A
+    file chosen is not kept (no page can choose it again), which the page says."""
+    upload = _chosen_file()
+    if upload is not None:
+        general = [*general, f"所选的明细表文件（{upload.filename[:120]}）没有保存：改正后请重新选择文件，再点“保存”"]
+    if request.form.get("lines") == "kept" and budget is not None:
+        base = service.revision_of(budget, small_int(request.form.get("base_revision"))) or budget.latest
+        if conflict is not None:
+            base = conflict["revision"]
+        return _render_large(form, budget, base, general, conflict, status)
+    return _render_form(form, budget, general=general, conflict=conflict, status=status)
 
 
 # The budget form checks its own CSRF token (FlaskForm) so that a refused token re-renders the
@@ -166,12 +261,14 @@ def new():
     form = BudgetForm()
     if not form.validate():
         return _render_form(form, general=_invalid_csrf(form), status=400)
+    read = None
     try:
-        budget = service.create_budget(current_user, mapping.contract_of(mapping.read_form(request.form, BudgetForm)), current_parameters(),
-                                       form.note.data)
+        data, read = _posted_contract(None, None)
+        budget = service.create_budget(current_user, data, current_parameters(), form.note.data)
     except InputError as exc:
         db.session.rollback()
-        return _render_form(form, general=mapping.attach_problems(form, exc.problems), status=400)
+        said = lines.file_problems(exc.problems) if read is None and _chosen_file() else _said(form, exc.problems, read)
+        return _form_again(form, None, said, 400)
     planned = annexes.plan_new(budget, budget.latest)
     db.session.commit()
     annexes.send(planned)
@@ -188,7 +285,12 @@ def live_preview():
     access.require(access.can_create(current_user))
     if not csrf_ok():
         return jsonify(preview.stale(STALE_FORM))
-    refused = limits.too_many_rows(request.form, BudgetForm)
+    # the rows posted count whatever becomes of them: a form of 5,000 rows takes 0.6 s to read, refused or not
+    try:
+        api_limits.spend(limits.posted_lines(request.form, BudgetForm))
+    except api_limits.Refused as exc:
+        return jsonify(preview.busy(exc.problems[0].message, exc.retry_after)), 429, exc.headers
+    refused = limits.too_many_rows(request.form, BudgetForm) or _over_the_page(request.form)
     if refused:
         return jsonify(preview.refused(refused))
     posted = mapping.read_form(request.form, BudgetForm)
@@ -219,9 +321,7 @@ def too_large(exc: RequestEntityTooLarge):
         if endpoint == "budgets.edit":
             budget = access.load_budget((request.view_args or {}).get("budget_id"), current_user)
             access.require(access.can_edit(current_user, budget))
-            message = limits.too_large_message("已保存的最新修订")
-            return _render_form(BudgetForm(formdata=None, data=_stored_form_data(budget)), budget, general=[message],
-                                status=413)
+            return _edit_page(budget, [limits.too_large_message("已保存的最新修订")], 413)
         access.require(access.can_create(current_user))
     except HTTPException as refused:
         return error_page(refused)
@@ -278,34 +378,38 @@ def edit(budget_id: int):
         flash("预算已提交审核，审核通过或退回后才能修改", "error")
         return redirect(url_for("budgets.show", budget_id=budget.id))
     if request.method == "GET":
-        return _render_form(BudgetForm(formdata=None, data=_stored_form_data(budget)), budget, priced=_priced_now(budget))
+        return _edit_page(budget)
     refused = _too_many_rows(budget)
     if refused:
         return refused
     form = BudgetForm()
     if not form.validate():
-        return _render_form(form, budget, general=_invalid_csrf(form), status=400)
+        return _form_again(form, budget, _invalid_csrf(form), 400)
     try:
         base = seen_number(request.form.get("base_revision"))
     except MalformedNumber as exc:
-        return _render_form(form, budget, general=[str(exc)], status=400)
+        return _form_again(form, budget, [str(exc)], 400)
     base = -1 if base is None else base
+    read = None
     try:
-        revision = service.save_revision(budget, current_user, mapping.contract_of(mapping.read_form(request.form, BudgetForm)), current_parameters(),
-                                         form.note.data, base)
+        data, read = _posted_contract(budget, base)
+        revision = service.save_revision(budget, current_user, data, current_parameters(), form.note.data, base)
+    except _Stale:
+        return _form_again(form, budget, [STALE_FORM], 400)
     except InputError as exc:
         db.session.rollback()
-        return _render_form(form, budget, general=mapping.attach_problems(form, exc.problems), status=400)
+        said = lines.file_problems(exc.problems) if read is None and _chosen_file() else _said(form, exc.problems, read)
+        return _form_again(form, budget, said, 400)
     except service.Conflict as exc:
         numbers = [r.number for r in budget.revisions]
         comparison = (service.compare_revisions(_revision(budget, base), exc.latest)
                       if base in numbers and base != exc.latest.number else None)
         form.base_revision.data = str(exc.latest.number)
-        return _render_form(form, budget, conflict={"revision": exc.latest, "result": service.result_of(exc.latest),
-                                                    "base": base, "comparison": comparison}, status=409)
+        return _form_again(form, budget, (), 409, conflict={"revision": exc.latest, "result": service.result_of(exc.latest),
+                                                           "base": base, "comparison": comparison})
     except service.WorkflowError as exc:
         db.session.rollback()
-        return _render_form(form, budget, general=[str(exc)], status=409)
+        return _form_again(form, budget, [str(exc)], 409)
     was_approved = any(r.approved_at for r in budget.revisions[:-1])
     planned = annexes.plan_new(budget, revision)
     saved = f"已保存为修订 {revision.number}（草稿）" + ("；已审核的修订保持不变" if was_approved else "")
@@ -455,6 +559,29 @@ def share(budget_id: int):
     _prepare_annexes(budget)
     flash(f"已把修订 {number} 共享给 {contractor.name}（只读）", "success")
     return redirect(here)
+
+
+@bp.get("/<id:budget_id>/lines.xlsx")
+def lines_xlsx(budget_id: int):
+    """A revision's lines as the 明细表, to change in a spreadsheet program and upload on the edit page."""
+    budget = access.load_budget(budget_id, current_user)
+    access.require(access.can_edit(current_user, budget))
+    revision = _revision(budget, request.args.get("revision", type=int))
+    data = service.input_of(revision)
+    content = lines.lines_workbook(data, current_parameters(), _start_day(data.get("project", {}).get("start")), today())
+    accounts.record("export", f"budget:{budget.id}", f"明细表 XLSX（修订 {revision.number}）")
+    db.session.commit()
+    name = without_invisible(data.get("project", {}).get("name") or budget.name)
+    return attachment(content, XLSX, f"{name}-明细表-修订{revision.number}.xlsx",
+                      f"budget-{budget.id}-lines-revision-{revision.number}.xlsx")
+
+
+@bp.get("/lines-template.xlsx")
+def lines_template():
+    """The 明细表 without lines, for a new budget with more lines than the page holds."""
+    access.require(access.can_create(current_user))
+    return attachment(lines.lines_workbook({}, current_parameters(), None, today()), XLSX, "预算明细表模板.xlsx",
+                      "budget-lines-template.xlsx")
 
 
 @bp.get("/<id:budget_id>/annex.<any(pdf, xlsx):kind>")

@@ -40,6 +40,9 @@ def require_admin() -> None:
         abort(403)
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def attachment(content: bytes, mimetype: str, name: str, fallback: str):
     """A download of ``content`` named ``name`` (Chinese: browsers read it from ``filename*``, RFC 6266/5987),
     with ``fallback`` for tools that read only ``filename=`` (an ASCII name of our choosing: Werkzeug's own

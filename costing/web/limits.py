@@ -66,6 +66,11 @@ def posted_rows(formdata, name: str) -> tuple[int, int]:
     return len(rows), max(rows, default=-1)
 
 
+def posted_lines(formdata, form_class) -> int:
+    """The rows of all a live form's lists together (what its preview prices)."""
+    return sum(posted_rows(formdata, name)[0] for name in row_lists(form_class))
+
+
 def too_many_rows(formdata, form_class) -> list[str]:
     """What is wrong with a posted live form's row lists, before the form is built: more rows than the engine
     takes (MAX_LINES), or a row numbered beyond them (the page numbers its rows from 0). Empty when all is well."""

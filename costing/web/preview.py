@@ -116,6 +116,13 @@ def stale(message: str) -> dict:
     return {"ok": False, "errors": [{"field": None, "message": message, "general": message, "code": "stale"}]}
 
 
+def busy(message: str, retry_after: int | None) -> dict:
+    """More pricing asked for than the user's allowance (api_limits.spend): nothing was priced; the form asks again
+    after ``retry_after`` seconds."""
+    return {"ok": False, "retry_after": retry_after,
+            "errors": [{"field": None, "message": message, "general": message, "code": "too_many_requests"}]}
+
+
 def refused(messages: list[str]) -> dict:
     """A form over the limits on work (too many rows or fields): nothing was read, each limit is said at the top."""
     return {"ok": False, "errors": [{"field": None, "message": m, "general": m, "code": "too_large"} for m in messages]}

@@ -111,7 +111,7 @@ def api_compute():
             pending = exc.problems
             result = compute(parse_budget(data, params, reasons_required=False), params)
     except api_limits.Refused as exc:
-        return jsonify(errors=_problems(exc.problems)), exc.status
+        return jsonify(errors=_problems(exc.problems)), exc.status, exc.headers
     except InputError as exc:
         return jsonify(errors=_problems(wrong + exc.problems)), 400
     if wrong:
@@ -129,7 +129,7 @@ def api_check():
     try:
         result = check_input(_api_input(budget_at="budget"), current_parameters())
     except api_limits.Refused as exc:
-        return jsonify(errors=_problems(exc.problems)), exc.status
+        return jsonify(errors=_problems(exc.problems)), exc.status, exc.headers
     except InputError as exc:
         return jsonify(errors=_problems(exc.problems)), 400
     return jsonify(check_to_json(result))
@@ -137,11 +137,13 @@ def api_check():
 
 def _api_input(budget_at: str = "") -> Any:
     """The request's JSON, once it is declared JSON and within its caller's caps (api_limits): nothing is read
-    before its size is known to be allowed, nothing priced before its lines and months are counted."""
+    before its size is known to be allowed, nothing priced before its lines and months are counted, and for a
+    signed-in caller, before its lines are counted against the pricing the caller may ask for."""
     api_limits.require_json()
     limits = api_limits.caps()
     data = read_json(api_limits.read_body(limits))
     api_limits.check_counts(data, limits, budget_at)
+    api_limits.spend(api_limits.lines_in(data, budget_at))
     return data
 
 

@@ -143,13 +143,22 @@
       const response = await fetch(form.dataset.previewUrl, {
         method: "POST", body: new URLSearchParams(new FormData(form)), headers: { "Accept": "application/json" },
       });
-      if (!response.ok) throw new Error(String(response.status));
+      if (!response.ok && response.status !== 429) throw new Error(String(response.status));
       body = await response.json();
     } catch (err) {
       if (mine === sequence) stateEl.textContent = "无法连接服务器，请稍后再试";
       return;
     }
     if (mine !== sequence) return;            // a newer preview is on its way
+    if (body.retry_after) {
+      // more pricing than this user may ask for in a while: nothing was priced; ask again when the server says
+      document.querySelectorAll("[data-total]").forEach((el) => el.classList.add("stale"));
+      stateEl.textContent = body.errors[0].message;
+      form.dataset.previewState = "busy";
+      clearTimeout(timer);
+      timer = setTimeout(preview, body.retry_after * 1000);
+      return;
+    }
     clearErrors();
     if (body.ok) {
       document.querySelectorAll("[data-total]").forEach((el) => el.classList.remove("stale"));
@@ -199,6 +208,16 @@
   form.addEventListener("click", (event) => {
     const add = event.target.closest("[data-add-row]");
     if (add) {
+      // the page holds so many rows (data-max-lines); more are edited as a file, which the page then says
+      const most = Number(form.dataset.maxLines || 0);
+      if (most && form.querySelectorAll("tr[data-row]").length >= most) {
+        const full = form.querySelector("[data-lines-full]");
+        if (full) {
+          full.hidden = false;
+          full.scrollIntoView({ block: "center" });
+        }
+        return;
+      }
       const kind = add.dataset.addRow;
       const template = document.getElementById(`${kind}-template`);
       const row = template.content.firstElementChild.cloneNode(true);

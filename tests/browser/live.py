@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import threading
 from contextlib import contextmanager
+from pathlib import Path
 
 from flask_migrate import upgrade
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
-from costing import ROOT, create_app
+from costing import ROOT, create_app, jobs
 from costing.commands import load_demo
 from costing.models import db
 
@@ -37,7 +39,9 @@ def _read_through(app):
 def live_server(database_uri: str, demo: bool = True):
     """Serve a fresh app (migrated, with the demo data) on a free port; yields its base URL."""
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri, "SECRET_KEY": "browser-tests"})
+    # its rate-limit counts (and the job lock beside them) its own, not the working tree's instance folder
+    limits = Path(tempfile.mkdtemp(prefix="costing-live-")) / "ratelimits.sqlite"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri, "SECRET_KEY": "browser-tests", "RATE_LIMIT_FILE": str(limits)})
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         if demo:
@@ -50,6 +54,8 @@ def live_server(database_uri: str, demo: bool = True):
     finally:
         server.shutdown()
         thread.join(5)
+        jobs.stop(app)          # its job process, if it started one
+        shutil.rmtree(limits.parent, ignore_errors=True)
         with app.app_context():
             db.engine.dispose()
 

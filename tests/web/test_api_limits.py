@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import threading
 import time
 
 import pytest
@@ -16,9 +17,11 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from costing import create_app
 from costing.engine.parse import MAX_LINES, MAX_MONTHS
+from costing.web import api_limits, ratestore
+from costing.web import views as web_views
 
 from . import world
-from .world import SAMPLE, budget_with, log_in
+from .world import SAMPLE, budget_with, form_fields, log_in
 
 APIS = ["/api/v1/compute", "/api/v1/check"]
 REDIS_URL = os.environ.get("COSTING_TEST_REDIS_URL")
@@ -219,6 +222,88 @@ def test_an_empty_limit_is_none_and_the_test_configuration_leaves_them_empty(app
     assert answers == {415}
 
 
+# -- the pricing a signed-in user may ask for -------------------------------------------------------------
+
+@pytest.fixture
+def work_limited(app):
+    """The allowance of lines priced per user switched on for one test, counted from 0."""
+    app.config["WORK_RATE_LIMIT"] = "2500 per minute"
+    app.extensions["costing_limiter"].reset()
+    yield app
+    app.extensions["costing_limiter"].reset()
+
+
+def lines_of(data: dict) -> int:
+    return len(data["personnel"]) + len(data["costs"])
+
+
+def test_a_signed_in_user_may_ask_for_so_many_lines_priced_a_minute_then_waits(work_limited, client, monkeypatch):
+    """Issue #20: a signed-in caller could post 5,000 lines 300 times a minute (1.3 s of CPU each). The lines are
+    counted before anything is priced; what is refused is not priced."""
+    priced = []
+    monkeypatch.setattr(web_views, "compute", lambda *args, _c=web_views.compute: priced.append(1) or _c(*args))
+    world.build()
+    log_in(client, "a_prep")
+    big = budget_with(1000, 60)
+    cost = lines_of(big) + api_limits.WORK_PER_REQUEST
+    answers = [post_json(client, "/api/v1/compute", big).status_code for _ in range(3)]
+    assert answers == [200, 200, 429] and len(priced) == 2
+    refused = post_json(client, "/api/v1/compute", big)
+    assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 60
+    [error] = errors(refused)
+    assert error["path"] == "request" and error["code"] == "too_many_requests"
+    assert f"每分钟最多测算 2,500 行（每次请求另计 {api_limits.WORK_PER_REQUEST} 行），本次 {lines_of(big):,} 行，" \
+           f"已用 {2 * cost:,} 行" in error["message"]
+    # what is left is still there for smaller work, on either API
+    small = lines_of(SAMPLE) + api_limits.WORK_PER_REQUEST
+    left = (2500 - 2 * cost) // small
+    answers = [post_json(client, url, body_for(url, SAMPLE)).status_code for url in APIS * left][:left + 1]
+    assert answers[:left] == [200] * left
+    assert post_json(client, "/api/v1/compute", SAMPLE).status_code == 429
+    # another user has an allowance of their own
+    assert post_json(log_in(work_limited.test_client(), "b_prep"), "/api/v1/compute", big).status_code == 200
+
+
+def test_a_request_larger_than_the_whole_allowance_is_taken_as_the_first_of_a_minute(work_limited, client):
+    work_limited.config["WORK_RATE_LIMIT"] = "500 per minute"
+    world.build()
+    log_in(client, "a_prep")
+    big = budget_with(1000, 12)
+    assert [post_json(client, "/api/v1/compute", big).status_code for _ in range(2)] == [200, 429]
+
+
+def test_the_live_previews_count_against_the_same_allowance(work_limited, client):
+    w = world.build()
+    log_in(client, "a_prep")
+    form = form_fields(SAMPLE) | {"base_revision": "1"}
+    each = lines_of(SAMPLE) + api_limits.WORK_PER_REQUEST
+    work_limited.config["WORK_RATE_LIMIT"] = f"{3 * each} per minute"
+    answers = [client.post("/budgets/preview", data=form) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429] and answers[0].get_json()["ok"]
+    busy = answers[-1]
+    body = busy.get_json()
+    assert body["ok"] is False and body["retry_after"] == int(busy.headers["Retry-After"]) and body["retry_after"] >= 1
+    assert body["errors"][0]["code"] == "too_many_requests" and "测算过于频繁" in body["errors"][0]["message"]
+    assert post_json(client, "/api/v1/compute", SAMPLE).status_code == 429         # the API too: one allowance
+    # rows posted beyond what the page holds are counted too (reading them is the work), though none is priced
+    work_limited.extensions["costing_limiter"].reset()
+    work_limited.config["WORK_RATE_LIMIT"] = "500 per minute"
+    many = form_fields(budget_with(300, 12))
+    answers = [client.post("/budgets/preview", data=many) for _ in range(2)]
+    assert answers[0].get_json()["errors"][0]["code"] == "too_large" and answers[1].status_code == 429
+    contractor = log_in(work_limited.test_client(), "c_user")
+    roster = {"name": "方案", "roster-0-id": "S1", "roster-0-post": "社会工作者", "roster-0-level": "junior",
+              "roster-0-certificate": "none", "roster-0-monthly_pay": "4300.00"}
+    work_limited.config["WORK_RATE_LIMIT"] = f"{2 * (1 + api_limits.WORK_PER_REQUEST)} per minute"
+    answers = [contractor.post(f"/rosters/preview?budget={w.budget_a}", data=roster).status_code for _ in range(3)]
+    assert answers == [200, 200, 429]
+
+
+def test_the_api_page_states_the_allowance(work_limited, client):
+    page = client.get("/api").get_data(as_text=True)
+    assert "每分钟最多测算 2,500 行" in page and f"每次请求另计 {api_limits.WORK_PER_REQUEST} 行" in page
+
+
 # -- JSON the contract cannot hold ------------------------------------------------------------------------
 
 HOSTILE = {
@@ -291,6 +376,35 @@ def test_with_redis_every_process_shares_one_count(tmp_path, monkeypatch):
         assert answers == [415, 415, 429, 429]
     finally:
         one.extensions["costing_limiter"].reset()
+
+
+def test_without_redis_every_process_on_the_machine_shares_one_count(tmp_path, monkeypatch):
+    """The default install (issue #20: counted in each process, 123 of 200 anonymous requests were accepted on
+    five server processes where 30 should have been)."""
+    monkeypatch.setenv("COSTING_INSTANCE_PATH", str(tmp_path))
+    one, two = _server(tmp_path), _server(tmp_path)
+    answers = [app.test_client().post("/api/v1/compute", data="{}", content_type="text/plain").status_code
+               for app in (one, two, one, two)]
+    assert answers == [415, 415, 429, 429]
+    assert (tmp_path / "ratelimits.sqlite").exists()
+
+
+def test_the_shared_count_file_counts_every_increment_once_whoever_writes_at_the_same_time(tmp_path):
+    storage = ratestore.FileStorage(ratestore.uri_for(str(tmp_path / "counts.sqlite")))
+    seen: list[int] = []
+
+    def count():
+        seen.extend(storage.incr("k", 60) for _ in range(200))       # each thread its own connection, as a process
+    threads = [threading.Thread(target=count) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(seen) == list(range(1, 801)) and storage.get("k") == 800
+    assert storage.incr("k", 60, amount=5) == 805 and storage.get_expiry("k") > time.time()
+    storage.clear("k")
+    assert storage.get("k") == 0
+    assert storage.incr("gone", 0) == 1 and storage.get("gone") == 0 and storage.incr("gone", 60) == 1   # a new window
 
 
 def test_an_unreachable_redis_falls_back_to_counting_in_memory(tmp_path, monkeypatch):

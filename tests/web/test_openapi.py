@@ -219,7 +219,8 @@ def test_the_documented_limits_are_the_defaults(app):
         "anonymous": {"max_bytes": defaults["API_ANONYMOUS_MAX_BYTES"], "max_lines": defaults["API_ANONYMOUS_MAX_LINES"],
                       "max_months": defaults["API_ANONYMOUS_MAX_MONTHS"], "rate": defaults["API_ANONYMOUS_RATE_LIMIT"]},
         "signed_in": {"max_bytes": parse.MAX_INPUT_BYTES, "max_lines": MAX_LINES, "max_months": MAX_MONTHS,
-                      "rate": defaults["API_RATE_LIMIT"]}}
+                      "rate": defaults["API_RATE_LIMIT"], "work": defaults["WORK_RATE_LIMIT"],
+                      "work_per_request": api_limits.WORK_PER_REQUEST}}
     assert app.config["MAX_CONTENT_LENGTH"] == 6 * 1024 * 1024          # "超过 6 MB 的请求在读取前即以 413 拒绝"
     for operation in ("/compute", "/check"):
         assert set(DOC["paths"][operation]["post"]["responses"]) == {"200", "400", "413", "415", "422", "429", "503"}
