@@ -33,6 +33,9 @@ bp = Blueprint("budgets", __name__, url_prefix="/budgets")
 # staff and cost lines together that the edit page holds: 150 staff lines are 0.86 MB of inputs and about 0.1 s to
 # render; a budget with more is edited as a file (lines.py), as a roster of more than 200 people is
 PAGE_LINES = 150
+# the budget page shows this many staff lines and cost lines at a time (a budget of 5,000 of each would be a page of
+# about 9 MB); the tables go on from page to page, the totals and the annexes hold them all
+SHOWN_LINES = 200
 
 
 @bp.before_request
@@ -351,9 +354,11 @@ def show(budget_id: int):
     if revision.number == budget.latest.number and revision.status == "draft" and not contractor:
         change = service.policy_change(revision, params)
     result = service.result_of(revision)
+    part = _part(result)
     return render_template(
         "budgets/show.html", budget=budget, revision=revision, result=result,
-        revision_figures=revision_figures(revision, result),
+        revision_figures=revision_figures(revision, result, part),
+        part=part, shown_assumptions=result.assumptions_of_lines((part - 1) * SHOWN_LINES, part * SHOWN_LINES),
         rosters=[(r, rosters.seen_version(r, current_user)) for r in rosters.for_budget(current_user, budget)],
         returned=budget.returned, change=change,
         exceptions={e.key: e for e in revision.exceptions}, parties=service.parties(budget),
@@ -423,15 +428,25 @@ def edit(budget_id: int):
 _FIGURES = service.Kept(128)
 
 
-def revision_figures(revision: Revision, result: BudgetResult) -> Markup:
+def _part(result: BudgetResult) -> int:
+    """Which part of a long budget's lines the page shows (?part=N, from 1; the last for a number past it)."""
+    parts = max(1, -(-max(len(result.personnel), len(result.costs)) // SHOWN_LINES))
+    return min(max(small_int(request.args.get("part")) or 1, 1), parts)
+
+
+def revision_figures(revision: Revision, result: BudgetResult, part: int = 1) -> Markup:
     """The budget page's tables that its stored result alone decides (personnel, segments, costs, months,
-    figures used), rendered once per revision in each process: a revision's result never changes. Keyed as the
-    read results are (``service.result_key``)."""
+    figures used), rendered once per revision (and part of its lines) in each process: a revision's result never
+    changes. Keyed as the read results are (``service.result_key``)."""
     # Markup marks the fragment as HTML that is already escaped, not as trusted text: it is what Jinja rendered
     # with autoescaping on (an .html template), so every post name and message in it was escaped as it was
     # printed. Caching it must not escape it a second time; nothing is added to it afterwards.
-    return _FIGURES.get(service.result_key(revision),
-                        lambda: Markup(render_template("budgets/_revision_figures.html", result=result)))
+    first = (part - 1) * SHOWN_LINES
+    shown = {"personnel": result.personnel[first:first + SHOWN_LINES], "costs": result.costs[first:first + SHOWN_LINES],
+             "part": part, "parts": max(1, -(-max(len(result.personnel), len(result.costs)) // SHOWN_LINES)),
+             "first": first, "per_part": SHOWN_LINES, "budget_id": revision.budget_id, "number": revision.number}
+    return _FIGURES.get((*service.result_key(revision), part),
+                        lambda: Markup(render_template("budgets/_revision_figures.html", result=result, **shown)))
 
 
 def _refused(budget: Budget, message: str):

@@ -382,6 +382,14 @@ class BudgetResult:
         rest, equal to their default, are only counted (``same_as_default``)."""
         return [a for a in self.assumptions or [] if not a.same_as_default or not a.reason]
 
+    def assumptions_of_lines(self, first: int, last: int) -> list[Assumption]:
+        """The listed overrides of staff lines ``first`` to ``last`` (from 0, exclusive end), and those of no line
+        (the work-injury rate): what a page of a long budget's lines shows of them."""
+        def shown(a: Assumption) -> bool:
+            line = re.match(r"personnel\[(\d+)\]", a.path)
+            return line is None or first <= int(line.group(1)) < last
+        return [a for a in self.listed_assumptions if shown(a)]
+
     @property
     def same_as_default(self) -> int:
         return len(self.assumptions or []) - len(self.listed_assumptions)

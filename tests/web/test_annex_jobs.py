@@ -176,7 +176,7 @@ def test_on_celery_with_redis_a_saved_revisions_annexes_are_made_by_the_worker(a
 UNREACHABLE = "redis://127.0.0.1:6390/0"        # nothing listens there: Redis is down
 
 
-def test_with_redis_unreachable_a_download_is_made_in_this_process_instead_of_a_500(app, client):
+def test_with_redis_unreachable_a_download_is_made_on_this_machine_instead_of_a_500(app, client):
     app.config.update(JOBS="celery", REDIS_URL=UNREACHABLE)
     w = world.build()
     log_in(client, "a_prep")
@@ -186,6 +186,7 @@ def test_with_redis_unreachable_a_download_is_made_in_this_process_instead_of_a_
     assert client.get(f"/budgets/{w.budget_a}/annex-status.pdf").json["status"] == "done"
     answer = client.get(f"/budgets/{w.budget_a}/annex.pdf")
     assert answer.status_code == 200 and answer.data.startswith(b"%PDF")
+    jobs.stop(app)          # (the job process it made is this test's)
 
 
 def test_with_redis_unreachable_a_saves_annexes_are_still_made_ahead(app, client):
@@ -194,6 +195,7 @@ def test_with_redis_unreachable_a_saves_annexes_are_still_made_ahead(app, client
     log_in(client, "a_prep")
     stored = _saved_again(app, client, w.budget_a)
     assert {kind: row.status for kind, row in stored.items()} == {"pdf": "done", "xlsx": "done"}
+    jobs.stop(app)
 
 
 def _drop_the_jobs_connection() -> None:

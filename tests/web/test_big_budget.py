@@ -77,6 +77,16 @@ def test_the_edit_page_of_the_biggest_budget_is_small_and_cheap(app, client):
     assert f'href="/budgets/{budget_id}/lines.xlsx?revision=1"' in page and 'type="file" name="lines_file"' in page
     assert 'name="personnel-0-post"' not in page and 'name="costs-0-name"' not in page
     assert 'value="渝北区乡镇（街道）社会工作服务站项目"' in page and 'name="lines" value="kept"' in page
+    # its page shows 200 staff and 200 cost lines at a time, the totals of all of them, and how to see the rest
+    client.get(f"/budgets/{budget_id}")
+    started = time.process_time()
+    response = client.get(f"/budgets/{budget_id}?part=25")
+    spent = time.process_time() - started
+    page = response.get_data(as_text=True)
+    assert len(response.data) < 1_000_000 and spent < 0.3, (len(response.data), spent)
+    assert "（第 4801–5000 行，共 5000 行）" in page and "人员 5000 行、直接费用 5000 行，每页各 200 行" in page
+    assert f'href="/budgets/{budget_id}?revision=1&amp;part=24#lines"' in page
+    assert "社会工作者 5000" in page and "社会工作者 4800<" not in page
 
 
 def test_a_budget_at_the_page_limit_is_edited_on_the_page_and_one_more_line_as_a_file(app, client):

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.commits          # the job process reads the rows from 
 @pytest.fixture
 def probes(app, tmp_path, monkeypatch):
     """The process backend, with the probe jobs known to its process; yields what each probe wrote, by row id."""
+    jobs.stop(app)          # a job process an earlier test left (e.g. Redis unreachable) knows no probes
     monkeypatch.setenv("COSTING_TEST_PROBES", str(tmp_path))
     app.config.update(JOBS="process", JOB_MODULES=["tests.web.job_probes"], JOB_MEMORY_MB=1024)
     yield lambda row_id: json.loads((tmp_path / f"{row_id}.json").read_text())
