@@ -208,7 +208,11 @@ def _drop_the_jobs_connection() -> None:
             admin.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")      # AdminShutdown, as in a restart
         other.dispose()
     else:                       # SQLite has no server to restart: the job's next statement fails as a lost one would
+        job = threading.get_ident()     # (only the job's: a request running at the same moment is not hit)
+
         def fail_once(conn, cursor, statement, *args):
+            if threading.get_ident() != job:
+                return
             event.remove(db.engine, "before_cursor_execute", fail_once)
             raise OperationalError(statement, None, sqlite3.OperationalError("disk I/O error"))
         event.listen(db.engine, "before_cursor_execute", fail_once)
