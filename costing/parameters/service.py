@@ -24,11 +24,13 @@ __all__ = ["Provider", "SeedReport", "seed", "seed_files", "export_files", "toda
            "attention", "describe", "set_names"]
 
 
-def seed_files(session: Session, folder: Path | None = None) -> SeedReport:
-    """Add what the data files hold and the database does not: the shipped files, or those of ``folder``
-    (raises OSError, ValueError or KeyError for files that cannot be read)."""
+def seed_files(session: Session, folder: Path | None = None, by=None, today: date | None = None) -> SeedReport:
+    """Bring in what the data files hold: the shipped files, or those of ``folder`` (raises OSError, ValueError
+    or KeyError for files that cannot be read). An empty database takes them as they are; otherwise each new or
+    changed figure is proposed, entered by ``by`` (an administrator; None: the release), for a second
+    administrator to confirm (seed.seed)."""
     documents = read_documents(folder) if folder else load_documents()
-    return seed(session, documents, origin="imported" if folder else "shipped")
+    return seed(session, documents, origin="imported" if folder else "shipped", by=by, today=today)
 
 
 def export_files(session: Session, folder: Path) -> tuple[str, list[Path]]:
@@ -94,3 +96,4 @@ def set_names(session: Session, versions: Iterable[str], current: str) -> dict[s
             select(func.min(Revision.created_at)).where(Revision.parameter_set == version))
         names[version] = _latest_change(session, as_utc(moment)) if moment else formats.parameter_set(None)
     return names
+
