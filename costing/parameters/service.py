@@ -6,14 +6,14 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from ..clock import as_utc, now
 from ..engine.money import fmt_figure
-from ..engine.parameters import TIER_LABELS, load_documents, parse_documents
+from ..engine.parameters import TIER_LABELS, ParameterSet, load_documents, parse_documents
 from ..engine.staleness import Stale, stale_families
-from ..models import DistrictTier, ParamValue, Revision
+from ..models import DistrictTier, ParamState, ParamValue, Revision
 from ..results import format as formats
 from ..results import labels
 from .export import export_documents, read_documents, write_documents
@@ -21,7 +21,7 @@ from .provider import Provider, today_version
 from .seed import SeedReport, seed
 
 __all__ = ["Provider", "SeedReport", "seed", "seed_files", "export_files", "today_version", "Attention",
-           "attention", "describe", "set_names"]
+           "attention", "describe", "set_names", "newer_in_database"]
 
 
 def seed_files(session: Session, folder: Path | None = None, by=None, today: date | None = None) -> SeedReport:
@@ -97,3 +97,26 @@ def set_names(session: Session, versions: Iterable[str], current: str) -> dict[s
         names[version] = _latest_change(session, as_utc(moment)) if moment else formats.parameter_set(None)
     return names
 
+
+def newer_in_database(url: str, files: ParameterSet) -> list[str]:
+    """The confirmed figures the database at ``url`` holds that the data files (``files``) do not, as people read
+    them (raises SQLAlchemyError when the database cannot be read, ValueError when it holds no parameters)."""
+    engine = create_engine(url, connect_args={"connect_timeout": 5} if url.startswith("postgresql") else {})
+    try:
+        with Session(engine) as session:
+            if session.get(ParamState, 1) is None:
+                raise ValueError("数据库中还没有政策参数")
+            held = parse_documents(export_documents(session))
+    finally:
+        engine.dispose()
+    if held.version == files.version:
+        return []
+
+    def figures(params: ParameterSet) -> dict:
+        return {(f.key, r.region, r.start, r.value): (f, r) for f in params.families.values()
+                for records in f.records.values() for r in records}
+    theirs = figures(files)
+    return [f"{family.label} {labels.region(record.region)} {record.start or '日期不详'} 起 "
+            f"{fmt_figure(record.value, family.unit)}"
+            for key, (family, record) in sorted(figures(held).items(), key=lambda item: (item[0][2] or date.min))
+            if key not in theirs]

@@ -1,6 +1,7 @@
 """Policy parameters in the database: seeding and export, administration under the two-person rule,
 staleness on a fixed clock, and what a newly confirmed figure does to drafts and approved budgets."""
 import copy
+import json
 import re
 from datetime import date
 from decimal import Decimal
@@ -142,6 +143,36 @@ def test_cli_exports_the_database(app, tmp_path, monkeypatch):
     db.session.commit()
     assert cli.main(["params", "--export", str(tmp_path)]) == 0
     assert export.read_documents(tmp_path) == load_documents()
+
+
+@pytest.mark.commits          # the CLI reads the database on its own connection: it must see the change committed
+def test_the_cli_says_which_figures_it_priced_with_and_warns_of_newer_ones_in_the_database(fixed, tmp_path,
+                                                                                          monkeypatch, capsys):
+    world.build()
+    budget = tmp_path / "budget.json"
+    data = world.sample(start="2026-01", end="2026-12")
+    data["personnel"] = [{"post": "社工", "category": "community", "level": "junior", "certificate": "none",
+                          "headcount": 1, "monthly_pay": "4000.00", "months": 12}]
+    budget.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    monkeypatch.setenv("COSTING_DATABASE_URL", fixed.config["SQLALCHEMY_DATABASE_URI"])
+    capsys.readouterr()
+    assert cli.main(["compute", str(budget)]) == 0
+    said = capsys.readouterr().err
+    assert "政策参数：随软件发布的数据文件（参数集 " in said and "注意" not in said and "无法判断" not in said
+    _confirm_new_base(fixed)
+    assert cli.main(["compute", str(budget)]) == 0
+    out = capsys.readouterr()
+    files_total = json.loads(out.out)["totals"]["grand_total"]
+    assert ("注意：数据库中有 1 个数据文件没有的已生效数值（社会保险缴费基数下限（月） 重庆市 2026-01-01 起 4,600.00 元），"
+            "网页与接口按它们测算，结果可能与这里不同；加 --db 使用数据库中的参数") in out.err
+    assert cli.main(["compute", str(budget), "--db"]) == 0
+    out = capsys.readouterr()
+    assert out.err.startswith("政策参数：数据库中已复核生效的参数（参数集 ") and "注意" not in out.err
+    assert json.loads(out.out)["totals"]["grand_total"] != files_total
+    # a database that cannot be read: the command still answers, and says it cannot tell
+    monkeypatch.setenv("COSTING_DATABASE_URL", f"sqlite:///{tmp_path}")           # a folder, not a database
+    assert cli.main(["params", "--on", "2026-07-01"]) == 0
+    assert "无法判断数据库中是否有更新的参数：无法读取（" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------ administration
