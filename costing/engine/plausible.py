@@ -105,24 +105,21 @@ def flags(value: Decimal, unit: str, family: str, neighbours: Iterable[Neighbour
         found.append(f"{shown} 超出合理范围（{allowed.text()}）")
     neighbours = list(neighbours)
     same = [n for n in neighbours if n.kind in ("previous", "next")]
-    for n in same:
-        if _far(value, n.value):
-            found.append(f"{shown} 与{n.label}的 {fmt_figure(n.value, unit)} 相差一倍以上")
-    for n in neighbours:
-        if n.kind == "higher" and value > n.value:
-            found.append(f"{shown} 高于{n.label}的 {fmt_figure(n.value, unit)}（等级或档次更高的数值）")
-        elif n.kind == "lower" and value < n.value:
-            found.append(f"{shown} 低于{n.label}的 {fmt_figure(n.value, unit)}（等级或档次更低的数值）")
-    if not same:                  # the first figure of its region: beside the family's other regions
-        others = [n for n in neighbours if n.kind != "previous" and n.kind != "next" and n.value > 0]
-        if others:
-            top, bottom = max(others, key=lambda n: n.value), min(others, key=lambda n: n.value)
-            if value > top.value * JUMP:
-                found.append(f"{shown} 是这一适用范围的第一个数值，比同类最高的{top.label} "
-                             f"{fmt_figure(top.value, unit)} 高一倍以上")
-            elif value * JUMP < bottom.value:
-                found.append(f"{shown} 是这一适用范围的第一个数值，不到同类最低的{bottom.label} "
-                             f"{fmt_figure(bottom.value, unit)} 的一半")
+    found += [f"{shown} 与{n.label}的 {fmt_figure(n.value, unit)} 相差一倍以上" for n in same if _far(value, n.value)]
+    ranked = [f"{shown} 高于{n.label}的 {fmt_figure(n.value, unit)}（等级或档次更高的数值）"
+              for n in neighbours if n.kind == "higher" and value > n.value]
+    ranked += [f"{shown} 低于{n.label}的 {fmt_figure(n.value, unit)}（等级或档次更低的数值）"
+               for n in neighbours if n.kind == "lower" and value < n.value]
+    found += ranked
+    others = [n for n in neighbours if n not in same and n.value > 0]
+    if not same and not ranked and others:     # the first figure of its region: beside the family's other regions
+        top, bottom = max(others, key=lambda n: n.value), min(others, key=lambda n: n.value)
+        if value > top.value * JUMP:
+            found.append(f"{shown} 是这一适用范围的第一个数值，比同类最高的{top.label} "
+                         f"{fmt_figure(top.value, unit)} 高一倍以上")
+        elif value * JUMP < bottom.value:
+            found.append(f"{shown} 是这一适用范围的第一个数值，不到同类最低的{bottom.label} "
+                         f"{fmt_figure(bottom.value, unit)} 的一半")
     return found
 
 

@@ -224,7 +224,7 @@ def flag_problems(found: list[str], data: ValueInput) -> dict[str, str]:
     """A flagged value goes forward only when the entrant ticked that it is as meant, and said why in 说明."""
     if found and not data.acknowledged:
         return {"value": "；".join(found) + "。请核对",
-                "acknowledge": "数值确实如此的，请勾选此项并在“说明”中写明原因；另一位管理员复核时也会看到这些提示"}
+                "acknowledge": "数值有提示，尚未勾选（另一位管理员复核时也会看到这些提示）"}
     if found and not data.note:
         return {"note": "数值有提示（" + "；".join(found) + "）：请在“说明”中写明为何如此"}
     return {}
@@ -436,10 +436,9 @@ def add_notice(session: Session, rows: list[tuple[ParamFamily, ValueInput]], sou
         session.add(row)
         session.flush()
         added.append((i, row, data))
-    if not problems:
-        for i, row, data in added:
-            for key, message in flag_problems(row_flags(session, row), data).items():
-                problems[key if key == "acknowledge" else f"rows-{i}-{key}"] = message
+    for i, row, data in added:            # weighed beside each other, and said with any other problem
+        for key, message in flag_problems(row_flags(session, row), data).items():
+            problems[key if key == "acknowledge" else f"rows-{i}-{key}"] = message
     if problems:
         raise Refused(problems)
     return [row for _i, row, _data in added]

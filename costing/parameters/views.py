@@ -254,6 +254,7 @@ def verify_source(source_id: int):
     if value is not None and value.source_id != source.id:
         value = None
     form = VerifyForm()
+    form.confidence.label.text = "核实后这些数值的可信度"
     if request.method == "GET":
         form.doc_no.data, form.title.data, form.issuer.data = source.doc_no or "", source.title or "", source.issuer or ""
         form.doc_date.data, form.effective_date.data = source.date or "", source.effective or ""

@@ -52,8 +52,7 @@ def test_a_first_allowance_beside_the_grade_above_and_below():
               Neighbour("江北区 助理社会工作师", Decimal("200"), "peer")]
     assert flags(Decimal("30000"), "CNY/month", "allowance.certificate_monthly", grades) == [
         "30,000.00 元 超出合理范围（10.00 元–5,000.00 元）",
-        "30,000.00 元 高于渝北区 社会工作师的 300.00 元（等级或档次更高的数值）",
-        "30,000.00 元 是这一适用范围的第一个数值，比同类最高的渝北区 社会工作师 300.00 元 高一倍以上"]
+        "30,000.00 元 高于渝北区 社会工作师的 300.00 元（等级或档次更高的数值）"]        # said once, not again as a peer
     assert flags(Decimal("200"), "CNY/month", "allowance.certificate_monthly", grades) == []
     assert flags(Decimal("90"), "CNY/month", "allowance.certificate_monthly", grades) == [
         "90.00 元 低于渝北区 社会工作员的 100.00 元（等级或档次更低的数值）"]
@@ -66,3 +65,16 @@ def test_readme_states_the_ranges_as_the_rule_has_them():
     table = table[:table.index("\n\n")]
     rows = dict(re.findall(r"^ *\| `([^`]+)`[^|]* \| ([^|]+?) \|", table, flags=re.MULTILINE))
     assert rows == {key: r.text() for key, r in {**plausible.RANGES, **plausible.FAMILY_RANGES}.items()}
+
+
+def test_a_first_figure_beside_its_familys_other_regions():
+    districts = [Neighbour("江北区 助理社会工作师", Decimal("200"), "peer"),
+                 Neighbour("渝中区 助理社会工作师", Decimal("250"), "peer")]
+    assert flags(Decimal("300"), "CNY/month", "allowance.certificate_monthly", districts) == []
+    assert flags(Decimal("600"), "CNY/month", "allowance.certificate_monthly", districts) == [
+        "600.00 元 是这一适用范围的第一个数值，比同类最高的渝中区 助理社会工作师 250.00 元 高一倍以上"]
+    assert flags(Decimal("90"), "CNY/month", "allowance.certificate_monthly", districts) == [
+        "90.00 元 是这一适用范围的第一个数值，不到同类最低的江北区 助理社会工作师 200.00 元 的一半"]
+    # a region that has figures of its own is weighed beside them, not beside the others
+    own = districts + [Neighbour("上一期（2024-01-01 起）", Decimal("500"), "previous")]
+    assert flags(Decimal("600"), "CNY/month", "allowance.certificate_monthly", own) == []
