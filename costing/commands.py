@@ -123,7 +123,8 @@ def register_commands(app) -> None:
         click.echo(("政策参数（空数据库，直接载入）：" if report.first else "政策参数：") + report.summary
                    + f"；参数集 {parameters.today_version(db.session)}")
         for line in report.lines:
-            click.echo(f"  {line}")
+            if folder or not line.startswith("未改动："):       # an upgrade: what it changes (the rest is counted)
+                click.echo(f"  {line}")
         if report.proposed:
             click.echo("  待复核的数值由" + ("另一位管理员" if by else "管理员") + "在网页“政策参数”中复核通过后生效")
 

@@ -13,9 +13,10 @@ from ..clock import as_utc, now
 from ..engine.money import fmt_figure
 from ..engine.parameters import TIER_LABELS, ParameterSet, load_documents, parse_documents
 from ..engine.staleness import Stale, stale_families
-from ..models import DistrictTier, ParamState, ParamValue, Revision
+from ..models import DistrictTier, ParamSourceCheck, ParamState, ParamValue, Revision
 from ..results import format as formats
 from ..results import labels
+from . import sources
 from .export import export_documents, read_documents, write_documents
 from .provider import Provider, today_version
 from .seed import SeedReport, seed
@@ -51,7 +52,7 @@ class Attention:
 
 def attention(session: Session, params, today: date) -> Attention:
     pending = sum(session.scalar(select(func.count()).select_from(model).where(model.status == "pending"))
-                  for model in (ParamValue, DistrictTier))
+                  for model in (ParamValue, DistrictTier, ParamSourceCheck))
     return Attention(stale_families(params, today), pending)
 
 
@@ -70,14 +71,17 @@ _IN_SET = ("confirmed", "superseded", "retired")
 def _latest_change(session: Session, moment: datetime) -> str:
     """The name of the set in force at ``moment``: by the last change made to it by then."""
     latest = None                     # (when, how, what)
-    for model in (ParamValue, DistrictTier):
-        for row in session.scalars(select(model).where(model.origin == "admin", model.status.in_(_IN_SET),
-                                                       model.reviewed_at.is_not(None))):
+    for model in (ParamValue, DistrictTier, ParamSourceCheck):
+        # what an administrator confirmed: entered on the pages, proposed by an import or an upgrade, a source checked
+        for row in session.scalars(select(model).where(model.status.in_(_IN_SET), model.reviewed_at.is_not(None))):
             when = as_utc(row.reviewed_at)
             if when <= moment and (latest is None or when > latest[0]):
-                latest = (when, "confirmed", describe(row))
-        for origin, created in session.execute(select(model.origin, model.created_at)
-                                               .where(model.origin != "admin").distinct()):
+                latest = (when, "confirmed", sources.describe(row) if model is ParamSourceCheck else describe(row))
+        if model is ParamSourceCheck:
+            continue
+        # figures a seed loaded as they are (a first install, a family new to the database, a split)
+        for origin, created in session.execute(select(model.origin, model.created_at).where(
+                model.origin != "admin", model.status.in_(_IN_SET), model.reviewed_at.is_(None)).distinct()):
             when = as_utc(created)
             if when <= moment and (latest is None or when > latest[0]):
                 latest = (when, origin, "")

@@ -13,6 +13,7 @@ from wtforms import SelectChoice
 
 from ..accounts import service as accounts
 from ..clock import now
+from ..engine import plausible
 from ..engine.parameters import CONFIDENCE, ParameterMissing, UnknownDistrict
 from ..engine.staleness import stale_families
 from ..models import DistrictTier, ParamFamily, ParamSource, ParamSourceCheck, ParamValue, db
@@ -113,6 +114,7 @@ def family(key: str):
                            correcting=correcting, flags=flags,
                            checks=sources.checks_of(db.session, {v.source_id for v in values}),
                            unit_hints=review.UNIT_HINTS,
+                           plausible=plausible.plausible_range(family.key, family.unit).text(),
                            action=FlaskForm(), reject_form=ReasonForm()), (400 if form.errors else 200)
 
 

@@ -170,6 +170,7 @@ def test_an_upgrade_proposes_the_new_shipped_figures_and_the_release_is_their_pr
     assert "提出待复核：最低工资标准（月） 第二档 2027-01-01 起 2,300.00 元" in done.output
     assert "提出待复核：区县档次 城口县 2027-01-01 起 第一档" in done.output
     assert "待复核的数值由管理员在网页“政策参数”中复核通过后生效" in done.output
+    assert "未改动 110 项" in done.output and "未改动：" not in done.output        # an upgrade lists what it changes
     wage_row = db.session.scalar(select(ParamValue).where(ParamValue.status == "pending"))
     tier_row = db.session.scalar(select(DistrictTier).where(DistrictTier.status == "pending"))
     assert wage_row.origin == "shipped" and wage_row.created_by_id is None
@@ -180,6 +181,7 @@ def test_an_upgrade_proposes_the_new_shipped_figures_and_the_release_is_their_pr
     assert "随软件发布" in _text(admin.get("/admin/parameters/"))
     admin.post(f"/admin/parameters/values/{wage_row.id}/confirm")
     admin.post(f"/admin/parameters/districts/{tier_row.id}/confirm")
+    assert "复核通过「城口县 2027-01-01 起 第一档」后的政策参数" in _text(admin.get("/admin/parameters/"))  # the set's name
     params = current_parameters()
     assert params.at("min_wage.monthly", date(2027, 3, 1), "tier2").value == Decimal("2300")
     assert params.district("城口县", date(2027, 3, 1)).tier == "tier1"

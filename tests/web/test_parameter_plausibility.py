@@ -33,6 +33,7 @@ def test_30000_beside_300_for_the_grade_above_is_flagged_and_needs_the_reviewers
     reviewer = log_in(fixed.test_client(), "admin2")
     assert admin.post(FAMILY, data=STANDARD).status_code == 302                     # 渝北区 社会工作师 300
     reviewer.post(f"/admin/parameters/values/{_pending().id}/confirm")
+    assert "合理范围 10.00 元–5,000.00 元" in _text(admin.get(FAMILY))           # the rule's range, shown from it
     typo = {**STANDARD, "region": "assistant_social_worker", "value": "30,000"}
     response = admin.post(FAMILY, data=typo)
     assert response.status_code == 400

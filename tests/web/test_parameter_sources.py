@@ -79,8 +79,11 @@ def test_a_checked_source_leaves_the_worklist_with_all_its_figures(fixed, client
     assert response.status_code == 302
     page = _text(admin.get("/admin/parameters/worklist"))
     assert "核实待复核" in page
+    assert "1 项待复核" in _text(admin.get("/budgets/"))                 # the administrators' landing page says so
     check = db.session.scalar(select(ParamSourceCheck))
     log_in(fixed.test_client(), "admin2").post(f"/admin/parameters/checks/{check.id}/confirm")
+    assert ("复核通过「核实来源 渝人社发〔2024〕22号：经 重庆市民政局社会工作处 核实（2026-11-20）」后的政策参数"
+            in _text(admin.get("/admin/parameters/")))                  # the set is named by it
     db.session.expire_all()
     assert all(v.confidence == "verified_official" for v in db.session.scalars(
         select(ParamValue).where(ParamValue.source_id == source.id)))
