@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
 
-from . import clock
+from . import ROOT, clock, database_url
 from .engine.budget import compute
 from .engine.model import SITE_TYPES
 from .engine.money import canonical_figure, fmt_rate
@@ -99,6 +100,41 @@ def _parameters(args) -> ParameterSet:
     return _from_database(lambda session: current_app.extensions["costing_params"].get(session))
 
 
+SHOWN_NEWER = 3          # figures named when the database holds newer ones than the files
+
+
+def figures_used(args, params: ParameterSet) -> list[str]:
+    """Which figures a command priced with (the shipped files or the database), and, with the files, whether the
+    database (that the web pages and the API use) holds confirmed figures the files do not — or that it cannot
+    tell. Lines for standard error: standard output stays the result."""
+    if getattr(args, "db", False):
+        return [f"政策参数：数据库中已复核生效的参数（参数集 {params.version}），与网页和接口相同"]
+    lines = [f"政策参数：随软件发布的数据文件（参数集 {params.version}）；网页与接口用数据库中已复核生效的参数，加 --db 使用它们"]
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415  (the database layer only for this check)
+
+    from .parameters import service as parameters  # noqa: PLC0415
+    url = database_url(os.environ.get("COSTING_DATABASE_URL"),
+                       os.environ.get("COSTING_INSTANCE_PATH", str(ROOT / "instance")))
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return lines + ["无法判断数据库中是否有更新的参数：没有找到数据库（COSTING_DATABASE_URL 未设置，默认的 "
+                        "instance/costing.sqlite 不存在）"]
+    try:
+        newer = parameters.newer_in_database(url, params)
+    except (SQLAlchemyError, ValueError, OSError) as exc:
+        why = str(exc) if isinstance(exc, ValueError) else f"无法读取（{type(exc).__name__}）"
+        return lines + [f"无法判断数据库中是否有更新的参数：{why}"]
+    if newer:
+        named = "；".join(newer[:SHOWN_NEWER]) + ("；…" if len(newer) > SHOWN_NEWER else "")
+        lines.append(f"注意：数据库中有 {len(newer)} 个数据文件没有的已生效数值（{named}），网页与接口按它们测算，"
+                     "结果可能与这里不同；加 --db 使用数据库中的参数")
+    return lines
+
+
+def _say_figures(args, params: ParameterSet) -> None:
+    for line in figures_used(args, params):
+        sys.stderr.write(f"{line}\n")
+
+
 def cmd_compute(args) -> int:
     params = _parameters(args)
     try:
@@ -106,6 +142,7 @@ def cmd_compute(args) -> int:
         result = compute(budget, params)
     except InputError as exc:
         return _fail(exc.problems)
+    _say_figures(args, params)
     return _answer(args, to_json(result), lambda data: budget_text(BudgetResult(data)))
 
 
@@ -132,6 +169,7 @@ def cmd_check(args) -> int:
             raise InputError(row_problems(exc.problems, rows, cells) if args.roster else exc.problems) from None
     except InputError as exc:
         return _fail(exc.problems)
+    _say_figures(args, params)
     return _answer(args, check_to_json(result), lambda data: roster_text(RosterReport(data)))
 
 
@@ -166,6 +204,7 @@ def cmd_annex(args) -> int:
             return _fail([Problem(path, f"无法写入：{exc.strerror}")])
         print(f"{path}: {len(content):,} 字节")
     print(f"核验码 {meta.code}（命令行生成的附件未经系统审核，标为草稿）")
+    _say_figures(args, params)
     return 0
 
 
@@ -236,10 +275,12 @@ def cmd_params(args) -> int:
         on = date.fromisoformat(args.on) if args.on else clock.today()
     except ValueError:
         return _fail([Problem("--on", "必须是“年-月-日”格式的日期，如 2025-07-01")])
+    params = _parameters(args)
     try:
-        listing = params_in_force(on, args.district, _parameters(args))
+        listing = params_in_force(on, args.district, params)
     except UnknownDistrict:
         return _fail([Problem("--district", f"「{args.district}」不是 {on.isoformat()} 在册的区县或功能区名称")])
+    _say_figures(args, params)
     if args.json:
         _dump(listing)
     else:

@@ -94,23 +94,39 @@ def register_commands(app) -> None:
     @group.command("seed")
     @click.option("--from", "folder", type=click.Path(exists=True, file_okay=False), default=None,
                   help="从该目录的数据文件导入（默认：随软件发布的数据文件）")
-    def seed_command(folder):
-        """把数据文件中的政策参数加入数据库（只添加数据库中还没有的数值，已有的不改动）。"""
+    @click.option("--by", "username", default=None,
+                  help="提出这些数值的管理员（用户名）；从目录导入时必填，复核须由另一位管理员进行")
+    def seed_command(folder, username):
+        """把数据文件中的政策参数带入数据库：空数据库直接载入；已有数据时，新的或改动的数值都作为待复核的提议，
+        由另一位管理员在网页上复核（两人原则），并逐行列出提议、未改动与未导入（及原因）。"""
+        by = None
+        if username:
+            by = accounts.find_user(username)
+            if by is None or not by.is_admin or not by.active:
+                raise click.BadParameter(f"{username} 不是在用的管理员", param_hint="--by")
+        elif folder and db.session.get(ParamState, 1) is not None:
+            raise click.BadParameter("从目录导入时须用 --by 写明提出这些数值的管理员（用户名）；"
+                                     "复核须由另一位管理员在网页上进行", param_hint="--by")
         try:
-            report = parameters.seed_files(db.session, Path(folder) if folder else None)
+            report = parameters.seed_files(db.session, Path(folder) if folder else None, by=by, today=clock.today())
         except (OSError, ValueError, KeyError) as exc:
             raise click.ClickException(f"数据文件有误：{exc}") from None
-        if report.changed or report.skipped:
-            accounts.record("params_seed", folder or "shipped",
-                            f"新增 {report.values} 个数值、{report.districts} 条区县档次" +
-                            "".join(f"；{line}" for line in report.closed + report.skipped))
+        if report.changed or report.refused:
+            # what is about the files, never where they are on the server
+            accounts.record("params_seed", "file" if folder else "shipped", report.summary, user=by)
+            how = "从数据文件导入" if folder else "随软件发布的新数值"
+            for line in report.proposed:
+                kind = "param" if line.row.__tablename__ == "param_value" else "tier"
+                accounts.record("param_add", f"{kind}:{line.row.id}", f"{parameters.describe(line.row)}（{how}，待复核）"
+                                + (f"；提示：{line.why}" if line.why else ""), user=by)
         db.session.commit()
-        click.echo(f"政策参数：新增 {report.values} 个数值、{report.districts} 条区县档次，"
-                   f"参数集 {parameters.today_version(db.session)}")
-        for line in report.closed:
-            click.echo(f"  {line}")
-        for line in report.skipped:
-            click.echo(f"  未导入：{line}")
+        click.echo(("政策参数（空数据库，直接载入）：" if report.first else "政策参数：") + report.summary
+                   + f"；参数集 {parameters.today_version(db.session)}")
+        for line in report.lines:
+            if folder or not line.startswith("未改动："):       # an upgrade: what it changes (the rest is counted)
+                click.echo(f"  {line}")
+        if report.proposed:
+            click.echo("  待复核的数值由" + ("另一位管理员" if by else "管理员") + "在网页“政策参数”中复核通过后生效")
 
     @group.command("backup")
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))

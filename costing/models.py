@@ -496,6 +496,29 @@ class ParamValue(_Reviewed, db.Model):
     replaces: Mapped[ParamValue | None] = relationship(remote_side="ParamValue.id", foreign_keys=[replaces_id])
 
 
+class ParamSourceCheck(_Reviewed, db.Model):
+    """An administrator's verification of a source against the primary document (核实来源): the citation as the
+    original prints it, who checked it (``verified_by``, an organisation) and when, and the grading its figures
+    then get. It counts only once a second administrator confirms it; it never changes a figure."""
+    __tablename__ = "param_source_check"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("param_source.id"), index=True)
+    value_id: Mapped[int | None] = mapped_column(ForeignKey("param_value.id"))    # the figure it was started from
+    title: Mapped[str | None] = mapped_column(String(500))
+    issuer: Mapped[str | None] = mapped_column(String(200))
+    doc_no: Mapped[str | None] = mapped_column(String(200))
+    date: Mapped[str | None] = mapped_column(String(20))
+    effective: Mapped[str | None] = mapped_column(String(20))
+    url: Mapped[str | None] = mapped_column(String(500))
+    verified_by: Mapped[str] = mapped_column(String(200))
+    verified_on: Mapped[str] = mapped_column(String(20))
+    confidence: Mapped[str] = mapped_column(String(30))
+    note: Mapped[str] = mapped_column(String(2000))                   # where and against what it was checked
+    before_json: Mapped[str | None] = mapped_column(Text)             # the citation as it was, once confirmed
+    source: Mapped[ParamSource] = relationship()
+    value: Mapped[ParamValue | None] = relationship()
+
+
 class ParamSetting(db.Model):
     __tablename__ = "param_setting"
     key: Mapped[str] = mapped_column(String(80), primary_key=True)

@@ -94,7 +94,7 @@ def parameters() -> None:
         admin.goto(f"{base}/admin/parameters/family/si.base_floor")
         for name, value in (("value", "4,600"), ("start", "2026-01-01"), ("end", "2026-12-31"),
                             ("doc_no", "渝人社发〔2026〕30号"), ("issuer", "重庆市人力资源和社会保障局"),
-                            ("doc_date", "2026-08-20")):
+                            ("doc_date", "2026-08-20"), ("url", "https://rlsbj.cq.gov.cn/zwxx_182/tzgg/x.html")):
             admin.fill(f"input[name={name}]", value)
         admin.select_option("select[name=confidence]", "verified_official")
         admin.click("button:has-text('录入（待复核）')")
@@ -110,6 +110,21 @@ def parameters() -> None:
         preparer.goto(f"{base}/budgets/1")
         preparer.wait_for_selector(".policy-change")
         preparer.screenshot(path=OUT / "policy-change.png")
+        # a figure far from its neighbours, as the second administrator sees it; the worklist of unchecked sources
+        admin.goto(f"{base}/admin/parameters/family/si.base_ceiling")
+        for name, value in (("value", "2,300,000"), ("start", "2026-01-01"), ("end", "2026-12-31"),
+                            ("doc_no", "渝人社发〔2026〕30号"), ("issuer", "重庆市人力资源和社会保障局"),
+                            ("doc_date", "2026-08-20"), ("note", "按通知第二条")):
+            admin.fill(f"input[name={name}]", value)
+        admin.select_option("select[name=confidence]", "secondary")
+        admin.click("button:has-text('录入（待复核）')")
+        admin.check("input[name=acknowledge]")
+        admin.click("button:has-text('录入（待复核）')")
+        admin.wait_for_selector("text=待另一位管理员复核后生效")
+        reviewer.goto(f"{base}/admin/parameters/family/si.base_ceiling")
+        reviewer.locator("tr.row-flagged").screenshot(path=OUT / "parameter-flagged.png")
+        admin.goto(f"{base}/admin/parameters/worklist?family=si.base_floor")
+        admin.screenshot(path=OUT / "parameter-worklist.png", full_page=True)
     print(f"screenshots in {OUT}")
 
 

@@ -16,7 +16,17 @@ from costing import ROOT, create_app, database_url
 from costing.backup import head_revision
 from costing.budgets import service
 from costing.engine.parameters import load_documents
-from costing.models import AnnexFile, ParamFamily, ParamValue, Revision, RevisionException, RosterVersion, User, db
+from costing.models import (
+    AnnexFile,
+    ParamFamily,
+    ParamSourceCheck,
+    ParamValue,
+    Revision,
+    RevisionException,
+    RosterVersion,
+    User,
+    db,
+)
 from costing.parameters.seed import seed
 from costing.web import current_parameters
 
@@ -111,6 +121,12 @@ def build_world(app) -> dict:
         db.session.add_all(extra)
         db.session.flush()
         extra[0].replaces_id = extra[1].id           # refers to a row restored after it
+        # a source checked against the original, proposed and rejected (the param_source_check table)
+        db.session.add(ParamSourceCheck(source_id=first.source_id, value_id=first.id, doc_no="渝人社发〔2018〕229号",
+                                        verified_by="重庆市民政局", verified_on="2026-11-20", confidence="verified_mirror",
+                                        note="对照纸质原件", status="rejected", origin="admin",
+                                        created_by_id=w.users["admin"], reviewed_by_id=w.users["admin2"],
+                                        review_note="原件日期不符"))
         families = db.session.scalars(select(ParamFamily).order_by(ParamFamily.key)).all()
         db.session.execute(update(ParamFamily).where(ParamFamily.key == families[0].key).values(categories=null()))
         db.session.execute(update(ParamFamily).where(ParamFamily.key == families[1].key).values(categories=JSON.NULL))

@@ -24,7 +24,10 @@ class Done:
 
 
 @pytest.fixture
-def cli(monkeypatch, capsysbinary):
+def cli(monkeypatch, capsysbinary, tmp_path):
+    # no database at all, whatever this machine has in instance/: the commands say they cannot tell
+    monkeypatch.setenv("COSTING_DATABASE_URL", f"sqlite:///{tmp_path}/no-database.sqlite")
+
     def run(*args, stdin: bytes | None = None) -> Done:
         monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin or b"")))
         code = main(list(args))
@@ -136,3 +139,18 @@ def test_check_with_a_roster_file_names_its_rows_and_quotes_its_cells(tmp_path, 
     assert done.returncode != 0
     assert "第 4 行 月应发工资: 「4千8」不是金额，请填写数字，如 4800 或 4800.00" in errors
     assert "第 5 行 姓名或工号: 「张三」与第 2 行重复" in errors
+
+
+def test_each_command_says_which_figures_it_used_and_that_it_cannot_tell_about_a_database(tmp_path, cli):
+    path = tmp_path / "budget.json"
+    path.write_text(json.dumps(budget_input(), ensure_ascii=False), "utf-8")
+    for args in (["compute", str(path)], ["compute", str(path), "--text"], ["params", "--on", "2025-07-01"],
+                 ["params", "--on", "2025-07-01", "--json"]):
+        done = cli(*args)
+        assert done.returncode == 0
+        said = done.stderr.decode().splitlines()
+        assert said[0].startswith("政策参数：随软件发布的数据文件（参数集 ") and "加 --db 使用它们" in said[0]
+        assert said[1] == ("无法判断数据库中是否有更新的参数：没有找到数据库（COSTING_DATABASE_URL 未设置，默认的 "
+                           "instance/costing.sqlite 不存在）")
+        assert "无法判断" not in done.stdout.decode()                  # the result itself is unchanged
+    json.loads(cli("compute", str(path)).stdout)

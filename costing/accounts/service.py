@@ -29,7 +29,9 @@ ACTIONS = {"sign_in": "登录", "sign_in_failed": "登录失败", "locked": "账
            "roster_save": "保存薪酬方案", "roster_import": "导入花名册", "roster_share": "共享薪酬方案",
            "roster_withdraw": "撤回共享薪酬方案", "roster_delete": "删除薪酬方案", "roster_discard": "放弃未共享的修改",
            "params_seed": "导入政策参数", "param_add": "录入政策参数", "param_confirm": "复核通过政策参数",
-           "param_reject": "驳回政策参数", "param_withdraw": "撤回政策参数", "budget_recompute": "按最新参数重新测算", "justify": "填写例外说明", "contract": "填写合同信息",
+           "param_reject": "驳回政策参数", "param_withdraw": "撤回政策参数",
+           "source_check": "提出核实来源", "source_check_confirm": "复核通过核实来源", "source_check_reject": "驳回核实来源",
+           "source_check_withdraw": "撤回核实来源", "budget_recompute": "按最新参数重新测算", "justify": "填写例外说明", "contract": "填写合同信息",
            "create_org": "新建单位", "create_user": "新建用户", "unlock": "解除锁定", "unlock_client": "解除地址限制",
            "update_user": "修改用户", "password_change": "修改密码", "password_reset": "重置密码",
            "deactivate": "停用用户", "reactivate": "启用用户",
@@ -87,7 +89,7 @@ REFERENCE = re.compile(r"\b(budget|roster|user|organisation|param|tier):(\d+)\b"
 # sets of policy parameters by their digests (a budget recomputed with new figures: 参数集 3946bcdf622c → b69cef92ceac)
 SET_DIGEST = re.compile(r"参数集 ([0-9a-f]{12,64})\b(?: → ([0-9a-f]{12,64})\b)?")
 MENTIONED = re.compile(f"{REFERENCE.pattern}|{SET_DIGEST.pattern}")
-SEED_TARGETS = {"shipped": "随软件发布的数据文件"}
+SEED_TARGETS = {"shipped": "随软件发布的数据文件", "file": "导入的数据文件"}
 
 
 def audit_lines(entries: list[AuditEntry], current_set: str) -> list[AuditLine]:

@@ -8,7 +8,7 @@ from datetime import date
 
 from flask import flash
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length
 
 from ..engine.parameters import CONFIDENCE, TIER_LABELS
@@ -76,6 +76,7 @@ class ValueForm(SourceForm):
     value = StringField("数值")
     note = StringField("说明", validators=[Length(max=500, message="最多 500 个字符")])
     replaces = HiddenField()
+    acknowledge = BooleanField("已核对上面的提示，数值确实如此（请在“说明”中写明原因）")
 
 
 class TierForm(SourceForm):
@@ -88,3 +89,52 @@ class TierForm(SourceForm):
 
 class ReasonForm(FlaskForm):
     reason = StringField("驳回理由", validators=[Length(max=500, message="最多 500 个字符")])
+    acknowledge = BooleanField("已核对提示，确认数值无误")       # a flagged value is confirmed only with it
+
+
+class VerifyForm(SourceForm):
+    """核实来源: the citation as the original prints it, who checked it and when, the grading of its figures."""
+    note = StringField("核实说明（在何处、对照什么核对了原件）", validators=[Length(max=2000, message="最多 2000 个字符")])
+
+
+NOTICE_ROWS = 6          # rows a notice form shows
+NOTICE_MAX_ROWS = 30
+
+
+class NoticeRow(Form):
+    """A figure of a notice: which parameter (and region), its value, its own dates if not the notice's."""
+    target = SelectField("参数与适用范围", validate_choice=False)     # "<family>|<region>"
+    district = SelectField("区县（各区县的标准）", validate_choice=False)
+    value = StringField("数值")
+    start = StringField("起始日期（留空同上）")
+    end = StringField("截止日期（留空同上）")
+    note = StringField("说明", validators=[Length(max=500, message="最多 500 个字符")])
+
+    def blank(self) -> bool:
+        return not any((self.target.data or "").strip() or (f.data or "").strip()
+                       for f in (self.value, self.start, self.end, self.note))
+
+
+class NoticeForm(SourceForm):
+    """One notice, several figures: the source typed once, a row a figure."""
+    start = StringField("起始日期")
+    end = StringField("截止日期（空为至今）")
+    rows = FieldList(FormField(NoticeRow), min_entries=NOTICE_ROWS, max_entries=NOTICE_MAX_ROWS)
+    acknowledge = BooleanField("已核对上面标出的提示，这些数值确实如此（请在各行“说明”中写明原因）")
+
+    def show(self, problems: dict[str, str]) -> None:
+        rows = {}
+        for name, message in problems.items():
+            if name.startswith("rows-") and name.count("-") >= 2:
+                _, index, field = name.split("-", 2)
+                rows.setdefault(int(index), {})[field] = message
+        shared = {k: v for k, v in problems.items() if not k.startswith("rows-")}
+        super().show(shared)
+        for index, found in rows.items():
+            row = self.rows[index]
+            for field, message in found.items():
+                target = {"region": "target", "district": "district"}.get(field, field)
+                slot = getattr(row.form, target, None)
+                if slot is None:
+                    slot = row.form.value
+                slot.errors = list(slot.errors or []) + [message]

@@ -1,6 +1,8 @@
 """Administration of the policy parameters under the two-person rule: a dated value or a district's tier
-is entered as pending, checked (range, jumps, overlaps, dates, source), and counts only once a second
-administrator confirms it; corrections of confirmed values follow the same rule."""
+is entered as pending, checked (what it can be, dates, overlaps, source) and weighed (plausibility: its unit's
+range, its family's neighbours), and counts only once a second administrator confirms it, acknowledging any
+flag; corrections of confirmed values follow the same rule. Every door a figure comes in by (the pages, an
+import, an upgrade's seed) uses these checks."""
 from __future__ import annotations
 
 import re
@@ -12,34 +14,26 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..engine import plausible
 from ..engine.money import fmt_figure, fmt_rate
 from ..engine.numbers import typed_decimal
 from ..engine.parameters import CONFIDENCE, TIER_LABELS
 from ..engine.text import free_text_problem
 from ..models import DistrictAlias, DistrictTier, ParamDocument, ParamFamily, ParamSource, ParamValue, utcnow
+from ..results import labels
 from .export import iso
-from .seed import LIVE, bump, lock, meets
+from .state import LIVE, bump, lock, meets
 
 
 def reviewed_now(row, reviewer, status: str, note: str = "") -> None:
     row.status, row.reviewed_by_id, row.reviewed_at, row.review_note = status, reviewer.id, utcnow(), note
 
 
-
-
 EARLIEST = date(2000, 1, 1)
 AHEAD_DAYS = 366          # a notice may be published up to a year before it takes effect
-RANGES = {               # unit: (lowest, highest) any value of that unit can take
-    "CNY/month": (Decimal("1"), Decimal("1000000")),
-    "CNY/hour": (Decimal("1"), Decimal("10000")),
-    "rate": (Decimal("0"), Decimal("1")),
-    "factor": (Decimal("0"), Decimal("1")),
-    "persons": (Decimal("1"), Decimal("1000000")),
-    "workers": (Decimal("1"), Decimal("1000000")),
-}
-JUMP = (Decimal("0.5"), Decimal("2"))    # a new value outside these multiples of the last one needs a note
 UNIT_HINTS = {"CNY/month": "元/月", "CNY/hour": "元/小时", "rate": "费率（如 16% 或 0.16）", "factor": "系数（0–1）",
               "persons": "人", "workers": "人"}
+OFFICIAL = "verified_official"       # 已核实（官方网站原文）: needs the original's address and its 文号
 
 
 class Refused(Exception):
@@ -51,6 +45,26 @@ class Refused(Exception):
 
 
 OFFICIAL_URL = re.compile(r"https?://[^/\s]+\.gov\.cn(/\S{0,480})?", re.IGNORECASE)
+
+# the shapes a 文号 takes (README「政策参数从哪里来」lists them): 机关代字〔年份〕序号号, 机关…公告年份年第序号号, 机关…令第序号号
+_ISSUER_CODE = r"[\u4e00-\u9fffA-Za-z·、 ]{1,60}"
+_NUMBER = r"[0-9]{1,5}"
+DOC_NO_SHAPES = (
+    ("渝人社发〔2024〕22号", re.compile(rf"{_ISSUER_CODE}〔(?:19|20)[0-9]{{2}}〕{_NUMBER}号")),
+    ("财政部 税务总局公告2023年第19号", re.compile(rf"{_ISSUER_CODE}公告(?:19|20)[0-9]{{2}}年第{_NUMBER}号")),
+    ("财政部令第102号", re.compile(rf"{_ISSUER_CODE}令第(?:{_NUMBER}|[一二三四五六七八九十百千零〇]{{1,8}})号")),
+)
+_WRONG_BRACKETS = re.compile(r"[\[【［(（〈<].{4}[\]】］)）〉>]")
+
+
+def doc_no_problem(doc_no: str) -> str | None:
+    """Why a 文号 is not in one of the usual shapes (None: it is)."""
+    if any(shape.fullmatch(doc_no) for _example, shape in DOC_NO_SHAPES):
+        return None
+    examples = "、".join(example for example, _shape in DOC_NO_SHAPES)
+    if _WRONG_BRACKETS.search(doc_no):
+        return f"文号中的年份用六角括号〔〕，如 {DOC_NO_SHAPES[0][0]}"
+    return f"文号应按原件写作如 {examples} 的形式（机关代字〔年份〕序号号、…公告年份年第序号号、…令第序号号）"
 
 
 @dataclass
@@ -66,7 +80,7 @@ class SourceInput:
     verified_by: str = ""
     verified_on: date | None = None
 
-    def problems(self, today: date) -> dict[str, str]:
+    def problems(self, today: date, confidence: str = "") -> dict[str, str]:
         found = {}
         if not (self.doc_no or self.title):
             found["doc_no"] = "请填写文号；没有文号的，填写文件标题"
@@ -85,12 +99,35 @@ class SourceInput:
         elif self.url and not OFFICIAL_URL.fullmatch(self.url):
             found["url"] = "这里只填政府网站（.gov.cn）上该文件的地址；转载、新闻等页面请写在“管理员备注”中"
         found.update(self._verification_problems(today))
+        found.update({f: m for f, m in self.citation_problems(confidence).items() if f not in found})
         for field, text in (("doc_no", self.doc_no), ("title", self.title), ("issuer", self.issuer),
                             ("verified_by", self.verified_by), ("source_note", self.note)):
             problem = free_text_problem(text)
             if problem:
                 found[field] = problem
         return found
+
+    def citation_problems(self, confidence: str = "") -> dict[str, str]:
+        """What every door checks of a citation, a data file's too: a 文号 in a usual shape, and for
+        「已核实（官方网站原文）」 the original's address on a government site and its 文号."""
+        found = {}
+        if self.doc_no and doc_no_problem(self.doc_no):
+            found["doc_no"] = doc_no_problem(self.doc_no)
+        if confidence == OFFICIAL:
+            if not self.url:
+                found["url"] = f"「{CONFIDENCE[OFFICIAL]}」须填写政府网站上原文的地址"
+            elif not OFFICIAL_URL.fullmatch(self.url):
+                found["url"] = f"「{CONFIDENCE[OFFICIAL]}」的原文地址须是政府网站（.gov.cn）上的"
+            if not self.doc_no:
+                found.setdefault("doc_no", f"「{CONFIDENCE[OFFICIAL]}」须填写文号")
+        return found
+
+    def matches(self, source: ParamSource) -> bool:
+        """Whether this is, field for field, the citation ``source`` holds."""
+        mine = {"doc_no": self.doc_no or None, "title": self.title or None, "issuer": self.issuer or None,
+                "date": iso(self.date), "effective": iso(self.effective), "url": self.url or None,
+                "note": self.note or None, "verified_by": self.verified_by or None, "verified_on": iso(self.verified_on)}
+        return all(getattr(source, field) == value for field, value in mine.items())
 
     def _verification_problems(self, today: date) -> dict[str, str]:
         if not (self.verified_by or self.verified_on):
@@ -128,27 +165,30 @@ class ValueInput:
     confidence: str
     note: str = ""
     replaces: int | None = None        # the id of a confirmed value this corrects
+    acknowledged: bool = False         # the entrant ticked that the flagged value is as meant
 
 
 def parse_value(text: str, unit: str) -> Decimal:
-    """The typed value as a Decimal in the family's unit (rates accept "16%" or "0.16")."""
+    """The typed value as a Decimal in the family's unit (rates accept "16%" or "0.16"); ValueError when it
+    cannot be a figure of that unit. Whether it is plausible is ``plausible.flags``'s question."""
     try:
         value, percent = typed_decimal(text)
     except ValueError as exc:
         raise ValueError(f"{exc}，如 16% 或 0.16" if unit == "rate" and str(exc) == "请填写数字" else str(exc)) from None
     if percent and unit not in ("rate", "factor"):
         raise ValueError(f"单位是{UNIT_HINTS[unit]}，不能用百分数")
-    if unit in ("persons", "workers") and value != value.to_integral_value():
-        raise ValueError("须为整数")
-    low, high = RANGES[unit]
-    if not low <= value <= high:
-        raise ValueError(f"{fmt_figure(value, unit)} 超出合理范围（{fmt_figure(low, unit)}–{fmt_figure(high, unit)}），请核对")
+    problem = plausible.refusal(value, unit)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
-def check_value(session: Session, family: ParamFamily, data: ValueInput, today: date) -> dict[str, str]:
-    """Everything wrong with a new value for `family`, by form field."""
-    problems = data.source.problems(today)
+def check_value(session: Session, family: ParamFamily, data: ValueInput, today: date,
+                weigh: bool = True) -> dict[str, str]:
+    """Everything wrong with a new value for `family`, by form field; a flagged value that the entrant has not
+    acknowledged (or acknowledged without saying why in 说明) is wrong too (unless ``weigh`` is False: the
+    caller weighs it once it stands beside the other figures of its notice)."""
+    problems = data.source.problems(today, data.confidence)
     replaced = None
     if data.replaces is not None:
         replaced = session.get(ParamValue, data.replaces)
@@ -157,34 +197,49 @@ def check_value(session: Session, family: ParamFamily, data: ValueInput, today: 
         if session.scalar(select(ParamValue.id).where(ParamValue.replaces_id == replaced.id,
                                                       ParamValue.status == "pending")):
             return {**problems, "status": "这个数值已有待复核的更正，请先复核或撤回它"}
-        data.region = replaced.region
         if not data.note:
             problems["note"] = "更正已生效的数值时，请在“说明”中写明更正原因"
     if free_text_problem(data.note or ""):
         problems["note"] = free_text_problem(data.note)
     problems.update(_region_problems(session, family, data.region))
-    try:
-        value = parse_value(data.value, family.unit)
-    except ValueError as exc:
-        problems["value"] = str(exc)
-    else:
-        jump = None if replaced else _jump(session, family, data.region, data.start, value)
-        if jump and not data.note:
-            problems["value"] = jump
+    problems.update(period_problems(data.start, data.end, today))
     if data.confidence not in CONFIDENCE:
         problems["confidence"] = "请选择可信度"
-    if data.start is None:
-        problems["start"] = "请填写起始日期"
-    elif data.start < EARLIEST:
-        problems["start"] = f"起始日期不能早于 {EARLIEST}"
-    elif data.start > today + timedelta(days=AHEAD_DAYS):
-        problems["start"] = f"起始日期 {data.start} 距今超过一年，请核对"
-    if data.start and data.end and data.end < data.start:
-        problems["end"] = f"截止日期 {data.end} 早于起始日期 {data.start}"
     if not {"start", "end", "region", "district"} & problems.keys():
         clash = _overlap(session, family.key, data.region, data.start, data.end, {data.replaces})
         if clash:
             problems["start"] = clash
+    try:
+        value = parse_value(data.value, family.unit)
+    except ValueError as exc:
+        problems["value"] = str(exc)
+        return problems
+    if {"region", "district", "start"} & problems.keys() or not weigh:
+        return problems
+    problems.update(flag_problems(flags(session, family, data.region, data.start, value, {data.replaces}), data))
+    return problems
+
+
+def flag_problems(found: list[str], data: ValueInput) -> dict[str, str]:
+    """A flagged value goes forward only when the entrant ticked that it is as meant, and said why in 说明."""
+    if found and not data.acknowledged:
+        return {"value": "；".join(found) + "。请核对",
+                "acknowledge": "数值有提示，尚未勾选（另一位管理员复核时也会看到这些提示）"}
+    if found and not data.note:
+        return {"note": "数值有提示（" + "；".join(found) + "）：请在“说明”中写明为何如此"}
+    return {}
+
+
+def period_problems(start: date | None, end: date | None, today: date) -> dict[str, str]:
+    problems = {}
+    if start is None:
+        problems["start"] = "请填写起始日期"
+    elif start < EARLIEST:
+        problems["start"] = f"起始日期不能早于 {EARLIEST}"
+    elif start > today + timedelta(days=AHEAD_DAYS):
+        problems["start"] = f"起始日期 {start} 距今超过一年，请核对"
+    if start and end and end < start:
+        problems["end"] = f"截止日期 {end} 早于起始日期 {start}"
     return problems
 
 
@@ -208,18 +263,75 @@ def _region_problems(session: Session, family: ParamFamily, region: str) -> dict
     return problems
 
 
-def _jump(session: Session, family: ParamFamily, region: str, start: date | None, value: Decimal) -> str | None:
-    """A message if the value is less than half or more than twice the confirmed value before it."""
-    before = session.scalar(select(ParamValue).where(
-        ParamValue.family_key == family.key, ParamValue.region == region, ParamValue.status == "confirmed",
-        ParamValue.start <= (start or date.max)).order_by(ParamValue.start.desc()).limit(1))
-    if before is None or Decimal(before.value) == 0:
-        return None
-    ratio = value / Decimal(before.value)
-    if JUMP[0] <= ratio <= JUMP[1]:
-        return None
-    return (f"{fmt_figure(value, family.unit)} 与上一数值 {fmt_figure(before.value, family.unit)}"
-            f"（{iso(before.start) or '日期不详'} 起）相差一倍以上，请核对；确实如此的，请在“说明”中写明")
+# ------------------------------------------------------------------ plausibility: a figure beside its family
+
+def flags(session: Session, family: ParamFamily, region: str, start: date | None, value: Decimal,
+          exclude: set) -> list[str]:
+    """Why a value for ``family`` in ``region`` from ``start`` is implausible (plausible.flags) beside the
+    family's other live rows but those in ``exclude`` (itself, the value it corrects)."""
+    return plausible.flags(value, family.unit, family.key, neighbours(session, family, region, start, exclude))
+
+
+def row_flags(session: Session, row: ParamValue) -> list[str]:
+    """The flags of a pending or proposed row, as the reviewer sees them (and must acknowledge)."""
+    return flags(session, row.family, row.region, row.start, Decimal(row.value), {row.id, row.replaces_id})
+
+
+def neighbours(session: Session, family: ParamFamily, region: str, start: date | None,
+               exclude: set) -> list[plausible.Neighbour]:
+    """The figures a value is weighed against: the same region's previous and next confirmed periods; the
+    nearest higher and lower grade or tier (the same district's, for a district's own standard); and the
+    family's other regions (other districts' same grade), each the value in force on ``start`` (else the
+    nearest), pending ones said so."""
+    on = start or date.min
+    rows = [r for r in session.scalars(select(ParamValue).where(ParamValue.family_key == family.key,
+                                                                ParamValue.status.in_(LIVE)))
+            if r.id not in exclude]
+    found = []
+    same = sorted((r for r in rows if r.region == region and r.status == "confirmed"),
+                  key=lambda r: r.start or date.min)
+    before = [r for r in same if (r.start or date.min) < on]
+    after = [r for r in same if (r.start or date.min) > on]
+    if before:
+        found.append(plausible.Neighbour(f"上一期（{iso(before[-1].start) or '日期不详'} 起）", Decimal(before[-1].value),
+                                         "previous"))
+    if after:
+        found.append(plausible.Neighbour(f"下一期（{iso(after[0].start)} 起）", Decimal(after[0].value), "next"))
+    district, _, grade = region.rpartition(":")
+    by_region: dict[str, list[ParamValue]] = {}
+    for row in rows:
+        other_district, _, other_grade = row.region.rpartition(":")
+        if row.region != region and (other_district == district or other_grade == grade):
+            by_region.setdefault(row.region, []).append(row)
+    ranked = []
+    for other, candidates in sorted(by_region.items()):
+        row = _nearest(candidates, on)
+        label = labels.region(other) + ("（待复核）" if row.status == "pending" else "")
+        other_district, _, other_grade = other.rpartition(":")
+        rank = plausible.RANKS.get(other_grade) if other_district == district else None
+        if rank is not None and grade in plausible.RANKS and rank != plausible.RANKS[grade]:
+            ranked.append((rank, plausible.Neighbour(label, Decimal(row.value), "peer")))
+        else:
+            found.append(plausible.Neighbour(label, Decimal(row.value), "peer"))
+    mine = plausible.RANKS.get(grade)
+    higher = min((r for r in ranked if r[0] > (mine or 0)), key=lambda r: r[0], default=None)
+    lower = max((r for r in ranked if r[0] < (mine or 0)), key=lambda r: r[0], default=None)
+    for entry in ranked:
+        kind = "higher" if entry is higher else "lower" if entry is lower else "peer"
+        found.append(plausible.Neighbour(entry[1].label, entry[1].value, kind))
+    return found
+
+
+def _nearest(rows: list[ParamValue], on: date) -> ParamValue:
+    """The row in force on ``on`` (a confirmed one before a pending one), else the latest before, else the first."""
+    covering = [r for r in rows if meets(r.start, r.end, on, on)]
+    if covering:
+        return min(covering, key=lambda r: (r.status != "confirmed", -(r.start or date.min).toordinal()))
+    earlier = [r for r in rows if (r.start or date.min) < on]
+    if earlier:
+        return max(earlier, key=lambda r: r.start or date.min)
+    return min(rows, key=lambda r: r.start or date.min)
+
 
 def _overlap(session: Session, family_key: str, region: str, start: date, end: date | None,
              exclude: set, confirmed_only: bool = False) -> str | None:
@@ -269,12 +381,19 @@ def _open_predecessor(session: Session, row: ParamValue) -> ParamValue | None:
     return before
 
 
-def add_value(session: Session, family: ParamFamily, data: ValueInput, user, today: date) -> ParamValue:
+def add_value(session: Session, family: ParamFamily, data: ValueInput, user, today: date,
+              source: ParamSource | None = None) -> ParamValue:
+    """A pending value entered by ``user`` (Refused with the problems by field). It cites ``source`` (one notice's
+    several figures share one), else the source of the value it corrects when the citation is unchanged, else
+    a new source."""
     lock(session)
     problems = check_value(session, family, data, today)
     if problems:
         raise Refused(problems)
-    source = data.source.make(session, family.document)
+    if source is None:
+        replaced = session.get(ParamValue, data.replaces) if data.replaces else None
+        source = (replaced.source if replaced is not None and data.source.matches(replaced.source)
+                  else data.source.make(session, family.document))
     row = ParamValue(family_key=family.key, region=data.region, start=data.start, end=data.end,
                      value=fmt_rate(parse_value(data.value, family.unit)), source_id=source.id,
                      confidence=data.confidence, note=data.note or None, status="pending", origin="admin",
@@ -284,6 +403,47 @@ def add_value(session: Session, family: ParamFamily, data: ValueInput, user, tod
     return row
 
 
+SOURCE_FIELDS = frozenset({"doc_no", "title", "issuer", "doc_date", "effective_date", "url", "confidence",
+                           "verified_by", "verified_on", "source_note"})
+
+
+def add_notice(session: Session, rows: list[tuple[ParamFamily, ValueInput]], source: SourceInput, confidence: str,
+               user, today: date) -> list[ParamValue]:
+    """Several figures of one notice (the floor and the ceiling of a year, say), citing one source typed once:
+    each pending, under the checks of a single value and weighed beside the others of the notice too. Refused
+    with the problems by field: the shared ones by their name, a row's as ``rows-<i>-<field>``; nothing is
+    added unless every row is right."""
+    lock(session)
+    problems = source.problems(today, confidence)
+    if confidence not in CONFIDENCE:
+        problems["confidence"] = "请选择可信度"
+    if not rows:
+        problems["notice"] = "请至少填写一行数值"
+    made: dict[str, ParamSource] = {}          # one a data file: a file's figures cite its own sources
+    added = []
+    for i, (family, data) in enumerate(rows):
+        found = {k: v for k, v in check_value(session, family, data, today, weigh=False).items()
+                 if k not in SOURCE_FIELDS}
+        if found:
+            problems.update({f"rows-{i}-{k}": v for k, v in found.items()})
+            continue
+        row = ParamValue(family_key=family.key, region=data.region, start=data.start, end=data.end,
+                         value=fmt_rate(parse_value(data.value, family.unit)),
+                         source_id=(made.get(family.document) or made.setdefault(
+                             family.document, source.make(session, family.document))).id,
+                         confidence=confidence, note=data.note or None, status="pending", origin="admin",
+                         created_by_id=user.id)
+        session.add(row)
+        session.flush()
+        added.append((i, row, data))
+    for i, row, data in added:            # weighed beside each other, and said with any other problem
+        for key, message in flag_problems(row_flags(session, row), data).items():
+            problems[key if key == "acknowledge" else f"rows-{i}-{key}"] = message
+    if problems:
+        raise Refused(problems)
+    return [row for _i, row, _data in added]
+
+
 def _reviewable(row, reviewer) -> None:
     if row.status != "pending":
         raise Refused({"status": f"该项目前为「{row.status_label}」，不能再处理"})
@@ -291,9 +451,13 @@ def _reviewable(row, reviewer) -> None:
         raise Refused({"status": "录入人不能复核自己录入的数值：须由另一位管理员复核（两人原则）"})
 
 
-def confirm_value(session: Session, row: ParamValue, reviewer) -> str | None:
-    """Confirm a pending value (locked row); returns what happened to the value before it."""
+def confirm_value(session: Session, row: ParamValue, reviewer, acknowledged: bool = False) -> str | None:
+    """Confirm a pending value (locked row); returns what happened to the value before it. A flagged value
+    is confirmed only with the reviewer's acknowledgement of its flags (as they stand now)."""
     _reviewable(row, reviewer)
+    found = row_flags(session, row)
+    if found and not acknowledged:
+        raise Refused({"acknowledge": "该数值有提示（" + "；".join(found) + "）：确认无误的，请勾选“已核对提示”后再复核通过"})
     replaced = row.replaces
     if replaced is not None and replaced.status != "confirmed":
         raise Refused({"status": "要更正的数值已不是生效状态；请驳回这项更正"})
@@ -346,7 +510,7 @@ class TierInput:
 
 def add_tier(session: Session, data: TierInput, user, today: date) -> DistrictTier:
     lock(session)
-    problems = data.source.problems(today)
+    problems = data.source.problems(today, data.confidence)
     alias = session.get(DistrictAlias, data.district)
     if alias is not None:
         data.district = alias.district             # 石柱县 → 石柱土家族自治县

@@ -6,29 +6,32 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from ..clock import as_utc, now
 from ..engine.money import fmt_figure
-from ..engine.parameters import TIER_LABELS, load_documents, parse_documents
+from ..engine.parameters import TIER_LABELS, ParameterSet, load_documents, parse_documents
 from ..engine.staleness import Stale, stale_families
-from ..models import DistrictTier, ParamValue, Revision
+from ..models import DistrictTier, ParamSourceCheck, ParamState, ParamValue, Revision
 from ..results import format as formats
 from ..results import labels
+from . import sources
 from .export import export_documents, read_documents, write_documents
 from .provider import Provider, today_version
 from .seed import SeedReport, seed
 
 __all__ = ["Provider", "SeedReport", "seed", "seed_files", "export_files", "today_version", "Attention",
-           "attention", "describe", "set_names"]
+           "attention", "describe", "set_names", "newer_in_database"]
 
 
-def seed_files(session: Session, folder: Path | None = None) -> SeedReport:
-    """Add what the data files hold and the database does not: the shipped files, or those of ``folder``
-    (raises OSError, ValueError or KeyError for files that cannot be read)."""
+def seed_files(session: Session, folder: Path | None = None, by=None, today: date | None = None) -> SeedReport:
+    """Bring in what the data files hold: the shipped files, or those of ``folder`` (raises OSError, ValueError
+    or KeyError for files that cannot be read). An empty database takes them as they are; otherwise each new or
+    changed figure is proposed, entered by ``by`` (an administrator; None: the release), for a second
+    administrator to confirm (seed.seed)."""
     documents = read_documents(folder) if folder else load_documents()
-    return seed(session, documents, origin="imported" if folder else "shipped")
+    return seed(session, documents, origin="imported" if folder else "shipped", by=by, today=today)
 
 
 def export_files(session: Session, folder: Path) -> tuple[str, list[Path]]:
@@ -49,7 +52,7 @@ class Attention:
 
 def attention(session: Session, params, today: date) -> Attention:
     pending = sum(session.scalar(select(func.count()).select_from(model).where(model.status == "pending"))
-                  for model in (ParamValue, DistrictTier))
+                  for model in (ParamValue, DistrictTier, ParamSourceCheck))
     return Attention(stale_families(params, today), pending)
 
 
@@ -68,14 +71,17 @@ _IN_SET = ("confirmed", "superseded", "retired")
 def _latest_change(session: Session, moment: datetime) -> str:
     """The name of the set in force at ``moment``: by the last change made to it by then."""
     latest = None                     # (when, how, what)
-    for model in (ParamValue, DistrictTier):
-        for row in session.scalars(select(model).where(model.origin == "admin", model.status.in_(_IN_SET),
-                                                       model.reviewed_at.is_not(None))):
+    for model in (ParamValue, DistrictTier, ParamSourceCheck):
+        # what an administrator confirmed: entered on the pages, proposed by an import or an upgrade, a source checked
+        for row in session.scalars(select(model).where(model.status.in_(_IN_SET), model.reviewed_at.is_not(None))):
             when = as_utc(row.reviewed_at)
             if when <= moment and (latest is None or when > latest[0]):
-                latest = (when, "confirmed", describe(row))
-        for origin, created in session.execute(select(model.origin, model.created_at)
-                                               .where(model.origin != "admin").distinct()):
+                latest = (when, "confirmed", sources.describe(row) if model is ParamSourceCheck else describe(row))
+        if model is ParamSourceCheck:
+            continue
+        # figures a seed loaded as they are (a first install, a family new to the database, a split)
+        for origin, created in session.execute(select(model.origin, model.created_at).where(
+                model.origin != "admin", model.status.in_(_IN_SET), model.reviewed_at.is_(None)).distinct()):
             when = as_utc(created)
             if when <= moment and (latest is None or when > latest[0]):
                 latest = (when, origin, "")
@@ -94,3 +100,27 @@ def set_names(session: Session, versions: Iterable[str], current: str) -> dict[s
             select(func.min(Revision.created_at)).where(Revision.parameter_set == version))
         names[version] = _latest_change(session, as_utc(moment)) if moment else formats.parameter_set(None)
     return names
+
+
+def newer_in_database(url: str, files: ParameterSet) -> list[str]:
+    """The confirmed figures the database at ``url`` holds that the data files (``files``) do not, as people read
+    them (raises SQLAlchemyError when the database cannot be read, ValueError when it holds no parameters)."""
+    engine = create_engine(url, connect_args={"connect_timeout": 5} if url.startswith("postgresql") else {})
+    try:
+        with Session(engine) as session:
+            if session.get(ParamState, 1) is None:
+                raise ValueError("数据库中还没有政策参数")
+            held = parse_documents(export_documents(session))
+    finally:
+        engine.dispose()
+    if held.version == files.version:
+        return []
+
+    def figures(params: ParameterSet) -> dict:
+        return {(f.key, r.region, r.start, r.value): (f, r) for f in params.families.values()
+                for records in f.records.values() for r in records}
+    theirs = figures(files)
+    return [f"{family.label} {labels.region(record.region)} {record.start or '日期不详'} 起 "
+            f"{fmt_figure(record.value, family.unit)}"
+            for key, (family, record) in sorted(figures(held).items(), key=lambda item: (item[0][2] or date.min))
+            if key not in theirs]

@@ -120,7 +120,7 @@ def test_an_old_export_does_not_bring_back_figures_that_name_no_district(app):
                            "confidence": "uncertain"}]}}}
     report = seed(db.session, [("allowance.yaml", doc)], origin="imported")
     assert report.values == 0
-    assert report.skipped == ["职业津贴（按区县与证书，每人每月）（social_worker）的数值 300：适用范围不是本参数的“区县:证书”，未导入"]
+    assert report.lines == ["未导入：职业津贴（按区县与证书，每人每月） 社会工作师 日期不详 起 300.00 元：适用范围不是本参数的“区县:证书”"]
     assert db.session.scalar(select(ParamValue).where(ParamValue.family_key == "allowance.certificate_monthly")) is None
 
 

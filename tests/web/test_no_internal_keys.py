@@ -16,7 +16,7 @@ import openpyxl
 from sqlalchemy import select
 
 from costing.budgets import service
-from costing.models import AuditEntry, Budget, ParamValue, User, db
+from costing.models import AuditEntry, Budget, ParamSource, ParamSourceCheck, ParamValue, User, db
 from costing.web import current_parameters
 
 from . import world
@@ -150,7 +150,21 @@ def busy_week(app) -> Week:
     week.post(admin, f"/admin/parameters/values/{rejected.id}/reject", data={"reason": "文号有误"})
     week.post(admin, "/admin/parameters/districts", data={
         "district": "城口县", "region": "tier1", "start": "2026-12-01",
-        **{k: NEW_BASE[k] for k in ("doc_no", "title", "issuer", "doc_date", "confidence")}})
+        **{k: NEW_BASE[k] for k in ("doc_no", "title", "issuer", "doc_date", "url", "confidence")}})
+    # a source checked against the original (confirmed), another proposed and rejected, one notice of two figures
+    for key, verb in (("si-2023", "confirm"), ("si-2022", "reject")):
+        source = db.session.scalar(select(ParamSource).where(ParamSource.key == key))
+        week.post(admin, f"/admin/parameters/sources/{source.id}/verify", data={
+            "doc_no": source.doc_no, "title": source.title, "issuer": source.issuer, "doc_date": "2023-07-10",
+            "confidence": "verified_mirror", "verified_by": "重庆市民政局", "verified_on": "2026-11-20", "note": "原件"})
+        check = db.session.scalar(select(ParamSourceCheck).where(ParamSourceCheck.source_id == source.id))
+        week.post(admin2, f"/admin/parameters/checks/{check.id}/{verb}", data={"reason": "须对照原件"})
+    notice = week.post(admin, "/admin/parameters/notice", data={
+        **{k: NEW_BASE[k] for k in ("doc_no", "title", "issuer", "doc_date", "url", "confidence")},
+        "doc_no": "渝人社发〔2026〕31号", "start": "2027-01-01", "end": "2027-12-31",
+        "rows-0-target": "si.base_floor|cq", "rows-0-value": "4,700",
+        "rows-1-target": "si.base_ceiling|cq", "rows-1-value": "2,350,000", "rows-1-note": "按新口径", "acknowledge": "y"})
+    assert notice.status_code == 200 and "已录入 2 个数值" in notice.get_data(as_text=True)
     week.post(admin, "/admin/organisations", data={"name": "新社工中心", "kind": "contractor"})
     week.post(admin, "/admin/users", data={"username": "new.one", "display_name": "新人", "password": "first-pass-2026",
                                            "organisation": str(users["c_user"].organisation_id), "role": "preparer"})
@@ -192,7 +206,8 @@ def busy_week(app) -> Week:
     roster = response.location.rsplit("/", 1)[-1]
     week.post(contractor, f"/rosters/{roster}/share", data={"revision": "1"})
     done = set(db.session.scalars(select(AuditEntry.action)))
-    assert {"param_add", "param_confirm", "param_reject", "budget_recompute", "duplicate", "delete", "justify",
+    assert {"param_add", "param_confirm", "param_reject", "source_check", "source_check_confirm",
+            "source_check_reject", "budget_recompute", "duplicate", "delete", "justify",
             "approve", "return", "share", "contract", "save", "roster_import", "roster_share", "create_org",
             "create_user"} <= done, "the week's work was not all done"
     return week

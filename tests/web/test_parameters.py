@@ -1,6 +1,7 @@
 """Policy parameters in the database: seeding and export, administration under the two-person rule,
 staleness on a fixed clock, and what a newly confirmed figure does to drafts and approved budgets."""
 import copy
+import json
 import re
 from datetime import date
 from decimal import Decimal
@@ -10,8 +11,19 @@ from sqlalchemy import select
 
 from costing import cli
 from costing.budgets import service
+from costing.engine import plausible
 from costing.engine.parameters import default_parameters, load_documents, parse_documents
-from costing.models import AuditEntry, Budget, DistrictTier, ParamState, ParamValue, Revision, User, db
+from costing.models import (
+    AuditEntry,
+    Budget,
+    DistrictTier,
+    ParamSourceCheck,
+    ParamState,
+    ParamValue,
+    Revision,
+    User,
+    db,
+)
 from costing.parameters import export, provider, review
 from costing.parameters.seed import bump, seed
 from costing.web import current_parameters
@@ -60,7 +72,8 @@ def test_seeded_database_exports_the_shipped_files_exactly(app, tmp_path):
         assert (tmp_path / "b" / path.name).read_bytes() == path.read_bytes()
 
 
-def test_seeding_again_adds_only_what_is_new(app):
+def test_seeding_again_proposes_what_is_new_or_changed_and_changes_nothing_until_confirmed(fixed):
+    world.build()
     before = provider.today_version(db.session)
     assert not seed(db.session, load_documents()).changed
     assert provider.today_version(db.session) == before
@@ -72,28 +85,47 @@ def test_seeding_again_adds_only_what_is_new(app):
     pension = si["families"]["si.employer.pension"]["values"]
     pension.append({"start": "2027-01-01", "end": None, "region": "cq", "value": "0.15", "source": "gbf-2019-13",
                     "confidence": "secondary"})
-    pension[2]["value"] = "0.99"          # a changed existing value is not new: it is left alone
-    report = seed(db.session, documents)
-    assert report.values == 2 and report.districts == 0
-    assert report.closed == ["养老保险单位费率（cq）2019-05-01 起的数值截止于 2026-12-31"]
+    pension[0]["value"] = "0.20"          # a changed existing value: proposed as a correction of the 19%
+    report = seed(db.session, documents, today=TODAY)
+    assert report.values == report.districts == 0 and not report.refused
+    assert [line.what for line in report.proposed] == [
+        "社会保险缴费基数下限（月） 重庆市 2026-01-01 起 4,600.00 元",
+        "养老保险单位费率 重庆市 2016-05-01 起 20%（更正 19%，2016-05-01 至 2018-04-30；随软件新版本的数据文件）",
+        "养老保险单位费率 重庆市 2027-01-01 起 15%"]
+    assert all(line.row.status == "pending" and line.row.created_by_id is None for line in report.proposed)
+    assert "未改动：最低工资标准（月） 第一档 2025-01-01 起 2,330.00 元" in report.lines
+    # nothing counts before a second administrator confirms it
+    assert provider.today_version(db.session) == before and not report.closed
+    admin = log_in(fixed.test_client(), "admin")
+    for line in report.proposed:
+        assert admin.post(f"/admin/parameters/values/{line.row.id}/confirm").status_code == 302
     params = parse_documents(export.export_documents(db.session))
     assert params.at("si.base_floor", date(2026, 3, 1), "cq").value == Decimal("4600")
+    assert params.at("si.employer.pension", date(2016, 7, 1), "cq").value == Decimal("0.20")
     assert params.at("si.employer.pension", date(2026, 3, 1), "cq").value == Decimal("0.16")
     assert params.at("si.employer.pension", date(2027, 3, 1), "cq").value == Decimal("0.15")
     assert provider.today_version(db.session) == params.version != before
 
 
-def test_seeding_never_makes_confirmed_periods_overlap(app):
+def test_seeding_never_makes_confirmed_periods_overlap(fixed):
+    world.build()
     documents = copy.deepcopy(load_documents())
     floor = dict(documents)["min_wage.yaml"]["families"]["min_wage.monthly"]["values"]
     floor.append({"start": "2027-01-01", "end": None, "region": "tier1", "value": "2500", "source": "hrss-2024-22",
                   "confidence": "secondary"})
-    assert seed(db.session, documents).values == 1            # closes 2025-01-01 at 2026-12-31
+    [line] = seed(db.session, documents, today=TODAY).proposed
+    log_in(fixed.test_client(), "admin").post(f"/admin/parameters/values/{line.row.id}/confirm")   # ends 2330 at 2026-12-31
     floor.append({"start": "2026-07-01", "end": None, "region": "tier1", "value": "2400", "source": "hrss-2024-22",
                   "confidence": "secondary"})
-    report = seed(db.session, documents)
-    assert report.values == 0 and report.skipped == [
-        "最低工资标准（月）（tier1）2026-07-01 起的数值 2400：与已生效的 2025-01-01 至 2026-12-31 的数值 2330 重叠，未导入"]
+    report = seed(db.session, documents, today=TODAY)
+    assert report.values == 0 and not report.proposed
+    assert [(line.what, line.why) for line in report.refused] == [(
+        "最低工资标准（月） 第一档 2026-07-01 起 2,400.00 元",
+        "与已生效的数值重叠：2025-01-01 至 2026-12-31，2,330.00 元（渝人社发〔2024〕22号）；同一适用范围的有效期不能重叠")]
+    assert "未改动：最低工资标准（月） 第一档 2025-01-01 起 2,330.00 元（截止日期 2026-12-31 在其后的新数值复核通过时设定）" \
+        not in report.lines                         # the files still have it open: the database ended it
+    assert "未改动：最低工资标准（月） 第一档 2025-01-01 起 2,330.00 元（数据库中已由 2027-01-01 起的数值截止于 2026-12-31）" \
+        in report.lines
 
 
 def test_a_pending_value_does_not_change_the_set_or_its_version(fixed, client):
@@ -111,6 +143,36 @@ def test_cli_exports_the_database(app, tmp_path, monkeypatch):
     db.session.commit()
     assert cli.main(["params", "--export", str(tmp_path)]) == 0
     assert export.read_documents(tmp_path) == load_documents()
+
+
+@pytest.mark.commits          # the CLI reads the database on its own connection: it must see the change committed
+def test_the_cli_says_which_figures_it_priced_with_and_warns_of_newer_ones_in_the_database(fixed, tmp_path,
+                                                                                          monkeypatch, capsys):
+    world.build()
+    budget = tmp_path / "budget.json"
+    data = world.sample(start="2026-01", end="2026-12")
+    data["personnel"] = [{"post": "社工", "category": "community", "level": "junior", "certificate": "none",
+                          "headcount": 1, "monthly_pay": "4000.00", "months": 12}]
+    budget.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    monkeypatch.setenv("COSTING_DATABASE_URL", fixed.config["SQLALCHEMY_DATABASE_URI"])
+    capsys.readouterr()
+    assert cli.main(["compute", str(budget)]) == 0
+    said = capsys.readouterr().err
+    assert "政策参数：随软件发布的数据文件（参数集 " in said and "注意" not in said and "无法判断" not in said
+    _confirm_new_base(fixed)
+    assert cli.main(["compute", str(budget)]) == 0
+    out = capsys.readouterr()
+    files_total = json.loads(out.out)["totals"]["grand_total"]
+    assert ("注意：数据库中有 1 个数据文件没有的已生效数值（社会保险缴费基数下限（月） 重庆市 2026-01-01 起 4,600.00 元），"
+            "网页与接口按它们测算，结果可能与这里不同；加 --db 使用数据库中的参数") in out.err
+    assert cli.main(["compute", str(budget), "--db"]) == 0
+    out = capsys.readouterr()
+    assert out.err.startswith("政策参数：数据库中已复核生效的参数（参数集 ") and "注意" not in out.err
+    assert json.loads(out.out)["totals"]["grand_total"] != files_total
+    # a database that cannot be read: the command still answers, and says it cannot tell
+    monkeypatch.setenv("COSTING_DATABASE_URL", f"sqlite:///{tmp_path}")           # a folder, not a database
+    assert cli.main(["params", "--on", "2026-07-01"]) == 0
+    assert "无法判断数据库中是否有更新的参数：无法读取（" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------ administration
@@ -161,8 +223,10 @@ def test_no_staleness_warning_before_the_renewal_is_due(fixed, client):
 @pytest.mark.parametrize("field, value, message", [
     ("value", "abc", "请填写数字"),
     ("value", "-5", "不能是负数"),
-    ("value", "99999999", "99,999,999.00 元 超出合理范围（1.00 元–1,000,000.00 元）"),
-    ("value", "46", "46.00 元 与上一数值 4,404.00 元（2025-01-01 起）相差一倍以上，请核对；确实如此的，请在“说明”中写明"),
+    ("value", "99999999", "99,999,999.00 元 超出合理范围（100.00 元–100,000.00 元）"),
+    ("value", "46", "46.00 元 超出合理范围（100.00 元–100,000.00 元）；46.00 元 与上一期（2025-01-01 起）的 4,404.00 元 相差一倍以上"),
+    ("value", "4600.001", "金额最多两位小数（到分）"),
+    ("value", "4e3", "请填写数字"),
     ("start", "2026-02-30", "日期 2026-02-30 不存在"),
     ("start", "20260101", "请按“年-月-日”填写"),
     ("start", "2026-13-01", "日期 2026-13-01 不存在"),
@@ -170,7 +234,10 @@ def test_no_staleness_warning_before_the_renewal_is_due(fixed, client):
     ("start", "1999-12-01", "起始日期不能早于 2000-01-01"),
     ("start", "2028-01-01", "距今超过一年"),
     ("end", "2025-12-31", "截止日期 2025-12-31 早于起始日期 2026-01-01"),
-    ("doc_no", "", None),              # with a title, no document number is needed
+    ("doc_no", "", "「已核实（官方网站原文）」须填写文号"),
+    ("doc_no", "渝人社发[2026]30号", "文号中的年份用六角括号〔〕，如 渝人社发〔2024〕22号"),
+    ("doc_no", "第30号", "文号应按原件写作如 渝人社发〔2024〕22号、财政部 税务总局公告2023年第19号、财政部令第102号 的形式"),
+    ("url", "", "「已核实（官方网站原文）」须填写政府网站上原文的地址"),
     ("issuer", "", "请填写发文机关"),
     ("doc_date", "2026-12-01", "发文日期 2026-12-01 晚于今天"),
     ("url", "javascript:alert(1)", "链接须以 http:// 或 https:// 开头"),
@@ -190,32 +257,46 @@ def test_malformed_values_are_refused_at_the_field(fixed, client, field, value, 
     assert db.session.scalar(select(ParamValue).where(ParamValue.origin == "admin")) is None
 
 
+def test_without_a_document_number_a_secondary_source_is_cited_by_its_title(fixed, client):
+    world.build()
+    log_in(client, "admin")
+    data = {**NEW_BASE, "doc_no": "", "url": "", "confidence": "secondary"}
+    assert client.post("/admin/parameters/family/si.base_floor", data=data).status_code == 302
+
+
 def test_rates_take_percent_or_fraction_and_must_be_plausible(fixed, client):
     world.build()
     log_in(client, "admin")
     data = {**NEW_BASE, "value": "16", "start": "2027-01-01", "end": ""}
     response = client.post("/admin/parameters/family/si.employer.pension", data=data)
-    assert response.status_code == 400 and "1600% 超出合理范围（0%–100%）" in _text(response)
+    assert response.status_code == 400 and "1600% 超出合理范围（0%–50%）" in _text(response)
+    assert db.session.scalar(select(ParamValue).where(ParamValue.origin == "admin")) is None
     response = client.post("/admin/parameters/family/si.employer.pension", data={**data, "value": "15%"})
     assert response.status_code == 302
     row = db.session.scalar(select(ParamValue).where(ParamValue.origin == "admin"))
     assert row.value == "0.15" and row.status == "pending"
 
 
-def test_a_large_change_needs_a_note(fixed, client):
+def test_a_large_change_needs_an_acknowledgement_and_a_note(fixed, client):
     world.build()
     log_in(client, "admin")
     response = client.post("/admin/parameters/family/si.base_floor", data={**NEW_BASE, "value": "9,000"})
-    assert response.status_code == 400 and "与上一数值 4,404.00 元（2025-01-01 起）相差一倍以上" in _text(response)
+    assert response.status_code == 400 and "与上一期（2025-01-01 起）的 4,404.00 元 相差一倍以上" in _text(response)
+    assert 'name="acknowledge"' in _text(response)          # the box to tick appears with the flag
+    # a note alone no longer lets it through: the entrant acknowledges the flag, and says why
     data = {**NEW_BASE, "value": "9,000", "note": "基数口径改为全口径城镇单位就业人员平均工资的 100%"}
-    assert client.post("/admin/parameters/family/si.base_floor", data=data).status_code == 302
+    assert client.post("/admin/parameters/family/si.base_floor", data=data).status_code == 400
+    response = client.post("/admin/parameters/family/si.base_floor", data={**data, "note": "", "acknowledge": "y"})
+    assert response.status_code == 400 and "数值有提示" in _text(response)
+    assert client.post("/admin/parameters/family/si.base_floor", data={**data, "acknowledge": "y"}).status_code == 302
 
 
-def test_every_shipped_value_is_in_range():
+def test_every_shipped_value_is_a_figure_of_its_unit_within_its_plausible_range():
     for family in default_parameters().families.values():
         for records in family.records.values():
             for record in records:
                 assert review.parse_value(str(record.value), family.unit) == record.value
+                assert record.value in plausible.plausible_range(family.key, family.unit), (family.key, record.value)
 
 
 def test_two_pending_successors_cannot_both_mean_to_end_the_same_value(fixed, client):
@@ -332,7 +413,7 @@ def test_a_tier_entered_under_a_short_name_applies_to_the_district(fixed, client
     log_in(client, "admin")
     data = {"district": "石柱县", "region": "tier1", "start": "2026-12-01", "doc_no": "渝人社发〔2026〕40号",
             "title": "", "issuer": "重庆市人力资源和社会保障局", "doc_date": "2026-11-20", "url": "",
-            "confidence": "verified_official"}
+            "confidence": "verified_mirror"}
     assert client.post("/admin/parameters/districts", data=data).status_code == 302
     row = db.session.scalar(select(DistrictTier).where(DistrictTier.origin == "admin"))
     assert row.district == "石柱土家族自治县"
@@ -345,7 +426,7 @@ def test_district_tiers_are_edited_under_the_same_rule(fixed, client):
     log_in(client, "admin")
     data = {"district": "城口县", "region": "tier1", "start": "2026-12-01", "doc_no": "渝人社发〔2026〕40号",
             "title": "", "issuer": "重庆市人力资源和社会保障局", "doc_date": "2026-11-20", "url": "",
-            "confidence": "verified_official"}
+            "confidence": "verified_mirror"}
     response = client.post("/admin/parameters/districts", data={**data, "district": "<b>x</b>"})
     assert response.status_code == 400 and "请填写区县全称" in _text(response)
     response = client.post("/admin/parameters/districts", data={**data, "district": "渝北县"})
@@ -522,27 +603,47 @@ def test_each_test_and_each_restored_database_gets_its_own_set(app, floor):
     assert current_parameters().at("si.base_floor", date(2025, 7, 1), "cq").value == Decimal(floor)
 
 
-def test_a_figure_checked_against_the_original_is_marked_so_after_a_second_administrator(app, client):
+def test_a_figure_checked_against_the_original_is_marked_so_after_a_second_administrator(fixed, client):
+    """核实来源 is not a correction: the figure stays the one in force (never 已更正), its source takes the citation as
+    the original prints it, who checked it and when, and keeps the link it had."""
     world.build()
-    row = db.session.scalar(select(ParamValue).where(ParamValue.family_key == "si.employer.pension",
-                                                     ParamValue.status == "confirmed").order_by(ParamValue.start.desc()))
-    assert row.confidence != "verified_official"
+    row = db.session.scalar(select(ParamValue).where(ParamValue.family_key == "si.employer.unemployment",
+                                                     ParamValue.start == date(2025, 1, 1)))
+    link = row.source.url
+    assert link and not row.source.verified
     admin = log_in(client, "admin")
-    page = admin.get(f"/admin/parameters/family/si.employer.pension?replaces={row.id}&verify=1").get_data(as_text=True)
-    assert "核对原文：请填写发文机关网站上原文的链接" in page and '<option selected value="verified_official">' in page
-    data = {"replaces": str(row.id), "region": row.region, "value": row.value, "start": row.start.isoformat(),
-            "end": "", "doc_no": row.source.doc_no or "", "title": row.source.title, "issuer": row.source.issuer or "国务院办公厅",
-            "doc_date": row.source.date if row.source.date and len(row.source.date) == 10 else "2019-04-01",
-            "url": "https://www.gov.cn/zhengce/content/2019-04/04/content_5379629.htm",
-            "confidence": "verified_official", "note": "已在中国政府网原文核对"}
-    assert admin.post("/admin/parameters/family/si.employer.pension", data=data).status_code == 302
-    pending = db.session.scalar(select(ParamValue).where(ParamValue.replaces_id == row.id))
-    log_in(app.test_client(), "admin2").post(f"/admin/parameters/values/{pending.id}/confirm")
+    # the former 核对原文 link leads to the check of the source, not to a form headed 更正数值
+    response = admin.get(f"/admin/parameters/family/si.employer.unemployment?replaces={row.id}&verify=1")
+    assert response.status_code == 302 and f"/admin/parameters/sources/{row.source_id}/verify" in response.location
+    page = _text(admin.get(response.location))
+    assert "<h1>核实来源</h1>" in page and "更正数值" not in page and "核实来源不改变任何数值" in page
+    data = {"doc_no": row.source.doc_no, "title": row.source.title, "issuer": row.source.issuer,
+            "doc_date": "2024-04-30", "url": "",                     # left empty: the link it had stays
+            "confidence": "verified_official", "verified_by": "重庆市人力资源和社会保障局", "verified_on": "2026-11-20",
+            "note": "对照人力资源社会保障部网站原文核对了抬头与落款"}
+    assert admin.post(f"/admin/parameters/sources/{row.source_id}/verify?value={row.id}", data=data).status_code == 302
+    check = db.session.scalar(select(ParamSourceCheck).where(ParamSourceCheck.source_id == row.source_id))
+    assert check.status == "pending" and check.url == link
+    # the one who proposed it cannot confirm it
+    admin.post(f"/admin/parameters/checks/{check.id}/confirm")
+    db.session.refresh(check)
+    assert check.status == "pending" and not db.session.get(ParamValue, row.id).source.verified
+    log_in(fixed.test_client(), "admin2").post(f"/admin/parameters/checks/{check.id}/confirm")
     db.session.expire_all()
-    assert db.session.get(ParamValue, pending.id).status == "confirmed"
-    assert db.session.get(ParamValue, row.id).status == "superseded"
-    pension = current_parameters().at("si.employer.pension", date(2025, 7, 1), "cq")
-    assert pension.record.confidence == "verified_official" and pension.value == Decimal(row.value)
+    same = db.session.get(ParamValue, row.id)
+    assert same.status == "confirmed" and same.value == "0.005" and same.confidence == "verified_official"
+    assert not db.session.scalar(select(ParamValue).where(ParamValue.replaces_id == row.id))
+    source = same.source
+    assert (source.url, source.verified_by, source.verified_on, source.date) == (
+        link, "重庆市人力资源和社会保障局", "2026-11-20", "2024-04-30")
+    assert source.note.endswith("2026-11-20 重庆市人力资源和社会保障局 核实：对照人力资源社会保障部网站原文核对了抬头与落款")
+    unemployment = current_parameters().at("si.employer.unemployment", date(2025, 7, 1), "cq")
+    assert unemployment.record.source.verified and unemployment.value == Decimal("0.005")
+    history = _text(admin.get("/admin/parameters/family/si.employer.unemployment"))
+    assert "已核实来源" in history and "已更正" not in history
+    actions = [(e.action, e.user.username) for e in db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action.like("source_check%")).order_by(AuditEntry.id))]
+    assert actions == [("source_check", "admin"), ("source_check_confirm", "admin2")]
 
 
 def test_a_copy_priced_with_newer_figures_says_which_changed(fixed, client):
