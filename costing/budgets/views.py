@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from wtforms import SelectChoice
 
+from ..clock import as_utc
 from ..engine.parse import REASON_MISSING, InputError
 from ..engine.periods import Month
 from ..models import Budget, Organisation, Revision, db
@@ -68,8 +69,10 @@ def index():
     outdated = set() if contractor else {
         b.id for b in budgets if b.status == "draft" and b.latest.parameter_set != params.version}
     notice = parameters.attention(db.session, params, today()) if current_user.is_admin else None
+    # revisions priced with a figure later corrected that still ask something of the purchaser
+    flagged = {} if contractor else service.corrections_flagged([b.id for b in budgets])
     return render_template("budgets/index.html", rows=rows, can_create=access.can_create(current_user),
-                           outdated=outdated, notice=notice)
+                           outdated=outdated, notice=notice, flagged=flagged)
 
 
 def _row(budget: Budget, contractor: bool) -> dict:
@@ -172,6 +175,9 @@ def new():
     except InputError as exc:
         db.session.rollback()
         return _render_form(form, general=mapping.attach_problems(form, exc.problems), status=400)
+    except service.WorkflowError as exc:          # a correction confirmed while it was saved: nothing saved
+        db.session.rollback()
+        return _render_form(form, general=[str(exc)], status=409)
     planned = annexes.plan_new(budget, budget.latest)
     db.session.commit()
     annexes.send(planned)
@@ -251,9 +257,12 @@ def show(budget_id: int):
     if revision.number == budget.latest.number and revision.status == "draft" and not contractor:
         change = service.policy_change(revision, params)
     result = service.result_of(revision)
+    corrected = _corrections(revision, params)
+    later = [service.correction_later(row) for row in corrected]
     return render_template(
         "budgets/show.html", budget=budget, revision=revision, result=result,
-        revision_figures=revision_figures(revision, result),
+        revision_figures=revision_figures(revision, result, later), corrected=list(zip(corrected, later, strict=True)),
+        issued_before=_issued_before(revision, corrected),
         rosters=[(r, rosters.seen_version(r, current_user)) for r in rosters.for_budget(current_user, budget)],
         returned=budget.returned, change=change,
         exceptions={e.key: e for e in revision.exceptions}, parties=service.parties(budget),
@@ -316,18 +325,38 @@ def edit(budget_id: int):
     return redirect(here)
 
 
+def _corrections(revision: Revision, params) -> list:
+    """The corrections in force listed for the revision; one confirmed before corrections were followed through
+    lists it now (kept: it is a list of record, not a view of the moment)."""
+    rows, listed_now = service.corrections_of(revision, params)
+    if listed_now:
+        db.session.commit()
+    return rows
+
+
+def _issued_before(revision: Revision, corrected: list) -> list:
+    """The revision's issued annexes issued before the latest correction listed for it (they do not say it)."""
+    if not corrected or revision.status != "approved":
+        return []
+    since = max(as_utc(row.correction.reviewed_at) for row in corrected)
+    return [f for f in annexes.issued(revision) if as_utc(f.issued_at) < since]
+
+
 _FIGURES = service.Kept(128)
 
 
-def revision_figures(revision: Revision, result: BudgetResult) -> Markup:
+def revision_figures(revision: Revision, result: BudgetResult, later: list | None = None) -> Markup:
     """The budget page's tables that its stored result alone decides (personnel, segments, costs, months,
     figures used), rendered once per revision in each process: a revision's result never changes. Keyed as the
-    read results are (``service.result_key``)."""
+    read results are (``service.result_key``), and by the corrections of its figures confirmed since (the basis
+    marks each corrected figure)."""
     # Markup marks the fragment as HTML that is already escaped, not as trusted text: it is what Jinja rendered
     # with autoescaping on (an .html template), so every post name and message in it was escaped as it was
     # printed. Caching it must not escape it a second time; nothing is added to it afterwards.
-    return _FIGURES.get(service.result_key(revision),
-                        lambda: Markup(render_template("budgets/_revision_figures.html", result=result)))
+    later = tuple(later or ())
+    return _FIGURES.get((service.result_key(revision), later),
+                        lambda: Markup(render_template("budgets/_revision_figures.html", result=result,
+                                                       corrections=later)))
 
 
 def _refused(budget: Budget, message: str):
@@ -501,6 +530,37 @@ def contract(budget_id: int):
     _prepare_annexes(budget)
     flash(annexes.contract_saved(reissued), "success")
     return redirect(url_for("budgets.show", budget_id=budget.id) + "#contract")
+
+
+@bp.post("/<id:budget_id>/corrections/<id:row_id>/keep")
+def keep_figures(budget_id: int, row_id: int):
+    """Go forward with the figures of the latest revision despite a correction, for the reason written (``reason``):
+    the preparer of a draft, the approver of a submitted revision."""
+    def allowed(user, budget):
+        return access.can_edit(user, budget) or access.can_approve(user, budget)
+    return _action(budget_id, allowed,
+                   lambda b, f: service.decide_correction(b, current_user, row_id, f.reason.data, _seen(f)),
+                   "已写明按原数值继续的理由")
+
+
+@bp.get("/corrections")
+def corrected():
+    """The revisions priced with a figure later corrected, of the budgets the user may see (an administrator: all),
+    by correction (``?correction=`` one of them), each with the difference and where it stands."""
+    if access.is_contractor(current_user):
+        abort(404)
+    asked = request.args.get("correction")
+    correction_id = small_int(asked) if asked is not None else None
+    if asked is not None and correction_id is None:
+        abort(404)
+    rows = service.corrected_budgets(current_user, correction_id)
+    groups: dict[int, list] = {}
+    for row in rows:
+        groups.setdefault(row.correction_id, []).append(row)
+    shown = [(items[0].correction, service.correction_later(items[0]),
+              [(row, service.correction_state(row)) for row in items]) for items in groups.values()]
+    return render_template("budgets/corrections.html", groups=shown, one=correction_id is not None,
+                           in_force=service.corrections_in_force() if current_user.is_admin else [])
 
 
 @bp.post("/<id:budget_id>/exceptions")
