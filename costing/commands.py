@@ -146,9 +146,10 @@ def register_commands(app) -> None:
     def corrections_command():
         """列出用了此后更正的政策参数的预算修订及各自的差额（升级后运行一次：此前复核通过的更正也逐一列出；已列出的不变）。"""
         params = current_parameters()
-        found = [budgets.follow_correction(c, params) for c in budgets.corrections_in_force()]
+        found = [budgets.follow_correction(c) for c in budgets.corrections_in_force()]
         db.session.commit()
         for followed in found:
+            budgets.price_correction_now(followed.correction.id, params)
             c = followed.correction
             click.echo(f"{c.family.label} {labels.region(c.region)} {c.start or '日期不详'} 起更正为 "
                        f"{figure(c.value, c.family.unit)}：用到原数值的修订 {len(followed.rows)} 个"

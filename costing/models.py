@@ -282,10 +282,10 @@ class RevisionFigure(db.Model):
 
 class RevisionCorrection(db.Model):
     """A revision priced with a policy figure that a confirmed correction replaced (or with an earlier figure the
-    same chain of corrections replaced), listed when the correction is confirmed: the revision's grand total
-    priced today with the wrong figure and with the corrected one (their difference is the correction's alone),
-    or why it could not be priced again; and, for a draft or a submitted revision, the written decision to go
-    forward with the figures as they are (a recomputed draft is a new revision, priced with the correction)."""
+    same chain of corrections replaced), listed when the correction is confirmed; then priced (a background job):
+    the revision's grand total priced today with the wrong figure and with the corrected one (their difference is
+    the correction's alone), or why it could not be priced again; and, for a draft or a submitted revision, the
+    written decision to go forward with the figures as they are (a recomputed draft is a new revision)."""
     __tablename__ = "revision_correction"
     __table_args__ = (UniqueConstraint("revision_id", "correction_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -300,6 +300,8 @@ class RevisionCorrection(db.Model):
     total_corrected: Mapped[Decimal | None] = mapped_column(Money)   # …and with the corrected one
     problem: Mapped[str | None] = mapped_column(String(500))     # why it could not be priced again
     found_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # when it was priced (a background job prices what a confirmation listed; None: not yet)
+    priced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # 按原数值继续: who decided it, when, why (a draft's preparer, or a submitted revision's approver)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

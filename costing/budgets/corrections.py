@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, func, or_, select
+from flask import current_app
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
+from .. import jobs
+from ..clock import as_utc
 from ..engine.budget import compute
 from ..engine.money import fmt_rate
 from ..engine.parameters import ParameterSet
@@ -35,6 +38,7 @@ from ..results.corrections import LaterCorrection
 from ..results.format import localdate
 
 __all__ = ["figures_of", "changes_figure", "wrong_keys", "priced_with", "preview", "follow", "Followed", "in_force",
+           "priced", "price", "price_pending", "dispatch", "progress",
            "rows_of", "undecided", "unfollowed", "ensure", "refuse_stale", "later_corrections", "later", "decide",
            "listed", "flagged", "state", "count_by_correction"]
 
@@ -156,38 +160,106 @@ class Followed:
         return sum(1 for r in self.rows if r.status_then == status)
 
 
-def follow(correction: ParamValue, params: ParameterSet, only: int | None = None) -> Followed:
+def follow(correction: ParamValue, params: ParameterSet | None = None, only: int | None = None) -> Followed:
     """List every revision that can still matter priced with a figure the confirmed ``correction`` replaced (its
-    chain included), with its grand total priced with today's confirmed set ``params`` (which holds the correction)
-    and with that set holding the wrong figure instead. Revisions listed before are kept as they are. The caller
-    commits (with the confirmation, so a revision saved meanwhile is either listed or refused: ``refuse_stale``).
-    ``only``: list that one revision (by id) alone."""
+    chain included); revisions listed before are kept as they are. The caller commits (with the confirmation, so a
+    revision saved meanwhile is either listed or refused: ``refuse_stale``). Listing is one query and an insert a
+    revision; pricing them is not (a correction of the social-insurance base can reach every budget), so it is
+    ``price``'s, in a background job (``dispatch``) — or at once, with ``params``, for the one revision ``only``."""
     if correction.status != "confirmed" or not changes_figure(correction):
         return Followed(correction, [], 0)
     listed = {r.revision_id: r for r in db.session.scalars(
         select(RevisionCorrection).where(RevisionCorrection.correction_id == correction.id))}
-    wrong_sets: dict[Key, ParameterSet] = {}
-    new = 0
+    new = []
     for revision, key in priced_with(wrong_keys(correction)):
         if revision.id in listed or only is not None and revision.id != only:
             continue
-        if key not in wrong_sets:
-            wrong_sets[key] = params.with_figure(correction.family_key, correction.region, correction.start,
-                                                 Decimal(key[3]), key[2])
         row = RevisionCorrection(revision_id=revision.id, correction_id=correction.id, wrong_start=key[2],
                                  wrong_value=key[3], status_then=revision.status, total_then=revision.grand_total)
-        data = _input(revision)
-        try:
-            row.total_corrected = _price(data, params)
-            row.total_wrong = _price(data, wrong_sets[key])
-        except InputError as exc:
-            row.total_corrected = row.total_wrong = None
-            row.problem = "；".join(f"{labels.place(p.path)}：{p.message}" for p in exc.problems)[:500]
         db.session.add(row)
         listed[revision.id] = row
-        new += 1
+        new.append(row)
     db.session.flush()
-    return Followed(correction, sorted(listed.values(), key=lambda r: r.revision_id), new)
+    if params is not None and new:
+        price(new, params)
+    return Followed(correction, sorted(listed.values(), key=lambda r: r.revision_id), len(new))
+
+
+def priced(row: RevisionCorrection) -> bool:
+    return row.priced_at is not None
+
+
+def price(rows: list[RevisionCorrection], params: ParameterSet) -> int:
+    """Price listed rows not yet priced: each revision's input with today's confirmed set ``params`` (which holds
+    the correction) and with that set holding the wrong figure instead. A row is written only if it is still
+    unpriced (a conditional UPDATE: two jobs on one correction price each row once). Returns how many it priced."""
+    wrong_sets: dict[tuple, ParameterSet] = {}
+    done = 0
+    for row in rows:
+        correction = row.correction
+        if priced(row) or correction.status != "confirmed":
+            continue            # (a correction corrected again: its own correction is followed through instead)
+        key = (row.wrong_start, row.wrong_value)
+        if key not in wrong_sets:
+            wrong_sets[key] = params.with_figure(correction.family_key, correction.region, correction.start,
+                                                 Decimal(row.wrong_value), row.wrong_start)
+        values = {"priced_at": utcnow()}
+        data = _input(row.revision)
+        try:
+            values["total_corrected"] = _price(data, params)
+            values["total_wrong"] = _price(data, wrong_sets[key])
+        except InputError as exc:
+            values["problem"] = "；".join(f"{labels.place(p.path)}：{p.message}" for p in exc.problems)[:500]
+        moved = db.session.execute(update(RevisionCorrection).where(
+            RevisionCorrection.id == row.id, RevisionCorrection.priced_at.is_(None)).values(**values)
+            .execution_options(synchronize_session=False))
+        if moved.rowcount == 1:
+            done += 1
+        db.session.refresh(row)
+    return done
+
+
+BATCH = 25          # rows priced between two commits of the job
+
+
+def price_pending(correction_id: int, params: ParameterSet) -> int:
+    """Price every listed row of a correction not yet priced, committing a batch at a time (the job's work)."""
+    done = 0
+    while True:
+        rows = list(db.session.scalars(select(RevisionCorrection).where(
+            RevisionCorrection.correction_id == correction_id, RevisionCorrection.priced_at.is_(None))
+            .order_by(RevisionCorrection.id).limit(BATCH)))
+        if not rows or rows[0].correction.status != "confirmed":
+            return done
+        done += price(rows, params)
+        db.session.commit()
+
+
+@jobs.task("correction_prices")
+def price_job(correction_id: int) -> None:
+    """The background job that prices what confirming a correction listed (with the confirmed set of now)."""
+    price_pending(correction_id, current_app.extensions["costing_params"].get(db.session))
+
+
+STALLED = timedelta(seconds=60)     # no row of a correction priced for this long while some wait: send the job again
+
+
+def dispatch(correction_id: int) -> None:
+    """Start pricing a correction's listed rows (after the listing is committed)."""
+    jobs.dispatch("correction_prices", correction_id)
+
+
+def progress(correction_id: int) -> tuple[int, int]:
+    """(priced, listed) of a correction's rows; a job that seems to have stopped is sent again (one lost with its
+    process: its work is idempotent, and a row is priced once)."""
+    listed, done, last, first = db.session.execute(
+        select(func.count(), func.count(RevisionCorrection.priced_at), func.max(RevisionCorrection.priced_at),
+               func.min(RevisionCorrection.found_at)).where(RevisionCorrection.correction_id == correction_id)).one()
+    if done < listed:
+        now = utcnow()
+        if as_utc(max(filter(None, (last, first)))) < now - STALLED:
+            dispatch(correction_id)
+    return done, listed
 
 
 def _input(revision: Revision) -> dict:
@@ -238,12 +310,14 @@ def unfollowed(revision: Revision) -> list[ParamValue]:
 
 
 def ensure(revision: Revision, params: ParameterSet) -> bool:
-    """List the revision under each correction in force that has not listed it yet (see ``unfollowed``), priced
-    with today's confirmed set ``params``. True when it listed it under any (the caller commits)."""
+    """List the revision under each correction in force that has not listed it yet (see ``unfollowed``), and price
+    what is listed of it and not yet priced, with today's confirmed set ``params`` (a page shows its own
+    difference at once, whatever the job has reached). True when it changed anything (the caller commits)."""
     found = unfollowed(revision)
     for correction in found:
         follow(correction, params, only=revision.id)
-    return bool(found)
+    waiting = [row for row in rows_of(revision) if not priced(row)]
+    return bool(found) | bool(waiting and price(waiting, params))
 
 
 def refuse_stale(revision: Revision) -> ParamValue | None:
@@ -270,7 +344,7 @@ def later(row: RevisionCorrection) -> LaterCorrection:
         wrong_start=row.wrong_start.isoformat() if row.wrong_start else None, wrong_value=row.wrong_value,
         corrected_start=c.start.isoformat() if c.start else None, corrected_value=c.value,
         confirmed_on=localdate(c.reviewed_at), reason=c.note or "",
-        delta=None if delta is None else str(delta),
+        delta=None if delta is None else str(delta), pending=not priced(row),
         kept=f"{row.reason}（{row.decided_by.display_name}，{localdate(row.decided_at)}）" if row.decided_at else None)
 
 

@@ -48,7 +48,7 @@ __all__ = ["InputError", "Conflict", "WorkflowError", "compute_contract", "creat
            "shared_revision", "shared_numbers", "shared_with", "share_offer", "previous_return", "readable_revision",
            "name_seen_by", "justify",
            "unjustified_errors", "parties", "set_contract", "copied_from", "verification", "Verification",
-           "follow_correction", "correction_preview", "corrections_of", "correction_later", "later_corrections",
+           "follow_correction", "price_correction", "price_correction_now", "correction_progress", "correction_preview", "corrections_of", "correction_later", "later_corrections",
            "decide_correction",
            "corrected_budgets", "corrections_flagged", "correction_state", "corrections_in_force", "changes_figure",
            "corrections_listed"]
@@ -724,10 +724,25 @@ def recompute(budget: Budget, user: User, params: ParameterSet, seen: int | None
 
 # -- corrections of figures a revision was priced with (budgets.corrections) ------------------------------------
 
-def follow_correction(correction, params: ParameterSet) -> corrections.Followed:
-    """List the revisions priced with the figures a just-confirmed correction replaced, each with its difference
-    (``params``: the confirmed set with the correction; the caller commits with the confirmation)."""
-    return corrections.follow(correction, params)
+def follow_correction(correction) -> corrections.Followed:
+    """List the revisions priced with the figures a just-confirmed correction replaced (the caller commits with the
+    confirmation, then has them priced: ``price_correction``)."""
+    return corrections.follow(correction)
+
+
+def price_correction(correction_id: int) -> None:
+    """Price, in a background job, what confirming a correction listed (after its commit)."""
+    corrections.dispatch(correction_id)
+
+
+def price_correction_now(correction_id: int, params: ParameterSet) -> int:
+    """Price what a correction listed here and now (the command line), committing by batches."""
+    return corrections.price_pending(correction_id, params)
+
+
+def correction_progress(correction_id: int) -> tuple[int, int]:
+    """(priced, listed) of a correction's revisions; a pricing job that seems lost is sent again."""
+    return corrections.progress(correction_id)
 
 
 def correction_preview(row) -> dict[str, int] | None:

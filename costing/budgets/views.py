@@ -558,7 +558,8 @@ def corrected():
     for row in rows:
         groups.setdefault(row.correction_id, []).append(row)
     shown = [(items[0].correction, service.correction_later(items[0]),
-              [(row, service.correction_state(row)) for row in items]) for items in groups.values()]
+              [(row, service.correction_state(row)) for row in items], service.correction_progress(correction_id))
+             for correction_id, items in groups.items()]
     return render_template("budgets/corrections.html", groups=shown, one=correction_id is not None,
                            in_force=service.corrections_in_force() if current_user.is_admin else [])
 

@@ -160,9 +160,9 @@ def _act(model, row_id: int, verb: str):
             closed = (review.confirm_value(db.session, row, current_user) if model is ParamValue
                       else review.confirm_tier(db.session, row, current_user))
             if model is ParamValue and row.replaces_id is not None:
-                # a correction: the budget revisions priced with the figure it replaces, each with its difference,
-                # listed in the same transaction (priced with the set that now holds the correction)
-                followed = budgets.follow_correction(row, current_parameters())
+                # a correction: the budget revisions priced with the figure it replaces, listed in the same
+                # transaction (each priced again after the commit, in the background)
+                followed = budgets.follow_correction(row)
         elif verb == "reject":
             review.reject(db.session, row, current_user, form.reason.data or "")
             closed = None
@@ -180,6 +180,8 @@ def _act(model, row_id: int, verb: str):
                  what + (f"；{closed}" if closed else "") + (f"；{corrected}" if corrected else "")
                  + (f"；理由：{row.review_note}" if verb == "reject" else ""))
     db.session.commit()
+    if followed is not None and followed.new:
+        budgets.price_correction(row.id)          # each listed revision priced again, in the background
     flash({"confirm": "已复核通过，" + ("新数值已生效" if model is ParamValue else "档次变更已生效"),
            "reject": "已驳回", "withdraw": "已撤回"}[verb]
           + (f"；{closed}" if closed else "") + (f"；{_found(followed)}" if followed is not None else ""), "success")
@@ -193,12 +195,12 @@ def _corrected(row: ParamValue, followed) -> str:
 
 
 def _found(followed) -> str:
-    """用到原数值的预算修订 3 个（草稿 1、已审核 2），已列出各自的差额."""
+    """用到原数值的预算修订 3 个（草稿 1、已审核 2），已列出，逐一测算差额."""
     if not followed.rows:
         return "没有预算修订用到原数值" if budgets.changes_figure(followed.correction) else "只更正了依据，数值与起始日期未变，预算无需重新测算"
     counts = "、".join(f"{label} {followed.count(status)}" for status, label in
                       (("draft", "草稿"), ("submitted", "已提交"), ("approved", "已审核")) if followed.count(status))
-    return f"用到原数值的预算修订 {len(followed.rows)} 个（{counts}），已列出各自的差额"
+    return f"用到原数值的预算修订 {len(followed.rows)} 个（{counts}），已列出，逐一测算差额"
 
 
 @bp.post("/values/<id:value_id>/<any(confirm, reject, withdraw):verb>")

@@ -26,6 +26,7 @@ class LaterCorrection:
     delta: str | None = None
     # the written decision to keep the revision's figures (理由（姓名，日期）), if one was made
     kept: str | None = None
+    pending: bool = False           # not priced yet (a background job prices what a confirmation listed)
 
     @property
     def region_label(self) -> str:
@@ -49,6 +50,8 @@ class LaterCorrection:
     @property
     def change_text(self) -> str:
         """按更正后的数值测算，预算总额将变化 −426,507.24 元 (or 不变, or cannot be priced)."""
+        if self.pending:
+            return "按更正后的数值的差额正在测算"
         if self.change is None:
             return "按更正后的数值无法重新测算本预算（见预算页）"
         if self.change == 0:

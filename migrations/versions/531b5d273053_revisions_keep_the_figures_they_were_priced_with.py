@@ -67,6 +67,7 @@ def upgrade():
         sa.Column('total_corrected', sa.Numeric(precision=14, scale=2), nullable=True),
         sa.Column('problem', sa.String(length=500), nullable=True),
         sa.Column('found_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('priced_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('decided_by_id', sa.Integer(), nullable=True),
         sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('reason', sa.String(length=500), nullable=True),

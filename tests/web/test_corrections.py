@@ -505,3 +505,36 @@ def test_a_save_at_the_moment_a_correction_is_confirmed_is_listed_or_refused_nev
         assert not priced_wrong or second.id in listed, "a revision priced with the wrong figure is missing from the list"
         outcomes.append("listed" if priced_wrong else "priced with the correction")
     assert set(outcomes) <= {"refused", "listed", "priced with the correction"}
+
+
+def test_the_differences_are_priced_in_the_background_and_a_page_prices_its_own(fixed, client, monkeypatch):
+    """Confirming lists the revisions at once; pricing each (a correction of the base reaches every budget) is a
+    background job's. Until it has run, the list says how far it is; a budget's page prices its own row; a job that
+    seems lost is sent again; ``flask costing corrections`` prices what is left."""
+    from costing.budgets import corrections  # noqa: PLC0415  (its job is held back here)
+    sent = []
+    monkeypatch.setattr(corrections.jobs, "dispatch", lambda name, row_id, **_: sent.append((name, row_id)))
+    _, wrong, ids = _world_with_three(fixed)
+    pending = _correct(fixed, wrong)
+    response = log_in(fixed.test_client(), "admin2").post(f"/admin/parameters/values/{pending.id}/confirm")
+    assert sent == [("correction_prices", pending.id)]
+    rows = db.session.scalars(select(RevisionCorrection)).all()
+    assert len(rows) == 3 and all(r.priced_at is None and r.total_corrected is None for r in rows)
+    preparer = log_in(client, "a_prep")
+    listing = _flat(_text(preparer.get(response.location)))
+    assert "正在逐一测算差额：已测算0/3" in listing and listing.count("正在测算…") == 3
+    # the draft's page prices its own row
+    assert "本修订的预算总额将变化-452,582.48元" in _page(preparer, ids["draft"])[1]
+    assert "已测算1/3" in _flat(_text(preparer.get("/budgets/corrections")))
+    assert len(sent) == 1                                   # not sent again while the job may be at work
+    for row in db.session.scalars(select(RevisionCorrection)):          # a minute on, nothing priced since
+        row.found_at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+        row.priced_at = row.priced_at and datetime(2026, 1, 1, tzinfo=timezone.utc)
+    db.session.commit()
+    preparer.get("/budgets/corrections")
+    assert sent[-1] == ("correction_prices", pending.id) and len(sent) == 2      # a lost job is sent again
+    result = fixed.test_cli_runner().invoke(args=["costing", "corrections"])
+    assert result.exit_code == 0 and "（本次新列出 0 个）" in result.output
+    db.session.expire_all()
+    assert {r.delta for r in db.session.scalars(select(RevisionCorrection))} == {DELTA}
+    assert "正在" not in _flat(_text(preparer.get("/budgets/corrections")))
