@@ -41,7 +41,7 @@ from ..clock import as_utc
 from ..engine.text import without_invisible
 from ..models import AnnexFile, Budget, Revision, db, utcnow
 from ..results.format import localdate
-from ..web import attachment
+from ..web import attachment, current_parameters
 from .service import later_corrections, parties, result_of
 
 log = logging.getLogger("costing.annexes")
@@ -71,7 +71,7 @@ def meta_for(budget: Budget, revision: Revision, issue: int = 1, issue_note: str
                          for e in revision.exceptions),
         issue=issue, issue_note=issue_note,
         # figures corrected since it was priced: an annex made now says so (one issued before stays as it is)
-        corrections=tuple(later_corrections(revision)))
+        corrections=tuple(later_corrections(revision, current_parameters())))
 
 
 def meta_key(meta: AnnexMeta) -> str:

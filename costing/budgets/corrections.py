@@ -331,9 +331,15 @@ def refuse_stale(revision: Revision) -> ParamValue | None:
     return found[0] if found else None
 
 
-def later_corrections(revision: Revision) -> list[LaterCorrection]:
-    """What the page and the annexes issued after a correction say of each figure of the revision later corrected."""
-    return [later(row) for row in rows_of(revision)]
+def later_corrections(revision: Revision, params: ParameterSet | None = None) -> list[LaterCorrection]:
+    """What the page and the annexes issued after a correction say of each figure of the revision later corrected;
+    with ``params`` (today's confirmed set), a row the background job has not priced yet is priced first (an annex
+    issued now must print the amount, not that it is being worked out)."""
+    rows = rows_of(revision)
+    waiting = [row for row in rows if not priced(row)]
+    if params is not None and waiting:
+        price(waiting, params)
+    return [later(row) for row in rows]
 
 
 def later(row: RevisionCorrection) -> LaterCorrection:

@@ -777,9 +777,10 @@ def correction_later(row):
     return corrections.later(row)
 
 
-def later_corrections(revision: Revision) -> list:
-    """What the page and the annexes say of each figure of the revision later corrected (results.corrections)."""
-    return corrections.later_corrections(revision)
+def later_corrections(revision: Revision, params: ParameterSet | None = None) -> list:
+    """What the page and the annexes say of each figure of the revision later corrected (results.corrections);
+    with ``params``, priced first where the background job has not reached it yet."""
+    return corrections.later_corrections(revision, params)
 
 
 def corrected_budgets(user: User, correction_id: int | None = None) -> list:

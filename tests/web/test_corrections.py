@@ -513,7 +513,7 @@ def test_the_differences_are_priced_in_the_background_and_a_page_prices_its_own(
     seems lost is sent again; ``flask costing corrections`` prices what is left."""
     from costing.budgets import corrections  # noqa: PLC0415  (its job is held back here)
     sent = []
-    monkeypatch.setattr(corrections.jobs, "dispatch", lambda name, row_id, **_: sent.append((name, row_id)))
+    monkeypatch.setattr(corrections, "dispatch", lambda correction_id: sent.append(("correction_prices", correction_id)))
     _, wrong, ids = _world_with_three(fixed)
     pending = _correct(fixed, wrong)
     response = log_in(fixed.test_client(), "admin2").post(f"/admin/parameters/values/{pending.id}/confirm")
@@ -523,9 +523,11 @@ def test_the_differences_are_priced_in_the_background_and_a_page_prices_its_own(
     preparer = log_in(client, "a_prep")
     listing = _flat(_text(preparer.get(response.location)))
     assert "正在逐一测算差额：已测算0/3" in listing and listing.count("正在测算…") == 3
-    # the draft's page prices its own row
+    # an annex issued now prints the amount, not that it is being worked out; the draft's page prices its own row
+    issued = pdf_text(preparer.get(f"/budgets/{ids['approved']}/annex.pdf").data)
+    assert "预算总额将变化-452,582.48元" in issued and "正在测算" not in issued
     assert "本修订的预算总额将变化-452,582.48元" in _page(preparer, ids["draft"])[1]
-    assert "已测算1/3" in _flat(_text(preparer.get("/budgets/corrections")))
+    assert "已测算2/3" in _flat(_text(preparer.get("/budgets/corrections")))
     assert len(sent) == 1                                   # not sent again while the job may be at work
     for row in db.session.scalars(select(RevisionCorrection)):          # a minute on, nothing priced since
         row.found_at = datetime(2026, 1, 1, tzinfo=timezone.utc)
