@@ -561,6 +561,7 @@ def corrected():
               [(row, service.correction_state(row)) for row in items], service.correction_progress(correction_id))
              for correction_id, items in groups.items()]
     return render_template("budgets/corrections.html", groups=shown, one=correction_id is not None,
+                           pricing=any(done < listed for *_, (done, listed) in shown),
                            in_force=service.corrections_in_force() if current_user.is_admin else [])
 
 

@@ -6,6 +6,7 @@ import re
 from datetime import date, datetime, timezone
 
 import pytest
+from playwright.sync_api import expect
 
 from costing.budgets import service
 from costing.models import Budget, ParamSource, ParamValue, User, db
@@ -47,8 +48,9 @@ def _wrong_figure_and_two_budgets(app) -> None:
 
 
 def _shot(page, name: str) -> None:
+    """What the page shows first (the correction is said at the top), kept when SHOTS names a folder."""
     if SHOTS is not None:
-        page.screenshot(path=SHOTS / name, full_page=True)
+        page.screenshot(path=SHOTS / name)
 
 
 def test_a_wrong_allowance_corrected_reaches_the_budgets_it_priced(tmp_path):
@@ -73,10 +75,13 @@ def test_a_wrong_allowance_corrected_reaches_the_budgets_it_priced(tmp_path):
         reviewer.goto(f"{base}/admin/parameters/family/allowance.certificate_monthly")
         preview = reviewer.inner_text(".correction-preview")
         assert "已审核 1 个" in preview and "草稿 1 个" in preview
+        reviewer.locator(".correction-preview").scroll_into_view_if_needed()
         _shot(reviewer, "correction-pending.png")
         reviewer.click("button:has-text('复核通过')")
         reviewer.wait_for_selector("text=用到原数值的预算修订 2 个")
         assert "/budgets/corrections?correction=" in reviewer.url
+        # priced in the background: the page reloads itself until every difference is there
+        expect(reviewer.locator("text=正在测算…")).to_have_count(0, timeout=30_000)
         listed = reviewer.inner_text("table.corrected-list")
         differences = set(re.findall(r"-[0-9,]+\.[0-9]{2}", listed))
         assert len(differences) == 1, listed

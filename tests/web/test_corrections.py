@@ -521,8 +521,10 @@ def test_the_differences_are_priced_in_the_background_and_a_page_prices_its_own(
     rows = db.session.scalars(select(RevisionCorrection)).all()
     assert len(rows) == 3 and all(r.priced_at is None and r.total_corrected is None for r in rows)
     preparer = log_in(client, "a_prep")
-    listing = _flat(_text(preparer.get(response.location)))
+    page = _text(preparer.get(response.location))
+    listing = _flat(page)
     assert "正在逐一测算差额：已测算0/3" in listing and listing.count("正在测算…") == 3
+    assert f'<meta http-equiv="refresh" content="5; url=/budgets/corrections?correction={pending.id}">' in page
     # an annex issued now prints the amount, not that it is being worked out; the draft's page prices its own row
     issued = pdf_text(preparer.get(f"/budgets/{ids['approved']}/annex.pdf").data)
     assert "预算总额将变化-452,582.48元" in issued and "正在测算" not in issued
@@ -539,4 +541,5 @@ def test_the_differences_are_priced_in_the_background_and_a_page_prices_its_own(
     assert result.exit_code == 0 and "（本次新列出 0 个）" in result.output
     db.session.expire_all()
     assert {r.delta for r in db.session.scalars(select(RevisionCorrection))} == {DELTA}
-    assert "正在" not in _flat(_text(preparer.get("/budgets/corrections")))
+    page = _text(preparer.get("/budgets/corrections"))
+    assert "正在" not in _flat(page) and "refresh" not in page
