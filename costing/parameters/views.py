@@ -142,7 +142,8 @@ def _enter(form: SourceForm, build, add, kind: str):
         db.session.rollback()
         form.show({**refused.problems, **problems})
         return None
-    accounts.record("param_add", f"{kind}:{row.id}", service.describe(row) + "（待复核）")
+    corrects = _corrected(row, None) if getattr(row, "replaces_id", None) else ""
+    accounts.record("param_add", f"{kind}:{row.id}", service.describe(row) + "（待复核）" + (f"；{corrects}" if corrects else ""))
     db.session.commit()
     flash("已录入，待另一位管理员复核后生效", "success")
     return row

@@ -177,6 +177,9 @@ def test_a_correction_says_why_and_confirming_it_lists_every_revision_priced_wit
     assert flat.count("-452,582.48") == 3 and flat.count("533,140.58") == 6 and flat.count("80,558.10") == 3
     assert "待编制人处理" in listing and "待审核人处理" in listing and "补充附件" in listing
     # the audit log says what was corrected, why, and what it found
+    entered = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "param_add"))
+    assert entered.detail.endswith(f"（待复核）；更正 职业津贴（按区县与证书，每人每月） 渝北区 助理社会工作师 2025-07-01 起 "
+                                   f"30,000.00 元（原因：{REASON}）")
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "param_confirm")
                               .order_by(AuditEntry.id.desc()))
     assert f"更正 职业津贴（按区县与证书，每人每月） 渝北区 助理社会工作师 2025-07-01 起 30,000.00 元（原因：{REASON}）" in entry.detail
