@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import and_, exists, func, or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from .. import jobs
 from ..clock import as_utc
@@ -83,15 +83,23 @@ def _confirmed_keys(keys: set[Key]) -> set[Key]:
     return {_key(row) for row in rows} & keys
 
 
+def _chain(row: ParamValue | None) -> list[Key]:
+    """The figures of ``row`` and of the superseded values it corrected, and they in turn, nearest first."""
+    keys, seen = [], set()
+    while row is not None and row.id not in seen:
+        seen.add(row.id)
+        keys.append(_key(row))
+        row = row.replaces if row.replaces is not None and row.replaces.status == "superseded" else None
+    return keys
+
+
 def wrong_keys(correction: ParamValue) -> list[Key]:
     """The figures a confirmed correction says were wrong: the one it replaces and the earlier ones of its chain
     (a value corrected twice), each superseded and none in force again; nearest first."""
-    keys, row, seen = [], correction.replaces, set()
-    while row is not None and row.id not in seen and row.status == "superseded":
-        seen.add(row.id)
-        if _key(row) != _key(correction) and _key(row) not in keys:
-            keys.append(_key(row))
-        row = row.replaces
+    replaced = correction.replaces
+    if replaced is None or replaced.status != "superseded":
+        return []
+    keys = [k for k in dict.fromkeys(_chain(replaced)) if k != _key(correction)]
     live = _confirmed_keys(set(keys))
     return [k for k in keys if k not in live]
 
@@ -129,20 +137,11 @@ def preview(row: ParamValue) -> dict[str, int] | None:
     replace (or an earlier one of its chain), by state; None when it changes no figure (only its citation)."""
     if row.replaces is None or _key(row.replaces) == _key(row):
         return None
-    keys = [_key(row.replaces)] + [k for k in _chain_before(row.replaces) if k != _key(row)]
+    keys = [k for k in dict.fromkeys(_chain(row.replaces)) if k != _key(row)]
     counts: dict[str, int] = {}
     for revision, _ in priced_with(keys):
         counts[revision.status] = counts.get(revision.status, 0) + 1
     return counts
-
-
-def _chain_before(row: ParamValue) -> list[Key]:
-    keys, row, seen = [], row.replaces, set()
-    while row is not None and row.id not in seen and row.status == "superseded":
-        seen.add(row.id)
-        keys.append(_key(row))
-        row = row.replaces
-    return keys
 
 
 def _price(data: dict, params: ParameterSet):
@@ -377,6 +376,9 @@ def listed(visible, correction_id: int | None = None) -> list[RevisionCorrection
              .join(Budget, Budget.id == Revision.budget_id)
              .join(ParamValue, ParamValue.id == RevisionCorrection.correction_id)
              .where(visible, ParamValue.status == "confirmed")
+             .options(joinedload(RevisionCorrection.decided_by),          # what each row shows, in a few queries
+                      joinedload(RevisionCorrection.revision).joinedload(Revision.budget)
+                      .options(joinedload(Budget.organisation), selectinload(Budget.revisions)))
              .order_by(RevisionCorrection.correction_id.desc(), Budget.name, Revision.number))
     if correction_id is not None:
         query = query.where(RevisionCorrection.correction_id == correction_id)
