@@ -103,7 +103,8 @@ def family(key: str):
     notes = {v.id: review.successor_note(db.session, v) for v in values if v.status == "pending"}
     # corrections: what confirming one will list, and where a confirmed one's list is
     previews = {v.id: budgets.correction_preview(v) for v in values if v.status == "pending" and v.replaces_id}
-    followed = budgets.corrections_listed({v.id for v in values if v.status == "confirmed" and v.replaces_id})
+    changed = {v.id for v in values if v.status == "confirmed" and v.replaces_id and budgets.changes_figure(v)}
+    followed = dict.fromkeys(changed, 0) | budgets.corrections_listed(changed)
     correcting = db.session.get(ParamValue, small_int(form.replaces.data)) if small_int(form.replaces.data) else None
     return render_template("parameters/family.html", family=family, values=values, form=form, notes=notes,
                            correcting=correcting, previews=previews, followed=followed,

@@ -352,6 +352,8 @@ def test_a_correction_of_the_citation_alone_lists_nothing(fixed, client):
     response = log_in(fixed.test_client(), "admin2").post(f"/admin/parameters/values/{pending.id}/confirm")
     assert response.location.endswith(FAMILY)
     assert db.session.scalar(select(RevisionCorrection)) is None
+    page = _text(log_in(fixed.test_client(), "admin2").get(FAMILY))
+    assert "用到原数值的预算修订" not in page and f'href="#value-{wrong.id}"' in page
     preparer = log_in(client, "a_prep")
     preparer.post(f"/budgets/{ids['draft']}/submit", data={"revision": "1", "confirm": "y"})
     db.session.expire_all()
