@@ -15,6 +15,8 @@ from .budgets import service as budgets
 from .models import ParamState, db
 from .parameters import service as parameters
 from .paths import ROOT
+from .results import labels
+from .results.format import figure
 from .web import current_parameters
 
 DEMO_PASSWORD = "demo-2025"
@@ -155,6 +157,20 @@ def register_commands(app) -> None:
                 if summary.created_at else "")
         click.echo(f"已把 {summary.path}{made}恢复到 {target}：{len(summary.rows)} 张表、{summary.total} 行，"
                    f"用时 {summary.seconds:.1f} 秒；数据库结构版本 {summary.schema}")
+
+    @group.command("corrections")
+    def corrections_command():
+        """列出用了此后更正的政策参数的预算修订及各自的差额（升级后运行一次：此前复核通过的更正也逐一列出；已列出的不变）。"""
+        params = current_parameters()
+        found = [budgets.follow_correction(c) for c in budgets.corrections_in_force()]
+        db.session.commit()
+        for followed in found:
+            budgets.price_correction_now(followed.correction.id, params)
+            c = followed.correction
+            click.echo(f"{c.family.label} {labels.region(c.region)} {c.start or '日期不详'} 起更正为 "
+                       f"{figure(c.value, c.family.unit)}：用到原数值的修订 {len(followed.rows)} 个"
+                       f"（本次新列出 {followed.new} 个）")
+        click.echo(f"共 {len(found)} 项更正" if found else "没有更正数值的政策参数")
 
     app.cli.add_command(group)
 

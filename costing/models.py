@@ -29,6 +29,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import clock
 from .engine.parameters import UNKNOWN_DOCUMENT
+from .engine.result import change
 from .results.labels import PERSON_STATUS, PERSON_STATUS_STYLE, REVISION_STATUS, standing
 
 NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -237,6 +238,11 @@ class Revision(db.Model):
     returned_by: Mapped[User | None] = relationship(foreign_keys=[returned_by_id])
     exceptions: Mapped[list[RevisionException]] = relationship(back_populates="revision", order_by="RevisionException.id",
                                                               cascade="all, delete-orphan")
+    # the policy figures it was priced with, and the corrections of any of them (budgets.corrections); found by
+    # queries, loaded here only when a draft is deleted with them
+    figures: Mapped[list[RevisionFigure]] = relationship(cascade="all, delete-orphan")
+    corrections: Mapped[list[RevisionCorrection]] = relationship(back_populates="revision", cascade="all, delete-orphan",
+                                                                foreign_keys="RevisionCorrection.revision_id")
 
     @property
     def status_label(self) -> str:
@@ -258,6 +264,58 @@ class RevisionException(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revision: Mapped[Revision] = relationship(back_populates="exceptions")
     author: Mapped[User] = relationship()
+
+
+class RevisionFigure(db.Model):
+    """A policy figure a revision was priced with, as its stored result cites it (family, region, start, value as
+    ``fmt_rate`` writes it), kept when the revision is saved: the revisions priced with a figure later corrected
+    are found by one query, without reading any stored result. Figures the budget states itself are not kept."""
+    __tablename__ = "revision_figure"
+    __table_args__ = (Index("ix_revision_figure_figure", "family", "region", "start"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revision.id", ondelete="CASCADE"), index=True)
+    family: Mapped[str] = mapped_column(String(80))
+    region: Mapped[str] = mapped_column(String(40))
+    start: Mapped[date | None] = mapped_column(Date)
+    value: Mapped[str] = mapped_column(String(40))
+
+
+class RevisionCorrection(db.Model):
+    """A revision priced with a policy figure that a confirmed correction replaced (or with an earlier figure the
+    same chain of corrections replaced), listed when the correction is confirmed; then priced (a background job):
+    the revision's grand total priced today with the wrong figure and with the corrected one (their difference is
+    the correction's alone), or why it could not be priced again; and, for a draft or a submitted revision, the
+    written decision to go forward with the figures as they are (a recomputed draft is a new revision)."""
+    __tablename__ = "revision_correction"
+    __table_args__ = (UniqueConstraint("revision_id", "correction_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revision.id", ondelete="CASCADE"), index=True)
+    correction_id: Mapped[int] = mapped_column(ForeignKey("param_value.id"), index=True)
+    # the figure the revision was priced with (the corrected value's, or an earlier one of its chain)
+    wrong_start: Mapped[date | None] = mapped_column(Date)
+    wrong_value: Mapped[str] = mapped_column(String(40))
+    status_then: Mapped[str] = mapped_column(String(20))          # the revision's state when it was listed
+    total_then: Mapped[Decimal] = mapped_column(Money)            # its grand total as stored
+    total_wrong: Mapped[Decimal | None] = mapped_column(Money)    # priced today with the wrong figure
+    total_corrected: Mapped[Decimal | None] = mapped_column(Money)   # …and with the corrected one
+    problem: Mapped[str | None] = mapped_column(String(500))     # why it could not be priced again
+    found_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # when it was priced (a background job prices what a confirmation listed; None: not yet)
+    priced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # 按原数值继续: who decided it, when, why (a draft's preparer, or a submitted revision's approver)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    revision: Mapped[Revision] = relationship(back_populates="corrections", foreign_keys=[revision_id])
+    correction: Mapped[ParamValue] = relationship(foreign_keys=[correction_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def delta(self) -> Decimal | None:
+        """What the correction changes in the grand total (corrected − wrong, both priced today)."""
+        if self.total_wrong is None or self.total_corrected is None:
+            return None
+        return change(self.total_wrong, self.total_corrected)
 
 
 class BudgetShare(db.Model):

@@ -1,4 +1,5 @@
-"""Screenshots of the key pages into docs/screenshots/ (run: .venv/bin/python scripts/screenshots.py)."""
+"""Screenshots of the key pages into docs/screenshots/ (run: .venv/bin/python scripts/screenshots.py [parameters |
+corrections])."""
 import sys
 import tempfile
 from pathlib import Path
@@ -128,5 +129,15 @@ def parameters() -> None:
     print(f"screenshots in {OUT}")
 
 
+def corrections() -> None:
+    """A confirmed figure corrected: the budgets it priced, a draft that must be decided, an approved budget flagged
+    (the browser test's own flow, its screenshots kept)."""
+    from tests.browser import test_correction_flow as flow  # noqa: PLC0415  (only for this set of screenshots)
+    flow.SHOTS = OUT
+    with tempfile.TemporaryDirectory() as tmp:
+        flow.test_a_wrong_allowance_corrected_reaches_the_budgets_it_priced(Path(tmp))
+    print(f"screenshots in {OUT}")
+
+
 if __name__ == "__main__":
-    parameters() if sys.argv[1:] == ["parameters"] else main()
+    {"parameters": parameters, "corrections": corrections}.get(" ".join(sys.argv[1:]), main)()

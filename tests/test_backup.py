@@ -5,7 +5,7 @@ import gzip
 import hashlib
 import json
 import os
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
@@ -22,6 +22,7 @@ from costing.models import (
     ParamSourceCheck,
     ParamValue,
     Revision,
+    RevisionCorrection,
     RevisionException,
     RosterVersion,
     User,
@@ -110,6 +111,21 @@ def build_world(app) -> dict:
                        roster_file([person(**{"月应发工资": "4876.55"}), person(**{"姓名或工号": "SG-002"})]), "第二稿.xlsx")
         assert again.status_code == 302
 
+        # a correction of a figure the approved revision was priced with: the revisions it lists, and a decision
+        floor = db.session.scalar(select(ParamValue).where(ParamValue.family_key == "si.base_floor",
+                                                           ParamValue.start == date(2025, 1, 1)))
+        correction = {"region": "cq", "value": "4405", "start": "2025-01-01", "end": "2025-12-31",
+                      "doc_no": "渝人社发〔2025〕1号", "title": "关于2025年度社会保险缴费基数的通知",
+                      "issuer": "重庆市人力资源和社会保障局", "doc_date": "2025-06-01", "confidence": "verified_official",
+                      "note": "原文为 4405 元", "replaces": str(floor.id)}
+        admin = log_in(app.test_client(), "admin")
+        assert admin.post("/admin/parameters/family/si.base_floor", data=correction).status_code == 302
+        pending = db.session.scalar(select(ParamValue).where(ParamValue.replaces_id == floor.id))
+        assert log_in(app.test_client(), "admin2").post(f"/admin/parameters/values/{pending.id}/confirm").status_code == 302
+        assert log_in(app.test_client(), "b_prep").post(f"/budgets/{w.budget_b}/corrections/{_listed(w.budget_b)}/keep",
+                                                        data={"revision": "1", "reason": "按签订时的基数执行"}).status_code == 302
+        assert db.session.scalar(select(RevisionCorrection.reason).where(RevisionCorrection.id == _listed(w.budget_b)))
+
         db.session.execute(update(User).where(User.id == w.users["d_user"]).values(
             active=False, session_version=5,
             password_changed_at=datetime(2026, 3, 1, 8, 30, 15, 123456, tzinfo=timezone.utc)))
@@ -143,6 +159,11 @@ def build_world(app) -> dict:
         db.session.remove()
         db.engine.dispose()
     return {"world": w, "codes": codes, "annexes": stored}
+
+
+def _listed(budget_id: int) -> int:
+    """The id of the row that lists the budget's latest revision under a correction."""
+    return db.session.scalar(select(RevisionCorrection.id).join(Revision).where(Revision.budget_id == budget_id))
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
 """Migrations upgrade and downgrade cleanly on SQLite and, when configured, PostgreSQL."""
 import os
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -267,3 +268,46 @@ def test_user_names_become_lower_case_and_a_twin_in_other_letters_is_renamed_and
     assert [tuple(r) for r in said] == [("user:2", "用户名 jiangbei.bianzhi 与另一账号只有大小写不同，升级时改为 "
                                                    "jiangbei.bianzhi~2")]
     assert (bool(active[0]), active[1]) == (True, None)
+
+
+def test_the_figures_of_every_stored_revision_are_kept_beside_it(tmp_path):
+    """Migration 531b5d273053 reads each stored result once for the figures it was priced with: exactly what a
+    revision saved today records (budgets.corrections.figures_of), the budget's own figures left out."""
+    import json  # noqa: PLC0415  (this test alone)
+
+    from costing.budgets.corrections import figures_of  # noqa: PLC0415
+    from costing.engine.budget import compute  # noqa: PLC0415
+    from costing.engine.parameters import default_parameters  # noqa: PLC0415
+    from costing.engine.parse import parse_budget  # noqa: PLC0415
+    from costing.engine.result import to_json  # noqa: PLC0415
+
+    data = json.loads((ROOT / "docs" / "example-budget.json").read_text("utf-8"))
+    data["contractor"] |= {"work_injury_rate": "0.004", "work_injury_rate_reason": "工伤保险费率核定通知书"}
+    result = to_json(compute(parse_budget(data, default_parameters()), default_parameters()))
+    expected = {(f.family, f.region, f.start, f.value) for f in figures_of(result)}
+    assert ("si.employer.work_injury", "cq", None, "0.004") not in expected      # the budget's own figure
+    assert ("min_wage.monthly", "tier1", date(2025, 1, 1), "2330") in expected
+    app = create_app({"SQLALCHEMY_DATABASE_URI": _database("sqlite", tmp_path), "SECRET_KEY": "x"})
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="06a89ddef02d")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO organisation (id, name, kind, created_at) VALUES (1, '甲', 'purchaser', "
+                              "'2026-01-01 00:00:00')"))
+            conn.execute(text("INSERT INTO user_account (id, username, display_name, password_hash, organisation_id, "
+                              "role, is_admin, active, session_version, must_change_password, created_at) VALUES "
+                              "(1, 'a', '甲', 'x', 1, 'preparer', 0, 1, 1, 0, '2026-01-01 00:00:00')"))
+            conn.execute(text("INSERT INTO budget (id, organisation_id, name, district, start, \"end\", status, grand_total, "
+                              "error_count, revision_count, created_by_id, created_at, updated_at) VALUES "
+                              "(7, 1, 'B', '渝北区', '2025-07', '2026-06', 'draft', 0, 0, 2, 1, '2026-01-01 00:00:00', "
+                              "'2026-01-01 00:00:00')"))
+            for number, stored in ((1, json.dumps(result, ensure_ascii=False)), (2, '{"parameters": []}')):
+                conn.execute(text("INSERT INTO revision (budget_id, number, author_id, created_at, note, input_json, "
+                                  "result_json, parameter_set, grand_total, personnel_total, error_count, status) "
+                                  "VALUES (7, :n, 1, '2026-01-01 00:00:00', '', '{}', :r, 'x', 0, 0, 0, 'draft')"),
+                             {"n": number, "r": stored})
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT revision_id, family, region, start, value FROM revision_figure")).all()
+        db.engine.dispose()
+    assert {r.revision_id for r in rows} == {1} and len(rows) == len(expected)
+    assert {(r.family, r.region, date.fromisoformat(r.start) if r.start else None, r.value) for r in rows} == expected

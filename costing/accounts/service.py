@@ -32,6 +32,7 @@ ACTIONS = {"sign_in": "登录", "sign_in_failed": "登录失败", "locked": "账
            "param_reject": "驳回政策参数", "param_withdraw": "撤回政策参数",
            "source_check": "提出核实来源", "source_check_confirm": "复核通过核实来源", "source_check_reject": "驳回核实来源",
            "source_check_withdraw": "撤回核实来源", "budget_recompute": "按最新参数重新测算", "justify": "填写例外说明", "contract": "填写合同信息",
+           "correction_keep": "参数更正后按原数值继续",
            "create_org": "新建单位", "create_user": "新建用户", "unlock": "解除锁定", "unlock_client": "解除地址限制",
            "update_user": "修改用户", "password_change": "修改密码", "password_reset": "重置密码",
            "deactivate": "停用用户", "reactivate": "启用用户",

@@ -17,6 +17,7 @@ from ..paths import ROOT
 from ..results import format as formats
 from ..results import labels
 from ..results.budget import BudgetResult
+from ..results.corrections import LaterCorrection, corrected_row
 from .fetcher import StaticOnlyFetcher, base_url
 
 
@@ -36,6 +37,8 @@ class AnnexMeta:
     # an approved revision's file is issued once; a later one (new contract details) is issue 2, 3 …, and says why
     issue: int = 1
     issue_note: str | None = None
+    # figures of the revision corrected since it was priced (said in a file made after the correction)
+    corrections: tuple[LaterCorrection, ...] = ()
 
     def to_json(self) -> str:
         """What the file prints, as stored with its job (the worker renders exactly this)."""
@@ -47,7 +50,12 @@ class AnnexMeta:
         known = {f.name for f in fields(cls)}
         values = {name: value for name, value in stored.items() if name in known}
         values["exceptions"] = tuple((key, tuple(note)) for key, note in values.get("exceptions", ()))
+        values["corrections"] = tuple(LaterCorrection.from_dict(c) for c in values.get("corrections", ()))
         return cls(**values)
+
+    def corrected(self, basis) -> LaterCorrection | None:
+        """The later correction of a figure of the basis, if any."""
+        return corrected_row(basis, self.corrections)
 
     @property
     def issue_label(self) -> str:

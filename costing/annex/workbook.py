@@ -30,6 +30,11 @@ def _formula(sheet, row: int, column: int, formula, bold: bool = True):
     return cell
 
 
+def _later(meta: AnnexMeta) -> list[str]:
+    """What the PDF says of each figure corrected after the revision was priced."""
+    return [c.notice(meta.status) for c in meta.corrections]
+
+
 def annex_workbook(result: dict | BudgetResult, meta: AnnexMeta) -> bytes:
     view = result if isinstance(result, BudgetResult) else BudgetResult(result)
     book = Workbook()
@@ -136,6 +141,9 @@ def annex_workbook(result: dict | BudgetResult, meta: AnnexMeta) -> bytes:
     safe_text(summary.cell(row=r + 6, column=2), view.amount_in_words)
     safe_text(summary.cell(row=r + 7, column=1), "系统测算的预算总额（核对用）")
     summary.cell(row=r + 7, column=2, value=t.grand_total).number_format = MONEY
+    for offset, text in enumerate(_later(meta), start=r + 9):
+        safe_text(summary.cell(row=offset, column=1), "此后更正的数值")
+        safe_text(summary.cell(row=offset, column=2), text)
     print_setup(summary, title)
 
     basis = book.create_sheet("测算依据")
@@ -144,6 +152,8 @@ def annex_workbook(result: dict | BudgetResult, meta: AnnexMeta) -> bytes:
     for offset, values in enumerate(rows, start=2):
         for column, value in enumerate(values, start=1):
             put(basis, offset, column, value)
+    for offset, text in enumerate(_later(meta), start=len(rows) + 3):
+        safe_text(basis.cell(row=offset, column=1), f"此后更正：{text}")
     print_setup(basis, title)
 
     listed = view.listed_assumptions

@@ -41,8 +41,8 @@ from ..clock import as_utc
 from ..engine.text import without_invisible
 from ..models import AnnexFile, Budget, Revision, db, utcnow
 from ..results.format import localdate
-from ..web import attachment
-from .service import parties, result_of
+from ..web import attachment, current_parameters
+from .service import later_corrections, parties, result_of
 
 log = logging.getLogger("costing.annexes")
 KINDS = {"pdf": ("application/pdf", annex_pdf),
@@ -69,7 +69,9 @@ def meta_for(budget: Budget, revision: Revision, issue: int = 1, issue_note: str
         verify_url=verify_url(revision.verify_code),
         exceptions=tuple((e.key, (e.justification, e.author.display_name, localdate(e.created_at)))
                          for e in revision.exceptions),
-        issue=issue, issue_note=issue_note)
+        issue=issue, issue_note=issue_note,
+        # figures corrected since it was priced: an annex made now says so (one issued before stays as it is)
+        corrections=tuple(later_corrections(revision, current_parameters())))
 
 
 def meta_key(meta: AnnexMeta) -> str:
@@ -77,6 +79,8 @@ def meta_key(meta: AnnexMeta) -> str:
     (``COSTING_PUBLIC_URL``), not the budget's — nodes set differently must not take turns making a file again."""
     printed = asdict(meta)
     printed.pop("verify_url")
+    if not printed["corrections"]:          # (as before corrections were printed: no file is made again for it)
+        printed.pop("corrections")
     return hashlib.sha256(json.dumps(printed, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
 
 
@@ -306,6 +310,13 @@ def issues(revision: Revision) -> list[AnnexFile]:
                                                       AnnexFile.issued_at.is_not(None))
                               .order_by(AnnexFile.kind, AnnexFile.issue)).all()
     return rows if any(row.issue > 1 for row in rows) else []
+
+
+def issued(revision: Revision) -> list[AnnexFile]:
+    """Every issued file of a revision (content not loaded), by kind and issue."""
+    return list(db.session.scalars(select(AnnexFile).where(AnnexFile.revision_id == revision.id,
+                                                           AnnexFile.issued_at.is_not(None))
+                                   .order_by(AnnexFile.kind, AnnexFile.issue)))
 
 
 def _replaced(revision: Revision) -> bool:

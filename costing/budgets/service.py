@@ -26,7 +26,9 @@ from ..models import AnnexFile, Budget, BudgetShare, Organisation, Revision, Rev
 from ..results import labels
 from ..results.budget import Basis, BudgetResult
 from ..results.compare import Comparison, basis_changes, compare, recalculation_note
+from ..results.format import figure
 from ..results.verification import verification_code
+from . import corrections
 from .access import (
     can_approve,
     can_create,
@@ -45,7 +47,11 @@ __all__ = ["InputError", "Conflict", "WorkflowError", "compute_contract", "creat
            "compare_revisions", "find_by_code", "load_budget", "visible_to", "can_see", "can_create", "can_edit", "can_approve", "is_contractor",
            "shared_revision", "shared_numbers", "shared_with", "share_offer", "previous_return", "readable_revision",
            "name_seen_by", "justify",
-           "unjustified_errors", "parties", "set_contract", "copied_from", "verification", "Verification"]
+           "unjustified_errors", "parties", "set_contract", "copied_from", "verification", "Verification",
+           "follow_correction", "price_correction", "price_correction_now", "correction_progress", "correction_preview", "corrections_of", "correction_later", "later_corrections",
+           "decide_correction",
+           "corrected_budgets", "corrections_flagged", "correction_state", "corrections_in_force", "changes_figure",
+           "corrections_listed"]
 
 
 class WorkflowError(Exception):
@@ -274,7 +280,18 @@ def _revision(budget: Budget, number: int, user: User, computed: Computed, note:
                     result_json=json.dumps(computed.result, ensure_ascii=False),
                     parameter_set=computed.parameter_set, grand_total=computed.grand_total,
                     personnel_total=computed.personnel_total, error_count=computed.error_count,
-                    status="draft")
+                    status="draft", figures=corrections.figures_of(computed.result))
+
+
+def _not_stale(revision: Revision) -> None:
+    """Refuse a revision priced with a figure that a correction confirmed while it was being saved (it would be
+    missing from the correction's list): nothing is saved, and saving again prices it with the correction."""
+    corrected = corrections.refuse_stale(revision)
+    if corrected is not None:
+        message = (f"保存时政策参数刚刚更正（{corrected.family.label} {labels.region(corrected.region)}），本次未保存；"
+                   f"您填写的内容仍在，请再保存一次，将按更正后的数值测算")
+        db.session.rollback()
+        raise WorkflowError(message)
 
 
 def _summarise(budget: Budget, computed: Computed) -> None:
@@ -295,8 +312,10 @@ def create_budget(user: User, data: dict, params: ParameterSet, note: str = "",
                     revision_count=1)
     _summarise(budget, computed)
     db.session.add(budget)
-    db.session.add(_revision(budget, 1, user, computed, note or "新建"))
+    first = _revision(budget, 1, user, computed, note or "新建")
+    db.session.add(first)
     db.session.flush()
+    _not_stale(first)
     accounts.record("create", f"budget:{budget.id}", budget.name, user=user)
     return budget
 
@@ -334,6 +353,7 @@ def save_revision(budget: Budget, user: User, data: dict, params: ParameterSet, 
     budget.status = "draft"
     _summarise(budget, computed)
     db.session.flush()
+    _not_stale(revision)
     accounts.record("save", f"budget:{budget.id}", f"修订 {revision.number}：{revision.note}", user=user)
     return revision
 
@@ -471,6 +491,7 @@ def submit(budget: Budget, user: User, seen: int | None, confirmed: bool = False
     _expect(budget, seen)
     if budget.status != "draft":
         raise WorkflowError("只有草稿可以提交")
+    _corrections_decided(budget.latest, "submit")         # first: recomputing may change everything below
     unexplained = [a.label for a in result_of(budget.latest).assumptions or [] if not a.reason]
     if unexplained:            # drafts copied or recomputed from input saved before reasons were required
         raise WorkflowError(f"有 {len(unexplained)} 处不用默认值而未说明理由（{'、'.join(unexplained[:5])}"
@@ -499,6 +520,7 @@ def approve(budget: Budget, user: User, seen: int | None, confirmed: bool = Fals
         raise WorkflowError("只有已提交的预算可以审核")
     if latest.author_id == user.id:
         raise WorkflowError("不能审核自己编制的修订，请由本单位其他审核人审核")
+    _corrections_decided(latest, "approve")
     if unjustified_errors(latest):
         raise WorkflowError("本修订仍有未说明的错误，不能审核通过；请退回修改")
     if not confirmed:
@@ -510,6 +532,48 @@ def approve(budget: Budget, user: User, seen: int | None, confirmed: bool = Fals
     if share_too:
         for contractor in share_offer(budget, latest.number):
             _share(budget, user, contractor, latest.number)
+
+
+def _corrections_decided(revision: Revision, step: str) -> None:
+    """A revision priced with a figure later corrected goes forward only recomputed (a new revision) or with a
+    written decision to keep its figures."""
+    pending = corrections.undecided(revision)
+    unlisted = corrections.unfollowed(revision)
+    if not (pending or unlisted):
+        return
+    said = [f"{c.wrong} 已更正为 {c.corrected}，{c.change_text}" for c in map(corrections.later, pending)]
+    said += [f"{c.family.label} {labels.region(c.region)} 已更正为 {figure(c.value, c.family.unit)}" for c in unlisted]
+    what = f"本修订测算所用的政策参数此后已更正：{'；'.join(said)}。"
+    if unlisted:
+        raise WorkflowError(f"{what}请刷新预算页查看更正对本预算的影响后再操作")
+    if step == "submit":
+        raise WorkflowError(f"{what}请按最新参数重新测算，或在“此后更正的政策参数”中写明按原数值继续的理由后再提交")
+    raise WorkflowError(f"{what}请退回修改由编制人重新测算，或在“此后更正的政策参数”中写明按原数值审核的理由后再审核通过")
+
+
+def decide_correction(budget: Budget, user: User, row_id: int | None, reason: str, seen: int | None) -> None:
+    """Keep the figures of the latest revision despite a correction, for the reason given: the preparer of a draft,
+    the approver of a submitted revision (which cannot be recomputed without being returned)."""
+    _expect(budget, seen)
+    latest = budget.latest
+    if latest.status == "draft":
+        if not can_edit(user, budget):
+            raise WorkflowError("草稿由编制人说明是否按原数值继续")
+    elif latest.status == "submitted":
+        if not can_approve(user, budget):
+            raise WorkflowError("已提交的修订由审核人说明是否按原数值审核")
+    else:
+        raise WorkflowError("已审核的修订保持原有数字，不需说明；调整合同金额须按更正后的数值另行编制修订")
+    _claim(budget, seen, (latest.status,))
+    try:
+        row = corrections.decide(latest, row_id, user, reason)
+    except ValueError as exc:
+        db.session.rollback()
+        raise WorkflowError(str(exc)) from None
+    said = corrections.later(row)
+    accounts.record("correction_keep", f"budget:{budget.id}",
+                    f"修订 {latest.number}：{said.label} {said.wrong} 已更正为 {said.corrected}；理由：{row.reason}",
+                    user=user)
 
 
 def return_for_changes(budget: Budget, user: User, reason: str, seen: int | None) -> None:
@@ -638,10 +702,13 @@ def policy_change(revision: Revision, params: ParameterSet) -> PolicyChange | No
 
 
 def recompute(budget: Budget, user: User, params: ParameterSet, seen: int | None) -> Revision:
-    """The latest draft recomputed with ``params`` (today's confirmed set), as a new revision."""
+    """The latest draft recomputed with ``params`` (today's confirmed set), as a new revision; or, for an approved
+    revision priced with a figure later corrected, a new draft so priced (the approved one stays as it is)."""
     _expect(budget, seen)
-    if budget.status != "draft":
-        raise WorkflowError("只有草稿可以按最新政策参数重新测算；已提交或已审核的修订保持原有数字")
+    if budget.status == "submitted":
+        raise WorkflowError("已提交的修订保持原有数字：审核通过或退回后才能按最新政策参数重新测算")
+    if budget.status == "approved" and not corrections.rows_of(budget.latest):
+        raise WorkflowError("已审核的修订保持原有数字；要按最新政策参数测算，请编辑预算生成新的草稿修订")
     version = params.version
     if budget.latest.parameter_set == version:
         raise WorkflowError("本预算已按最新政策参数测算")
@@ -653,3 +720,77 @@ def recompute(budget: Budget, user: User, params: ParameterSet, seen: int | None
                             "；".join(f"{labels.place(p.path)}：{p.message}" for p in exc.problems)) from None
     accounts.record("budget_recompute", f"budget:{budget.id}", f"修订 {revision.number}：{revision.note}", user=user)
     return revision
+
+
+# -- corrections of figures a revision was priced with (budgets.corrections) ------------------------------------
+
+def follow_correction(correction) -> corrections.Followed:
+    """List the revisions priced with the figures a just-confirmed correction replaced (the caller commits with the
+    confirmation, then has them priced: ``price_correction``)."""
+    return corrections.follow(correction)
+
+
+def price_correction(correction_id: int) -> None:
+    """Price, in a background job, what confirming a correction listed (after its commit)."""
+    corrections.dispatch(correction_id)
+
+
+def price_correction_now(correction_id: int, params: ParameterSet) -> int:
+    """Price what a correction listed here and now (the command line), committing by batches."""
+    return corrections.price_pending(correction_id, params)
+
+
+def correction_progress(correction_id: int) -> tuple[int, int]:
+    """(priced, listed) of a correction's revisions; a pricing job that seems lost is sent again."""
+    return corrections.progress(correction_id)
+
+
+def correction_preview(row) -> dict[str, int] | None:
+    """For a pending correction: how many revisions that can still matter are priced with the figure it replaces."""
+    return corrections.preview(row)
+
+
+def corrections_in_force():
+    """Every confirmed correction that changes a figure (the list page names those that found no revision)."""
+    return corrections.in_force()
+
+
+def changes_figure(correction) -> bool:
+    """Whether a correction changes the figure (its value or start), not only its citation."""
+    return corrections.changes_figure(correction)
+
+
+def corrections_listed(correction_ids) -> dict[int, int]:
+    """How many revisions each of these corrections listed (all budgets: for administrators)."""
+    return corrections.count_by_correction(True, set(correction_ids)) if correction_ids else {}
+
+
+def corrections_of(revision: Revision, params: ParameterSet) -> tuple[list, bool]:
+    """The corrections in force listed for a revision, newest first, and whether it was listed just now under one
+    that had not listed it (a correction confirmed before they were followed through: the caller commits)."""
+    listed_now = corrections.ensure(revision, params)
+    return corrections.rows_of(revision), listed_now
+
+
+def correction_later(row):
+    """What the page and the annexes say of one listed correction (results.corrections.LaterCorrection)."""
+    return corrections.later(row)
+
+
+def later_corrections(revision: Revision, params: ParameterSet | None = None) -> list:
+    """What the page and the annexes say of each figure of the revision later corrected (results.corrections);
+    with ``params``, priced first where the background job has not reached it yet."""
+    return corrections.later_corrections(revision, params)
+
+
+def corrected_budgets(user: User, correction_id: int | None = None) -> list:
+    """The listed revisions (of corrections in force) of the budgets this user may see."""
+    return corrections.listed(visible_to(user), correction_id)
+
+
+def corrections_flagged(budget_ids: list[int]) -> dict[int, list]:
+    return corrections.flagged(budget_ids)
+
+
+def correction_state(row) -> str:
+    return corrections.state(row)

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from wtforms import SelectChoice
 
 from ..accounts import service as accounts
+from ..clock import as_utc
 from ..engine.parse import REASON_MISSING, InputError
 from ..engine.periods import Month
 from ..engine.text import without_invisible
@@ -76,8 +77,10 @@ def index():
     outdated = set() if contractor else {
         b.id for b in budgets if b.status == "draft" and b.latest.parameter_set != params.version}
     notice = parameters.attention(db.session, params, today()) if current_user.is_admin else None
+    # revisions priced with a figure later corrected that still ask something of the purchaser
+    flagged = {} if contractor else service.corrections_flagged([b.id for b in budgets])
     return render_template("budgets/index.html", rows=rows, can_create=access.can_create(current_user),
-                           outdated=outdated, notice=notice)
+                           outdated=outdated, notice=notice, flagged=flagged)
 
 
 def _row(budget: Budget, contractor: bool) -> dict:
@@ -272,6 +275,9 @@ def new():
         db.session.rollback()
         said = lines.file_problems(exc.problems) if read is None and _chosen_file() else _said(form, exc.problems, read)
         return _form_again(form, None, said, 400)
+    except service.WorkflowError as exc:          # a correction confirmed while it was saved: nothing saved
+        db.session.rollback()
+        return _form_again(form, None, [str(exc)], 409)
     planned = annexes.plan_new(budget, budget.latest)
     db.session.commit()
     annexes.send(planned)
@@ -355,10 +361,13 @@ def show(budget_id: int):
         change = service.policy_change(revision, params)
     result = service.result_of(revision)
     part = _part(result)
+    corrected = _corrections(revision, params)
+    later = [service.correction_later(row) for row in corrected]
     return render_template(
         "budgets/show.html", budget=budget, revision=revision, result=result,
-        revision_figures=revision_figures(revision, result, part),
+        revision_figures=revision_figures(revision, result, part, later),
         part=part, shown_assumptions=result.assumptions_of_lines((part - 1) * SHOWN_LINES, part * SHOWN_LINES),
+        corrected=list(zip(corrected, later, strict=True)), issued_before=_issued_before(revision, corrected),
         rosters=[(r, rosters.seen_version(r, current_user)) for r in rosters.for_budget(current_user, budget)],
         returned=budget.returned, change=change,
         exceptions={e.key: e for e in revision.exceptions}, parties=service.parties(budget),
@@ -425,6 +434,23 @@ def edit(budget_id: int):
     return redirect(here)
 
 
+def _corrections(revision: Revision, params) -> list:
+    """The corrections in force listed for the revision; one confirmed before corrections were followed through
+    lists it now (kept: it is a list of record, not a view of the moment)."""
+    rows, listed_now = service.corrections_of(revision, params)
+    if listed_now:
+        db.session.commit()
+    return rows
+
+
+def _issued_before(revision: Revision, corrected: list) -> list:
+    """The revision's issued annexes issued before the latest correction listed for it (they do not say it)."""
+    if not corrected or revision.status != "approved":
+        return []
+    since = max(as_utc(row.correction.reviewed_at) for row in corrected)
+    return [f for f in annexes.issued(revision) if as_utc(f.issued_at) < since]
+
+
 _FIGURES = service.Kept(128)
 
 
@@ -434,19 +460,22 @@ def _part(result: BudgetResult) -> int:
     return min(max(small_int(request.args.get("part")) or 1, 1), parts)
 
 
-def revision_figures(revision: Revision, result: BudgetResult, part: int = 1) -> Markup:
+def revision_figures(revision: Revision, result: BudgetResult, part: int = 1, later: list | None = None) -> Markup:
     """The budget page's tables that its stored result alone decides (personnel, segments, costs, months,
     figures used), rendered once per revision (and part of its lines) in each process: a revision's result never
-    changes. Keyed as the read results are (``service.result_key``)."""
+    changes. Keyed as the read results are (``service.result_key``), by the part, and by the corrections of its
+    figures confirmed since (the basis marks each corrected figure)."""
     # Markup marks the fragment as HTML that is already escaped, not as trusted text: it is what Jinja rendered
     # with autoescaping on (an .html template), so every post name and message in it was escaped as it was
     # printed. Caching it must not escape it a second time; nothing is added to it afterwards.
+    later = tuple(later or ())
     first = (part - 1) * SHOWN_LINES
     shown = {"personnel": result.personnel[first:first + SHOWN_LINES], "costs": result.costs[first:first + SHOWN_LINES],
              "part": part, "parts": max(1, -(-max(len(result.personnel), len(result.costs)) // SHOWN_LINES)),
              "first": first, "per_part": SHOWN_LINES, "budget_id": revision.budget_id, "number": revision.number}
-    return _FIGURES.get((*service.result_key(revision), part),
-                        lambda: Markup(render_template("budgets/_revision_figures.html", result=result, **shown)))
+    return _FIGURES.get((*service.result_key(revision), part, later),
+                        lambda: Markup(render_template("budgets/_revision_figures.html", result=result,
+                                                       corrections=later, **shown)))
 
 
 def _refused(budget: Budget, message: str):
@@ -643,6 +672,39 @@ def contract(budget_id: int):
     _prepare_annexes(budget)
     flash(annexes.contract_saved(reissued), "success")
     return redirect(url_for("budgets.show", budget_id=budget.id) + "#contract")
+
+
+@bp.post("/<id:budget_id>/corrections/<id:row_id>/keep")
+def keep_figures(budget_id: int, row_id: int):
+    """Go forward with the figures of the latest revision despite a correction, for the reason written (``reason``):
+    the preparer of a draft, the approver of a submitted revision."""
+    def allowed(user, budget):
+        return access.can_edit(user, budget) or access.can_approve(user, budget)
+    return _action(budget_id, allowed,
+                   lambda b, f: service.decide_correction(b, current_user, row_id, f.reason.data, _seen(f)),
+                   "已写明按原数值继续的理由")
+
+
+@bp.get("/corrections")
+def corrected():
+    """The revisions priced with a figure later corrected, of the budgets the user may see (an administrator: all),
+    by correction (``?correction=`` one of them), each with the difference and where it stands."""
+    if access.is_contractor(current_user):
+        abort(404)
+    asked = request.args.get("correction")
+    correction_id = small_int(asked) if asked is not None else None
+    if asked is not None and correction_id is None:
+        abort(404)
+    rows = service.corrected_budgets(current_user, correction_id)
+    groups: dict[int, list] = {}
+    for row in rows:
+        groups.setdefault(row.correction_id, []).append(row)
+    shown = [(items[0].correction, service.correction_later(items[0]),
+              [(row, service.correction_state(row)) for row in items], service.correction_progress(correction_id))
+             for correction_id, items in groups.items()]
+    return render_template("budgets/corrections.html", groups=shown, one=correction_id is not None,
+                           pricing=any(done < listed for *_, (done, listed) in shown),
+                           in_force=service.corrections_in_force() if current_user.is_admin else [])
 
 
 @bp.post("/<id:budget_id>/exceptions")

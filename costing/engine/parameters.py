@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -251,6 +251,23 @@ class ParameterSet:
         if position < 0:
             raise UnknownDistrict(name)
         return entries[position]
+
+    def with_figure(self, key: str, region: str, start: date | None, value: Decimal,
+                    new_start: date | None = None) -> ParameterSet:
+        """This set as it would be had the figure of ``key`` for ``region`` starting ``start`` been ``value`` (from
+        ``new_start``, if given): what a revision priced with a figure later corrected is priced with, today. The
+        other families are shared, not copied; the version says the set is not one the database holds."""
+        family = self.families[key]
+        records = list(family.records.get(region, ()))
+        kept = [r for r in records if r.start != start]
+        like = next((r for r in records if r.start == start), None) or (kept[0] if kept else None)
+        if like is None:
+            raise KeyError(f"{key} has no values for region {region}")
+        put_back = replace(like, start=new_start if new_start is not None else start, value=value)
+        changed = replace(family, records={**family.records, region: kept + [put_back]}, _starts={})
+        changed.index()
+        return ParameterSet({**self.families, key: changed}, self.history, self.aliases, self.settings,
+                            version=f"{self.version}~{key}:{region}:{put_back.start}:{value}")
 
     def first_listed(self, name: str) -> date:
         """The date from which the district is listed in a tier at all."""

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from ..accounts import service as accounts
+from ..budgets import service as budgets
 from ..clock import now
 from ..engine import plausible
 from ..engine.parameters import CONFIDENCE, ParameterMissing, UnknownDistrict
@@ -109,9 +110,13 @@ def family(key: str):
                                 .order_by(ParamValue.region, ParamValue.start, ParamValue.id)).all()
     notes = {v.id: review.successor_note(db.session, v) for v in values if v.status == "pending"}
     flags = {v.id: review.row_flags(db.session, v) for v in values if v.status == "pending"}
+    # corrections: what confirming one will list, and where a confirmed one's list is
+    previews = {v.id: budgets.correction_preview(v) for v in values if v.status == "pending" and v.replaces_id}
+    changed = {v.id for v in values if v.status == "confirmed" and v.replaces_id and budgets.changes_figure(v)}
+    followed = dict.fromkeys(changed, 0) | budgets.corrections_listed(changed)
     correcting = db.session.get(ParamValue, small_int(form.replaces.data)) if small_int(form.replaces.data) else None
     return render_template("parameters/family.html", family=family, values=values, form=form, notes=notes,
-                           correcting=correcting, flags=flags,
+                           correcting=correcting, flags=flags, previews=previews, followed=followed,
                            checks=sources.checks_of(db.session, {v.source_id for v in values}),
                            unit_hints=review.UNIT_HINTS,
                            plausible=plausible.plausible_range(family.key, family.unit).text(),
@@ -155,7 +160,8 @@ def _enter(form: SourceForm, build, add, kind: str):
         db.session.rollback()
         form.show({**refused.problems, **problems})
         return None
-    accounts.record("param_add", f"{kind}:{row.id}", service.describe(row) + "（待复核）")
+    corrects = _corrected(row, None) if getattr(row, "replaces_id", None) else ""
+    accounts.record("param_add", f"{kind}:{row.id}", service.describe(row) + "（待复核）" + (f"；{corrects}" if corrects else ""))
     db.session.commit()
     flash("已录入，待另一位管理员复核后生效", "success")
     return row
@@ -168,10 +174,15 @@ def _act(model, row_id: int, verb: str):
     if not form.validate():
         abort(400)
     found = review.row_flags(db.session, row) if model is ParamValue and row.status == "pending" else []
+    followed = None
     try:
         if verb == "confirm":
             closed = (review.confirm_value(db.session, row, current_user, bool(form.acknowledge.data))
                       if model is ParamValue else review.confirm_tier(db.session, row, current_user))
+            if model is ParamValue and row.replaces_id is not None:
+                # a correction: the budget revisions priced with the figure it replaces, listed in the same
+                # transaction (each priced again after the commit, in the background)
+                followed = budgets.follow_correction(row)
         elif verb == "reject":
             review.reject(db.session, row, current_user, form.reason.data or "")
             closed = None
@@ -182,21 +193,42 @@ def _act(model, row_id: int, verb: str):
         db.session.rollback()
         for message in refused.problems.values():
             flash(message, "error")
-        return row, False
+        return row, None
     what = service.describe(row)
+    corrected = _corrected(row, followed) if model is ParamValue and row.replaces_id is not None else ""
     accounts.record(f"param_{verb}", f"{'param' if model is ParamValue else 'tier'}:{row.id}",
-                 what + (f"；{closed}" if closed else "") + (f"；理由：{row.review_note}" if verb == "reject" else "")
+                 what + (f"；{closed}" if closed else "") + (f"；{corrected}" if corrected else "")
+                 + (f"；理由：{row.review_note}" if verb == "reject" else "")
                  + (f"；复核时已核对提示：{'；'.join(found)}" if found and verb == "confirm" else ""))
     db.session.commit()
+    if followed is not None and followed.new:
+        budgets.price_correction(row.id)          # each listed revision priced again, in the background
     flash({"confirm": "已复核通过，" + ("新数值已生效" if model is ParamValue else "档次变更已生效"),
            "reject": "已驳回", "withdraw": "已撤回"}[verb]
-          + (f"；{closed}" if closed else ""), "success")
-    return row, True
+          + (f"；{closed}" if closed else "") + (f"；{_found(followed)}" if followed is not None else ""), "success")
+    return row, followed
+
+
+def _corrected(row: ParamValue, followed) -> str:
+    """What an audit entry says of a correction: what it corrects and why, and (confirmed) the revisions it found."""
+    said = f"更正 {service.describe(row.replaces)}（原因：{row.note or '未写明'}）"
+    return said + (f"；{_found(followed)}" if followed is not None else "")
+
+
+def _found(followed) -> str:
+    """用到原数值的预算修订 3 个（草稿 1、已审核 2），已列出，逐一测算差额."""
+    if not followed.rows:
+        return "没有预算修订用到原数值" if budgets.changes_figure(followed.correction) else "只更正了依据，数值与起始日期未变，预算无需重新测算"
+    counts = "、".join(f"{label} {followed.count(status)}" for status, label in
+                      (("draft", "草稿"), ("submitted", "已提交"), ("approved", "已审核")) if followed.count(status))
+    return f"用到原数值的预算修订 {len(followed.rows)} 个（{counts}），已列出，逐一测算差额"
 
 
 @bp.post("/values/<id:value_id>/<any(confirm, reject, withdraw):verb>")
 def value_action(value_id: int, verb: str):
-    row, _ = _act(ParamValue, value_id, verb)
+    row, followed = _act(ParamValue, value_id, verb)
+    if followed is not None and followed.rows:          # a correction: where the revisions it found are listed
+        return redirect(url_for("budgets.corrected", correction=row.id) + f"#correction-{row.id}")
     return redirect(url_for("params.family", key=row.family_key))
 
 

@@ -113,4 +113,6 @@ FILTERS = {"validity": validity, "money": money, "signed_money": signed_money, "
 def register(env) -> None:
     """The same filters and label tables for every Jinja environment (the app's and the annex's)."""
     env.filters.update(FILTERS)
+    # {{ corrections|select('matching', basis_row) }}: the items that say they match (results.corrections)
+    env.tests["matching"] = lambda item, other: item.matches(other)
     env.globals.update(labels=labels, severity_labels=labels.SEVERITY, confidence_labels=labels.CONFIDENCE_LABELS)

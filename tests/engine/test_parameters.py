@@ -142,6 +142,29 @@ def test_a_districts_own_standard_is_listed_for_that_district_only():
     assert everyone == listed | {"江北区:assistant_social_worker", "江北区:social_worker"}
 
 
+def test_a_set_with_one_figure_put_back_prices_that_figure_and_leaves_the_set_alone():
+    """What a revision priced with a figure later corrected is priced with today: the set holding the correction,
+    with the wrong figure in its place (from its own start, if the correction moved it)."""
+    params = with_allowance_standard("渝北区", {"assistant_social_worker": "300"}, start="2025-07-01")
+    key, region = "allowance.certificate_monthly", "渝北区:assistant_social_worker"
+    wrong = params.with_figure(key, region, date(2025, 7, 1), D("30000"))
+    assert wrong.at(key, date(2025, 9, 1), region).value == D("30000")
+    assert params.at(key, date(2025, 9, 1), region).value == D("300")            # the set itself is unchanged
+    assert wrong.version != params.version
+    assert wrong.families["si.base_floor"] is params.families["si.base_floor"]  # the other families are shared
+    # a correction that moved the start: the wrong figure from its own start, nothing before it
+    moved = params.with_figure(key, region, date(2025, 7, 1), D("30000"), date(2025, 10, 1))
+    assert moved.at(key, date(2025, 10, 1), region).value == D("30000")
+    with pytest.raises(ParameterMissing):
+        moved.at(key, date(2025, 9, 1), region)
+    # a figure of the shipped data, with its successors kept
+    floor = default_parameters().with_figure("si.base_floor", "cq", date(2024, 1, 1), D("4000"))
+    assert floor.at("si.base_floor", date(2024, 6, 1), "cq").value == D("4000")
+    assert floor.at("si.base_floor", date(2025, 6, 1), "cq").value == D("4404")
+    with pytest.raises(KeyError):
+        params.with_figure(key, "江北区:assistant_social_worker", date(2025, 7, 1), D("1"))
+
+
 def test_a_district_family_keeps_values_only_by_district():
     documents = load_documents()
     name, doc = next((n, d) for n, d in documents if n == "allowance.yaml")

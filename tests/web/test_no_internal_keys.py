@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import subprocess
+from datetime import date
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -16,7 +17,17 @@ import openpyxl
 from sqlalchemy import select
 
 from costing.budgets import service
-from costing.models import AuditEntry, Budget, ParamSource, ParamSourceCheck, ParamValue, User, db
+from costing.models import (
+    AuditEntry,
+    Budget,
+    ParamSource,
+    ParamSourceCheck,
+    ParamValue,
+    Revision,
+    RevisionCorrection,
+    User,
+    db,
+)
 from costing.web import current_parameters
 
 from . import world
@@ -205,11 +216,24 @@ def busy_week(app) -> Week:
                       roster_file([person(), person(**{"姓名或工号": "SG-002", "月应发工资": "2000.00"})]))
     roster = response.location.rsplit("/", 1)[-1]
     week.post(contractor, f"/rosters/{roster}/share", data={"revision": "1"})
+
+    # a confirmed figure corrected: the budgets priced with it are listed, one draft kept as it is with a reason
+    floor = db.session.scalar(select(ParamValue).where(ParamValue.family_key == "si.base_floor",
+                                                       ParamValue.start == date(2025, 1, 1)))
+    week.post(admin, "/admin/parameters/family/si.base_floor",
+              data={**NEW_BASE, "value": "4,405", "start": "2025-01-01", "end": "2025-12-31", "note": "原文为 4405 元",
+                    "replaces": str(floor.id)})
+    correction = db.session.scalar(select(ParamValue).where(ParamValue.replaces_id == floor.id))
+    week.post(admin2, f"/admin/parameters/values/{correction.id}/confirm")
+    listed = db.session.scalar(select(RevisionCorrection.id).join(Revision).where(
+        Revision.budget_id == budgets["returned"].id))
+    week.post(preparer, f"/budgets/{budgets['returned'].id}/corrections/{listed}/keep",
+              data={"revision": "1", "reason": "合同按签订时的基数执行"})
     done = set(db.session.scalars(select(AuditEntry.action)))
     assert {"param_add", "param_confirm", "param_reject", "source_check", "source_check_confirm",
             "source_check_reject", "budget_recompute", "duplicate", "delete", "justify",
             "approve", "return", "share", "contract", "save", "roster_import", "roster_share", "create_org",
-            "create_user"} <= done, "the week's work was not all done"
+            "create_user", "correction_keep"} <= done, "the week's work was not all done"
     return week
 
 
