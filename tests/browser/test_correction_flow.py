@@ -67,6 +67,7 @@ def test_a_wrong_allowance_corrected_reaches_the_budgets_it_priced(tmp_path):
         admin.fill("input[name=issuer]", "重庆市渝北区民政局")
         admin.fill("input[name=doc_date]", "2025-06-20")
         admin.select_option("select[name=confidence]", "verified_official")
+        admin.fill("input[name=url]", "https://www.ybq.gov.cn/zwgk/2025/12.html")    # 官方网站原文 needs its address
         admin.click("button:has-text('录入（待复核）')")
         admin.wait_for_selector("text=待另一位管理员复核后生效")
 
