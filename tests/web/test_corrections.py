@@ -108,13 +108,15 @@ def _budget(name: str, status: str = "draft") -> int:
     return budget.id
 
 
-def _correct(app, wrong: ParamValue, value: str = "300", note: str = REASON):
+def _correct(app, wrong: ParamValue, value: str = "300", note: str = REASON, acknowledge: bool = False):
     """The administrator enters the correction on the parameter's page; the second one confirms it."""
     admin = log_in(app.test_client(), "admin")
     page = _text(admin.get(f"{FAMILY}?replaces={wrong.id}"))
     assert "更正数值" in page and "请在“说明”中写明更正原因" in page
     data = {**SOURCE, "district": "渝北区", "region": "assistant_social_worker", "value": value,
             "start": "2025-07-01", "end": "", "note": note, "replaces": str(wrong.id)}
+    if acknowledge:
+        data["acknowledge"] = "y"
     response = admin.post(FAMILY, data=data)
     assert response.status_code == 302, _text(response)[:2000]
     return db.session.scalar(select(ParamValue).where(ParamValue.replaces_id == wrong.id,
@@ -346,10 +348,12 @@ def test_a_draft_annex_made_after_the_correction_says_so(fixed, client):
 
 def test_a_correction_of_the_citation_alone_lists_nothing(fixed, client):
     _, wrong, ids = _world_with_three(fixed)
-    pending = _correct(fixed, wrong, value="30000", note="核对原文：文号与标题按原件抬头改正")
+    # (30,000 is beyond the allowance's plausible range: the entrant and the reviewer each acknowledge it)
+    pending = _correct(fixed, wrong, value="30000", note="核对原文：文号与标题按原件抬头改正", acknowledge=True)
     page = _flat(_text(log_in(fixed.test_client(), "admin2").get(FAMILY)))
     assert "只更正依据，数值与起始日期不变：预算无需重新测算" in page
-    response = log_in(fixed.test_client(), "admin2").post(f"/admin/parameters/values/{pending.id}/confirm")
+    response = log_in(fixed.test_client(), "admin2").post(f"/admin/parameters/values/{pending.id}/confirm",
+                                                          data={"acknowledge": "y"})
     assert response.location.endswith(FAMILY)
     assert db.session.scalar(select(RevisionCorrection)) is None
     page = _text(log_in(fixed.test_client(), "admin2").get(FAMILY))
