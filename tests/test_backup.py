@@ -117,6 +117,7 @@ def build_world(app) -> dict:
         correction = {"region": "cq", "value": "4405", "start": "2025-01-01", "end": "2025-12-31",
                       "doc_no": "渝人社发〔2025〕1号", "title": "关于2025年度社会保险缴费基数的通知",
                       "issuer": "重庆市人力资源和社会保障局", "doc_date": "2025-06-01", "confidence": "verified_official",
+                      "url": "https://rlsbj.cq.gov.cn/2025/1.html",
                       "note": "原文为 4405 元", "replaces": str(floor.id)}
         admin = log_in(app.test_client(), "admin")
         assert admin.post("/admin/parameters/family/si.base_floor", data=correction).status_code == 302
