@@ -14,12 +14,12 @@ from ..budgets import service as budgets
 from ..budgets.service import WorkflowError
 from ..engine.parameters import ParameterSet
 from ..engine.parse import InputError, Problem
-from ..engine.roster import check_input, check_to_json
+from ..engine.roster import check_input, check_to_json, validate_input
 from ..engine.text import invisible_problem
 from ..models import Budget, Revision, Roster, RosterVersion, User, db, utcnow
 from .access import visible_to
 
-__all__ = ["InputError", "WorkflowError", "Problem", "reference", "check", "default_name", "create", "update", "share", "withdraw",
+__all__ = ["InputError", "WorkflowError", "Problem", "reference", "check", "problems", "default_name", "create", "update", "share", "withdraw",
            "delete", "discard_drafts", "visible_versions", "seen_version", "for_budget", "exists_for"]
 
 
@@ -41,6 +41,16 @@ def check(budget: Budget, organisation_id: int, roster: list, params: ParameterS
     for person, row in zip(result["people"], rows or ()):
         person["row"] = row
     return result
+
+
+def problems(budget: Budget, organisation_id: int, roster: list, params: ParameterSet) -> list[Problem]:
+    """What is wrong with roster entries' values, read as a save would read them against the reference revision;
+    nothing is checked further or saved (a file with problems of its own is refused with these listed too)."""
+    try:
+        validate_input({"budget": budgets.input_of(reference(budget, organisation_id)), "roster": roster}, params)
+    except InputError as exc:
+        return exc.problems
+    return []
 
 
 def _name(name: str) -> str:

@@ -22,7 +22,7 @@ from ..web.errors import error_page
 from ..web.extensions import csrf
 from ..web.forms import STALE_FORM, ActionForm, MalformedNumber, csrf_ok, seen_number
 from . import access, export, service
-from .files import MAX_BYTES, read_roster_file, roster_workbook, row_problems, template_workbook, too_large
+from .files import MAX_BYTES, problems_of, read_roster, roster_workbook, row_problems, template_workbook, too_large
 from .forms import RosterForm, UploadForm
 
 bp = Blueprint("rosters", __name__, url_prefix="/rosters")
@@ -221,12 +221,12 @@ def edit(roster_id: int):
     return redirect(url_for("rosters.show", roster_id=item.id))
 
 
-def _read_upload(form) -> list:
+def _read_upload(form):
     upload = form.file.data
     if upload is None or not getattr(upload, "filename", ""):
         raise service.InputError([service.Problem("文件", "请选择要导入的 .xlsx 或 .csv 文件")])
     data = upload.stream.read(2 * MAX_BYTES)         # bounded by the request's limit; enough to say the size
-    return read_roster_file(upload.filename, data)
+    return read_roster(upload.filename, data)
 
 
 @bp.post("/import")
@@ -240,7 +240,7 @@ def import_file(roster_id: int | None = None):
     budget = item.budget if item else access.contractor_budget(current_user, request.args.get("budget", type=int))
     form = UploadForm()
     problems: list = []
-    roster, refused, seen = None, None, None
+    roster, refused, seen, more = None, None, None, 0
     if item is not None and request.form.get("mode") == "new":
         item = None
     try:
@@ -255,6 +255,8 @@ def import_file(roster_id: int | None = None):
             roster = _read_upload(form)
             filename = form.file.data.filename[:120]
             rows = getattr(roster, "row_numbers", None)
+            if roster.problems:        # the file's own problems, listed with its values' in one round
+                raise service.InputError(service.problems(budget, current_user.organisation_id, roster, params))
             if item is None:
                 name = service.default_name(current_user, budget, budgets.name_seen_by(current_user, budget))
                 item = service.create(current_user, budget, name, roster, params, f"导入 {filename}",
@@ -266,20 +268,26 @@ def import_file(roster_id: int | None = None):
                                f"导入 {filename}", rows=rows)
         except service.InputError as exc:
             db.session.rollback()
-            problems = row_problems(exc.problems, getattr(roster, "row_numbers", None), getattr(roster, "cells", None))
+            if roster is None:
+                problems = exc.problems
+            else:
+                problems, more = problems_of(roster, exc.problems), roster.more_problems
         except service.WorkflowError as exc:
             db.session.rollback()
             problems, refused = [service.Problem("文件", str(exc))], str(exc)
     if problems:
         item = _load(roster_id) if roster_id else None
         return render_template("rosters/import_failed.html", problems=problems, budget=budget, item=item,
-                               refused=refused), 400
+                               refused=refused, count=len(problems) + more,
+                               notices=roster.notices if roster is not None else []), 400
     db.session.commit()
     latest = item.latest
     skipped = "、".join(str(number) for number in roster.example_rows[:5])
     flash(f"已导入并核对：{latest.people} 人" + (f"（第 {skipped} 行是模板的示例行，未导入）" if skipped else "")
           + f"，保存为版本 {latest.number}"
           + ("；采购人看到的仍是共享的版本，确认无误后再共享" if item.shared_number else ""), "success")
+    for notice in roster.notices:
+        flash(notice, "info")
     return redirect(url_for("rosters.show", roster_id=item.id))
 
 
