@@ -47,8 +47,10 @@ POSTS = [("社工站站长", "社区", "中级", "社会工作师"), ("社会工
 def rows():
     for i in range(PEOPLE):
         post, category, level, certificate = POSTS[i % 3]
-        yield [f"SG-{i:05d}", post, category, level, certificate, "", f"{3800 + i % 2500}.00", "200.00",
-               "" if i % 4 else "6000.00", "", "", "", "", "0.003" if i % 10 == 0 else "", "0.05", ""]
+        # the template's 17 columns: 证书编号 for every other person; a declared work-injury rate for one in ten
+        yield [f"SG-{i:05d}", post, category, level, certificate, f"S{2020 + i % 5}-{i:05d}" if i % 2 else "",
+               f"{3800 + i % 2500}.00", "200.00", "" if i % 4 else "6000.00", "", "", "", "", "",
+               "0.003" if i % 10 == 0 else "", "0.05", ""]
 
 
 def xlsx_file() -> bytes:
