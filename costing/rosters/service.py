@@ -19,7 +19,7 @@ from ..engine.text import invisible_problem
 from ..models import Budget, Revision, Roster, RosterVersion, User, db, utcnow
 from .access import visible_to
 
-__all__ = ["InputError", "WorkflowError", "Problem", "reference", "check", "problems", "default_name", "create", "update", "share", "withdraw",
+__all__ = ["InputError", "WorkflowError", "Problem", "reference", "check", "problems", "budget_people", "default_name", "create", "update", "share", "withdraw",
            "delete", "discard_drafts", "visible_versions", "seen_version", "for_budget", "exists_for"]
 
 
@@ -41,6 +41,19 @@ def check(budget: Budget, organisation_id: int, roster: list, params: ParameterS
     for person, row in zip(result["people"], rows or ()):
         person["row"] = row
     return result
+
+
+def budget_people(budget: Budget, organisation_id: int) -> list[dict]:
+    """The people of the reference revision as roster entries without their id and pay (theirs to state): one per
+    budgeted person, with the post, its category, level, certificate, allowance, bonus and months (blank: the whole
+    service). The page form for a new roster and the template offered with the budget start from these."""
+    revision = reference(budget, organisation_id)
+    result, lines = budgets.result_of(revision), budgets.input_of(revision).get("personnel", [])
+    return [{"post": line.post, "category": line.category, "level": line.level,
+             "certificate": line.certificate, "monthly_allowance": str(line.monthly_allowance),
+             "annual_bonus": (lines[i].get("annual_bonus") or "") if i < len(lines) else "",
+             "months": "" if line.months == result.months else str(line.months)}
+            for i, line in enumerate(result.personnel) for _ in range(line.headcount)]
 
 
 def problems(budget: Budget, organisation_id: int, roster: list, params: ParameterSet) -> list[Problem]:

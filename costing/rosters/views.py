@@ -79,7 +79,15 @@ def _version(item: Roster) -> RosterVersion:
 
 @bp.get("/template.xlsx")
 def template():
-    return attachment(template_workbook(current_parameters(), today()), XLSX, "薪酬方案花名册模板.xlsx", "roster-template.xlsx")
+    """The template; with ?budget=N (a budget shared with the user's organisation), its rows are the budget's people,
+    each with the post, its grading, allowance, bonus and months, as the page form offers them."""
+    budget_id = request.args.get("budget")
+    people = None
+    if budget_id is not None:
+        budget = access.contractor_budget(current_user, small_int(budget_id) or 0)
+        people = service.budget_people(budget, current_user.organisation_id)
+    return attachment(template_workbook(current_parameters(), today(), people), XLSX, "薪酬方案花名册模板.xlsx",
+                      "roster-template.xlsx")
 
 
 def _render_form(form, budget, item=None, general=(), status=200, notice=None):
@@ -113,15 +121,11 @@ def _too_many_rows(budget, item=None):
 def _new_page(budget, general=(), status=200):
     """The new roster's form: one row per budgeted person, with the post, its grading, allowance and months; the
     pay is theirs to state."""
-    revision = service.reference(budget, current_user.organisation_id)
-    result, lines = budgets.result_of(revision), budgets.input_of(revision).get("personnel", [])
-    people = [{"post": line.post, "category": line.category, "level": line.level,
-               "certificate": line.certificate, "monthly_allowance": str(line.monthly_allowance),
-               "annual_bonus": (lines[i].get("annual_bonus") or "") if i < len(lines) else "",
-               "months": "" if line.months == result.months else str(line.months)}
-              for i, line in enumerate(result.personnel) for _ in range(line.headcount)]
-    data = {"name": service.default_name(current_user, budget, result.project_name), "roster": people[:PAGE] or [{}]}
-    notice = (f"预算共 {len(people)} 人，页面最多录入 {PAGE} 人（下方为前 {PAGE} 人）；请下载花名册模板填写全部人员后导入，"
+    people = service.budget_people(budget, current_user.organisation_id)
+    project = budgets.result_of(service.reference(budget, current_user.organisation_id)).project_name
+    data = {"name": service.default_name(current_user, budget, project), "roster": people[:PAGE] or [{}]}
+    notice = (f"预算共 {len(people)} 人，页面最多录入 {PAGE} 人（下方为前 {PAGE} 人）；请下载花名册模板（已按预算列出每人的岗位）"
+              f"填写全部人员后导入，"
               f"否则逐岗对比会按少填的人数给出“人数与预算不同”。") if len(people) > PAGE else None
     return _render_form(RosterForm(formdata=None, data=data), budget, general=general, status=status, notice=notice)
 
@@ -344,7 +348,8 @@ def show(roster_id: int):
 
 @bp.get("/<id:roster_id>/history")
 def history(roster_id: int):
-    """Each version the viewer may read, with what it changed of the one before it (that the viewer saw)."""
+    """Each version the viewer may read, with what it changed of the one before it (that the viewer saw); with
+    ?from=A&to=B, what version B changed of version A (any two the viewer may read; 404 for another)."""
     item = _load(roster_id)
     versions = service.visible_versions(item, current_user)
     rows, before = [], None
@@ -352,8 +357,16 @@ def history(roster_id: int):
         entries = json.loads(version.roster_json)
         rows.append((version, roster_changes(before, entries) if before is not None else None))
         before = entries
-    return render_template("rosters/history.html", item=item, rows=list(reversed(rows)),
-                           budget_name=_budget_name(item))
+    compared = None
+    if request.args.get("from") is not None or request.args.get("to") is not None:
+        by_number = {v.number: v for v in versions}
+        first = by_number.get(small_int(request.args.get("from")) or 0)
+        second = by_number.get(small_int(request.args.get("to")) or 0)
+        if first is None or second is None:
+            abort(404)
+        compared = (first, second, roster_changes(json.loads(first.roster_json), json.loads(second.roster_json)))
+    return render_template("rosters/history.html", item=item, rows=list(reversed(rows)), versions=versions,
+                           compared=compared, budget_name=_budget_name(item))
 
 
 def _owner_action(roster_id: int, act, done, then=None, allowed=access.can_edit):
