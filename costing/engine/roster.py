@@ -14,6 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from . import checks
@@ -205,6 +206,7 @@ _BRACKETS = str.maketrans({"【": "(", "】": ")", "[": "(", "]": ")", "〔": "(
                            "<": "(", ">": ")", "「": "(", "」": ")"})
 
 
+@lru_cache(maxsize=4096)             # a roster names a few posts thousands of times
 def post_key(name: str) -> str:
     """A post's name for matching: full- and half-width alike (NFKC), without spaces, brackets of any kind
     as round ones — 社会工作者（儿童） and 社会工作者 (儿童) are one post."""
