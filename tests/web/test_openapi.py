@@ -199,7 +199,8 @@ def test_choices_patterns_and_limits_are_the_engines():
     assert result["assumptions"]["items"]["properties"]["field"]["enum"] == list(parse.OVERRIDES)
     assert SCHEMAS["CheckResult"]["properties"]["totals"]["properties"]["verdict"]["enum"] == list(roster.STATUS)
     assert set(SCHEMAS["Problem"]["properties"]["code"]["enum"]) == {
-        "invalid", parse.NOT_A_CHOICE, parse.REASON_MISSING, roster.DUPLICATE_ID, API_CODES[400], API_CODES[413],
+        "invalid", parse.NOT_A_CHOICE, parse.REASON_MISSING, roster.DUPLICATE_ID, parse.PERCENT_TYPED,
+        parse.RATE_TOO_HIGH, API_CODES[400], API_CODES[413],
         ops.UNAVAILABLE_CODE, api_limits.ANONYMOUS_LIMIT, api_limits.UNSUPPORTED_MEDIA_TYPE, api_limits.TOO_MANY_REQUESTS}
     site = SCHEMAS["Site"]["properties"]
     assert {key: site[key]["minimum"] for key in SITE_FIELDS} == SITE_FIELDS
