@@ -2,8 +2,10 @@
 
 Files are untrusted: the work one file may cause is bounded (the limits below, named in the README): its size,
 rows and uncompressed size, and as an .xlsx is streamed, its cells, shared strings, text and XML nesting; an .xlsx
-must really be a workbook and a .csv really text (UTF-8 or GB18030); formulas and merged cells are refused, never
-evaluated. What the cells mean is the reader's: a roster (``rosters.files``), a budget's lines (``budgets.lines``).
+must really be a workbook and a .csv really text (UTF-8 or GB18030); a formula is never evaluated: it is refused
+(``Xlsx.read``, a budget's lines) or read as the result the file stores (``Xlsx.cells(formulas="values")``, a roster,
+which refuses one without). What the cells mean is the reader's: a roster (``rosters.files``), a budget's lines
+(``budgets.lines``).
 Every refusal is an InputError with the problem said in Chinese and where.
 """
 from __future__ import annotations

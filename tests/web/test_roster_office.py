@@ -82,6 +82,18 @@ def test_a_certificate_number_survives_file_page_download_and_file_again(app, cl
     assert [row[6] for row in export.iter_rows(min_row=2, max_row=3, values_only=True)] == ["S2024-0001", "ZS-88"]
 
 
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not on PATH")
+def test_the_downloaded_people_saved_again_by_an_office_suite_are_the_same_roster(app, client, tmp_path):
+    w = world.build()
+    contractor = log_in(client, "c_user")
+    rows = [person(**{"证书编号": "S2024-0001", "失业单位费率": "0.5%"}),
+            person(**{"姓名或工号": "SG-002", "证书编号": "20240002", "年终奖": "3000.00"})]
+    roster_id = roster_id_of(upload(contractor, f"/rosters/import?budget={w.budget_a}", roster_file(rows)))
+    current = contractor.get(f"/rosters/{roster_id}/roster.xlsx").data
+    again = upload(contractor, f"/rosters/{roster_id}/import", convert_with_libreoffice(tmp_path, current), "当前人员.xlsx")
+    assert again.status_code == 400 and "没有修改" in again.get_data(as_text=True)
+
+
 def test_the_template_offered_with_a_budget_lists_its_people_by_post(app, client):
     w = world.build()
     contractor = log_in(client, "c_user")
