@@ -122,6 +122,11 @@ class PostRow:
     shortfall: Decimal = Decimal("0")
 
     @property
+    def own_findings(self) -> list[Finding]:
+        """The findings about the post itself (its headcount), not those of its people."""
+        return [f for f in self.findings if f.where.startswith("comparison[")]
+
+    @property
     def monthly_difference(self) -> Decimal | None:
         return _difference(self.budget_monthly_total, self.roster_monthly_total)
 
