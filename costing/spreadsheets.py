@@ -43,6 +43,7 @@ MAX_SHARED_CHARS = 10_000_000           # characters of those strings, together
 MAX_DEPTH = 64                          # XML nesting in any part (a worksheet's deepest is about 10)
 MAX_ELEMENTS = 2 * MAX_CELLS            # XML elements in any part
 MAX_TOKEN_BYTES = 1024 * 1024           # one XML tag, comment or declaration
+MAX_LOOK_ELEMENTS = 200_000             # XML elements read, together, looking at sheets' first rows for a header
 
 
 @dataclass
@@ -310,6 +311,7 @@ class _SheetPart(_Part):
         self.formulas = formulas
         self.until_row = until_row      # stop reading after this row (a look for the header)
         self.max_rows = max_rows        # rows with a value, the header (and title rows) included
+        self.max_elements = MAX_ELEMENTS
         self.more = 0
         self.formula_cells: set[int] = set()
         self.bad: set[int] = set()
@@ -332,6 +334,8 @@ class _SheetPart(_Part):
 
     def start(self, name, attrs):
         super().start(name, attrs)
+        if self.elements > self.max_elements:       # (only a look at a sheet's first rows has a smaller allowance)
+            raise _Enough
         if self.cell_depth:
             self.path.append(name)
             if len(self.path) == 1:
@@ -534,6 +538,7 @@ class Xlsx:
             refuse("文件解压后过大，已拒绝")
         self.advice = advice
         self._strings: list[str] | None = None
+        self.looked = 0             # XML elements read looking at sheets' first rows (``until_row``)
 
     def sheets(self) -> list[dict]:
         """The workbook's sheets in order (each its attributes: name, state, relationship id); call within
@@ -567,7 +572,8 @@ class Xlsx:
     def cells(self, sheet: dict, which: str, noun: str, *, formulas: str = "refuse", until_row: int | None = None,
               max_rows: int = MAX_ROWS) -> Cells:
         """One of ``sheets()``, its cells with a value as text, nothing yet said of them (``Cells``); with
-        ``until_row``, only its rows up to that one (to look for its header: little work whatever the sheet's size).
+        ``until_row``, only its rows up to that one (to look for its header: little work whatever the sheet's size, and
+        all such looks at a file's sheets read at most MAX_LOOK_ELEMENTS XML elements together).
         ``formulas="values"`` reads a formula cell as the result the file stores (a problem where it stores none);
         ``max_rows`` bounds the rows with a value (the header and any title rows above it included)."""
         rel_id = sheet.get(f"{_REL}id")
@@ -584,10 +590,15 @@ class Xlsx:
         name = sheet.get("name") or ""
         part = _SheetPart(f"{sheet_label(name)}（{quoted(path, 60)}）", sheet_label(name), self._strings, noun,
                           formulas, until_row, max_rows)
+        if until_row is not None:       # a look: all the looks of a file together read at most MAX_LOOK_ELEMENTS
+            part.max_elements = MAX_LOOK_ELEMENTS - self.looked
         try:
-            _read_part(self.archive, path, part)
+            if part.max_elements > 0:
+                _read_part(self.archive, path, part)
         except _Enough:
             pass
+        if until_row is not None:
+            self.looked += part.elements
         return Cells(part.rows, part.number_cells, part.merged, part.problems, part.more, part.formula_cells, which,
                      part.bad)
 

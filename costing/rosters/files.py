@@ -424,18 +424,18 @@ def _sheet_with_header(book: Xlsx) -> Cells:
     named = [sheet for sheet in sheets if (sheet.get("name") or "").strip() == ROSTER_SHEET]
     shown = [sheet for sheet in sheets if sheet.get("state", "visible") == "visible" and sheet not in named]
     candidates = (named + shown)[:SHEETS_LOOKED_AT] or sheets[:1]
+    seen = False                    # whether any sheet looked at had a value in its first rows
     for sheet in candidates:
         top = book.cells(sheet, "", "人员", formulas="values", until_row=HEADER_ROWS)
+        seen = seen or bool(top.rows)
         if _header_row(top.rows) is not None:
             name = (sheet.get("name") or "").strip()
             which = "" if sheet in named else (
                 f"读取的是工作表「{quoted(name, 31)}」" + ("（名为「花名册」的工作表中没有表头）" if named else
                                                     "（未找到名为「花名册」的工作表）"))
             return book.cells(sheet, which, "人员", formulas="values", max_rows=MAX_ROWS + TITLE_ROWS_AND_TOTALS)
-    first = candidates[0]
     names = "、".join(f"「{quoted((s.get('name') or '').strip(), 31)}」" for s in candidates)
-    top = book.cells(first, "", "人员", formulas="values", until_row=HEADER_ROWS)
-    refuse(("工作表是空的" if not top.rows and len(candidates) == 1 else
+    refuse(("工作表是空的" if not seen and len(candidates) == 1 else
             f"在工作表{names}的前 {HEADER_ROWS} 行中没有找到表头（没有一行写着模板的列名，如「姓名或工号」「岗位」"
             "「等级」「证书」「月应发工资」）")
            + f"；请按模板在「{ROSTER_SHEET}」工作表填写表头、其下每行一人")
