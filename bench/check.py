@@ -6,7 +6,9 @@ checks, stores the report and redirects). Then, for one stored 5,000-person rost
 contractor makes, through the Flask test client (server time only) and through a real threaded server
 on localhost (with HTTP, signed in with a session cookie): the import, the report page, the report
 workbook and the edit page, plain and with ?page=2 (a page that answers 400 or 404 is shown as —).
-Median of repeated runs, in seconds, and the size of the answer. Goal: under 2 s each.
+Median of repeated runs, in seconds, and the size of the answer; for the test client also the server's CPU
+seconds (process time: the request runs in this process, nothing else does meanwhile). Goal: under 2 s each,
+and the report workbook under 1 s of server CPU.
 """
 from __future__ import annotations
 
@@ -47,8 +49,10 @@ POSTS = [("社工站站长", "社区", "中级", "社会工作师"), ("社会工
 def rows():
     for i in range(PEOPLE):
         post, category, level, certificate = POSTS[i % 3]
-        yield [f"SG-{i:05d}", post, category, level, certificate, "", f"{3800 + i % 2500}.00", "200.00",
-               "" if i % 4 else "6000.00", "", "", "", "", "0.003" if i % 10 == 0 else "", "0.05", ""]
+        # the template's 17 columns: 证书编号 for every other person; a declared work-injury rate for one in ten
+        yield [f"SG-{i:05d}", post, category, level, certificate, f"S{2020 + i % 5}-{i:05d}" if i % 2 else "",
+               f"{3800 + i % 2500}.00", "200.00", "" if i % 4 else "6000.00", "", "", "", "", "",
+               "0.003" if i % 10 == 0 else "", "0.05", ""]
 
 
 def xlsx_file() -> bytes:
@@ -92,19 +96,20 @@ REQUESTS = [   # (what, path under /rosters/<id>)
 MISSING = (400, 404)
 
 
-def timed(fn) -> tuple[float | None, int]:
-    """Median seconds and the answer's size in bytes of fn() → (status, body); (None, 0) when the URL is not
-    there (400 or 404)."""
-    times, size = [], 0
+def timed(fn) -> tuple[float | None, int, float | None]:
+    """Median seconds, the answer's size in bytes and median CPU seconds of this process for fn() → (status, body);
+    (None, 0, None) when the URL is not there (400 or 404)."""
+    times, size, cpu = [], 0, []
     for _ in range(REPEAT):
-        start = time.perf_counter()
+        start, started = time.perf_counter(), time.process_time()
         status, body = fn()
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - started)
         if status in MISSING:
-            return None, 0
+            return None, 0, None
         assert status in (200, 302), status
         size = len(body)
-    return statistics.median(times), size
+    return statistics.median(times), size, statistics.median(cpu)
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -169,9 +174,9 @@ def pages(base: str, client, budget_id: int, files: dict) -> list[tuple[str, tup
     return rows
 
 
-def cell(measured: tuple) -> tuple[str, str]:
-    seconds, size = measured
-    return ("—", "—") if seconds is None else (f"{seconds:.2f}", f"{size / 1024:,.0f}")
+def cell(measured: tuple) -> tuple[str, str, str]:
+    seconds, size, cpu = measured
+    return ("—", "—", "—") if seconds is None else (f"{seconds:.2f}", f"{size / 1024:,.0f}", f"{cpu:.2f}")
 
 
 def main() -> None:
@@ -210,11 +215,12 @@ def main() -> None:
     print()
     print(f"a stored roster of {PEOPLE:,} people (SQLite); median of {REPEAT} requests (seconds) and answer size (KB);"
           " — : not there (400/404)")
-    print("| request | test client | real server | size (KB) | goal |")
-    print("|---|---:|---:|---:|---:|")
+    print("| request | test client | server CPU | real server | size (KB) | goal |")
+    print("|---|---:|---:|---:|---:|---:|")
     for what, by_client, by_http in measured:
-        (client_s, client_kb), (http_s, http_kb) = cell(by_client), cell(by_http)
-        print(f"| {what} | {client_s} | {http_s} | {http_kb if http_kb != '—' else client_kb} | < 2 |")
+        (client_s, client_kb, client_cpu), (http_s, http_kb, _) = cell(by_client), cell(by_http)
+        goal = "< 1 s CPU" if "workbook" in what else "< 2"
+        print(f"| {what} | {client_s} | {client_cpu} | {http_s} | {http_kb if http_kb != '—' else client_kb} | {goal} |")
 
 
 if __name__ == "__main__":

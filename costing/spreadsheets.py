@@ -2,8 +2,10 @@
 
 Files are untrusted: the work one file may cause is bounded (the limits below, named in the README): its size,
 rows and uncompressed size, and as an .xlsx is streamed, its cells, shared strings, text and XML nesting; an .xlsx
-must really be a workbook and a .csv really text (UTF-8 or GB18030); formulas and merged cells are refused, never
-evaluated. What the cells mean is the reader's: a roster (``rosters.files``), a budget's lines (``budgets.lines``).
+must really be a workbook and a .csv really text (UTF-8 or GB18030); a formula is never evaluated: it is refused
+(``Xlsx.read``, a budget's lines) or read as the result the file stores (``Xlsx.cells(formulas="values")``, a roster,
+which refuses one without). What the cells mean is the reader's: a roster (``rosters.files``), a budget's lines
+(``budgets.lines``).
 Every refusal is an InputError with the problem said in Chinese and where.
 """
 from __future__ import annotations
@@ -15,7 +17,7 @@ import zipfile
 import zlib
 from bisect import bisect_left
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from xml.parsers import expat
 
@@ -41,6 +43,28 @@ MAX_SHARED_CHARS = 10_000_000           # characters of those strings, together
 MAX_DEPTH = 64                          # XML nesting in any part (a worksheet's deepest is about 10)
 MAX_ELEMENTS = 2 * MAX_CELLS            # XML elements in any part
 MAX_TOKEN_BYTES = 1024 * 1024           # one XML tag, comment or declaration
+MAX_LOOK_ELEMENTS = 200_000             # XML elements read, together, looking at sheets' first rows for a header
+
+
+@dataclass
+class Cells:
+    """A sheet's cells with a value, as text, before anyone has said which row is the header: ``rows`` maps a row
+    number to its cells (column from 1 → text). Problems at cells are (row, column, message): a formula without a
+    stored result, an error value, a number too large for any field; the first MAX_PROBLEMS are kept and the rest
+    counted (``more``). ``formulas`` are the formula cells read as the results the file stores."""
+    rows: dict[int, dict[int, str]]
+    number_cells: set[tuple[int, int]]          # (row number, column from 0)
+    merged: list[str]
+    problems: list[tuple[int, int, str]]
+    more: int = 0
+    formulas: set[int] = field(default_factory=set)     # the cells read as a formula's stored result: cell_key
+    which: str = ""
+    bad: set[int] = field(default_factory=set)      # every problem's cell, kept or not: cell_key(row, column)
+
+
+def cell_key(row: int, column: int) -> int:
+    """A cell as one integer (a set of them stays small: at most MAX_CELLS)."""
+    return row << 15 | column
 
 
 @dataclass(frozen=True)
@@ -278,14 +302,23 @@ class _SheetPart(_Part):
     Formulas and numbers too large for any field are problems at their cell. An empty cell costs a count and
     nothing more: its reference is read only if it has a value."""
 
-    def __init__(self, label: str, sheet: str, strings: list[str], noun: str):
+    def __init__(self, label: str, sheet: str, strings: list[str], noun: str, formulas: str = "refuse",
+                 until_row: int | None = None, max_rows: int = MAX_ROWS):
         super().__init__(label)
         self.sheet, self.strings = sheet, strings
         self.noun = noun                # what a row is (人员), as the limits are said
+        # a formula cell: "refuse" it, or read the "values" the file stores as its result (refusing one without)
+        self.formulas = formulas
+        self.until_row = until_row      # stop reading after this row (a look for the header)
+        self.max_rows = max_rows        # rows with a value, the header (and title rows) included
+        self.max_elements = MAX_ELEMENTS
+        self.more = 0
+        self.formula_cells: set[int] = set()
+        self.bad: set[int] = set()
         self.rows: dict[int, dict[int, str]] = {}
         self.number_cells: set[tuple[int, int]] = set()
         self.merged: list[str] = []
-        self.problems: list[Problem] = []
+        self.problems: list[tuple[int, int, str]] = []
         self.cells = self.row_cells = self.row_number = self.text_chars = 0
         self.last_ref, self.since = None, 0         # the row's last cell reference, and cells since it
         self.cell_depth = 0             # depth of the open <c>, 0 when none is open
@@ -301,6 +334,8 @@ class _SheetPart(_Part):
 
     def start(self, name, attrs):
         super().start(name, attrs)
+        if self.elements > self.max_elements:       # (only a look at a sheet's first rows has a smaller allowance)
+            raise _Enough
         if self.cell_depth:
             self.path.append(name)
             if len(self.path) == 1:
@@ -329,6 +364,8 @@ class _SheetPart(_Part):
             if number and not (number.isascii() and number.isdigit() and len(number) <= 7):
                 raise ValueError(number)
             self.row_number = int(number) if number else self.row_number + 1
+            if self.until_row is not None and self.row_number > self.until_row:
+                raise _Enough
             self.row_cells, self.last_ref, self.since = 0, None, 0
         elif name == _MERGE:
             self.merged.append(attrs.get("ref", ""))
@@ -389,14 +426,26 @@ class _SheetPart(_Part):
             self.length = 0
 
     def problem(self, message: str):
-        self.problems.append(Problem(self.where(), message))
-        if len(self.problems) >= MAX_PROBLEMS:
-            raise InputError(self.problems + [Problem("文件", f"问题超过 {MAX_PROBLEMS} 处，其余未列出；请改正后重新导入")])
+        """A problem at the open cell: the first MAX_PROBLEMS are kept, the rest only counted (and their cells)."""
+        self.bad.add(cell_key(self.number, self.column))
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append((self.number, self.column, message))
+        else:
+            self.more += 1
 
     def close_cell(self):
-        if self.formula:
-            self.problem("含公式，请改为直接填写数值")
         kind, value = self.kind, "".join(self.value) if self.value is not None else None
+        if self.formula:
+            if self.formulas == "refuse":
+                self.problem("含公式，请改为直接填写数值")
+            elif kind == "e":
+                self.problem(f"公式的结果是错误值「{quoted(value or '')}」，请改正公式，或填写数值")
+                return
+            elif not value and self.inline is None:
+                self.problem(FORMULA_WITHOUT_VALUE)
+                return
+            else:
+                self.formula_cells.add(cell_key(self.number, self.column))
         if kind == "s" and value is not None and _SHARED_INDEX.fullmatch(value):
             index = int(value)
             text = self.strings[index] if index < len(self.strings) else ""
@@ -416,7 +465,7 @@ class _SheetPart(_Part):
         number, column = self.number, self.column
         if column > MAX_COLUMNS:
             refuse(f"第 {number} 行第 {column} 列有内容：最多 {MAX_COLUMNS} 列，请使用模板")
-        if number not in self.rows and len(self.rows) > MAX_ROWS:         # the header and MAX_ROWS people
+        if number not in self.rows and len(self.rows) > self.max_rows:     # the header and MAX_ROWS people
             refuse(f"最多 {MAX_ROWS} 行{self.noun}，文件超过此数")
         self.text_chars += len(text)
         if self.text_chars > MAX_TEXT_CHARS:
@@ -427,10 +476,18 @@ class _SheetPart(_Part):
             self.number_cells.add((number, column - 1))
 
 
+FORMULA_WITHOUT_VALUE = ("含公式，文件中没有保存公式的计算结果（程序生成、未在 Excel 或 WPS 中打开保存过的文件会这样）："
+                         "请在 Excel 或 WPS 中打开后保存，或复制这些单元格后选择性粘贴为数值")
+
+
+class _Enough(Exception):
+    """The rows looked for are read (``until_row``): reading the sheet stops there."""
+
+
 _RANGE = re.compile(r"^[A-Z]{1,3}([0-9]{1,7})(?::[A-Z]{1,3}([0-9]{1,7}))?$")
 
 
-def _merged_problems(merged: list[str], rows: dict) -> list[Problem]:
+def merged_problems(merged: list[str], rows) -> list[Problem]:
     """Merged cells that touch a row with a value (a 岗位 merged down four rows would leave three people
     without one), each named by its range, in row order; merged empty cells beside the table do no harm.
     Each range is looked up among the sorted row numbers (not compared with every row)."""
@@ -481,6 +538,7 @@ class Xlsx:
             refuse("文件解压后过大，已拒绝")
         self.advice = advice
         self._strings: list[str] | None = None
+        self.looked = 0             # XML elements read looking at sheets' first rows (``until_row``)
 
     def sheets(self) -> list[dict]:
         """The workbook's sheets in order (each its attributes: name, state, relationship id); call within
@@ -493,7 +551,31 @@ class Xlsx:
 
     def read(self, sheet: dict, which: str, noun: str) -> Sheet:
         """One of ``sheets()``: its header (row 1) and rows (from row 2) as text; no headers when it has no cell with
-        a value. ``which`` says which sheet it is, ``noun`` what a row is (人员); call within ``reading()``."""
+        a value. ``which`` says which sheet it is, ``noun`` what a row is (人员); call within ``reading()``. Formulas
+        and merged cells touching a row with a value are refused, every one listed."""
+        cells = self.cells(sheet, which, noun)
+        rows = cells.rows
+        problems = [Problem(f"第 {row} 行 {column_letters(column)}{row} 单元格", message)
+                    for row, column, message in cells.problems]
+        if cells.more:
+            problems.append(Problem("文件", f"问题超过 {MAX_PROBLEMS} 处，其余未列出；请改正后重新导入"))
+        problems += merged_problems(cells.merged, rows)
+        if problems:
+            raise InputError(problems)
+        if not rows:
+            return Sheet([], [], frozenset(), which)
+        width = max(max(cells) for cells in rows.values())
+        header = rows.get(1, {})
+        table = [(n, [cells.get(c, "") for c in range(1, width + 1)]) for n, cells in sorted(rows.items()) if n > 1]
+        return Sheet([header.get(c, "") for c in range(1, width + 1)], table, frozenset(cells.number_cells), which)
+
+    def cells(self, sheet: dict, which: str, noun: str, *, formulas: str = "refuse", until_row: int | None = None,
+              max_rows: int = MAX_ROWS) -> Cells:
+        """One of ``sheets()``, its cells with a value as text, nothing yet said of them (``Cells``); with
+        ``until_row``, only its rows up to that one (to look for its header: little work whatever the sheet's size, and
+        all such looks at a file's sheets read at most MAX_LOOK_ELEMENTS XML elements together).
+        ``formulas="values"`` reads a formula cell as the result the file stores (a problem where it stores none);
+        ``max_rows`` bounds the rows with a value (the header and any title rows above it included)."""
         rel_id = sheet.get(f"{_REL}id")
         relations = _Elements("工作簿关系表（xl/_rels/workbook.xml.rels）", "Relationship")
         _read_part(self.archive, "xl/_rels/workbook.xml.rels", relations)
@@ -506,21 +588,24 @@ class Xlsx:
         if self._strings is None:
             self._strings = _shared_strings(self.archive, self.advice)
         name = sheet.get("name") or ""
-        part = _SheetPart(f"{sheet_label(name)}（{quoted(path, 60)}）", sheet_label(name), self._strings, noun)
-        _read_part(self.archive, path, part)
-        rows = part.rows
-        problems = part.problems + _merged_problems(part.merged, rows)
-        if problems:
-            raise InputError(problems)
-        if not rows:
-            return Sheet([], [], frozenset(), which)
-        width = max(max(cells) for cells in rows.values())
-        header = rows.get(1, {})
-        table = [(n, [cells.get(c, "") for c in range(1, width + 1)]) for n, cells in sorted(rows.items()) if n > 1]
-        return Sheet([header.get(c, "") for c in range(1, width + 1)], table, frozenset(part.number_cells), which)
+        part = _SheetPart(f"{sheet_label(name)}（{quoted(path, 60)}）", sheet_label(name), self._strings, noun,
+                          formulas, until_row, max_rows)
+        if until_row is not None:       # a look: all the looks of a file together read at most MAX_LOOK_ELEMENTS
+            part.max_elements = MAX_LOOK_ELEMENTS - self.looked
+        try:
+            if part.max_elements > 0:
+                _read_part(self.archive, path, part)
+        except _Enough:
+            pass
+        if until_row is not None:
+            self.looked += part.elements
+        return Cells(part.rows, part.number_cells, part.merged, part.problems, part.more, part.formula_cells, which,
+                     part.bad)
 
 
-def read_csv(data: bytes) -> Sheet:
+def read_csv(data: bytes) -> Cells:
+    """A .csv (UTF-8 or GB18030) as cells of text, every row with a value (blank lines left out, each still counted
+    against MAX_CELLS); nothing yet said of them."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         refuse("CSV 文件是 UTF-16 编码，请另存为 UTF-8 或 GB18030（GBK）编码的 CSV")
     if b"\x00" in data[:8192] or data.startswith(b"MZ") or data.startswith(b"PK\x03\x04"):
@@ -533,24 +618,23 @@ def read_csv(data: bytes) -> Sheet:
             continue
     else:
         refuse("CSV 文件编码无法识别，请保存为 UTF-8 或 GB18030（GBK）编码")
-    header, body, cells = None, [], 0
+    rows, cells, lines = {}, 0, 0
     try:
         for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+            lines = number
             cells += max(len(row), 1)           # a blank line costs as much as a cell
             if cells > MAX_CELLS:
                 refuse(f"单元格超过 {MAX_CELLS} 个（到第 {number} 行为止，空行也计算在内），请删除表格以外多余的行后再导入")
             if len(row) > MAX_COLUMNS:
                 refuse(f"第 {number} 行有 {len(row)} 列：最多 {MAX_COLUMNS} 列，请使用模板")
-            cells_text = [cell.strip() for cell in row]
-            if header is None:
-                header = cells_text
-            elif any(cells_text):
-                body.append((number, cells_text))
+            found = {column: text for column, cell in enumerate(row, start=1) if (text := cell.strip())}
+            if found:
+                rows[number] = found
     except csv.Error as exc:
         refuse(f"CSV 格式有误（{exc}），请检查引号是否成对")
-    if header is None:
+    if not lines:
         refuse("文件是空的")
-    return Sheet(header, body)
+    return Cells(rows, set(), [], [])
 
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"        # an old .xls, or an .xlsx locked with a password

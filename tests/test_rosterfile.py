@@ -147,24 +147,30 @@ def test_the_sheet_named_roster_is_read_wherever_it_is():
     assert [e["id"] for e in read_roster_file("r.xlsx", data)] == ["S1"]
 
 
-def test_without_a_roster_sheet_the_first_shown_is_read_and_the_message_says_so():
+def test_without_a_roster_sheet_the_first_shown_with_a_header_is_read_and_the_notice_says_which():
     data = workbook(("Sheet1", [HEADERS, row(姓名或工号="S1")]), COVER)
-    assert [e["id"] for e in read_roster_file("r.xlsx", data)] == ["S1"]
+    entries = read_roster_file("r.xlsx", data)
+    assert [e["id"] for e in entries] == ["S1"]
+    assert entries.notices[0] == "读取的是工作表「Sheet1」（未找到名为「花名册」的工作表）"
     assert [e["id"] for e in read_roster_file("r.xlsx", workbook(COVER, ("人员", [HEADERS, row()]),
                                                                  hidden={"封面"}))] == ["SG-001"]
-    assert problems("r.xlsx", workbook(COVER, ("人员", [HEADERS, row()])))[:2] == [
-        "文件: 读取的是第一个工作表「封面」，未找到名为「花名册」的工作表；只读取这一个工作表，请按模板在「花名册」工作表第 1 行填写表头、第 2 行起每行一人",
-        "第 1 行 第 1 列: 未知列「项目名称」（请使用模板的表头）"]
+    # a 封面 sheet first: it has no header row, so the next sheet, which has, is the roster
+    behind = read_roster_file("r.xlsx", workbook(COVER, ("人员", [HEADERS, row()])))
+    assert [e["id"] for e in behind] == ["SG-001"] and behind.notices[0].startswith("读取的是工作表「人员」")
+    # no sheet with a header: said with the sheets looked into
+    assert problems("r.xlsx", workbook(COVER, ("汇总", [["合计", 1]]))) == [
+        "文件: 在工作表「封面」、「汇总」的前 20 行中没有找到表头（没有一行写着模板的列名，如「姓名或工号」「岗位」「等级」「证书」"
+        "「月应发工资」）；请按模板在「花名册」工作表填写表头、其下每行一人"]
 
-
-def test_a_roster_sheet_with_unknown_headers_says_it_was_the_one_read():
-    data = workbook(COVER, ("花名册", [["序号"] + HEADERS, [1] + row()]))
-    assert problems("r.xlsx", data) == [
-        "文件: 读取的是名为「花名册」的工作表；只读取这一个工作表，请按模板在「花名册」工作表第 1 行填写表头、第 2 行起每行一人",
-        "第 1 行 第 1 列: 未知列「序号」（请使用模板的表头）"]
-    assert problems("r.xlsx", workbook(("花名册", []), ("人员", [HEADERS, row()]))) == [
-        "文件: 工作表是空的（读取的是名为「花名册」的工作表，只读取这一个工作表）"]
-
+def test_columns_not_in_the_template_are_left_out_with_a_notice_naming_them():
+    data = workbook(COVER, ("花名册", [["序号"] + HEADERS + ["备注"], [1] + row() + ["试用期"]]))
+    entries = read_roster_file("r.xlsx", data)
+    assert [e["id"] for e in entries] == ["SG-001"] and "备注" not in str(entries[0])
+    assert "以下各列不是模板的列，未导入：「序号」（A 列）、「备注」（S 列）" in entries.notices
+    # a 花名册 sheet without a header: the sheet that has one is read, and the notice says why
+    other = read_roster_file("r.xlsx", workbook(("花名册", []), ("人员", [HEADERS, row()])))
+    assert [e["id"] for e in other] == ["SG-001"]
+    assert other.notices[0] == "读取的是工作表「人员」（名为「花名册」的工作表中没有表头）"
 
 def test_5001_people_in_a_workbook_are_refused():
     data = xlsx([row(姓名或工号=f"S{i}") for i in range(5001)])
@@ -232,12 +238,11 @@ def test_undecodable_csv():
 
 
 def test_extra_and_missing_columns():
-    found = problems("r.csv", csv_bytes([row() + ["x"]], headers=HEADERS + ["备注"]))
-    assert found == ["第 1 行 第 18 列: 未知列「备注」（请使用模板的表头）"]       # 17 template columns, then 备注
+    entries = read_roster_file("r.csv", csv_bytes([row() + ["x"]], headers=HEADERS + ["备注"]))
+    assert entries.notices == ["以下各列不是模板的列，未导入：「备注」（R 列）"]       # 17 template columns, then 备注
     headers = [h for h in HEADERS if h != "月应发工资"]
     found = problems("r.xlsx", xlsx([[c for h, c in zip(HEADERS, row()) if h != "月应发工资"]], headers))
     assert found == ["第 1 行: 缺少必需的列「月应发工资」"]
-
 
 def test_merged_cells_are_refused():
     data = xlsx([row(), row()], tweak=lambda sheet: sheet.merge_cells("B2:B3"))
@@ -263,10 +268,11 @@ def test_old_excel_and_empty_files_say_what_to_do():
     assert problems("花名册.xlsx", b"") == ["文件: 文件是空的"] == problems("花名册.csv", b"")
 
 
-def test_formulas_are_refused_not_evaluated():
-    data = xlsx([row(月应发工资="=2000*3")])
-    assert problems("r.xlsx", data) == ["第 2 行 G2 单元格: 含公式，请改为直接填写数值"]
-
+def test_a_formula_without_a_stored_result_is_refused_at_its_cell_with_the_fix_never_evaluated():
+    data = xlsx([row(月应发工资="=2000*3")])            # openpyxl stores the formula, no result
+    assert problems("r.xlsx", data) == [
+        "第 2 行 G2 单元格: 含公式，文件中没有保存公式的计算结果（程序生成、未在 Excel 或 WPS 中打开保存过的文件会这样）："
+        "请在 Excel 或 WPS 中打开后保存，或复制这些单元格后选择性粘贴为数值"]
 
 def test_5001_rows_are_refused():
     data = csv_bytes([row(姓名或工号=f"S{i}") for i in range(5001)])
@@ -327,6 +333,7 @@ def test_problems_quote_the_cell_and_say_what_to_type():
         "第 8 行 在岗月数: 「6.5」不是整数，请填写整数，如 12",
         "第 9 行 姓名或工号: 「张三」与第 4 行重复",
         "第 11 行 姓名或工号: 「第 1 行」与第 10 行重复",           # the id's own words are not a row to translate
+        "第 12 行 证书编号: 「" + "x" * 40 + "…」最多 50 个字符，现有 60 个",      # kept now, so held to its length
         "第 12 行 月应发工资: 「" + ("四千八百元整" * 7)[:40] + "…」不是金额，请填写数字，如 4800 或 4800.00"]
 
 

@@ -268,3 +268,24 @@ def test_a_roster_at_the_row_limit_reads_in_time():
     started = time.process_time()
     entries = read_roster_file("花名册.xlsx", workbook(worksheet(HEADER_ROW, rows)))
     assert len(entries) == MAX_LINES and time.process_time() - started < 5
+
+
+def test_sheets_looked_into_for_a_header_are_read_only_so_far_together():
+    """A roster sheet is found by its headers, so several sheets are looked into (each only as far as its first rows):
+    five sheets of 590,000 elements before their first row each cost, together, no more than one look's allowance."""
+    count = 5
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0" encoding="UTF-8"?><Types/>')
+        z.writestr("xl/workbook.xml", f'<workbook xmlns="{MAIN}" xmlns:r="{RELS}"><sheets>' + "".join(
+            f'<sheet name="S{i}" sheetId="{i}" r:id="rId{i}"/>' for i in range(1, count + 1)) + "</sheets></workbook>")
+        z.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                   'relationships">' + "".join(f'<Relationship Id="rId{i}" Target="worksheets/sheet{i}.xml"/>'
+                                               for i in range(1, count + 1)) + "</Relationships>")
+        for i in range(1, count + 1):
+            z.writestr(f"xl/worksheets/sheet{i}.xml", f'<worksheet xmlns="{MAIN}"><cols>' + "<col/>" * 590_000
+                       + "</cols><sheetData/></worksheet>")
+    data = out.getvalue()
+    assert len(data) < 50_000
+    problems = refused(data)
+    assert len(problems) == 1 and problems[0].startswith("文件: 在工作表「S1」、「S2」、「S3」、「S4」、「S5」的前 20 行中没有找到表头")

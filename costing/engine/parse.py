@@ -61,6 +61,8 @@ OVERRIDES = {"work_injury_rate": "工伤保险费率", "monthly_allowance": "职
 
 REASON_MISSING = "reason_missing"      # Problem.code of an override whose reason is not written yet
 NOT_A_CHOICE = "not_a_choice"          # Problem.code of a value that is not one of the listed options
+PERCENT_TYPED = "percent_typed"        # Problem.code of a rate that is its figure written as a percent number (0.5)
+RATE_TOO_HIGH = "rate_too_high"        # Problem.code of a rate above the highest its item can be
 
 
 @dataclass(frozen=True)
@@ -301,6 +303,37 @@ class Reader:
         is needed depends on the default, so it is asked for once the budget is priced (``budget.compute``)."""
         reason = self.optional(raw, f"{key}_reason", path, self.text, MAX_REASON, False) or None
         return reason if raw.get(key) is not None else None
+
+
+@dataclass(frozen=True)
+class RateRange:
+    """What a declared rate of one item may be over a service: the figures in force in its months (the statutory
+    rates, ascending) and the highest rate the item can have (None where the parameter set has none)."""
+    label: str                          # 失业保险单位费率
+    figures: tuple[Decimal, ...]
+    high: Decimal | None
+
+
+def rate_problem(rate: Decimal, bounds: RateRange) -> tuple[str, str] | None:
+    """(code, message) for a rate that cannot be what was meant, else None. A rate whose hundredth is within the
+    item's range (0.5 where the policy says 0.5%: a percent number without its sign, or what a cell formatted as a
+    percentage stores when 0.5 is typed into it) is refused with the fix; so is any rate above the item's highest.
+    A rate below the figure in force is no typing mistake but a finding of the check (SI_RATE_BELOW_STATUTORY).
+    The message starts with the rate as written, then says what it is."""
+    figures, high = bounds.figures, bounds.high
+    typed = format(rate.normalize(), "f")
+    said = f"{bounds.label}为 " + "、".join(_percent(f) for f in figures) + (f"，最高 {_percent(high)}" if high else "")
+    hundredth = rate / 100
+    if hundredth in figures or (high is not None and figures and figures[0] <= hundredth <= high):
+        meant = format(hundredth.normalize(), "f")
+        return PERCENT_TYPED, f"{typed} 即 {_percent(rate)}（{said}）；如指 {typed}%，请写 {typed}% 或 {meant}"
+    if high is not None and rate > high:
+        return RATE_TOO_HIGH, f"{typed} 即 {_percent(rate)}，高于{bounds.label}的最高值 {_percent(high)}（{said}），请按实际费率填写"
+    return None
+
+
+def _percent(rate: Decimal) -> str:
+    return format((rate * 100).normalize(), "f") + "%"
 
 
 _TOP = ["project", "contractor", "personnel", "costs", "management_fee_rate", "rules"]

@@ -16,13 +16,14 @@ from decimal import Decimal
 
 from .model import CERTIFICATES, CONTRIBUTIONS, Budget, Post
 from .money import round_cents
-from .parameters import Lookup, ParameterSet
+from .parameters import Lookup, ParameterMissing, ParameterSet
 from .periods import Month
 from .result import LineResult, Segment, TaxBasis
 
 ZERO = Decimal("0")
 SI_ITEMS = ("pension", "medical", "serious_illness", "unemployment", "work_injury")
 _SI_FAMILIES = {item: f"si.employer.{item}" for item in SI_ITEMS}
+_SI_HIGHEST = {item: f"si.employer_max.{item}" for item in SI_ITEMS}
 ALLOWANCE_FAMILY = "allowance.certificate_monthly"
 HF_RATE_MIN = "hf.rate_min"
 # why a line has the 职业津贴 it has: its own figure, its district's standard, or why it has none
@@ -232,6 +233,19 @@ def default_hf_rates(runs: list[Run]) -> tuple[tuple[str, Decimal], ...]:
 def statutory_rate(params: ParameterSet, item: str, on: date) -> Lookup:
     """An employer's social-insurance rate in force on a date (SI_ITEMS; a budget may state its own work-injury rate)."""
     return params.at(_SI_FAMILIES[item], on, "cq")
+
+
+def highest_rate(params: ParameterSet, item: str, on: date) -> Lookup | None:
+    """The highest employer rate of an item that a declared rate can be (above it, it is a typing mistake): the
+    data's ``si.employer_max.*``; None where the parameter set has no such figure for the date (a database seeded
+    before the figure was shipped)."""
+    key = _SI_HIGHEST[item]
+    if key not in params.families:
+        return None
+    try:
+        return params.at(key, on, "cq")
+    except (KeyError, ParameterMissing):
+        return None
 
 
 def clamp_base(base: Decimal, floor: Decimal, ceiling: Decimal) -> Decimal:

@@ -3,8 +3,9 @@
 Each person is priced like a budget line of one person (``pricing.price_line``, on the runs the budget
 was computed on), with the employer rates the contractor declares (statutory when blank) and, like a
 budget line, the district's allowance standard when none is given. Each person is held to the same
-checks as a budget line (``checks.line_findings``) and a few of a proposal's own; the comparison says,
-post by post, whether the proposal pays at least what the budget funds.
+checks as a budget line (``checks.line_findings``) and a few of a proposal's own. The comparison with the
+budget is made person by person, exactly (``_compare``): a person paid below what the budget allows for their post
+is a finding on that person, with the amount, whatever the size of the post; the post and total rows are exact sums.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from . import checks
@@ -21,8 +23,17 @@ from .model import CATEGORIES, CERTIFICATES, CONTRIBUTION_LABELS, LEVELS, Budget
 from .money import fmt_amount, fmt_percent, fmt_rate, round_cents
 from .money import fmt_grouped as g
 from .parameters import ParameterSet, default_parameters
-from .parse import MAX_LINES, InputError, Reader, parse_budget
-from .pricing import SI_ITEMS, ZERO, active_runs, allowance_for, default_allowance, price_line
+from .parse import MAX_LINES, InputError, RateRange, Reader, parse_budget, rate_problem
+from .pricing import (
+    SI_ITEMS,
+    ZERO,
+    active_runs,
+    allowance_for,
+    default_allowance,
+    highest_rate,
+    price_line,
+    statutory_rate,
+)
 from .result import Finding, Result, to_json
 
 STATUS = {"ok": "合规", "attention": "需关注", "fail": "不合规"}
@@ -42,11 +53,19 @@ class Person:
     housing_fund_rate: Decimal | None
     months: int
     annual_bonus: Decimal = ZERO            # per year, prorated over the months as a budget line's
+    certificate_no: str | None = None       # 证书编号, kept and shown, not checked
 
 
-_PERSON = ["id", "post", "category", "level", "certificate", "monthly_pay", "monthly_allowance", "annual_bonus",
-           "si_base", "employer_rates", "housing_fund_rate", "months"]
+_PERSON = ["id", "post", "category", "level", "certificate", "certificate_no", "monthly_pay", "monthly_allowance",
+           "annual_bonus", "si_base", "employer_rates", "housing_fund_rate", "months"]
 DUPLICATE_ID = "duplicate_id"           # Problem.code of an id an earlier entry already has
+MAX_CERTIFICATE_NO = 50
+
+
+def id_key(ident: str) -> str:
+    """An id as ids are compared wherever a duplicate is looked for: full- and half-width alike (NFKC), trimmed —
+    ＨＧ－００２ is HG-002."""
+    return unicodedata.normalize("NFKC", ident).strip()
 
 
 def duplicate_id(ident: str, row: int) -> str:
@@ -55,8 +74,25 @@ def duplicate_id(ident: str, row: int) -> str:
     return f"「{ident}」与第 {row} 行重复"
 
 
-def parse_roster(data: Any, params: ParameterSet, period: int) -> list[Person]:
-    """Validate roster rows (``roster[i].field`` paths); raise InputError listing every problem."""
+def rate_ranges(params: ParameterSet, budget: Budget) -> dict[str, RateRange]:
+    """What each declared employer rate may be over the budget's service: the statutory rates of its months (and
+    the budget's own work-injury rate, if it states one) and the item's highest rate, from the parameter set."""
+    days = [budget.project.start.plus(offset).first_day for offset in range(budget.months)]
+    ranges = {}
+    for item in SI_ITEMS:
+        figures = {statutory_rate(params, item, day).value for day in days}
+        if item == "work_injury" and budget.contractor.work_injury_rate is not None:
+            figures.add(budget.contractor.work_injury_rate)
+        highs = [found.value for found in (highest_rate(params, item, day) for day in days) if found is not None]
+        ranges[item] = RateRange(f"{CONTRIBUTION_LABELS[item]}单位费率", tuple(sorted(figures)),
+                                 max(highs) if len(highs) == len(days) else None)
+    return ranges
+
+
+def parse_roster(data: Any, params: ParameterSet, period: int,
+                 ranges: dict[str, RateRange] | None = None) -> list[Person]:
+    """Validate roster rows (``roster[i].field`` paths); raise InputError listing every problem. With ``ranges``
+    (``rate_ranges``), a declared rate that cannot be what was meant is refused at its field."""
     r = Reader(params)
     rows = r.items(data, "roster")
     if rows is not None and not rows:
@@ -70,15 +106,17 @@ def parse_roster(data: Any, params: ParameterSet, period: int) -> list[Person]:
             continue
         before = len(r.problems)
         ident = r.text(p["id"], f"{path}.id", 50) if "id" in p else None
-        if ident is not None and ident in first_of:
-            r.fail(f"{path}.id", duplicate_id(ident, first_of[ident] + 1), DUPLICATE_ID)
-        elif ident is not None:
-            first_of[ident] = i
+        key = id_key(ident) if ident is not None else None
+        if key is not None and key in first_of:
+            r.fail(f"{path}.id", duplicate_id(ident, first_of[key] + 1), DUPLICATE_ID)
+        elif key is not None:
+            first_of[key] = i
         post = r.text(p["post"], f"{path}.post", 100) if "post" in p else None
         # blank (null or "") is the budget post's category; any other value is read as a choice (0 and [] are no blank)
         category = r.choice(p["category"], f"{path}.category", CATEGORIES) if p.get("category") not in (None, "") else None
         level = r.choice(p["level"], f"{path}.level", LEVELS) if "level" in p else None
         certificate = r.choice(p["certificate"], f"{path}.certificate", CERTIFICATES) if "certificate" in p else None
+        certificate_no = r.optional(p, "certificate_no", path, r.text, MAX_CERTIFICATE_NO, False) or None
         pay = r.amount(p["monthly_pay"], f"{path}.monthly_pay") if "monthly_pay" in p else None
         allowance = r.optional(p, "monthly_allowance", path, r.amount)
         bonus = r.optional(p, "annual_bonus", path, r.amount)
@@ -91,11 +129,14 @@ def parse_roster(data: Any, params: ParameterSet, period: int) -> list[Person]:
             for item in SI_ITEMS:
                 if declared is not None and declared.get(item) is not None:
                     rate = r.rate(declared[item], f"{path}.employer_rates.{item}")
-                    if rate is not None:
+                    refused = rate_problem(rate, ranges[item]) if rate is not None and ranges else None
+                    if refused:
+                        r.fail(f"{path}.employer_rates.{item}", refused[1], refused[0])
+                    elif rate is not None:
                         rates.append((item, rate))
         if len(r.problems) == before:
             people.append(Person(ident, post, category, level, certificate, pay, allowance, si_base,
-                                 tuple(rates), hf_rate, months or period, bonus or ZERO))
+                                 tuple(rates), hf_rate, months or period, bonus or ZERO, certificate_no))
     if r.problems:
         raise InputError(r.problems)
     return people
@@ -114,6 +155,8 @@ class PersonResult:
 
 @dataclass(frozen=True)
 class PostComparison:
+    """A post of the budget (or of the proposal only), both sides as exact sums over their people; the per-person
+    averages (rounded to the 分) are for information only: nothing is compared by them."""
     post: str                                # as the budget names it (the roster's name where the budget has none)
     budget_headcount: int
     roster_headcount: int
@@ -123,6 +166,14 @@ class PostComparison:
     roster_monthly_cost: Decimal | None
     budget_annual_bonus: Decimal | None = None   # per person per year
     roster_annual_bonus: Decimal | None = None
+    budget_monthly_total: Decimal = ZERO     # everyone's pay + allowance in a month
+    roster_monthly_total: Decimal = ZERO
+    budget_annual_total: Decimal = ZERO      # everyone's pay + allowance for twelve months, with their year's bonus
+    roster_annual_total: Decimal = ZERO
+    budget_cost: Decimal = ZERO              # over the service, with the employer's contributions (the budget's lines)
+    roster_cost: Decimal = ZERO
+    short_people: int = 0                    # people paid below what the budget allows for this post
+    shortfall: Decimal = ZERO                # what they lack in a year, together
 
 
 @dataclass(frozen=True)
@@ -132,6 +183,7 @@ class CheckResult:
     comparison: tuple[PostComparison, ...]
     findings: tuple[Finding, ...]
     roster_cost: Decimal
+    rates: tuple[tuple[str, tuple[tuple[str, Decimal], ...]], ...] = ()    # item → ((from month, rate), …)
 
     @property
     def verdict(self) -> str:
@@ -154,6 +206,7 @@ _BRACKETS = str.maketrans({"【": "(", "】": ")", "[": "(", "]": ")", "〔": "(
                            "<": "(", ">": ")", "「": "(", "」": ")"})
 
 
+@lru_cache(maxsize=4096)             # a roster names a few posts thousands of times
 def post_key(name: str) -> str:
     """A post's name for matching: full- and half-width alike (NFKC), without spaces, brackets of any kind
     as round ones — 社会工作者（儿童） and 社会工作者 (儿童) are one post."""
@@ -196,11 +249,26 @@ def check_roster(budget: Budget, people: list[Person], params: ParameterSet | No
         first_month = line.monthly_pay + line.monthly_allowance + used[0][2].contributions
         results.append(PersonResult(person, person.months, line.pay, line.contributions, line.total, first_month,
                                     status))
-    comparison, compare_findings = _compare(budget, budget_result, results)
+    comparison, short = _compare(budget, budget_result, results)
+    for index in sorted(short):         # a person short of the budget fails, like any other error of theirs
+        findings.append(short[index])
+        results[index] = replace(results[index], status="fail")
+    findings += _headcounts(comparison)
     roster_cost = sum((r.employer_cost for r in results), ZERO)
-    findings += compare_findings
     findings += _against_total(roster_cost, budget_result.totals.personnel)
-    return CheckResult(budget_result, tuple(results), tuple(comparison), tuple(findings), roster_cost)
+    return CheckResult(budget_result, tuple(results), tuple(comparison), tuple(findings), roster_cost,
+                       _rates_used(runs))
+
+
+def _rates_used(runs) -> tuple[tuple[str, tuple[tuple[str, Decimal], ...]], ...]:
+    """The employer rate of each item a person who declares none pays, from the month it applies: the statutory
+    rate (or the budget's own work-injury rate), month by month as the budget is priced."""
+    changes: dict[str, list[tuple[str, Decimal]]] = {item: [] for item in SI_ITEMS}
+    for run in runs:
+        for item, rate in run.rates.rates:
+            if not changes[item] or changes[item][-1][1] != rate:
+                changes[item].append((run.labels[0], rate))
+    return tuple((item, tuple(found)) for item, found in changes.items())
 
 
 def _against_total(roster_cost: Decimal, personnel: Decimal) -> list[Finding]:
@@ -250,76 +318,141 @@ def _declared_rates(person: Person, label: str, active, where: str) -> list[Find
     return findings
 
 
-def _entry(name: str) -> dict:
-    return {"name": name, "heads": 0, "pay": ZERO, "cost": ZERO, "bonus": ZERO,
-            "r_heads": 0, "r_pay": ZERO, "r_cost": ZERO, "r_bonus": ZERO, "names": []}
+@dataclass(frozen=True)
+class _Pay:
+    """What one person is paid (or one budgeted person is allowed) in the terms the comparison uses."""
+    monthly_pay: Decimal
+    monthly_allowance: Decimal
+    annual_bonus: Decimal
+
+    @property
+    def monthly(self) -> Decimal:
+        return self.monthly_pay + self.monthly_allowance
+
+    @property
+    def annual(self) -> Decimal:
+        return self.monthly * 12 + self.annual_bonus
+
+
+@dataclass
+class _Post:
+    name: str
+    slots: list[_Pay]                       # one per budgeted person
+    people: list[tuple[int, _Pay]]          # (index in the roster, pay)
+    cost: Decimal = ZERO                    # the budget's lines over the service
+    first_cost: Decimal = ZERO              # their first months with contributions, all people
+    names: list[str] | None = None
 
 
 def _compare(budget: Budget, result: Result, people: list[PersonResult]):
-    """Post by post, like with like: per person and month, pay with allowance, the annual bonus spread over
-    twelve months, and the first month's cost with the employer's contributions."""
-    posts: dict[str, dict] = {}
-    for post, line in zip(budget.personnel, result.personnel):
-        entry = posts.setdefault(post_key(post.post), _entry(post.post))
-        first = line.segments[0] if line.segments else None
-        monthly_cost = line.monthly_pay + line.monthly_allowance + (
-            sum((a for _, a in first.per_person_month), ZERO) if first else ZERO)
-        entry["heads"] += post.headcount
-        entry["pay"] += (line.monthly_pay + line.monthly_allowance) * post.headcount
-        entry["bonus"] += post.annual_bonus * post.headcount
-        entry["cost"] += monthly_cost * post.headcount
-    budgeted = {key: e["name"] for key, e in posts.items()}
-    for person in people:
-        entry = posts.setdefault(post_key(person.person.post), _entry(person.person.post))
-        entry["r_heads"] += 1
-        entry["r_pay"] += person.person.monthly_pay + person.person.monthly_allowance
-        entry["r_bonus"] += person.person.annual_bonus
-        entry["r_cost"] += person.monthly_cost or ZERO
-        if person.person.post != entry["name"] and person.person.post not in entry["names"]:
-            entry["names"].append(person.person.post)
-    rows, findings = [], []
+    """Post by post, like with like: per person, pay with allowance for twelve months and the year's bonus, exactly.
+
+    Each post's budgeted people (its slots) and its people are both ranked by that figure, highest first, and the
+    highest-paid person is held to the highest slot, the next to the next: a person is short only where no way of
+    giving the people the slots pays each at least their slot. With fewer people than slots the lowest slots are the
+    ones compared (the rest are vacancies); people beyond the slots are held to the post's lowest. Returns the post
+    rows (exact sums) and, by person, the finding of each person paid below their slot."""
+    posts: dict[str, _Post] = {}
+    for line, priced in zip(budget.personnel, result.personnel):
+        entry = posts.setdefault(post_key(line.post), _Post(line.post, [], []))
+        pay = _Pay(priced.monthly_pay, priced.monthly_allowance, line.annual_bonus)
+        entry.slots += [pay] * line.headcount
+        entry.cost += priced.total
+        first = priced.segments[0] if priced.segments else None
+        entry.first_cost += (priced.monthly_pay + priced.monthly_allowance + (
+            sum((a for _, a in first.per_person_month), ZERO) if first else ZERO)) * line.headcount
+    for index, person in enumerate(people):
+        entry = posts.setdefault(post_key(person.person.post), _Post(person.person.post, [], []))
+        p = person.person
+        entry.people.append((index, _Pay(p.monthly_pay, p.monthly_allowance, p.annual_bonus)))
+    short: dict[int, Finding] = {}
+    rows = []
     for key, e in posts.items():
-        name = e["name"]
-        row = PostComparison(
-            name, e["heads"], e["r_heads"],
-            _average(e["pay"], e["heads"]) if e["heads"] else None,
-            _average(e["r_pay"], e["r_heads"]) if e["r_heads"] else None,
-            _average(e["cost"], e["heads"]) if e["heads"] else None,
-            _average(e["r_cost"], e["r_heads"]) if e["r_heads"] else None,
-            _average(e["bonus"], e["heads"]) if e["heads"] else None,
-            _average(e["r_bonus"], e["r_heads"]) if e["r_heads"] else None)
-        rows.append(row)
-        where = f"comparison[{name}]"
-        if row.budget_headcount != row.roster_headcount:
-            text = f"岗位「{name}」：预算 {row.budget_headcount} 人，薪酬方案 {row.roster_headcount} 人"
-            if not row.budget_headcount:
-                near = difflib.get_close_matches(key, [k for k in budgeted if posts[k]["r_heads"] < posts[k]["heads"]],
-                                                 n=1, cutoff=0.5)
-                text += f"。预算中没有这个岗位，是否指「{budgeted[near[0]]}」？" if near else "。预算中没有这个岗位"
-            findings.append(Finding("HEADCOUNT_MISMATCH", "warning", where, text, "采购人预算（人员经费明细）"))
-        if row.budget_monthly_pay is None or row.roster_monthly_pay is None:
-            continue
-        # a year's pay of one person, bonus included: exact, so a shortfall is never a rounded 0.00
-        budget_year = row.budget_monthly_pay * 12 + row.budget_annual_bonus
-        roster_year = row.roster_monthly_pay * 12 + row.roster_annual_bonus
-        if roster_year >= budget_year:
-            continue
-        with_bonus = bool(row.budget_annual_bonus or row.roster_annual_bonus)
-        bonus = (lambda amount: f"、年终奖每年 {g(amount)} 元") if with_bonus else (lambda amount: "")
-        short = (f"每人每年少 {g(budget_year - roster_year)} 元（工资、津贴与年终奖合计）" if with_bonus
-                 else f"每人每月少 {g(row.budget_monthly_pay - row.roster_monthly_pay)} 元")
-        findings.append(Finding(
-            "PAY_BELOW_BUDGET", "error", where,
-            f"岗位「{name}」：预算按每人每月应发工资与津贴 {g(row.budget_monthly_pay)} 元{bonus(row.budget_annual_bonus)}"
-            f"（含单位缴费每月 {g(row.budget_monthly_cost)} 元）安排，薪酬方案平均只有 "
-            f"{g(row.roster_monthly_pay)} 元{bonus(row.roster_annual_bonus)}（含单位缴费每月 {g(row.roster_monthly_cost)} 元），"
-            f"{short}",
-            f"采购人预算；{checks.SEED}三(一)"))
-    return rows, findings
+        ranked_slots = sorted(e.slots, key=lambda pay: (pay.annual, pay.monthly), reverse=True)
+        ranked = sorted(e.people, key=lambda item: (item[1].annual, item[1].monthly), reverse=True)
+        levels = len({(s.annual, s.monthly) for s in ranked_slots}) > 1
+        if len(ranked) <= len(ranked_slots):
+            held = ranked_slots[len(ranked_slots) - len(ranked):]
+        else:
+            held = ranked_slots + ranked_slots[-1:] * (len(ranked) - len(ranked_slots)) if ranked_slots else []
+        shortfall = ZERO
+        for (index, pay), slot in zip(ranked, held):
+            if pay.annual < slot.annual:
+                short[index] = _short(people[index], pay, slot, e.name, index, levels)
+                shortfall += slot.annual - pay.annual
+        r_people = [people[index] for index, _ in e.people]
+        heads, r_heads = len(e.slots), len(e.people)
+        rows.append(PostComparison(
+            e.name, heads, r_heads,
+            _average(sum((s.monthly for s in e.slots), ZERO), heads) if heads else None,
+            _average(sum((p.monthly for _, p in e.people), ZERO), r_heads) if r_heads else None,
+            _average(e.first_cost, heads) if heads else None,
+            _average(sum((r.monthly_cost for r in r_people), ZERO), r_heads) if r_heads else None,
+            _average(sum((s.annual_bonus for s in e.slots), ZERO), heads) if heads else None,
+            _average(sum((p.annual_bonus for _, p in e.people), ZERO), r_heads) if r_heads else None,
+            budget_monthly_total=sum((s.monthly for s in e.slots), ZERO),
+            roster_monthly_total=sum((p.monthly for _, p in e.people), ZERO),
+            budget_annual_total=sum((s.annual for s in e.slots), ZERO),
+            roster_annual_total=sum((p.annual for _, p in e.people), ZERO),
+            budget_cost=e.cost, roster_cost=sum((r.employer_cost for r in r_people), ZERO),
+            short_people=sum(1 for index, _ in e.people if index in short), shortfall=shortfall))
+    return rows, short
 
 
-def check_input(data: Any, params: ParameterSet | None = None) -> CheckResult:
-    """The ``check`` contract: {"budget": <compute input>, "roster": [...]}."""
+def _short(person: PersonResult, pay: _Pay, slot: _Pay, post: str, index: int, levels: bool) -> Finding:
+    """The finding on a person paid below what the budget allows for their post: the amounts, a month's and a
+    year's, and over their months when these are not twelve; at the field that falls short."""
+    p = person.person
+    with_bonus = bool(pay.annual_bonus or slot.annual_bonus)
+    if pay.monthly_pay < slot.monthly_pay:
+        field = ".monthly_pay"
+    elif pay.monthly < slot.monthly:
+        field = ".monthly_allowance"
+    elif pay.annual_bonus < slot.annual_bonus:
+        field = ".annual_bonus"
+    else:
+        field = ""
+    year = slot.annual - pay.annual
+    held = "（与预算同岗人员按工资从高到低逐人对应）" if levels else ""
+    if with_bonus:
+        said = (f"每年工资、津贴与年终奖 {g(pay.annual)} 元（每月 {g(pay.monthly)} 元，年终奖 {g(pay.annual_bonus)} 元），"
+                f"低于预算为岗位「{post}」每人每年安排的 {g(slot.annual)} 元（每月 {g(slot.monthly)} 元，"
+                f"年终奖 {g(slot.annual_bonus)} 元）{held}，每年少 {g(year)} 元")
+    else:
+        said = (f"每月工资与津贴 {g(pay.monthly)} 元，低于预算为岗位「{post}」每人每月安排的 {g(slot.monthly)} 元{held}，"
+                f"每月少 {g(slot.monthly - pay.monthly)} 元，每年少 {g(year)} 元")
+    if p.months != 12:
+        total = (slot.monthly - pay.monthly) * p.months + (slot.annual_bonus - pay.annual_bonus) * p.months / 12
+        said += f"，在岗 {p.months} 个月共少 {g(total)} 元"
+    return Finding("PAY_BELOW_BUDGET", "error", f"roster[{index}]{field}", f"{p.id}（{p.post}）：{said}",
+                   f"采购人预算（岗位「{post}」）；{checks.SEED}三(一)")
+
+
+def _near(key: str, posts: dict[str, int]) -> str | None:
+    """The budget's post a name the budget lacks may have meant: one with fewer people than budgeted."""
+    found = difflib.get_close_matches(key, list(posts), n=1, cutoff=0.5)
+    return posts[found[0]] if found else None
+
+
+def _headcounts(comparison: list[PostComparison]) -> list[Finding]:
+    """A post whose people are not as many as the budget's, and for a post the budget lacks, the one it may mean."""
+    open_posts = {post_key(c.post): c.post for c in comparison if c.roster_headcount < c.budget_headcount}
+    findings = []
+    for row in comparison:
+        if row.budget_headcount == row.roster_headcount:
+            continue
+        text = f"岗位「{row.post}」：预算 {row.budget_headcount} 人，薪酬方案 {row.roster_headcount} 人"
+        if not row.budget_headcount:
+            near = _near(post_key(row.post), open_posts)
+            text += f"。预算中没有这个岗位，是否指「{near}」？" if near else "。预算中没有这个岗位"
+        findings.append(Finding("HEADCOUNT_MISMATCH", "warning", f"comparison[{row.post}]", text,
+                                "采购人预算（人员经费明细）"))
+    return findings
+
+
+def validate_input(data: Any, params: ParameterSet | None = None) -> tuple[Budget, list[Person]]:
+    """The ``check`` contract read: {"budget": <compute input>, "roster": [...]} → the budget and the people, or
+    InputError with every problem (the budget's prefixed ``budget.``)."""
     params = params or default_parameters()
     r = Reader(params)
     root = r.obj(data, "input", ["budget", "roster"], ("budget", "roster"))
@@ -330,8 +463,18 @@ def check_input(data: Any, params: ParameterSet | None = None) -> CheckResult:
         budget = parse_budget(root["budget"], params, reasons_required=False)
     except InputError as exc:
         raise InputError([replace(p, path=f"budget.{p.path}") for p in exc.problems]) from None
-    people = parse_roster(root["roster"], params, budget.months)
+    return budget, parse_roster(root["roster"], params, budget.months, rate_ranges(params, budget))
+
+
+def check_input(data: Any, params: ParameterSet | None = None) -> CheckResult:
+    """The ``check`` contract: {"budget": <compute input>, "roster": [...]}."""
+    params = params or default_parameters()
+    budget, people = validate_input(data, params)
     return check_roster(budget, people, params)
+
+
+def _optional_amount(value: Decimal | None) -> str | None:
+    return fmt_amount(value) if value is not None else None
 
 
 def check_to_json(result: CheckResult) -> dict:
@@ -344,7 +487,7 @@ def check_to_json(result: CheckResult) -> dict:
     return {
         "people": [{
             "id": r.person.id, "post": r.person.post, "category": r.person.category, "level": r.person.level,
-            "certificate": r.person.certificate, "months": r.months,
+            "certificate": r.person.certificate, "certificate_no": r.person.certificate_no, "months": r.months,
             "monthly_pay": fmt_amount(r.person.monthly_pay),
             "monthly_allowance": fmt_amount(r.person.monthly_allowance),
             "annual_bonus": fmt_amount(r.person.annual_bonus),
@@ -358,12 +501,18 @@ def check_to_json(result: CheckResult) -> dict:
         } for i, r in enumerate(result.people)],
         "comparison": [{
             "post": c.post, "budget_headcount": c.budget_headcount, "roster_headcount": c.roster_headcount,
-            "budget_monthly_pay": fmt_amount(c.budget_monthly_pay) if c.budget_monthly_pay is not None else None,
-            "roster_monthly_pay": fmt_amount(c.roster_monthly_pay) if c.roster_monthly_pay is not None else None,
-            "budget_monthly_cost": fmt_amount(c.budget_monthly_cost) if c.budget_monthly_cost is not None else None,
-            "roster_monthly_cost": fmt_amount(c.roster_monthly_cost) if c.roster_monthly_cost is not None else None,
-            "budget_annual_bonus": fmt_amount(c.budget_annual_bonus) if c.budget_annual_bonus is not None else None,
-            "roster_annual_bonus": fmt_amount(c.roster_annual_bonus) if c.roster_annual_bonus is not None else None,
+            "budget_monthly_pay": _optional_amount(c.budget_monthly_pay),
+            "roster_monthly_pay": _optional_amount(c.roster_monthly_pay),
+            "budget_monthly_cost": _optional_amount(c.budget_monthly_cost),
+            "roster_monthly_cost": _optional_amount(c.roster_monthly_cost),
+            "budget_annual_bonus": _optional_amount(c.budget_annual_bonus),
+            "roster_annual_bonus": _optional_amount(c.roster_annual_bonus),
+            "budget_monthly_total": fmt_amount(c.budget_monthly_total),
+            "roster_monthly_total": fmt_amount(c.roster_monthly_total),
+            "budget_annual_total": fmt_amount(c.budget_annual_total),
+            "roster_annual_total": fmt_amount(c.roster_annual_total),
+            "budget_cost": fmt_amount(c.budget_cost), "roster_cost": fmt_amount(c.roster_cost),
+            "short_people": c.short_people, "shortfall": fmt_amount(c.shortfall),
         } for c in result.comparison],
         "totals": {"people": len(result.people), "fail": errors,
                    "attention": sum(1 for r in result.people if r.status == "attention"),
@@ -373,10 +522,13 @@ def check_to_json(result: CheckResult) -> dict:
                    "verdict": result.verdict, "verdict_label": STATUS[result.verdict]},
         "findings": [{"code": f.code, "severity": f.severity, "where": f.where, "message": f.message,
                       "basis": f.basis} for f in result.findings],
+        "rates": {item: [{"from": month, "rate": fmt_rate(rate)} for month, rate in changes]
+                  for item, changes in result.rates},
         "defaults": budget["defaults"],
         "parameters": budget["parameters"],
         "parameter_set": budget["parameter_set"],
     }
 
 
-__all__ = ["Person", "parse_roster", "DUPLICATE_ID", "duplicate_id", "check_roster", "check_input", "check_to_json", "MAX_LINES"]
+__all__ = ["Person", "parse_roster", "rate_ranges", "DUPLICATE_ID", "duplicate_id", "id_key", "check_roster",
+           "validate_input", "check_input", "check_to_json", "post_key", "MAX_LINES"]

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from ..engine.periods import Month, span_text
 from ..engine.result import change
+from ..engine.roster import id_key
 from . import format as formats
 from . import labels
 from .budget import Basis, BudgetResult
@@ -20,7 +21,8 @@ PROJECT_FIELDS = {"name": "项目名称", "district": "区县", "start": "开始
 TOTALS = {"personnel": "人员经费", "direct": "直接费用", "management_fee": "管理费", "tax": "税费",
           "grand_total": "预算总额"}
 # a person of a pay proposal (花名册), as the roster's history names each change
-ROSTER_FIELDS = {k: v for k, v in labels.POST_FIELDS.items() if k != "headcount"} | {"employer_rates": "单位费率"}
+ROSTER_FIELDS = {k: v for k, v in labels.POST_FIELDS.items() if k != "headcount"} | {
+    "certificate_no": "证书编号", "employer_rates": "单位费率"}
 RATES = frozenset({"housing_fund_rate"})
 CODE_LABELS = {"category": {**labels.CATEGORIES, **labels.COST_CATEGORIES}, "level": labels.LEVELS,
                "certificate": labels.CERTIFICATES}
@@ -90,12 +92,12 @@ def _show(key, value) -> str:
     return CODE_LABELS[key].get(value, str(value)) if key in CODE_LABELS else str(value)
 
 
-def _match(old: list[dict], new: list[dict], key: str):
-    """Pair lines by name and occurrence, so reordering is not a change."""
+def _match(old: list[dict], new: list[dict], key: str, same=lambda name: name):
+    """Pair lines by name (as ``same`` makes it) and occurrence, so reordering is not a change."""
     def keyed(lines):
         seen, out = {}, {}
         for index, line in enumerate(lines):
-            name = line.get(key, "")
+            name = same(line.get(key, ""))
             seen[name] = seen.get(name, 0) + 1
             out[(name, seen[name])] = index
         return out
@@ -104,8 +106,8 @@ def _match(old: list[dict], new: list[dict], key: str):
             [b[k] for k in b if k not in a])
 
 
-def _line_changes(old_in, new_in, old_amounts, new_amounts, fields, key) -> list[Change]:
-    pairs, removed, added = _match(old_in, new_in, key)
+def _line_changes(old_in, new_in, old_amounts, new_amounts, fields, key, same=lambda name: name) -> list[Change]:
+    pairs, removed, added = _match(old_in, new_in, key, same)
     changes = []
     for i, j in pairs:
         diff = tuple((label, _show(f, old_in[i].get(f)), _show(f, new_in[j].get(f)))
@@ -158,8 +160,9 @@ def compare(old_input: dict, old: BudgetResult, new_input: dict, new: BudgetResu
 
 
 def roster_changes(old: list[dict], new: list[dict]) -> list[Change]:
-    """Person by person (by 姓名或工号), what one version of a pay proposal changes of another."""
-    return _line_changes(old, new, [None] * len(old), [None] * len(new), ROSTER_FIELDS, "id")
+    """Person by person (by 姓名或工号, full- and half-width alike: ``id_key``), what one version of a pay proposal
+    changes of another."""
+    return _line_changes(old, new, [None] * len(old), [None] * len(new), ROSTER_FIELDS, "id", id_key)
 
 
 def basis_changes(then: BudgetResult, now: BudgetResult) -> tuple[list[Basis], list[Basis]]:

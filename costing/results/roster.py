@@ -7,9 +7,13 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..engine.roster import verdict_of
+from ..engine.periods import Month
+from ..engine.pricing import SI_ITEMS
+from ..engine.roster import post_key, verdict_of
 from . import defaults, labels
 from .budget import Basis, Finding, basis_rows, by_severity, housing_fund_changes
+
+RATE_ITEMS = (*SI_ITEMS, "housing_fund")        # the employer's rates a person is priced at, in this order
 
 _PERSON = re.compile(r"^roster\[(\d+)\]\.?(.*)$")
 
@@ -54,6 +58,10 @@ class Person:
     si_base: Decimal | None = None      # as declared (None: the pay, within the floor and the ceiling)
     housing_fund_rate: Decimal | None = None
     row: int | None = None              # the file row it was imported from (None: entered on the page)
+    certificate_no: str | None = None
+    rates: dict[str, Decimal] = field(default_factory=dict)     # item → the rate of the first month (RATE_ITEMS)
+    declared: frozenset[str] = frozenset()      # the items whose rate the contractor stated
+    rate_changes: str = ""              # rates that change within the person's months, in words
 
     @property
     def position(self) -> str:
@@ -79,9 +87,21 @@ class Person:
     def status_style(self) -> str:
         return labels.PERSON_STATUS_STYLE[self.status]
 
+    @property
+    def rates_shown(self) -> list[tuple[str, str, bool]]:
+        """(short label, the rate as a percentage, whether declared) for each rate known, in RATE_ITEMS' order."""
+        return [(labels.CONTRIBUTIONS_SHORT[item], _percent(self.rates[item]), item in self.declared)
+                for item in RATE_ITEMS if item in self.rates]
+
+
+def _percent(rate: Decimal) -> str:
+    return format((rate * 100).normalize(), "f") + "%"
+
 
 @dataclass(frozen=True)
 class PostRow:
+    """A post, both sides as exact sums (each None in a report stored before they were kept: ``legacy``), with the
+    findings that concern it: its headcount, and each of its people paid below the budget's place for them."""
     post: str
     budget_headcount: int
     roster_headcount: int
@@ -92,6 +112,55 @@ class PostRow:
     findings: list[Finding] = field(default_factory=list)
     budget_annual_bonus: Decimal | None = None
     roster_annual_bonus: Decimal | None = None
+    budget_monthly_total: Decimal | None = None
+    roster_monthly_total: Decimal | None = None
+    budget_annual_total: Decimal | None = None
+    roster_annual_total: Decimal | None = None
+    budget_cost: Decimal | None = None
+    roster_cost: Decimal | None = None
+    short_people: int = 0
+    shortfall: Decimal = Decimal("0")
+
+    @property
+    def own_findings(self) -> list[Finding]:
+        """The findings about the post itself (its headcount), not those of its people."""
+        return [f for f in self.findings if f.where.startswith("comparison[")]
+
+    @property
+    def monthly_difference(self) -> Decimal | None:
+        return _difference(self.budget_monthly_total, self.roster_monthly_total)
+
+    @property
+    def annual_difference(self) -> Decimal | None:
+        return _difference(self.budget_annual_total, self.roster_annual_total)
+
+    @property
+    def cost_difference(self) -> Decimal | None:
+        return _difference(self.budget_cost, self.roster_cost)
+
+
+def _difference(budget: Decimal | None, roster: Decimal | None) -> Decimal | None:
+    """方案 − 预算 (negative: the proposal pays less)."""
+    return None if budget is None or roster is None else roster - budget
+
+
+@dataclass(frozen=True)
+class PostTotals:
+    """The post rows added up: the whole proposal against the whole budget."""
+    budget_headcount: int
+    roster_headcount: int
+    budget_monthly_total: Decimal
+    roster_monthly_total: Decimal
+    budget_annual_total: Decimal
+    roster_annual_total: Decimal
+    budget_cost: Decimal
+    roster_cost: Decimal
+    short_people: int
+    shortfall: Decimal
+
+    monthly_difference = PostRow.monthly_difference
+    annual_difference = PostRow.annual_difference
+    cost_difference = PostRow.cost_difference
 
 
 class RosterReport:
@@ -102,6 +171,7 @@ class RosterReport:
         self.findings: list[Finding] = []
         per_person: dict[int, list[Finding]] = {}
         per_post: dict[str, list[Finding]] = {}
+        post_of = {post_key(c["post"]): c["post"] for c in stored["comparison"]}
         for finding in findings:
             match = _PERSON.match(finding.where)
             if match and int(match.group(1)) < len(raw):
@@ -112,9 +182,14 @@ class RosterReport:
                 rest = labels.place(match.group(2)) if match.group(2) else ""
                 finding = RosterFinding(*_fields(finding), said_where=f"{said} {rest}".strip())
                 per_person.setdefault(index, []).append(finding)
+                if finding.code == "PAY_BELOW_BUDGET":      # also the post's: its people paid below the budget
+                    per_post.setdefault(post_of.get(post_key(person["post"]), person["post"]), []).append(finding)
             elif finding.where.startswith("comparison["):
                 per_post.setdefault(finding.where[len("comparison["):-1], []).append(finding)
             self.findings.append(finding)
+        # the statutory rates of a report stored before they were kept are not known: only the declared ones are shown
+        self.rates_known = stored.get("rates") is not None
+        schedules = _schedules(stored)
         self.people = [Person(
             index=i, id=p["id"], post=p["post"], level=p["level"], certificate=p["certificate"], months=p["months"],
             monthly_pay=Decimal(p["monthly_pay"]), monthly_allowance=Decimal(p["monthly_allowance"]),
@@ -122,13 +197,20 @@ class RosterReport:
             contributions_total=Decimal(p["employer_contributions_total"]), employer_cost=Decimal(p["employer_cost"]),
             status=p["status"], findings=per_person.get(i, []), category=p.get("category"),
             annual_bonus=Decimal(p.get("annual_bonus") or "0"), si_base=_amount(p.get("si_base")),
-            housing_fund_rate=_amount(p.get("housing_fund_rate")), row=p.get("row"))
+            housing_fund_rate=_amount(p.get("housing_fund_rate")), row=p.get("row"),
+            certificate_no=p.get("certificate_no"), **_rates_of(p, schedules))
             for i, p in enumerate(raw)]
         self.comparison = [PostRow(
             c["post"], c["budget_headcount"], c["roster_headcount"], _amount(c["budget_monthly_pay"]),
             _amount(c["roster_monthly_pay"]), _amount(c["budget_monthly_cost"]), _amount(c["roster_monthly_cost"]),
-            per_post.get(c["post"], []), _amount(c.get("budget_annual_bonus")), _amount(c.get("roster_annual_bonus")))
+            per_post.get(c["post"], []), _amount(c.get("budget_annual_bonus")), _amount(c.get("roster_annual_bonus")),
+            _amount(c.get("budget_monthly_total")), _amount(c.get("roster_monthly_total")),
+            _amount(c.get("budget_annual_total")), _amount(c.get("roster_annual_total")),
+            _amount(c.get("budget_cost")), _amount(c.get("roster_cost")), c.get("short_people", 0),
+            Decimal(c.get("shortfall") or "0"))
             for c in stored["comparison"]]
+        # a report stored before the comparison was made person by person has only rounded averages per post
+        self.legacy = any(c.budget_monthly_total is None for c in self.comparison)
         t = stored["totals"]
         self.people_count: int = t["people"]
         self.fail: int = t["fail"]
@@ -163,6 +245,20 @@ class RosterReport:
         return "，".join(parts)
 
     @property
+    def post_totals(self) -> PostTotals | None:
+        """The post rows added up (None for a report stored before they were exact sums)."""
+        if self.legacy:
+            return None
+        rows = self.comparison
+
+        def total(name):
+            return sum((getattr(c, name) for c in rows), Decimal("0"))
+        return PostTotals(sum(c.budget_headcount for c in rows), sum(c.roster_headcount for c in rows),
+                          total("budget_monthly_total"), total("roster_monthly_total"), total("budget_annual_total"),
+                          total("roster_annual_total"), total("budget_cost"), total("roster_cost"),
+                          sum(c.short_people for c in rows), total("shortfall"))
+
+    @property
     def has_bonus(self) -> bool:
         return any(p.annual_bonus for p in self.people) or any(c.budget_annual_bonus for c in self.comparison)
 
@@ -187,6 +283,40 @@ class RosterReport:
     def overall_findings(self) -> list[Finding]:
         """The findings about the proposal as a whole (its total against the budget)."""
         return [f for f in self.findings if f.where == "totals"]
+
+
+def _schedules(stored: dict) -> dict[str, list[tuple[int, Decimal, str]]]:
+    """The rate a person who states none pays, item by item: (months from the service's start, rate, from month) —
+    the statutory rates (``rates`` of the check) and the lowest housing-fund rate."""
+    found = dict(stored.get("rates") or {})
+    found["housing_fund"] = (stored.get("defaults") or {}).get("housing_fund_rates") or []
+    firsts = [changes[0]["from"] for changes in found.values() if changes]
+    if not firsts:
+        return {}
+    start = Month.parse(min(firsts)).index
+    return {item: [(Month.parse(c["from"]).index - start, Decimal(c["rate"]), c["from"]) for c in changes]
+            for item, changes in found.items()}
+
+
+def _rates_of(person: dict, schedules: dict[str, list[tuple[int, Decimal, str]]]) -> dict:
+    """A person's rates of the first month, which they declared, and those that change within their months, in
+    words: 失业 0.5%→1%（2026-01 起）."""
+    declared = person.get("employer_rates") or {}
+    stated = set(declared)
+    rates = {item: Decimal(rate) for item, rate in declared.items()}
+    if person.get("housing_fund_rate") is not None:
+        rates["housing_fund"] = Decimal(person["housing_fund_rate"])
+        stated.add("housing_fund")
+    changes = []
+    for item in RATE_ITEMS:
+        if item in rates:
+            continue
+        within = [c for c in schedules.get(item) or () if c[0] < person["months"]]
+        if within:
+            rates[item] = within[0][1]
+            changes += [f"{labels.CONTRIBUTIONS_SHORT[item]} {_percent(before[1])}→{_percent(after[1])}（{after[2]} 起）"
+                        for before, after in zip(within, within[1:])]
+    return {"rates": rates, "declared": frozenset(stated), "rate_changes": "；".join(changes)}
 
 
 def _fields(finding: Finding) -> tuple:

@@ -53,7 +53,14 @@ def roster_text(report: RosterReport) -> str:
                      f"{formats.money(person.employer_cost)} 元")
         lines += [f"  {_finding(f)}" for f in person.findings]
     for row in report.comparison:
-        lines += [_finding(f) for f in row.findings]
+        if not report.legacy:
+            lines.append(
+                f"岗位「{row.post}」：预算 {row.budget_headcount} 人，方案 {row.roster_headcount} 人；每月工资与津贴 预算 "
+                f"{formats.money(row.budget_monthly_total)} 元，方案 {formats.money(row.roster_monthly_total)} 元，差额 "
+                f"{formats.signed_money(row.monthly_difference)} 元；每年（含年终奖）差额 "
+                f"{formats.signed_money(row.annual_difference)} 元"
+                + (f"；{row.short_people} 人低于预算，每年共少 {formats.money(row.shortfall)} 元" if row.short_people else ""))
+        lines += [_finding(f) for f in (row.findings if report.legacy else row.own_findings)]
     lines += [_finding(f) for f in report.overall_findings]
     lines.append(f"参数集 {report.parameter_set}")
     return "\n".join(lines)

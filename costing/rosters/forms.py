@@ -24,6 +24,7 @@ class PersonForm(Form):
     category = _select("类别", CATEGORIES, blank="同预算岗位", default="")
     level = _select("等级", LEVELS, default="junior")
     certificate = _select("证书", CERTIFICATES, default="assistant_social_worker")
+    certificate_no = StringField("证书编号")
     monthly_pay = StringField("月应发工资")
     monthly_allowance = StringField("职业津贴")
     annual_bonus = StringField("年终奖")

@@ -14,12 +14,12 @@ from ..budgets import service as budgets
 from ..budgets.service import WorkflowError
 from ..engine.parameters import ParameterSet
 from ..engine.parse import InputError, Problem
-from ..engine.roster import check_input, check_to_json
+from ..engine.roster import check_input, check_to_json, validate_input
 from ..engine.text import invisible_problem
 from ..models import Budget, Revision, Roster, RosterVersion, User, db, utcnow
 from .access import visible_to
 
-__all__ = ["InputError", "WorkflowError", "Problem", "reference", "check", "default_name", "create", "update", "share", "withdraw",
+__all__ = ["InputError", "WorkflowError", "Problem", "reference", "check", "problems", "budget_people", "default_name", "create", "update", "share", "withdraw",
            "delete", "discard_drafts", "visible_versions", "seen_version", "for_budget", "exists_for"]
 
 
@@ -41,6 +41,29 @@ def check(budget: Budget, organisation_id: int, roster: list, params: ParameterS
     for person, row in zip(result["people"], rows or ()):
         person["row"] = row
     return result
+
+
+def budget_people(budget: Budget, organisation_id: int) -> list[dict]:
+    """The people of the reference revision as roster entries without their id and pay (theirs to state): one per
+    budgeted person, with the post, its category, level, certificate, allowance, bonus and months (blank: the whole
+    service). The page form for a new roster and the template offered with the budget start from these."""
+    revision = reference(budget, organisation_id)
+    result, lines = budgets.result_of(revision), budgets.input_of(revision).get("personnel", [])
+    return [{"post": line.post, "category": line.category, "level": line.level,
+             "certificate": line.certificate, "monthly_allowance": str(line.monthly_allowance),
+             "annual_bonus": (lines[i].get("annual_bonus") or "") if i < len(lines) else "",
+             "months": "" if line.months == result.months else str(line.months)}
+            for i, line in enumerate(result.personnel) for _ in range(line.headcount)]
+
+
+def problems(budget: Budget, organisation_id: int, roster: list, params: ParameterSet) -> list[Problem]:
+    """What is wrong with roster entries' values, read as a save would read them against the reference revision;
+    nothing is checked further or saved (a file with problems of its own is refused with these listed too)."""
+    try:
+        validate_input({"budget": budgets.input_of(reference(budget, organisation_id)), "roster": roster}, params)
+    except InputError as exc:
+        return exc.problems
+    return []
 
 
 def _name(name: str) -> str:

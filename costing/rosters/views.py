@@ -22,7 +22,7 @@ from ..web.errors import error_page
 from ..web.extensions import csrf
 from ..web.forms import STALE_FORM, ActionForm, MalformedNumber, csrf_ok, seen_number
 from . import access, export, service
-from .files import MAX_BYTES, read_roster_file, roster_workbook, row_problems, template_workbook, too_large
+from .files import MAX_BYTES, problems_of, read_roster, roster_workbook, row_problems, template_workbook, too_large
 from .forms import RosterForm, UploadForm
 
 bp = Blueprint("rosters", __name__, url_prefix="/rosters")
@@ -79,7 +79,15 @@ def _version(item: Roster) -> RosterVersion:
 
 @bp.get("/template.xlsx")
 def template():
-    return attachment(template_workbook(current_parameters(), today()), XLSX, "薪酬方案花名册模板.xlsx", "roster-template.xlsx")
+    """The template; with ?budget=N (a budget shared with the user's organisation), its rows are the budget's people,
+    each with the post, its grading, allowance, bonus and months, as the page form offers them."""
+    budget_id = request.args.get("budget")
+    people = None
+    if budget_id is not None:
+        budget = access.contractor_budget(current_user, small_int(budget_id) or 0)
+        people = service.budget_people(budget, current_user.organisation_id)
+    return attachment(template_workbook(current_parameters(), today(), people), XLSX, "薪酬方案花名册模板.xlsx",
+                      "roster-template.xlsx")
 
 
 def _render_form(form, budget, item=None, general=(), status=200, notice=None):
@@ -113,15 +121,11 @@ def _too_many_rows(budget, item=None):
 def _new_page(budget, general=(), status=200):
     """The new roster's form: one row per budgeted person, with the post, its grading, allowance and months; the
     pay is theirs to state."""
-    revision = service.reference(budget, current_user.organisation_id)
-    result, lines = budgets.result_of(revision), budgets.input_of(revision).get("personnel", [])
-    people = [{"post": line.post, "category": line.category, "level": line.level,
-               "certificate": line.certificate, "monthly_allowance": str(line.monthly_allowance),
-               "annual_bonus": (lines[i].get("annual_bonus") or "") if i < len(lines) else "",
-               "months": "" if line.months == result.months else str(line.months)}
-              for i, line in enumerate(result.personnel) for _ in range(line.headcount)]
-    data = {"name": service.default_name(current_user, budget, result.project_name), "roster": people[:PAGE] or [{}]}
-    notice = (f"预算共 {len(people)} 人，页面最多录入 {PAGE} 人（下方为前 {PAGE} 人）；请下载花名册模板填写全部人员后导入，"
+    people = service.budget_people(budget, current_user.organisation_id)
+    project = budgets.result_of(service.reference(budget, current_user.organisation_id)).project_name
+    data = {"name": service.default_name(current_user, budget, project), "roster": people[:PAGE] or [{}]}
+    notice = (f"预算共 {len(people)} 人，页面最多录入 {PAGE} 人（下方为前 {PAGE} 人）；请下载花名册模板（已按预算列出每人的岗位）"
+              f"填写全部人员后导入，"
               f"否则逐岗对比会按少填的人数给出“人数与预算不同”。") if len(people) > PAGE else None
     return _render_form(RosterForm(formdata=None, data=data), budget, general=general, status=status, notice=notice)
 
@@ -221,12 +225,12 @@ def edit(roster_id: int):
     return redirect(url_for("rosters.show", roster_id=item.id))
 
 
-def _read_upload(form) -> list:
+def _read_upload(form):
     upload = form.file.data
     if upload is None or not getattr(upload, "filename", ""):
         raise service.InputError([service.Problem("文件", "请选择要导入的 .xlsx 或 .csv 文件")])
     data = upload.stream.read(2 * MAX_BYTES)         # bounded by the request's limit; enough to say the size
-    return read_roster_file(upload.filename, data)
+    return read_roster(upload.filename, data)
 
 
 @bp.post("/import")
@@ -240,7 +244,7 @@ def import_file(roster_id: int | None = None):
     budget = item.budget if item else access.contractor_budget(current_user, request.args.get("budget", type=int))
     form = UploadForm()
     problems: list = []
-    roster, refused, seen = None, None, None
+    roster, refused, seen, more = None, None, None, 0
     if item is not None and request.form.get("mode") == "new":
         item = None
     try:
@@ -255,6 +259,8 @@ def import_file(roster_id: int | None = None):
             roster = _read_upload(form)
             filename = form.file.data.filename[:120]
             rows = getattr(roster, "row_numbers", None)
+            if roster.problems:        # the file's own problems, listed with its values' in one round
+                raise service.InputError(service.problems(budget, current_user.organisation_id, roster, params))
             if item is None:
                 name = service.default_name(current_user, budget, budgets.name_seen_by(current_user, budget))
                 item = service.create(current_user, budget, name, roster, params, f"导入 {filename}",
@@ -266,20 +272,26 @@ def import_file(roster_id: int | None = None):
                                f"导入 {filename}", rows=rows)
         except service.InputError as exc:
             db.session.rollback()
-            problems = row_problems(exc.problems, getattr(roster, "row_numbers", None), getattr(roster, "cells", None))
+            if roster is None:
+                problems = exc.problems
+            else:
+                problems, more = problems_of(roster, exc.problems), roster.more_problems
         except service.WorkflowError as exc:
             db.session.rollback()
             problems, refused = [service.Problem("文件", str(exc))], str(exc)
     if problems:
         item = _load(roster_id) if roster_id else None
         return render_template("rosters/import_failed.html", problems=problems, budget=budget, item=item,
-                               refused=refused), 400
+                               refused=refused, count=len(problems) + more,
+                               notices=roster.notices if roster is not None else []), 400
     db.session.commit()
     latest = item.latest
     skipped = "、".join(str(number) for number in roster.example_rows[:5])
     flash(f"已导入并核对：{latest.people} 人" + (f"（第 {skipped} 行是模板的示例行，未导入）" if skipped else "")
           + f"，保存为版本 {latest.number}"
           + ("；采购人看到的仍是共享的版本，确认无误后再共享" if item.shared_number else ""), "success")
+    for notice in roster.notices:
+        flash(notice, "info")
     return redirect(url_for("rosters.show", roster_id=item.id))
 
 
@@ -336,7 +348,8 @@ def show(roster_id: int):
 
 @bp.get("/<id:roster_id>/history")
 def history(roster_id: int):
-    """Each version the viewer may read, with what it changed of the one before it (that the viewer saw)."""
+    """Each version the viewer may read, with what it changed of the one before it (that the viewer saw); with
+    ?from=A&to=B, what version B changed of version A (any two the viewer may read; 404 for another)."""
     item = _load(roster_id)
     versions = service.visible_versions(item, current_user)
     rows, before = [], None
@@ -344,8 +357,16 @@ def history(roster_id: int):
         entries = json.loads(version.roster_json)
         rows.append((version, roster_changes(before, entries) if before is not None else None))
         before = entries
-    return render_template("rosters/history.html", item=item, rows=list(reversed(rows)),
-                           budget_name=_budget_name(item))
+    compared = None
+    if request.args.get("from") is not None or request.args.get("to") is not None:
+        by_number = {v.number: v for v in versions}
+        first = by_number.get(small_int(request.args.get("from")) or 0)
+        second = by_number.get(small_int(request.args.get("to")) or 0)
+        if first is None or second is None:
+            abort(404)
+        compared = (first, second, roster_changes(json.loads(first.roster_json), json.loads(second.roster_json)))
+    return render_template("rosters/history.html", item=item, rows=list(reversed(rows)), versions=versions,
+                           compared=compared, budget_name=_budget_name(item))
 
 
 def _owner_action(roster_id: int, act, done, then=None, allowed=access.can_edit):

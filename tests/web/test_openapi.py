@@ -58,7 +58,7 @@ SCHEMA_OF = {
     ("_costs", "costs[]"): "CostLine",
     ("_rules", "rules"): "Rules",
     ("_rules", "rules.pay_floor"): "PayFloor",
-    ("check_input", "input"): "CheckInput",
+    ("validate_input", "input"): "CheckInput",
     ("parse_roster", "roster[]"): "Person",
     ("parse_roster", "roster[].employer_rates"): "EmployerRates",
 }
@@ -82,7 +82,10 @@ def full_check() -> dict:
     person = {"id": "A001", "post": "社会工作者", "category": "elderly", "level": "junior",
               "certificate": "assistant_social_worker", "monthly_pay": "4500.00", "monthly_allowance": "0",
               "annual_bonus": "1000", "si_base": "4500.00", "housing_fund_rate": "0.05", "months": 60,
-              "employer_rates": {item: "0.2" for item in roster.SI_ITEMS}}
+              "certificate_no": "S2024-0012",
+              # each item's highest rate (si.employer_max.*): a rate above it is refused as a typing mistake
+              "employer_rates": {"pension": "0.2", "medical": "0.12", "serious_illness": "0.02",
+                                 "unemployment": "0.02", "work_injury": "0.033"}}
     return {"budget": full_budget(), "roster": [person]}
 
 
@@ -196,7 +199,8 @@ def test_choices_patterns_and_limits_are_the_engines():
     assert result["assumptions"]["items"]["properties"]["field"]["enum"] == list(parse.OVERRIDES)
     assert SCHEMAS["CheckResult"]["properties"]["totals"]["properties"]["verdict"]["enum"] == list(roster.STATUS)
     assert set(SCHEMAS["Problem"]["properties"]["code"]["enum"]) == {
-        "invalid", parse.NOT_A_CHOICE, parse.REASON_MISSING, roster.DUPLICATE_ID, API_CODES[400], API_CODES[413],
+        "invalid", parse.NOT_A_CHOICE, parse.REASON_MISSING, roster.DUPLICATE_ID, parse.PERCENT_TYPED,
+        parse.RATE_TOO_HIGH, API_CODES[400], API_CODES[413],
         ops.UNAVAILABLE_CODE, api_limits.ANONYMOUS_LIMIT, api_limits.UNSUPPORTED_MEDIA_TYPE, api_limits.TOO_MANY_REQUESTS}
     site = SCHEMAS["Site"]["properties"]
     assert {key: site[key]["minimum"] for key in SITE_FIELDS} == SITE_FIELDS

@@ -7,10 +7,12 @@ import io
 import json
 import re
 import unicodedata
+from decimal import Decimal as D
 
 import openpyxl
 from openpyxl.utils import get_column_letter
 
+from costing.budgets import service as budgets
 from costing.models import Budget, Roster, User, db
 from costing.results import labels
 from costing.rosters import service
@@ -89,8 +91,16 @@ def test_the_figures_used_are_listed_by_document_with_their_dates(app, client):
     assert figures and {"参数", "数值", "有效期", "本次核对使用月份", "依据", "发文日期"} <= set(figures[0])
     assert "最低工资标准（月）" in [f["参数"] for f in figures]
     # dates as the documents give them (2024-12-10, 2023-07, 2014), as text, never turned into Excel dates
-    dates = [c for c in book["核对所用政策参数"]["H"][1:] if c.value is not None]
+    sheet = book["核对所用政策参数"]
+    column = next(c.column_letter for c in sheet[1] if c.value == "发文日期")
+    dates = [c for c in sheet[column][1:] if c.value is not None]
     assert dates and all(c.data_type == "s" and re.fullmatch(r"\d{4}(-\d{2}){0,2}", c.value) for c in dates)
+    # each figure a number with its unit beside it, a rate in %: never the text 「2,330.00 元」
+    wage = next(f for f in figures if f["参数"] == "最低工资标准（月）")
+    assert wage["数值"] == 2330 and wage["单位"] == "元/月"
+    cells = {row[0].value: row[2] for row in sheet.iter_rows(min_row=2)}
+    assert cells["养老保险单位费率"].value == 0.16 and cells["养老保险单位费率"].number_format == "0.00%"
+    assert cells["最低工资标准（月）"].number_format.endswith("#,##0.00")
 
 
 def test_each_person_with_place_category_declared_base_rate_bonus_and_problems_in_words(app, client):
@@ -105,20 +115,33 @@ def test_each_person_with_place_category_declared_base_rate_bonus_and_problems_i
     assert len(contributions) == len(labels.CONTRIBUTIONS) + 1
     assert all("在岗期间合计" in text for text in contributions)
     assert "在岗期间合计" in header_of(people, "人员成本合计")
-    rows = {r["姓名或工号"]: r for r in table(people)}
+    listed = table(people)
+    total = listed.pop()                            # the last row adds the people up
+    rows = {r["姓名或工号"]: r for r in listed}
     first, second, head = rows["SG-001"], rows["SG-002"], rows["SG-003"]
     assert all(re.fullmatch(r"第 \d+ (行|人)", r["位置"]) for r in rows.values())
     assert first["类别"] == "老年" and head["类别"] == "社区"
     assert first[base] == 6000 and second[base] is None
-    assert first[rate] == 0.07
-    assert second[rate] is None and re.search(r"留空为按下限 \d+(\.\d+)?%", rate)
+    # the rates each is priced at: the declared ones in bold, the others the statutory rate or the lowest allowed
+    assert first[rate] == 0.07 and second[rate] == 0.05 and re.search(r"留空为按下限 \d+(\.\d+)?%", rate)
+    assert (first["养老单位费率"], first["失业单位费率"], first["工伤单位费率"]) == (0.16, 0.005, 0.003)
+    cells = {c.value: c for c in people[1]}
+    column = cells[rate].column_letter
+    assert people[f"{column}2"].font.b and not people[f"{column}3"].font.b
+    assert people[f"{column}2"].number_format == "0.00%"
     assert first["年终奖（每年）"] == 0
     assert "低于最低工资" in second["问题"] and second["状态"] == "不合规"
-    money = [c for c in people[2] if isinstance(c.value, (int, float)) and c.column > 7]
+    money = [c for c in people[2] if isinstance(c.value, (int, float)) and c.column > 8]
     assert money and all(c.number_format.endswith("#,##0.00") for c in money if "%" not in c.number_format)
+    # the 合计 row: the people's sums, the cost the same as the summary's
+    assert total["姓名或工号"] == "合计（3 人）" and total["月应发工资"] == 4300 + 2000 + 5800
+    cost = header_of(people, "人员成本合计")
+    assert round(total[cost], 2) == round(sum(r[cost] for r in rows.values()), 2) == summary(book)["方案人员成本合计（元）"]
+    # printed with the header row and the name column on every page
+    assert people.print_title_rows == "$1:$1" and people.print_title_cols == "$A:$A"
 
 
-def test_the_comparison_has_the_bonuses_per_person_per_year_and_a_conclusion(app, client):
+def test_the_comparison_has_each_posts_sums_and_differences_a_month_a_year_and_over_the_service(app, client):
     w = world.build()
     db.session.commit()
     user = db.session.get(User, w.users["c_user"])
@@ -133,14 +156,28 @@ def test_the_comparison_has_the_bonuses_per_person_per_year_and_a_conclusion(app
     book = workbook(client, item.id)
     rows = {r["姓名或工号"]: r for r in table(book["人员核对"])}
     assert rows["Z1"]["年终奖（每年）"] == 2400 and rows["Z2"]["年终奖（每年）"] == 3700
-    posts = {r["岗位"]: r for r in table(book["与预算对比"])}
-    budget_bonus, roster_bonus = header_of(book["与预算对比"], "预算年终奖"), header_of(book["与预算对比"], "方案年终奖")
-    assert "人均每年" in budget_bonus and "人均每年" in roster_bonus
-    # the budget: one 社工站站长 with 3,000.00 a year; the proposal: (2,400.00 + 3,700.00) / 2 = 3,050.00
-    assert posts["社工站站长"][budget_bonus] == 3000
-    assert posts["社工站站长"][roster_bonus] == 3050
-    assert posts["社工站站长"]["结论"] == "人数与预算不同"
+    sheet = book["与预算对比"]
+    posts = {r["岗位"]: r for r in table(sheet)}
+    month = [header_of(sheet, "每月工资与津贴\n" + side) for side in ("预算", "方案", "差额")]
+    year = [header_of(sheet, "每年工资、津贴与年终奖\n" + side) for side in ("预算", "方案", "差额")]
+    head_row = posts["社工站站长"]
+    budgeted = next(line for line in budgets.input_of(budget.latest)["personnel"] if line["post"] == "社工站站长")
+    # the budget: one 社工站站长 at its pay and allowance, 3,000.00 a year in bonus; the proposal: two at 5,800.00 and
+    # the same allowance, 2,400.00 + 3,700.00 in bonus
+    allowance = D(str(head_row[month[0]])) - D(budgeted["monthly_pay"])
+    assert D(str(head_row[month[1]])) == 2 * (D("5800.00") + allowance)
+    assert D(str(head_row[month[2]])) == D(str(head_row[month[1]])) - D(str(head_row[month[0]]))
+    assert D(str(head_row[year[0]])) == 12 * D(str(head_row[month[0]])) + D("3000.00")
+    assert D(str(head_row[year[1]])) == 12 * D(str(head_row[month[1]])) + D("6100.00")
+    # Z1's 2,400.00 bonus is below the budget's 3,000.00 for the post: Z1 is short, and so said on the post
+    assert head_row["结论"] == "低于预算安排、人数与预算不同"
+    assert (head_row["低于预算的人数"], head_row["这些人每年少"]) == (1, 600)
     assert posts["社会工作者"]["结论"] == "人数与预算不同"
+    total = posts["合计"]
+    assert total[month[0]] == sum(r[month[0]] for name, r in posts.items() if name != "合计")
+    cost = header_of(sheet, "服务期人员成本（含单位缴费）\n方案")
+    assert round(total[cost], 2) == summary(book)["方案人员成本合计（元）"]
+    assert sheet.print_title_cols == "$A:$A" and sheet.print_title_rows == "$1:$1"
 
 
 def test_no_code_path_or_hash_in_any_cell(app, client):

@@ -108,14 +108,17 @@ def test_a_file_on_a_rosters_page_replaces_it_or_starts_a_new_one(app, client):
     assert same.status_code == 400 and "没有修改" in same.get_data(as_text=True)
 
 
-def test_a_verdict_with_only_a_post_level_error_is_non_compliant_everywhere(app, client):
+def test_a_person_paid_under_the_budget_for_the_post_is_non_compliant_everywhere_and_named(app, client):
     w = world.build()
     contractor = log_in(client, "c_user")
-    # every person is lawful, but 社会工作者 is paid under what the budget funds for the post
+    # the person is lawful (above every floor), but paid under what the budget funds for 社会工作者
     roster_id = _imported(contractor, w, [person(**{"月应发工资": "4000.00"})])
     page = contractor.get(f"/rosters/{roster_id}").get_data(as_text=True)
     assert "总体结论：<span class=\"status status-fail\">不合规</span>" in page
-    assert "岗位 1 项" in page and "参数集" not in page and "roster[" not in page and "comparison[" not in page
+    assert "人员 1 项" in page and "参数集" not in page and "roster[" not in page and "comparison[" not in page
+    # the filter points at the person responsible
+    issues = contractor.get(f"/rosters/{roster_id}?show=issues").get_data(as_text=True)
+    assert "只看不合规与需关注（1 人）" in issues and "<td>SG-001</td>" in issues
     _share(contractor, roster_id)
     listing = log_in(app.test_client(), "a_prep").get(f"/budgets/{w.budget_a}").get_data(as_text=True)
     assert "status-fail\">不合规" in listing
