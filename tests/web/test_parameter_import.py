@@ -96,7 +96,7 @@ def test_an_imported_600_percent_rate_is_a_proposal_the_second_administrator_see
                                  .order_by(AuditEntry.id)).all()
     assert [(e.action, e.user.username) for e in entries] == [("params_seed", "admin")] + [("param_add", "admin")] * 2
     assert entries[0].target == "file" and all(str(exported) not in e.detail for e in entries)
-    assert entries[0].detail == "提出 2 个数值待复核，未改动 108 项，未导入 1 项"
+    assert entries[0].detail == "提出 2 个数值待复核，未改动 113 项，未导入 1 项"
     admin = log_in(fixed.test_client(), "admin")
     log = _text(admin.get("/admin/audit"))
     assert "导入的数据文件" in log and str(exported) not in log
@@ -170,7 +170,7 @@ def test_an_upgrade_proposes_the_new_shipped_figures_and_the_release_is_their_pr
     assert "提出待复核：最低工资标准（月） 第二档 2027-01-01 起 2,300.00 元" in done.output
     assert "提出待复核：区县档次 城口县 2027-01-01 起 第一档" in done.output
     assert "待复核的数值由管理员在网页“政策参数”中复核通过后生效" in done.output
-    assert "未改动 110 项" in done.output and "未改动：" not in done.output        # an upgrade lists what it changes
+    assert "未改动 115 项" in done.output and "未改动：" not in done.output        # an upgrade lists what it changes
     wage_row = db.session.scalar(select(ParamValue).where(ParamValue.status == "pending"))
     tier_row = db.session.scalar(select(DistrictTier).where(DistrictTier.status == "pending"))
     assert wage_row.origin == "shipped" and wage_row.created_by_id is None
@@ -194,6 +194,6 @@ def test_a_first_install_takes_the_shipped_files_as_they_are(app):
         db.session.execute(db.metadata.tables[table].delete())
     done = _seed(app)
     assert done.exit_code == 0, done.output
-    assert done.output.startswith("政策参数（空数据库，直接载入）：直接加入 69 个数值、41 条区县档次，提出 0 个数值待复核")
+    assert done.output.startswith("政策参数（空数据库，直接载入）：直接加入 74 个数值、41 条区县档次，提出 0 个数值待复核")
     assert db.session.get(ParamState, 1) is not None
     assert db.session.scalar(select(ParamValue).where(ParamValue.status != "confirmed")) is None
