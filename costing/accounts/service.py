@@ -93,10 +93,24 @@ MENTIONED = re.compile(f"{REFERENCE.pattern}|{SET_DIGEST.pattern}")
 SEED_TARGETS = {"shipped": "随软件发布的数据文件", "file": "导入的数据文件"}
 
 
+# Where the app itself writes a reference into an entry's detail (anything else there may be a person's text — a note,
+# a reason, a file name — and is never read as a reference: 「经 user:7 同意」 typed in a note stays those words)
+APP_REFERENCES = {
+    "roster_save": re.compile(r"对应 (?P<ref>budget:\d+)$"),
+    "duplicate": re.compile(r"^复制自 (?P<ref>budget:\d+)$"),                       # (entries before 2026-12)
+    "budget_recompute": re.compile(r"^修订 \d+：(?P<ref>参数集 [0-9a-f]{12,64} → [0-9a-f]{12,64})$"),   # (likewise)
+}
+
+
+def _app_reference(entry: AuditEntry) -> re.Match | None:
+    pattern = APP_REFERENCES.get(entry.action)
+    return pattern.search(entry.detail or "") if pattern else None
+
+
 def audit_lines(entries: list[AuditEntry], current_set: str) -> list[AuditLine]:
     """The audit log in words: 「预算《A 项目》」 with a link for budget:12, 「政策参数：… 2026-01-01 起」 for param:63,
     a set of policy parameters by its latest change; whatever no longer exists is said to be gone."""
-    texts = [e.target or "" for e in entries] + [e.detail or "" for e in entries]
+    texts = [e.target or "" for e in entries] + [found["ref"] for e in entries if (found := _app_reference(e))]
     wanted: dict[str, set[int]] = {}
     for text in texts:
         for kind, number in REFERENCE.findall(text):
@@ -117,13 +131,16 @@ def audit_lines(entries: list[AuditEntry], current_set: str) -> list[AuditLine]:
             about = Mention(SEED_TARGETS.get(e.target, "服务器上的数据文件"))
         else:
             about = Mention(e.target or "")
-        detail, at = [], 0
-        for found in MENTIONED.finditer(e.detail or ""):
-            detail.append(Mention(e.detail[at:found.start()]))
-            detail.append(mention(found[1], found[2]) if found[1] else
-                          Mention(" → ".join(sets[digest] for digest in found.groups()[2:] if digest)))
-            at = found.end()
-        detail.append(Mention((e.detail or "")[at:]))
+        text, detail = e.detail or "", []
+        reference = _app_reference(e)
+        if reference is None:
+            detail.append(Mention(text))
+        else:
+            found = MENTIONED.fullmatch(reference["ref"])
+            detail += [Mention(text[:reference.start("ref")]),
+                       mention(found[1], found[2]) if found[1] else
+                       Mention(" → ".join(sets[digest] for digest in found.groups()[2:] if digest)),
+                       Mention(text[reference.end("ref"):])]
         lines.append(AuditLine(e, ACTIONS.get(e.action, e.action), about,
                                tuple(m for m in detail if m.text)))
     return lines

@@ -58,3 +58,15 @@ def test_the_parameters_page_names_the_set_in_use_by_its_latest_change(app, clie
     said = f"{localdate(figure.reviewed_at)} 复核通过「{BASE} 4,600.00 元」后的政策参数"
     assert f"预算按当前的政策参数测算：{said}。" in client.get("/admin/parameters/").get_data(as_text=True)
     assert f"网页与接口当前使用的是{said}" in client.get("/api").get_data(as_text=True)
+
+
+def test_a_reference_typed_in_a_note_stays_the_words_typed(app, client):
+    """Only where the app itself writes a reference is it read as one: a preparer's note 「经 user:7 同意」 is not
+    turned into 「经 用户 …（…）同意」 with a link."""
+    w = world.build()
+    accounts.record("save", f"budget:{w.budget_a}", f"修订 2：经 user:{w.users['admin']} 同意，见 budget:{w.budget_b}")
+    accounts.record("roster_save", "", f"新建，版本 1（导入 budget:{w.budget_b}.xlsx）：1 人，对应 budget:{w.budget_a}")
+    db.session.commit()
+    page = log_in(app.test_client(), "admin").get("/admin/audit").get_data(as_text=True)
+    assert f"修订 2：经 user:{w.users['admin']} 同意，见 budget:{w.budget_b}</td>" in page
+    assert f"（导入 budget:{w.budget_b}.xlsx）：1 人，对应 <a href=\"/budgets/{w.budget_a}\">预算《A 项目》</a>" in page
