@@ -12,7 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts import service as accounts
@@ -427,10 +427,16 @@ def _claim(budget: Budget, seen: int, statuses: tuple[str, ...], status: str | N
     """Take the budget from revision ``seen`` in one of ``statuses`` (to ``status``, if given) in one conditional
     UPDATE whose row count is checked, so that of two changes made from the same page exactly one goes through on
     every database (SQLite has no row locks, and a check made in Python before the write is not atomic with it).
-    The loser changes nothing and is told so."""
+    The loser changes nothing and is told so.
+
+    The budget must also be as this request read it (``updated_at``, which every claim and save moves): a change
+    that moves neither the revision nor the status (例外说明 written or cleared) still makes a submission, or another
+    例外说明, made from the page before it refused — not both done, one over the other."""
     values = {"updated_at": utcnow()} | ({"status": status} if status else {})
+    read = inspect(budget).attrs.updated_at.loaded_value
     moved = db.session.execute(
-        update(Budget).where(Budget.id == budget.id, Budget.revision_count == seen, Budget.status.in_(statuses))
+        update(Budget).where(Budget.id == budget.id, Budget.revision_count == seen, Budget.status.in_(statuses),
+                             Budget.updated_at == read)
         .values(**values).execution_options(synchronize_session=False))
     if moved.rowcount != 1:
         db.session.rollback()

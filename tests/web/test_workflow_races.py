@@ -160,3 +160,47 @@ def test_sharing_a_new_version_and_withdrawing_a_roster_at_once_leave_a_state_on
             assert item.shared_number is None
             assert all(v.withdrawn_at is not None for v in item.versions if v.shared_at is not None)
             assert done[-1].detail == f"撤回共享的版本 {2 if len(done) == 2 else 1}"
+
+
+def over_appropriation(round_: int) -> tuple[int, str]:
+    """A draft over its appropriation (one error, to be justified): its id and the finding's key."""
+    data = sample(name=f"第 {round_} 轮", appropriation="300000.00")
+    budget = service.create_budget(user("a_prep"), data, current_parameters())
+    db.session.commit()
+    (error,) = service.result_of(budget.latest).errors
+    return budget.id, error.key
+
+
+def test_two_justifications_of_one_error_at_once_keep_one_and_no_error(app):
+    world.build()
+    preparers = [log_in(app.test_client(), "a_prep"), log_in(app.test_client(), "a_prep2")]
+    for round_ in range(ROUNDS):
+        budget_id, key = over_appropriation(round_)
+        statuses = at_once(*(lambda c=c, i=i: c.post(f"/budgets/{budget_id}/exceptions",
+                                                     data={"revision": "1", f"exception-{key}": f"理由 {i}"})
+                             for i, c in enumerate(preparers)))
+        assert statuses == [302, 302], statuses
+        db.session.expire_all()
+        budget = db.session.get(Budget, budget_id)
+        # one, or both one after the other (each from what was true when it was made): one 例外说明, the last one's
+        assert len(budget.latest.exceptions) == 1 and actions(budget_id) in (["justify"], ["justify", "justify"])
+
+
+def test_clearing_a_justification_and_submitting_at_once_never_submit_an_unexplained_error(app):
+    world.build()
+    preparers = [log_in(app.test_client(), "a_prep"), log_in(app.test_client(), "a_prep2")]
+    for round_ in range(ROUNDS):
+        budget_id, key = over_appropriation(round_)
+        service.justify(db.session.get(Budget, budget_id), user("a_prep"), {key: "经区财政局同意"}, 1)
+        db.session.commit()
+        statuses = at_once(
+            lambda: preparers[0].post(f"/budgets/{budget_id}/exceptions", data={"revision": "1", f"exception-{key}": ""}),
+            lambda: preparers[1].post(f"/budgets/{budget_id}/submit", data={"revision": "1", "confirm": "y"}))
+        assert 500 not in statuses, statuses
+        db.session.expire_all()
+        budget = db.session.get(Budget, budget_id)
+        done = [a for a in actions(budget_id) if a != "justify"] + (
+            ["cleared"] if not budget.latest.exceptions else [])
+        assert done in (["submit"], ["cleared"]), done
+        if budget.status == "submitted":
+            assert len(budget.latest.exceptions) == 1          # submitted with its error explained
