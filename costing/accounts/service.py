@@ -12,8 +12,8 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from flask import has_request_context
 from flask_login import current_user
-from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import aliased, joinedload
 
 from ..clock import CHINA
 from ..models import AuditEntry, Budget, DistrictTier, Organisation, ParamValue, Roster, User, db
@@ -454,11 +454,26 @@ MIN_ADMINS = 2          # the two-person rule needs two administrators who can s
 
 
 def _admins_left(without: set[int] = frozenset(), without_organisation: int | None = None) -> list[User]:
-    """The administrators who could still sign in without these users (or this organisation's), read afresh and
-    locked in the order of their ids by every request that asks (two deactivations wait in turn)."""
-    rows = db.session.scalars(select(User).where(User.is_admin.is_(True)).order_by(User.id).with_for_update()
-                              .execution_options(populate_existing=True)).all()
-    return [u for u in rows if u.is_active and u.id not in without and u.organisation_id != without_organisation]
+    """The administrators who could still sign in without these users (or this organisation's), read afresh. The
+    rows (administrators and the users asked about) are locked in one query in the order of their ids by every
+    request that asks, so two deactivations on PostgreSQL wait in turn rather than deadlock."""
+    rows = db.session.scalars(select(User).where(or_(User.is_admin.is_(True), User.id.in_(without or {0})))
+                              .order_by(User.id).with_for_update().execution_options(populate_existing=True)).all()
+    return [u for u in rows if u.is_admin and u.is_active and u.id not in without
+            and u.organisation_id != without_organisation]
+
+
+def _other_admins(without_user=None, without_organisation=None):
+    """A count, inside an UPDATE, of the administrators who can sign in besides that user (or that organisation's):
+    the write happens only while two remain, on SQLite (no row locks) as on PostgreSQL."""
+    other = aliased(User)
+    query = (select(func.count()).select_from(other).join(Organisation, Organisation.id == other.organisation_id)
+             .where(other.is_admin.is_(True), other.active.is_(True), Organisation.active.is_(True)))
+    if without_user is not None:
+        query = query.where(other.id != without_user)
+    if without_organisation is not None:
+        query = query.where(other.organisation_id != without_organisation)
+    return query.scalar_subquery()
 
 
 def _keeps_two_admins(left: list[User], what: str) -> None:
@@ -473,12 +488,20 @@ def deactivate(actor: User, target: User) -> None:
     two administrators would be left."""
     if target.id == actor.id:
         raise AccountError("不能停用自己的账号")
-    db.session.refresh(target, with_for_update=True)
+    left = _admins_left({target.id})
     if not target.active:
         raise AccountError(f"{target.username} 已停用")
+    what = f"停用管理员 {target.username}"
     if target.is_admin:
-        _keeps_two_admins(_admins_left({target.id}), f"停用管理员 {target.username}")
-    target.active = False
+        _keeps_two_admins(left, what)
+    write = update(User).where(User.id == target.id, User.active.is_(True))
+    if target.is_admin:
+        write = write.where(_other_admins(without_user=target.id) >= MIN_ADMINS)
+    if db.session.execute(write.values(active=False).execution_options(synchronize_session=False)).rowcount != 1:
+        db.session.rollback()               # another administrator was deactivated a moment ago
+        _keeps_two_admins(_admins_left({target.id}), what)
+        raise AccountError(f"{target.username} 刚刚已被他人更改，请刷新页面后再操作")
+    db.session.refresh(target)
     end_sessions(target)
     record("deactivate", f"user:{target.id}", target.username, user=actor)
 
@@ -504,8 +527,17 @@ def deactivate_organisation(actor: User, org: Organisation) -> None:
         raise AccountError("不能停用自己所在的单位")
     if not org.active:
         raise AccountError(f"{org.name} 已停用")
-    _keeps_two_admins(_admins_left(without_organisation=org.id), f"停用{org.name}")
-    org.active = False
+    what = f"停用{org.name}"
+    _keeps_two_admins(_admins_left(without_organisation=org.id), what)
+    moved = db.session.execute(update(Organisation).where(
+        Organisation.id == org.id, Organisation.active.is_(True),
+        _other_admins(without_organisation=org.id) >= MIN_ADMINS).values(active=False)
+        .execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        db.session.rollback()
+        _keeps_two_admins(_admins_left(without_organisation=org.id), what)
+        raise AccountError(f"{org.name} 刚刚已被他人更改，请刷新页面后再操作")
+    db.session.refresh(org)
     for person in db.session.scalars(select(User).where(User.organisation_id == org.id)):
         end_sessions(person)
     record("deactivate_org", f"organisation:{org.id}", org.name, user=actor)

@@ -204,3 +204,27 @@ def test_clearing_a_justification_and_submitting_at_once_never_submit_an_unexpla
         assert done in (["submit"], ["cleared"]), done
         if budget.status == "submitted":
             assert len(budget.latest.exceptions) == 1          # submitted with its error explained
+
+
+def test_two_administrators_deactivated_at_once_leave_two_who_can_sign_in(app):
+    """Three administrators; one deactivates the third while the third deactivates the second. Each alone leaves
+    two, both together would leave one: exactly one goes through (SQLite has no row locks to make them wait)."""
+    from costing.accounts import service as accounts
+    world.build()
+    for round_ in range(ROUNDS):
+        third = accounts.create_user(f"admin.r{round_}", "第三位管理员", world.PASSWORD, user("admin").organisation,
+                                     "approver", is_admin=True)
+        db.session.commit()
+        first, other = log_in(app.test_client(), "admin"), log_in(app.test_client(), third.username)
+        third_id, second_id = third.id, user("admin2").id
+        statuses = at_once(lambda: first.post(f"/admin/users/{third_id}/deactivate"),
+                           lambda: other.post(f"/admin/users/{second_id}/deactivate"))
+        assert 500 not in statuses and 503 not in statuses, statuses
+        db.session.expire_all()
+        left = db.session.scalar(select(func.count()).select_from(User).where(User.is_admin.is_(True),
+                                                                              User.active.is_(True)))
+        assert left == 2, (round_, left)
+        if not user("admin2").active:                 # the second went: bring it back for the next round
+            user("admin2").active = True
+            db.session.get(User, third_id).active = False
+            db.session.commit()
