@@ -5,7 +5,7 @@ The effect of an override is the grand total with it minus the grand total witho
 override removed, everything else unchanged), exact to the 分: the lines are priced again, never
 estimated, because the management fee and the tax gross-up are rounded. A personnel line's override
 changes only that line, so only that line is priced again (with the engine's own ``price_line``)
-and only the totals after the lines are recomputed (``price_totals``). The work-injury rate changes
+and only the totals after the lines are recomputed, by period (``annual.Periods.split``). The work-injury rate changes
 every line, so every line is priced again on runs built without it. Both equal a full recompute
 (tests/engine/test_assumptions.py).
 """
@@ -14,22 +14,24 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from .annual import Periods
+from .checks import steps_of
 from .model import CERTIFICATES, Budget, Post
-from .money import fmt_percent
+from .money import fmt_grouped, fmt_percent
 from .parameters import ParameterMissing, ParameterSet
 from .parse import OVERRIDES
 from .pricing import (
     ZERO,
     PersonMonth,
     Run,
-    active_runs,
+    Steps,
     allowance_gap,
+    allowance_steps,
     build_runs,
-    default_allowance,
     default_hf_rates,
     derived_si_base,
     price_line,
-    price_totals,
+    window,
 )
 from .result import Assumption, LineResult, Result
 
@@ -37,15 +39,12 @@ AMOUNT_UNIT = "CNY/month"
 RATE_UNIT = "rate"
 
 
-def list_assumptions(budget: Budget, params: ParameterSet, result: Result, runs: list[Run] | None = None,
-                     cache: dict[tuple, PersonMonth] | None = None) -> tuple[Assumption, ...]:
-    """Every override in ``budget`` (computed as ``result``): the work-injury rate first, then by line. A
-    value given that equals its default is no override and is not listed.
-
-    ``runs`` and ``cache`` are compute()'s own, passed to save building them again."""
+def list_assumptions(budget: Budget, params: ParameterSet, result: Result, runs: list[Run], cache: dict[tuple, PersonMonth],
+                     effects: Effects) -> tuple[Assumption, ...]:
+    """Every override in ``budget`` (computed as ``result``, with compute()'s runs, cache and the amounts by period
+    its ``effects`` start from): the work-injury rate first, then by line. A value given that equals its default is
+    no override and is not listed."""
     tier = result.tier                     # the tier in force at the project's start, as compute() used
-    runs = build_runs(params, budget, tier) if runs is None else runs
-    effects = _Effects(budget, result, runs, {} if cache is None else cache)
     found = []
     if budget.contractor.work_injury_rate is not None:
         found.append(_work_injury(budget, params, effects, tier))
@@ -55,26 +54,23 @@ def list_assumptions(budget: Budget, params: ParameterSet, result: Result, runs:
     hf_note = ("按默认比例（住房公积金单位缴存比例下限）" if hf_default is not None else
                "按各月的住房公积金单位缴存比例下限（" + "，".join(f"{month} 起 {fmt_percent(rate)}"
                                                       for month, rate in hf_defaults) + "）")
-    allowances: dict[tuple[str, str], tuple[Decimal | None, str]] = {}     # by (certificate, category)
     for index, (post, line) in enumerate(zip(budget.personnel, result.personnel)):
         hf_rate = post.housing_fund_rate
         path, label = f"personnel[{index}]", f"第 {index + 1} 行「{post.post}」"
         if post.monthly_allowance is not None:
-            key = (post.certificate, post.category)
-            if key not in allowances:
-                allowances[key] = _default_allowance(params, budget, post)
-            default, note = allowances[key]
-            effect = (None if default is None
-                      else effects.line(line, replace(post, monthly_allowance=None), default, hf_rate))
+            steps, lookups = allowance_steps(params, budget.project.start, budget.months, budget.project.district,
+                                             post.certificate, post.category)
+            default, note = _default_allowance(params, budget, post, steps, lookups)
+            effect = effects.line(index, replace(post, monthly_allowance=None), steps, hf_rate)
             found.append(_item(path, "monthly_allowance", label, AMOUNT_UNIT, post.monthly_allowance, default, note,
                                post.monthly_allowance_reason, effect))
         if post.si_base is not None:
-            default, note = _derived_base(line, runs)
-            effect = effects.line(line, replace(post, si_base=None), line.monthly_allowance, hf_rate)
+            default, note = _derived_base(budget, post, line, runs)
+            effect = effects.line(index, replace(post, si_base=None), effects.allowances[index], hf_rate)
             found.append(_item(path, "si_base", label, AMOUNT_UNIT, post.si_base, default, note,
                                post.si_base_reason, effect))
         if post.housing_fund_rate is not None:
-            effect = effects.line(line, post, line.monthly_allowance, None)
+            effect = effects.line(index, post, effects.allowances[index], None)
             found.append(_item(path, "housing_fund_rate", label, RATE_UNIT, post.housing_fund_rate, hf_default,
                                hf_note, post.housing_fund_rate_reason, effect))
     return tuple(a for a in found if a.default is None or a.value != a.default)
@@ -86,26 +82,33 @@ def _item(path, field, label, unit, value, default, note, reason, effect) -> Ass
 
 
 @dataclass
-class _Effects:
-    """Grand total with an override − grand total without it, from the computed result."""
+class Effects:
+    """Grand total with an override − grand total without it, from the computed budget: its runs, the amounts of
+    each slice of its period (engine/annual.py) and each line's share of them, and the allowance each line was
+    priced with."""
     budget: Budget
     result: Result
     runs: list[Run]
     cache: dict[tuple, PersonMonth]
+    periods: Periods
+    personnel: list[Decimal]               # by slice
+    direct: list[Decimal]                  # by slice
+    lines: list[list[Decimal]]             # each line's personnel cost by slice
+    allowances: list[Decimal | Steps]
 
-    def line(self, line: LineResult, changed: Post, allowance: Decimal, hf_rate: Decimal | None) -> Decimal:
+    def line(self, index: int, changed: Post, allowance: Decimal | Steps, hf_rate: Decimal | None) -> Decimal:
         """One line priced again as ``changed`` with this allowance and rate; the other lines as they are."""
-        other, _ = price_line(changed, allowance, hf_rate, self.runs, self.cache)
-        return self.personnel(self.result.totals.personnel - line.total + other.total)
+        other, used = price_line(changed, allowance, hf_rate, self.runs, self.cache)
+        parts = self.periods.line_personnel(changed, used, other.bonus)
+        return self.total([p - old + new for p, old, new in zip(self.personnel, self.lines[index], parts)])
 
-    def personnel(self, personnel_without: Decimal) -> Decimal:
-        """The effect when the personnel cost would be ``personnel_without`` (direct costs unchanged)."""
-        t = self.result.totals
-        _, _, total = price_totals(personnel_without, t.direct, self.budget.management_fee_rate, self.result.tax_basis)
-        return t.grand_total - total
+    def total(self, personnel: list[Decimal]) -> Decimal:
+        """The effect when the personnel cost by slice would be ``personnel`` (direct costs unchanged)."""
+        without = self.periods.split(personnel, self.direct, self.budget.management_fee_rate).grand_total
+        return self.result.totals.grand_total - without
 
 
-def _work_injury(budget: Budget, params: ParameterSet, effects: _Effects, tier: str) -> Assumption:
+def _work_injury(budget: Budget, params: ParameterSet, effects: Effects, tier: str) -> Assumption:
     """Every line priced again on runs with the policy rate (they may split where that rate changes)."""
     c = budget.contractor
     default, note, effect = None, "按政策费率（未收录项目期间的数值，无法比较）", None
@@ -119,34 +122,49 @@ def _work_injury(budget: Budget, params: ParameterSet, effects: _Effects, tier: 
         note = "按政策费率" if default is not None else "按政策费率（项目期间为 " + "、".join(
             fmt_percent(rate) for rate in rates) + "）"
         cache: dict[tuple, PersonMonth] = {}
-        personnel = ZERO
-        for post, line in zip(budget.personnel, effects.result.personnel):
-            personnel += price_line(post, line.monthly_allowance, post.housing_fund_rate, runs, cache)[0].total
-        effect = effects.personnel(personnel)
+        personnel = [ZERO] * len(effects.personnel)
+        for post, allowance in zip(budget.personnel, effects.allowances):
+            line, used = price_line(post, allowance, post.housing_fund_rate, runs, cache)
+            personnel = [a + b for a, b in zip(personnel, effects.periods.line_personnel(post, used, line.bonus))]
+        effect = effects.total(personnel)
     return Assumption(path="contractor.work_injury_rate", field="work_injury_rate",
                       label="承接主体" + OVERRIDES["work_injury_rate"], unit=RATE_UNIT, value=c.work_injury_rate,
                       default=default, default_note=note, reason=c.work_injury_rate_reason, effect=effect)
 
 
-def _default_allowance(params: ParameterSet, budget: Budget, post: Post) -> tuple[Decimal | None, str]:
-    """The allowance compute() would use for the line's certificate (seed 三(一): certified workers only)."""
+def _default_allowance(params: ParameterSet, budget: Budget, post: Post, steps: Steps,
+                       lookups) -> tuple[Decimal | None, str]:
+    """The allowance compute() would use for the line's certificate over the line's months (seed 三(一): certified
+    workers only): one figure, or None with each month's where a standard starts or changes inside them."""
     name, district = CERTIFICATES[post.certificate], budget.project.district
-    lookup = default_allowance(params, budget.project.start.first_day, district, post.certificate, post.category)
+    stop = post.first + post.months
+    inside = [(offset, lookup) for i, (offset, lookup) in enumerate(lookups)
+              if offset < stop and (i + 1 == len(lookups) or lookups[i + 1][0] > post.first)]
+    if len(inside) > 1:
+        start = budget.project.start
+        return None, f"按{district}「{name}」的职业津贴标准（" + "，".join(
+            f"{start.plus(max(offset, post.first))} 起 {'0' if lookup is None else fmt_grouped(lookup.value)} 元"
+            for offset, lookup in inside) + "）"
+    lookup = inside[0][1]
     if lookup is not None:
         return lookup.value, f"按{district}「{name}」的职业津贴标准"
     if post.certificate == "none":
         return ZERO, "无证书，不发职业津贴"
-    gap = allowance_gap(params, budget.project.start.first_day, district, post.certificate, post.category)
+    on = budget.project.start.plus(post.first).first_day
+    gap = allowance_gap(params, on, district, post.certificate, post.category)
     if gap is None:
         return ZERO, "该类别岗位不在职业津贴标准的适用范围"
     return ZERO, f"{gap.text}，默认为 0"
 
 
-def _derived_base(line: LineResult, runs: list[Run]) -> tuple[Decimal | None, str]:
-    """The base compute() would derive without the override: pay + allowance, clamped to the floor
-    and ceiling of each run the line is filled in; one figure only when it is the same in all of them."""
-    actual = line.monthly_pay + line.monthly_allowance
-    bases = list(dict.fromkeys(derived_si_base(actual, run.rates) for run, _ in active_runs(runs, line.months)))
+def _derived_base(budget: Budget, post: Post, line: LineResult, runs: list[Run]) -> tuple[Decimal | None, str]:
+    """The base compute() would derive without the override: pay + allowance of each month, clamped to the floor
+    and ceiling in force in it; one figure only when it is the same in every month the line is filled in."""
+    steps = steps_of(line, budget.project.start)
+    bases = list(dict.fromkeys(derived_si_base(pay + allowance, run.rates) for first, months, pay, allowance in steps
+                               for run in window(runs, first, months)))
     if len(bases) == 1:
         return bases[0], "按工资（含津贴）核定，限于缴费基数上下限"
+    if len({pay + allowance for _, _, pay, allowance in steps}) > 1:
+        return None, "按各月工资（含津贴）核定，工资有调整"
     return None, "按工资（含津贴）核定，各年度缴费基数上下限不同"

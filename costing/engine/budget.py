@@ -11,7 +11,8 @@ from datetime import date
 from decimal import Decimal
 
 from . import checks
-from .assumptions import list_assumptions
+from .annual import Periods, Split
+from .assumptions import Effects, list_assumptions
 from .model import CONTRIBUTIONS, COST_CATEGORIES, Budget
 from .money import amount_in_words, round_cents, round_share
 from .parameters import Lookup, ParameterMissing, ParameterSet, default_parameters
@@ -21,14 +22,12 @@ from .pricing import (
     ZERO,
     PersonMonth,
     Run,
-    allowance_for,
     allowance_source,
+    allowance_steps,
     build_runs,
-    default_allowance,
     default_hf_rate,
     default_hf_rates,
     price_line,
-    price_totals,
 )
 from .result import INPUT_CONFIDENCE, CostResult, MonthTotal, ParameterUse, Result, TaxBasis, Totals
 
@@ -55,12 +54,11 @@ def compute_priced(budget: Budget, params: ParameterSet | None = None) -> Priced
     tier = district.tier
     try:
         runs = build_runs(params, budget, tier)
-        allowances = {(post.certificate, post.category): (
-                          default_allowance(params, project.start.first_day, district.name, post.certificate, post.category),
-                          allowance_source(params, project.start.first_day, district.name, post.certificate, post.category))
+        allowances = {(post.certificate, post.category): allowance_steps(
+                          params, project.start, budget.months, district.name, post.certificate, post.category)
                       for post in budget.personnel if post.monthly_allowance is None}
-        tax_lookups = _tax_lookups(params, budget, project.start.first_day)
-        end_tax_lookups = _tax_lookups(params, budget, project.end.first_day)
+        tax_lookups = [_tax_lookups(params, budget, project.start.plus(offset).first_day)
+                       for offset in range(budget.months)]
     except ParameterMissing as exc:
         raise InputError([Problem("project.start", str(exc))]) from None
 
@@ -75,13 +73,16 @@ def compute_priced(budget: Budget, params: ParameterSet | None = None) -> Priced
     month_pay = [ZERO] * (budget.months + 1)
     month_contrib = [ZERO] * (budget.months + 1)
     month_heads = [0] * (budget.months + 1)
+    used_by_line, allowances_used = [], []
     for post in budget.personnel:
-        default, source = (None, "given") if post.monthly_allowance is not None else allowances[(post.certificate,
-                                                                                                  post.category)]
-        if default is not None:
-            usage.add(default, project.start, project.start.plus(post.months - 1))
-        line, used = price_line(post, allowance_for(post.monthly_allowance, default),
-                                post.housing_fund_rate, runs, cache, allowance_source=source)
+        if post.monthly_allowance is not None:
+            allowance, source = post.monthly_allowance, "given"
+        else:
+            steps, lookups = allowances[(post.certificate, post.category)]
+            allowance = steps
+            source = _allowance_source(params, project, district.name, post, lookups, usage)
+        line, used = price_line(post, allowance, post.housing_fund_rate, runs, cache, allowance_source=source)
+        allowances_used.append(allowance)
         for run, active, pm in used:
             # difference arrays: the run adds the same amounts to each of its active months
             stop = run.first_index + active
@@ -94,30 +95,42 @@ def compute_priced(budget: Budget, params: ParameterSet | None = None) -> Priced
         for item, amount in line.contributions:
             all_contributions[item] += amount
         lines.append(line)
+        used_by_line.append(used)
 
     costs = tuple(CostResult(c.category, c.name, c.quantity, c.unit, c.unit_price,
-                             round_cents(c.quantity * c.unit_price)) for c in budget.costs)
-    tax_basis, tax_uses = _tax_basis(budget, tax_lookups)
-    for lookup in tax_uses:
-        usage.add(lookup, project.start, project.start)
-    totals = _totals(lines, all_contributions, costs, budget.management_fee_rate, tax_basis)
+                             round_cents(c.quantity * c.unit_price), c.year) for c in budget.costs)
+    bases = []
+    for offset, lookups in enumerate(tax_lookups):
+        basis, uses = _tax_basis(budget, lookups)
+        bases.append(basis)
+        month = project.start.plus(offset)
+        for lookup in uses:
+            usage.add(lookup, month, month)
+    periods = Periods(project.start, bases)
+    by_month = _by_month(project.start, budget.months, month_heads, month_pay, month_contrib)
+    personnel_parts = periods.personnel([m.total for m in by_month], [(post, line.bonus) for post, line
+                                                                       in zip(budget.personnel, lines)])
+    direct_parts = periods.direct(list(zip(budget.costs, (c.amount for c in costs))))
+    split = periods.split(personnel_parts, direct_parts, budget.management_fee_rate)
+    totals = _totals(lines, all_contributions, costs, split)
     if totals.grand_total >= TOTAL_LIMIT:
         raise InputError([Problem("totals.grand_total", f"预算总额 {totals.grand_total:,} 元超过系统上限"
                                                         f"（最多 {AMOUNT_DIGITS} 位整数），请检查人数、工资和数量")])
-    by_month = _by_month(project.start, budget.months, month_heads, month_pay, month_contrib)
     parameters = usage.uses(budget)
     result = Result(
         project_name=project.name, district=district.name, tier=tier, start=str(project.start),
         end=str(project.end), months=budget.months, parameter_set=params.version,
         personnel=tuple(lines), costs=costs, management_fee_rate=budget.management_fee_rate,
-        tax_basis=tax_basis, totals=totals, amount_in_words=amount_in_words(totals.grand_total),
+        tax_basis=bases[0], totals=totals, amount_in_words=amount_in_words(totals.grand_total),
         by_month=by_month, findings=(), parameters=parameters, housing_fund_default=default_hf_rate(runs),
-        housing_fund_defaults=default_hf_rates(runs))
+        housing_fund_defaults=default_hf_rates(runs), by_year=split.years, tax_periods=split.periods)
     findings = checks.run_all(budget, result, runs, params)
-    end_basis, _ = _tax_basis(budget, end_tax_lookups)
-    if (end_basis.vat_rate, end_basis.surcharge_rate) != (tax_basis.vat_rate, tax_basis.surcharge_rate):
-        findings.append(checks.tax_rates_change(project, tax_basis, end_basis, end_tax_lookups["vat"]))
-    assumptions = list_assumptions(budget, params, result, runs, cache)
+    if len(split.periods) > 1:
+        findings.append(checks.tax_rates_change(split.periods, tax_lookups[-1]["vat"]))
+    effects = Effects(budget, result, runs, cache, periods, personnel_parts, direct_parts,
+                      [periods.line_personnel(post, used, line.bonus)
+                       for post, used, line in zip(budget.personnel, used_by_line, lines)], allowances_used)
+    assumptions = list_assumptions(budget, params, result, runs, cache, effects)
     if budget.reasons_required:
         missing = [Problem(f"{a.path}_reason", f"填写了{OVERRIDES[a.field]}（不用默认值），请说明理由", REASON_MISSING)
                    for a in assumptions if not a.reason]
@@ -125,6 +138,23 @@ def compute_priced(budget: Budget, params: ParameterSet | None = None) -> Priced
             raise InputError(missing)
     result = replace(result, findings=tuple(findings), assumptions=assumptions)
     return Priced(result, runs, cache)
+
+
+def _allowance_source(params: ParameterSet, project, district: str, post, lookups, usage: _Usage) -> str:
+    """Why a line without its own allowance has what it has, over its own months (a standard that starts inside
+    them counts from its month); the standards used are noted with the months they were used for."""
+    stop = post.first + post.months
+    found = False
+    for i, (offset, lookup) in enumerate(lookups):
+        end = lookups[i + 1][0] if i + 1 < len(lookups) else stop
+        a, b = max(offset, post.first), min(end, stop)
+        if lookup is not None and a < b:
+            usage.add(lookup, project.start.plus(a), project.start.plus(b - 1))
+            found = True
+    if found:
+        return "standard"
+    return allowance_source(params, project.start.plus(post.first).first_day, district, post.certificate,
+                            post.category)
 
 
 def _by_month(start: Month, count: int, heads: list, pay: list, contrib: list) -> tuple[MonthTotal, ...]:
@@ -158,21 +188,20 @@ def _tax_basis(budget: Budget, lookups: dict[str, Lookup]) -> tuple[TaxBasis, li
     return TaxBasis(budget.contractor.taxpayer, vat_rate, surcharge), list(lookups.values())
 
 
-def _totals(lines, contributions: dict[str, Decimal], costs, fee_rate: Decimal, tax: TaxBasis) -> Totals:
+def _totals(lines, contributions: dict[str, Decimal], costs, split: Split) -> Totals:
     personnel = sum((line.total for line in lines), ZERO)
     direct_by_category = dict.fromkeys(COST_CATEGORIES, ZERO)   # fixed order, whatever the line order
     for cost in costs:
         direct_by_category[cost.category] += cost.amount
     direct = sum(direct_by_category.values(), ZERO)
-    management_fee, pre_tax, price = price_totals(personnel, direct, fee_rate, tax)
-    tax_amount = price - pre_tax
-    vat = round_cents(price * tax.vat_rate / (1 + tax.vat_rate))
+    price = split.grand_total
+    tax_amount = price - split.pre_tax
     share = round_share(personnel / price) if price else round_share(ZERO)
     return Totals(
         pay=sum((line.pay for line in lines), ZERO), bonus=sum((line.bonus for line in lines), ZERO),
         contributions=tuple(contributions.items()), personnel=personnel, direct=direct,
-        direct_by_category=tuple(direct_by_category.items()), management_fee=management_fee,
-        pre_tax=pre_tax, vat=vat, surcharges=tax_amount - vat, tax=tax_amount, grand_total=price,
+        direct_by_category=tuple(direct_by_category.items()), management_fee=split.management_fee,
+        pre_tax=split.pre_tax, vat=split.vat, surcharges=tax_amount - split.vat, tax=tax_amount, grand_total=price,
         personnel_share=share)
 
 

@@ -2,15 +2,16 @@
 the document it rests on. Codes are stable (see README: 检查项代码)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from .model import CERTIFICATES, LEVELS, Budget, Post, Rules
 from .money import fmt_figure, fmt_percent
 from .money import fmt_grouped as g
 from .parameters import TIER_LABELS, UNKNOWN_DOCUMENT, UNVERIFIED, Lookup, ParameterSet
-from .periods import span_text
+from .periods import Month, span_text
 from .pricing import Run, active_runs, allowance_gap, clamp_base
-from .result import Finding, Result
+from .result import Finding, LineResult, Result
 from .staffing import SEED, staffing_norm
 
 # Seed 二(四): 高级岗位需高级社会工作师；中级岗位需社会工作师；初级岗位需助理社会工作师或社会工作员。
@@ -28,13 +29,31 @@ def run_all(budget: Budget, result: Result, runs: list[Run], params: ParameterSe
     findings: list[Finding] = []
     place = district_place(result.district, result.tier)
     for i, (post, line) in enumerate(zip(budget.personnel, result.personnel)):
-        findings += line_findings(post, line.monthly_allowance, active_runs(runs, post.months), f"personnel[{i}]",
-                                  place, budget.rules)
+        found: dict[tuple, Finding] = {}          # a line with pay steps is checked step by step, each finding once
+        for first, months, pay, allowance in steps_of(line, budget.project.start):
+            for f in line_findings(replace(post, monthly_pay=pay), allowance, active_runs(runs, months, first),
+                                   f"personnel[{i}]", place, budget.rules):
+                found.setdefault((f.code, f.message), f)
+        findings += found.values()
     findings += _allowance_standards(budget, params)
     findings += _budget_rules(budget, result)
     findings += _staffing(budget, params)
     findings += _parameters(result)
     return findings
+
+
+def steps_of(line: LineResult, start: Month) -> list[tuple[int, int, Decimal, Decimal]]:
+    """(offset from the project start, months, monthly pay, allowance) of each run of a priced line's months with
+    one pay and one allowance, read from its segments."""
+    steps: list[list] = []
+    for s in line.segments:
+        pay = line.monthly_pay if s.monthly_pay is None else s.monthly_pay
+        allowance = line.monthly_allowance if s.monthly_allowance is None else s.monthly_allowance
+        if steps and (steps[-1][2], steps[-1][3]) == (pay, allowance):
+            steps[-1][1] += s.months
+        else:
+            steps.append([Month.parse(s.first).index - start.index, s.months, pay, allowance])
+    return [tuple(step) for step in steps]
 
 
 def district_place(district: str, tier: str) -> str:
@@ -163,21 +182,26 @@ def hf_rate(post: Post, active, where: str) -> list[Finding]:
 
 def _allowance_standards(budget: Budget, params: ParameterSet) -> list[Finding]:
     """A certified line in a covered category, with no allowance given, where the district's standard is not
-    entered: its allowance is 0, and the line says so (the district may have a rule the budget can follow)."""
-    start, district = budget.project.start.first_day, budget.project.district
+    entered, or starts after the line's first month: its allowance is 0 before the standard (or throughout), and
+    the line says so (the district may have a rule the budget can follow)."""
+    district, start = budget.project.district, budget.project.start
     findings = []
     for i, post in enumerate(budget.personnel):
+        first = start.plus(post.first)
         gap = None if post.monthly_allowance is not None else allowance_gap(
-            params, start, district, post.certificate, post.category)
+            params, first.first_day, district, post.certificate, post.category)
         if gap is None:
             continue
+        last = start.plus(post.first + post.months - 1)
+        if gap.starts and gap.starts <= last.first_day:
+            said = (f"{post.post}：{gap.name}自 {gap.starts.isoformat()} 起执行，{first} 至 "
+                    f"{Month(gap.starts.year, gap.starts.month).plus(-1)} 职业津贴按 0 计，此后按标准计入")
+        else:
+            said = f"{post.post}：{gap.text}，职业津贴按 0 计；本区县有规定的，可在“职业津贴”栏按规定填写"
         findings.append(Finding(
             "ALLOWANCE_STANDARD_NOT_YET" if gap.starts else "ALLOWANCE_STANDARD_MISSING", "info", f"personnel[{i}]",
-            f"{post.post}：{gap.text}，职业津贴按 0 计；"
-            f"本区县有规定的，可在“职业津贴”栏按规定填写",
-            f"{SEED}三(一)（对获得社会工作职业资格的社区工作者给予职业津贴，按规定执行）"))
+            said, f"{SEED}三(一)（对获得社会工作职业资格的社区工作者给予职业津贴，按规定执行）"))
     return findings
-
 
 
 def _budget_rules(budget: Budget, result: Result) -> list[Finding]:
@@ -210,6 +234,14 @@ def _budget_rules(budget: Budget, result: Result) -> list[Finding]:
             f"预算总额 {g(totals.grand_total)} 元超过预算控制数 {g(appropriation)} 元，"
             f"超出 {g(totals.grand_total - appropriation)} 元",
             "财政部令第102号《政府购买服务管理办法》第三条（预算约束）"))
+    by_year = {y.year: y for y in result.by_year}
+    for year, amount in budget.project.appropriation_by_year:
+        total = by_year[year].grand_total if year in by_year else Decimal("0")
+        if total > amount:
+            findings.append(Finding(
+                "OVER_APPROPRIATION_YEAR", "error", f"project.appropriation_by_year.{year}",
+                f"{year} 年度预算 {g(total)} 元超过该年度预算控制数 {g(amount)} 元，超出 {g(total - amount)} 元",
+                "财政部令第102号《政府购买服务管理办法》第三条（预算约束）；《中华人民共和国预算法》第十八条（预算年度自公历 1 月 1 日起至 12 月 31 日止）"))
     return findings
 
 
@@ -229,14 +261,13 @@ def _staffing(budget: Budget, params: ParameterSet) -> list[Finding]:
         norm.basis)]
 
 
-def tax_rates_change(project, start, end, end_vat) -> Finding:
-    """Taxes are computed with the first month's rates; say so when the rates change in the period."""
+def tax_rates_change(periods, vat) -> Finding:
+    """Where the VAT or surcharge rates change inside the period, the tax is priced period by period: say how."""
+    parts = "；".join(f"{span_text(p.first, p.last)} 增值税 {fmt_percent(p.vat_rate)}、附加 {fmt_percent(p.surcharge_rate)}，"
+                     f"税费 {g(p.tax)} 元" for p in periods)
     return Finding(
-        "TAX_RATES_CHANGE_IN_PERIOD", "warning", "contractor.taxpayer",
-        f"税费按首月 {project.start} 的税率计算（增值税 {fmt_percent(start.vat_rate)}，附加 "
-        f"{fmt_percent(start.surcharge_rate)}）；到 {project.end} 税率将为增值税 {fmt_percent(end.vat_rate)}、附加 "
-        f"{fmt_percent(end.surcharge_rate)}。如合同跨越该日期，请按实际开票时间核实税费",
-        end_vat.record.source.citation)
+        "TAX_RATES_CHANGE_IN_PERIOD", "info", "contractor.taxpayer",
+        f"服务期内税率变化，税费按各时段的税率分段计算：{parts}。请按实际开票时间核实", vat.record.source.citation)
 
 
 def _parameters(result: Result) -> list[Finding]:

@@ -56,6 +56,8 @@ class Project:
     end: Month
     appropriation: Decimal | None = None
     site: Site | None = None
+    # each 年度's own appropriation, checked against that year's total: ((2027, amount), …), years ascending
+    appropriation_by_year: tuple[tuple[int, Decimal], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,13 @@ class Contractor:
     location: str = "urban"
     work_injury_rate: Decimal | None = None
     work_injury_rate_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class PayChange:
+    """The monthly pay of a line from a month on (until the next change)."""
+    start: Month
+    monthly_pay: Decimal
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,18 @@ class Post:
     monthly_allowance_reason: str | None = None
     si_base_reason: str | None = None
     housing_fund_rate_reason: str | None = None
+    # the months the post is filled: ``months`` of them from ``first`` months after the project start (0: its
+    # first month; a line given as start/end, or as the first N months)
+    first: int = 0
+    pay_changes: tuple[PayChange, ...] = ()
+
+    def pay_steps(self, project_start: Month) -> list[tuple[int, int, Decimal]]:
+        """(offset from the project start, months, monthly pay) for each run of months with one pay."""
+        edges = [(self.first, self.monthly_pay)] + [(c.start.index - project_start.index, c.monthly_pay)
+                                                    for c in self.pay_changes]
+        stop = self.first + self.months
+        return [(offset, (edges[i + 1][0] if i + 1 < len(edges) else stop) - offset, pay)
+                for i, (offset, pay) in enumerate(edges)]
 
 
 @dataclass(frozen=True)
@@ -92,6 +113,7 @@ class CostLine:
     quantity: Decimal
     unit: str
     unit_price: Decimal
+    year: int | None = None          # the 年度 the cost falls in; None: spread over the months of the period
 
 
 @dataclass(frozen=True)

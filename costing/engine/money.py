@@ -117,3 +117,19 @@ def amount_in_words(amount: Decimal) -> str:
             words.append("零元")
         words.append("整")
     return "人民币" + "".join(words)
+
+
+def allocate(total: Decimal, weights: list) -> list[Decimal]:
+    """``total`` (to the 分) split in proportion to ``weights``, each part to the 分, the parts adding up to the total
+    exactly: part k = round(total × W_k ÷ W) − round(total × W_(k−1) ÷ W), W_k the weights summed up to k (cumulative
+    rounding: no part is more than half a 分 from its share). All weights 0: the last part takes the whole."""
+    whole = sum(weights, Decimal("0"))
+    if not whole:
+        return [ZERO] * (len(weights) - 1) + [total] if weights else []
+    parts, running, before = [], Decimal("0"), Decimal("0")
+    for weight in weights:
+        running += weight
+        upto = total if running == whole else round_cents(total * running / whole)
+        parts.append(upto - before)
+        before = upto
+    return parts

@@ -25,6 +25,7 @@ from .model import (
     Budget,
     Contractor,
     CostLine,
+    PayChange,
     Post,
     Project,
     Rules,
@@ -337,12 +338,13 @@ def _percent(rate: Decimal) -> str:
 
 
 _TOP = ["project", "contractor", "personnel", "costs", "management_fee_rate", "rules"]
-_PROJECT = ["name", "district", "start", "end", "appropriation", "site"]
+_PROJECT = ["name", "district", "start", "end", "appropriation", "appropriation_by_year", "site"]
 _CONTRACTOR = ["taxpayer", "location", "work_injury_rate", "work_injury_rate_reason"]
 _POST = ["post", "category", "level", "certificate", "headcount", "monthly_pay", "monthly_allowance",
          "annual_bonus", "months", "si_base", "housing_fund_rate",
-         "monthly_allowance_reason", "si_base_reason", "housing_fund_rate_reason"]
-_COST = ["category", "name", "quantity", "unit", "unit_price"]
+         "monthly_allowance_reason", "si_base_reason", "housing_fund_rate_reason", "start", "end", "pay_changes"]
+_COST = ["category", "name", "quantity", "unit", "unit_price", "year"]
+_PAY_CHANGE = ["from", "monthly_pay"]
 _RULES = ["min_personnel_share", "max_management_fee_rate", "pay_floor"]
 
 
@@ -358,8 +360,8 @@ def parse_budget(data: Any, params: ParameterSet, *, reasons_required: bool = Tr
     project = _project(r, root.get("project"))
     period = months_between(project.start, project.end) if project and project.start and project.end else None
     contractor = _contractor(r, root.get("contractor", {}))
-    personnel = _personnel(r, root.get("personnel", []), period)
-    costs = _costs(r, root.get("costs", []))
+    personnel = _personnel(r, root.get("personnel", []), period, project)
+    costs = _costs(r, root.get("costs", []), project)
     fee_rate = r.optional(root, "management_fee_rate", "input", r.rate)
     rules = _rules(r, root.get("rules", {}))
     if r.problems:
@@ -403,12 +405,38 @@ def _project(r: Reader, raw: Any) -> _ProjectRead | None:
         if start.first_day < listed:
             r.fail("project.start", f"{district} 自 {listed.isoformat()} 起才列入最低工资档次名单，项目开始月份 {start} 早于此日期")
     appropriation = r.optional(p, "appropriation", "project", r.amount)
+    by_year = _by_year(r, p["appropriation_by_year"], start, end) if p.get("appropriation_by_year") is not None else ()
     site = _site(r, p["site"]) if p.get("site") is not None else None
     value = None
     if None not in (name, district, start, end):
         value = Project(name=name, district=district, start=start, end=end,
-                        appropriation=appropriation, site=site)
+                        appropriation=appropriation, site=site, appropriation_by_year=by_year)
     return _ProjectRead(value, start, end)
+
+
+def _years_text(start: Month, end: Month) -> str:
+    return f"{start.year}" if start.year == end.year else f"{start.year}–{end.year}"
+
+
+def _by_year(r: Reader, raw: Any, start: Month | None, end: Month | None) -> tuple[tuple[int, Decimal], ...]:
+    """{"2027": "…", …}: each 年度's appropriation, for years the period touches."""
+    path = "project.appropriation_by_year"
+    if not isinstance(raw, dict):
+        r.fail(path, "必须是 JSON 对象，如 {\"2027\": \"480000.00\"}")
+        return ()
+    found = []
+    for key, value in raw.items():
+        year = int(key) if isinstance(key, str) and re.fullmatch(r"[0-9]{4}", key) else None
+        if year is None:
+            r.fail(f"{path}.{_shown(str(key))}", "年度须写成四位数字，如 \"2027\"")
+            continue
+        if start and end and not start.year <= year <= end.year:
+            r.fail(f"{path}.{key}", f"{year} 年不在项目期限内（{_years_text(start, end)} 年）")
+            continue
+        amount = r.amount(value, f"{path}.{key}")
+        if amount is not None:
+            found.append((year, amount))
+    return tuple(sorted(found))
 
 
 def _site(r: Reader, raw: Any, path: str = "project.site") -> Site | None:
@@ -445,7 +473,7 @@ def _contractor(r: Reader, raw: Any) -> Contractor:
                       work_injury_rate_reason=reason)
 
 
-def _personnel(r: Reader, raw: Any, period: int | None) -> list[Post]:
+def _personnel(r: Reader, raw: Any, period: int | None, project: _ProjectRead | None) -> list[Post]:
     lines = r.items(raw, "personnel")
     posts = []
     for i, item in enumerate(lines or []):
@@ -465,19 +493,83 @@ def _personnel(r: Reader, raw: Any, period: int | None) -> list[Post]:
         months = r.optional(p, "months", path, r.integer, 1, MAX_MONTHS)
         if months is not None and period is not None and months > period:
             r.fail(f"{path}.months", f"在岗月数 {months} 超过项目期限 {period} 个月")
+        filled = _filled(r, p, path, project) if project and project.start and project.end else None
+        changes = ()
+        if p.get("pay_changes") is not None and filled is not None:
+            changes = _pay_changes(r, p["pay_changes"], path, project.start.plus(filled[0]),
+                                   project.start.plus(filled[0] + (filled[1] or months or period) - 1))
         si_base = r.optional(p, "si_base", path, r.amount)
         hf_rate = r.optional(p, "housing_fund_rate", path, r.rate)
         reasons = {f"{key}_reason": r.reason(p, key, path)
                    for key in ("monthly_allowance", "si_base", "housing_fund_rate")}
         if len(r.problems) == before and period is not None:
+            first, count = filled if filled else (0, None)
             posts.append(Post(post=post, category=category, level=level, certificate=certificate,
-                              headcount=headcount, monthly_pay=pay, months=months or period,
+                              headcount=headcount, monthly_pay=pay, months=count or months or period,
                               monthly_allowance=allowance, annual_bonus=bonus or Decimal("0"),
-                              si_base=si_base, housing_fund_rate=hf_rate, **reasons))
+                              si_base=si_base, housing_fund_rate=hf_rate, first=first, pay_changes=changes,
+                              **reasons))
     return posts
 
 
-def _costs(r: Reader, raw: Any) -> list[CostLine]:
+def _filled(r: Reader, p: dict, path: str, project: _ProjectRead) -> tuple[int, int | None] | None:
+    """The months a line is filled, from its ``start`` and ``end`` (inclusive, inside the period; either may be
+    left out: the period's own): (offset from the project start, months), or (0, None) where neither is given
+    (``months`` then counts from the start). None after a problem."""
+    if p.get("start") is None and p.get("end") is None:
+        return 0, None
+    if p.get("months") is not None:
+        r.fail(f"{path}.months", "在岗月数与起止月份（start、end）只能填写一种")
+        return None
+    start = r.month(p["start"], f"{path}.start") if p.get("start") is not None else project.start
+    end = r.month(p["end"], f"{path}.end") if p.get("end") is not None else project.end
+    if start is None or end is None:
+        return None
+    period = f"{project.start} 至 {project.end}"
+    if not project.start <= start <= project.end:
+        r.fail(f"{path}.start", f"在岗起始月份 {start} 不在项目期限（{period}）内")
+        return None
+    if not project.start <= end <= project.end:
+        r.fail(f"{path}.end", f"在岗截止月份 {end} 不在项目期限（{period}）内")
+        return None
+    if end < start:
+        r.fail(f"{path}.end", f"在岗截止月份 {end} 早于起始月份 {start}")
+        return None
+    return start.index - project.start.index, months_between(start, end)
+
+
+def _pay_changes(r: Reader, raw: Any, path: str, first: Month, last: Month) -> tuple[PayChange, ...]:
+    """[{"from": "YYYY-MM", "monthly_pay": "…"}, …]: months strictly increasing, after the line's first month
+    (its ``monthly_pay`` is the pay before the first change) and not after its last."""
+    path = f"{path}.pay_changes"
+    if not isinstance(raw, list):
+        r.fail(path, "必须是 JSON 数组，如 [{\"from\": \"2028-01\", \"monthly_pay\": \"5200.00\"}]")
+        return ()
+    if len(raw) > MAX_MONTHS:
+        r.fail(path, f"最多 {MAX_MONTHS} 次调整，收到 {len(raw)} 次")
+        return ()
+    changes, before = [], first
+    for i, item in enumerate(raw):
+        where = f"{path}[{i}]"
+        c = r.obj(item, where, _PAY_CHANGE, tuple(_PAY_CHANGE))
+        if c is None or "from" not in c or "monthly_pay" not in c:
+            continue
+        month = r.month(c["from"], f"{where}.from")
+        pay = r.amount(c["monthly_pay"], f"{where}.monthly_pay")
+        if month is None:
+            continue
+        if month <= before:
+            r.fail(f"{where}.from", f"调整月份 {month} 须晚于{'在岗起始月份' if before == first else '上一次调整的月份'} "
+                                    f"{before}")
+        elif month > last:
+            r.fail(f"{where}.from", f"调整月份 {month} 晚于在岗截止月份 {last}")
+        elif pay is not None:
+            changes.append(PayChange(month, pay))
+        before = max(before, month)
+    return tuple(changes)
+
+
+def _costs(r: Reader, raw: Any, project: _ProjectRead | None) -> list[CostLine]:
     lines = r.items(raw, "costs")
     costs = []
     for i, item in enumerate(lines or []):
@@ -491,9 +583,13 @@ def _costs(r: Reader, raw: Any) -> list[CostLine]:
         quantity = r.quantity(c["quantity"], f"{path}.quantity") if "quantity" in c else None
         unit = r.text(c["unit"], f"{path}.unit", 20, required=False) if "unit" in c else ""
         price = r.amount(c["unit_price"], f"{path}.unit_price") if "unit_price" in c else None
+        year = r.optional(c, "year", path, r.integer, 1900, 2200)
+        if year is not None and project and project.start and project.end \
+                and not project.start.year <= year <= project.end.year:
+            r.fail(f"{path}.year", f"{year} 年不在项目期限内（{_years_text(project.start, project.end)} 年）")
         if len(r.problems) == before:
             costs.append(CostLine(category=category, name=name, quantity=quantity, unit=unit or "",
-                                  unit_price=price))
+                                  unit_price=price, year=year))
     return costs
 
 

@@ -125,15 +125,62 @@ def build_runs(params: ParameterSet, budget: Budget, tier: str) -> list[Run]:
     return runs
 
 
-def active_runs(runs: list[Run], months: int) -> list[tuple[Run, int]]:
-    """The runs a line of ``months`` months is filled in (from the project start), with its months in each."""
-    active = []
+def active_runs(runs: list[Run], months: int, first: int = 0) -> list[tuple[Run, int]]:
+    """The runs of the ``months`` months from ``first`` months after the project start, each with its count of
+    them: a run the months begin or end inside is cut to them (``window``)."""
+    return [(run, run.count) for run in window(runs, first, months)]
+
+
+def window(runs: list[Run], first: int, months: int) -> list[Run]:
+    """The runs cut to the months ``first`` … ``first + months − 1`` (offsets from the project start). A run cut
+    shares its figures and resolved rates with the whole one."""
+    stop, found = first + months, []
     for run in runs:
-        count = min(run.count, months - run.first_index)
-        if count <= 0:
-            break
-        active.append((run, count))
-    return active
+        a, b = max(run.first_index, first), min(run.first_index + run.count, stop)
+        if a >= b:
+            continue
+        if a == run.first_index and b == run.first_index + run.count:
+            found.append(run)
+        else:
+            i, j = a - run.first_index, b - run.first_index
+            found.append(Run(a, run.months[i:j], run.figures, run.rates, run.labels[i:j]))
+    return found
+
+
+# (offset from the project start, value from that month on), offsets ascending, the first 0
+Steps = tuple[tuple[int, Decimal], ...]
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of a line's months with one monthly pay and one allowance."""
+    first: int              # offset from the project start
+    months: int
+    monthly_pay: Decimal
+    allowance: Decimal
+
+
+def line_pieces(post: Post, allowance: Decimal | Steps, project_start: Month) -> list[Piece]:
+    """The line's filled months cut where its pay changes (``pay_changes``) or its allowance does (a district
+    standard that starts inside the period applies from its own month)."""
+    steps = ((0, allowance),) if isinstance(allowance, Decimal) else allowance
+    pays = post.pay_steps(project_start)
+    stop = post.first + post.months
+    cuts = sorted({offset for offset, _, _ in pays} | {offset for offset, _ in steps if post.first < offset < stop})
+    pieces = []
+    for i, offset in enumerate(cuts):
+        end = cuts[i + 1] if i + 1 < len(cuts) else stop
+        pay = next(p for o, _, p in reversed(pays) if o <= offset)
+        given = next(a for o, a in reversed(steps) if o <= offset)
+        pieces.append(Piece(offset, end - offset, pay, given))
+    return pieces
+
+
+def first_allowance(allowance: Decimal | Steps, post: Post) -> Decimal:
+    """The allowance of a line's first filled month."""
+    if isinstance(allowance, Decimal):
+        return allowance
+    return next(a for o, a in reversed(allowance) if o <= post.first)
 
 
 # -- defaults a line falls back to -----------------------------------------------------------------
@@ -160,6 +207,20 @@ def default_allowance(params: ParameterSet, on: date, district: str, certificate
     return params.district_value(ALLOWANCE_FAMILY, on, district, certificate)
 
 
+def allowance_steps(params: ParameterSet, start: Month, months: int, district: str, certificate: str,
+                    category: str) -> tuple[Steps, list[tuple[int, Lookup | None]]]:
+    """The 职业津贴 a line without one gets in each month of the period (``default_allowance`` on the month's first
+    day: a standard that starts, or changes, inside the period applies from its own month), as Steps, and the
+    standard behind each step (None: none)."""
+    found: list[tuple[int, Lookup | None]] = []
+    for offset in range(months):
+        lookup = default_allowance(params, start.plus(offset).first_day, district, certificate, category)
+        key = None if lookup is None else (lookup.record.start, lookup.value)
+        if not found or (None if found[-1][1] is None else (found[-1][1].record.start, found[-1][1].value)) != key:
+            found.append((offset, lookup))
+    return tuple((offset, ZERO if lookup is None else lookup.value) for offset, lookup in found), found
+
+
 @dataclass(frozen=True)
 class AllowanceGap:
     """Why a certified line in a covered category gets no 职业津贴 by default: its district's standard is not
@@ -169,10 +230,14 @@ class AllowanceGap:
     starts: date | None
 
     @property
+    def name(self) -> str:
+        """渝北区「社会工作师」的职业津贴标准."""
+        return f"{self.district}「{CERTIFICATES[self.certificate]}」的职业津贴标准"
+
+    @property
     def text(self) -> str:
-        """渝北区「社会工作师」的职业津贴标准未录入 (or …自 2026-01-01 起执行，服务期开始时尚未执行)."""
-        name = f"{self.district}「{CERTIFICATES[self.certificate]}」的职业津贴标准"
-        return f"{name}自 {self.starts.isoformat()} 起执行，服务期开始时尚未执行" if self.starts else f"{name}未录入"
+        """渝北区「社会工作师」的职业津贴标准未录入 (or …自 2026-01-01 起执行，在岗期间尚未执行)."""
+        return f"{self.name}自 {self.starts.isoformat()} 起执行，在岗期间尚未执行" if self.starts else f"{self.name}未录入"
 
 
 def allowance_gap(params: ParameterSet, on: date, district: str, certificate: str, category: str) -> AllowanceGap | None:
@@ -284,42 +349,50 @@ def person_month(actual: Decimal, declared_base: Decimal | None, hf_rate: Decima
     return PersonMonth(actual, si_base, hf_base, tuple(items), total)
 
 
-def price_line(post: Post, allowance: Decimal, hf_rate: Decimal | None, runs: list[Run],
+def price_line(post: Post, allowance: Decimal | Steps, hf_rate: Decimal | None, runs: list[Run],
                cache: dict[tuple, PersonMonth],
                declared_rates: tuple[tuple[str, Decimal], ...] = (),
                allowance_source: str = "given") -> tuple[LineResult, list[tuple[Run, int, PersonMonth]]]:
-    """One personnel line with the allowance (and why it is that: ``allowance_source``) and housing-fund rate it
-    uses (None: the lowest rate allowed in each run's months); also, for each run the line is filled in, its number
-    of months there and the per-person figures.
+    """One personnel line with the allowance (one figure, or Steps where a standard starts inside the period; why
+    it is that: ``allowance_source``) and housing-fund rate it uses (None: the lowest rate allowed in each run's
+    months); also, for each run of its months with one pay, allowance and set of figures (cut to its months,
+    ``window``), its number of months and the per-person figures. Each month is priced with its own pay,
+    allowance and figures.
 
     ``declared_rates`` replace the statutory employer rates they name (a contractor's pay proposal).
     ``cache`` is shared by the lines priced on the same runs: lines with equal pay share their figures."""
-    actual = post.monthly_pay + allowance
     declared = dict(declared_rates)
     totals = dict.fromkeys(CONTRIBUTIONS, ZERO)
     segments, used = [], []
-    for run, active in active_runs(runs, post.months):
-        hf = hf_rate if hf_rate is not None else run.figures.hf_rate_min.value
-        key = (id(run), actual, post.si_base, hf, declared_rates)
-        pm = cache.get(key)
-        if pm is None:
-            rates = run.rates
-            if declared:
-                rates = replace(rates, rates=tuple((item, declared.get(item, rate)) for item, rate in rates.rates))
-            pm = cache[key] = person_month(actual, post.si_base, hf, rates)
-        persons_months = post.headcount * active
-        for item, amount in pm.items:
-            totals[item] += amount * persons_months
-        segments.append(Segment(run.labels[0], run.labels[active - 1], active,
-                                pm.si_base, pm.hf_base, pm.items))
-        used.append((run, active, pm))
+    pay = ZERO
+    start = runs[0].months[0]
+    for piece in line_pieces(post, allowance, start):
+        actual = piece.monthly_pay + piece.allowance
+        for run in window(runs, piece.first, piece.months):
+            hf = hf_rate if hf_rate is not None else run.figures.hf_rate_min.value
+            key = (id(run.rates), actual, post.si_base, hf, declared_rates)
+            pm = cache.get(key)
+            if pm is None:
+                rates = run.rates
+                if declared:
+                    rates = replace(rates, rates=tuple((item, declared.get(item, rate)) for item, rate in rates.rates))
+                pm = cache[key] = person_month(actual, post.si_base, hf, rates)
+            persons_months = post.headcount * run.count
+            for item, amount in pm.items:
+                totals[item] += amount * persons_months
+            pay += actual * persons_months
+            segments.append(Segment(run.labels[0], run.labels[-1], run.count, pm.si_base, pm.hf_base, pm.items,
+                                    piece.monthly_pay, piece.allowance))
+            used.append((run, run.count, pm))
     bonus = round_cents(post.annual_bonus * post.headcount * post.months / 12)
-    pay = actual * post.headcount * post.months + bonus
+    pay += bonus
     line = LineResult(
         post=post.post, category=post.category, level=post.level, certificate=post.certificate,
         headcount=post.headcount, months=post.months, monthly_pay=post.monthly_pay,
-        monthly_allowance=allowance, pay=pay, bonus=bonus, contributions=tuple(totals.items()),
-        total=pay + sum(totals.values(), ZERO), segments=tuple(segments), allowance_source=allowance_source)
+        monthly_allowance=first_allowance(allowance, post), pay=pay, bonus=bonus, contributions=tuple(totals.items()),
+        total=pay + sum(totals.values(), ZERO), segments=tuple(segments), allowance_source=allowance_source,
+        first=str(start.plus(post.first)), last=str(start.plus(post.first + post.months - 1)),
+        pay_changes=tuple((str(c.start), c.monthly_pay) for c in post.pay_changes))
     return line, used
 
 
@@ -329,5 +402,10 @@ def price_totals(personnel: Decimal, direct: Decimal, fee_rate: Decimal,
     price = C × (1 + r) ÷ (1 − r·s), r the VAT rate and s the surcharge rate."""
     management_fee = round_cents((personnel + direct) * fee_rate)
     pre_tax = personnel + direct + management_fee
-    price = round_cents(pre_tax * (1 + tax.vat_rate) / (1 - tax.vat_rate * tax.surcharge_rate))
-    return management_fee, pre_tax, price
+    return management_fee, pre_tax, gross_up(pre_tax, tax)
+
+
+def gross_up(pre_tax: Decimal, tax: TaxBasis) -> Decimal:
+    """The tax-inclusive price of a pre-tax cost at constant rates, rounded to the 分:
+    C × (1 + r) ÷ (1 − r·s), r the VAT rate and s the surcharge rate."""
+    return round_cents(pre_tax * (1 + tax.vat_rate) / (1 - tax.vat_rate * tax.surcharge_rate))

@@ -33,6 +33,9 @@ class Segment:
     si_base: Decimal
     hf_base: Decimal
     per_person_month: tuple[tuple[str, Decimal], ...]
+    # the monthly pay and allowance of these months (None in results stored before they were kept)
+    monthly_pay: Decimal | None = None
+    monthly_allowance: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,10 @@ class LineResult:
     segments: tuple[Segment, ...]
     # why its allowance is what it is (pricing.ALLOWANCE_SOURCES); None in results stored before the engine said so
     allowance_source: str | None = None
+    # the first and last month it is filled in, and its pay from a month on (empty in results stored before)
+    first: str | None = None
+    last: str | None = None
+    pay_changes: tuple[tuple[str, Decimal], ...] = ()
 
     @property
     def employer_contributions(self) -> Decimal:
@@ -66,6 +73,7 @@ class CostResult:
     unit: str
     unit_price: Decimal
     amount: Decimal
+    year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,34 @@ class TaxBasis:
     taxpayer: str
     vat_rate: Decimal
     surcharge_rate: Decimal
+
+
+@dataclass(frozen=True)
+class YearTotal:
+    """A 年度's share of the budget (engine/annual.py says how each part is put in its year)."""
+    year: int
+    months: int
+    first: str
+    last: str
+    personnel: Decimal
+    direct: Decimal
+    management_fee: Decimal
+    pre_tax: Decimal
+    tax: Decimal
+    grand_total: Decimal
+
+
+@dataclass(frozen=True)
+class TaxPeriod:
+    """A run of months with one VAT rate and one surcharge rate, and the tax priced on it."""
+    first: str
+    last: str
+    vat_rate: Decimal
+    surcharge_rate: Decimal
+    pre_tax: Decimal
+    vat: Decimal
+    tax: Decimal
+    grand_total: Decimal
 
 
 @dataclass(frozen=True)
@@ -153,6 +189,8 @@ class Result:
     housing_fund_default: Decimal | None = None     # the rate of a line that states none (pricing.default_hf_rate)
     # …and from which month on it is which, where the lowest rate allowed changes (pricing.default_hf_rates)
     housing_fund_defaults: tuple[tuple[str, Decimal], ...] = ()
+    by_year: tuple[YearTotal, ...] = ()             # empty in results stored before years were kept
+    tax_periods: tuple[TaxPeriod, ...] = ()
 
     @property
     def error_count(self) -> int:
@@ -213,18 +251,21 @@ def to_json(result: Result) -> dict:
             "certificate": line.certificate, "headcount": line.headcount, "months": line.months,
             "monthly_pay": fmt_amount(line.monthly_pay),
             "monthly_allowance": fmt_amount(line.monthly_allowance), "allowance_source": line.allowance_source,
+            "start": line.first, "end": line.last,
+            "pay_changes": [{"from": month, "monthly_pay": fmt_amount(pay)} for month, pay in line.pay_changes],
             "pay": fmt_amount(line.pay), "bonus": fmt_amount(line.bonus),
             "employer_contributions": _amounts(line.contributions),
             "total": fmt_amount(line.total),
             "segments": [{
                 "from": s.first, "to": s.last, "months": s.months,
+                "monthly_pay": fmt_amount(s.monthly_pay), "monthly_allowance": fmt_amount(s.monthly_allowance),
                 "si_base": fmt_amount(s.si_base), "housing_fund_base": fmt_amount(s.hf_base),
                 "per_person_month": _amounts(s.per_person_month),
             } for s in line.segments],
         } for line in result.personnel],
         "costs": [{
             "category": c.category, "name": c.name, "quantity": fmt_rate(c.quantity), "unit": c.unit,
-            "unit_price": fmt_amount(c.unit_price), "amount": fmt_amount(c.amount),
+            "unit_price": fmt_amount(c.unit_price), "amount": fmt_amount(c.amount), "year": c.year,
         } for c in result.costs],
         "totals": {
             "pay": fmt_amount(t.pay), "bonus": fmt_amount(t.bonus),
@@ -239,6 +280,16 @@ def to_json(result: Result) -> dict:
             "grand_total": fmt_amount(t.grand_total), "personnel_share": str(t.personnel_share),
         },
         "amount_in_words": result.amount_in_words,
+        "by_year": [{
+            "year": y.year, "months": y.months, "from": y.first, "to": y.last, "personnel": fmt_amount(y.personnel),
+            "direct": fmt_amount(y.direct), "management_fee": fmt_amount(y.management_fee),
+            "pre_tax": fmt_amount(y.pre_tax), "tax": fmt_amount(y.tax), "grand_total": fmt_amount(y.grand_total),
+        } for y in result.by_year],
+        "tax_periods": [{
+            "from": p.first, "to": p.last, "vat_rate": fmt_rate(p.vat_rate), "surcharge_rate": fmt_rate(p.surcharge_rate),
+            "pre_tax": fmt_amount(p.pre_tax), "vat": fmt_amount(p.vat), "tax": fmt_amount(p.tax),
+            "grand_total": fmt_amount(p.grand_total),
+        } for p in result.tax_periods],
         "by_month": [{
             "month": m.month, "headcount": m.headcount, "pay": fmt_amount(m.pay),
             "employer_contributions": fmt_amount(m.contributions), "total": fmt_amount(m.total),

@@ -41,7 +41,7 @@ FINDINGS = {
     "SI_BASE_BELOW_PAY": "缴费基数低于工资", "SI_BASE_BELOW_FLOOR": "缴费基数按下限计", "SI_BASE_ABOVE_CEILING": "缴费基数按上限计",
     "SI_RATE_BELOW_STATUTORY": "单位费率低于法定", "HOUSING_FUND_RATE_OUT_OF_RANGE": "公积金比例超出范围",
     "PERSONNEL_SHARE_BELOW_MIN": "人员经费占比不足", "MANAGEMENT_FEE_ABOVE_CAP": "管理费超过上限",
-    "OVER_APPROPRIATION": "超出预算控制数", "STAFFING_BELOW_NORM": "专业人才配备不足",
+    "OVER_APPROPRIATION": "超出预算控制数", "OVER_APPROPRIATION_YEAR": "超出年度预算控制数", "STAFFING_BELOW_NORM": "专业人才配备不足",
     "PARAMETER_CARRIED_FORWARD": "沿用上期数值", "PARAMETER_UNVERIFIED": "来源未经核实",
     "TAX_RATES_CHANGE_IN_PERIOD": "服务期内税率变化", "NO_PERSONNEL": "没有人员经费", "ALLOWANCE_STANDARD_MISSING": "职业津贴标准未录入",
     "ALLOWANCE_STANDARD_NOT_YET": "职业津贴标准尚未执行", "PAY_BELOW_BUDGET": "低于预算安排", "ROSTER_ABOVE_BUDGET": "超出预算人员经费", "HEADCOUNT_MISMATCH": "人数与预算不同",

@@ -36,6 +36,8 @@ def budget_input(start="2025-01", end="2025-12", district="渝中区", personnel
     for key, value in top.items():
         if key in ("appropriation", "site"):
             data["project"][key] = value
+        elif key.startswith("project_"):
+            data["project"][key.removeprefix("project_")] = value
         else:
             data[key] = value
     return copy.deepcopy(data)

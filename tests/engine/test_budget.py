@@ -144,16 +144,29 @@ def test_the_allowance_is_the_districts_standard_for_community_posts_and_else_no
     # another district's standard is not this one's
     result = run(budget_input(personnel=lines), with_allowance_standard("渝北区"))
     assert [p.monthly_allowance for p in result.personnel] == [D("0"), D("0"), D("0")]
-    # the standard in force when the service starts is the line's (one allowance a line, as entered):
-    # one from 2025-07 does not apply to a budget from 2025-01, and the note says when it starts
+    # a standard that starts inside the period applies from its own month (issue #23): one from 2025-07 gives a
+    # budget from 2025-01 nothing for 2025-01..06 and 300.00 from 2025-07, and the note says so
     result = run(budget_input(personnel=lines[:1]), with_allowance_standard("渝中区", start="2025-07-01"))
-    assert result.personnel[0].monthly_allowance == D("0")
+    line = result.personnel[0]
+    assert line.monthly_allowance == D("0")          # its first month's
+    assert [(s.first, s.last, s.monthly_allowance) for s in line.segments] == [
+        ("2025-01", "2025-06", D("0")), ("2025-07", "2025-12", D("300"))]
+    # pay 5000.00 × 6 + 5300.00 × 6 = 61800.00
+    assert line.pay == D("61800.00") and line.allowance_source == "standard"
     assert "ALLOWANCE_STANDARD_MISSING" not in codes(result)
     later = next(f for f in result.findings if f.code == "ALLOWANCE_STANDARD_NOT_YET")
-    assert later.message == ("社工：渝中区「社会工作师」的职业津贴标准自 2025-07-01 起执行，服务期开始时尚未执行，"
-                             "职业津贴按 0 计；本区县有规定的，可在“职业津贴”栏按规定填写")
+    assert later.message == ("社工：渝中区「社会工作师」的职业津贴标准自 2025-07-01 起执行，2025-01 至 2025-06 "
+                             "职业津贴按 0 计，此后按标准计入")
+    # the standard used is listed for the months it was used in
+    use = next(u for u in result.parameters if u.name == "allowance.certificate_monthly")
+    assert (use.first, use.last) == ("2025-07", "2025-12")
     result = run(budget_input(start="2025-07", personnel=lines[:1]), with_allowance_standard("渝中区", start="2025-07-01"))
     assert result.personnel[0].monthly_allowance == D("300")
+    # a standard that starts after the line's last month: nothing, and said
+    short = [person(certificate="social_worker", months=3)]
+    result = run(budget_input(personnel=short), with_allowance_standard("渝中区", start="2025-07-01"))
+    assert result.personnel[0].allowance_source == "not_yet" and result.personnel[0].pay == D("15000.00")
+    assert "在岗期间尚未执行" in next(f for f in result.findings if f.code == "ALLOWANCE_STANDARD_NOT_YET").message
 
 
 def test_each_line_says_where_its_allowance_comes_from_and_the_result_its_default_housing_fund_rate():
@@ -165,7 +178,8 @@ def test_each_line_says_where_its_allowance_comes_from_and_the_result_its_defaul
     assert [(p.allowance_source, p.monthly_allowance) for p in result.personnel] == [
         ("standard", D("300")), ("given", D("150.00")), ("no_certificate", D("0")), ("not_covered", D("0")),
         ("not_entered", D("0"))]
-    later = run(budget_input(personnel=lines[:1]), with_allowance_standard("渝中区", start="2025-07-01"))
+    later = run(budget_input(start="2025-01", end="2025-06", personnel=lines[:1]),
+                with_allowance_standard("渝中区", start="2025-07-01"))
     assert later.personnel[0].allowance_source == "not_yet"
     # the categories the standard covers are data: with 老年 among them, the 老年 line gets its standard
     params.families["allowance.certificate_monthly"].categories = ("community", "elderly")

@@ -167,7 +167,8 @@ def test_si_year_can_start_in_july(monkeypatch):
 def test_tax_rate_change_within_the_period_is_said():
     data = budget_input(start="2027-07", end="2028-06", contractor={"taxpayer": "small_scale"})
     finding = only(run(data), "TAX_RATES_CHANGE_IN_PERIOD")
-    assert "1%" in finding.message and "3%" in finding.message and finding.severity == "warning"
+    # priced period by period now (issue #23): said as information, with each period's tax
+    assert "1%" in finding.message and "3%" in finding.message and finding.severity == "info"
 
 
 def test_totals_beyond_the_database_limit_are_an_input_error():

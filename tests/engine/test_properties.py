@@ -18,23 +18,41 @@ def budgets(draw):
     taxpayer = draw(st.sampled_from(["general", "small_scale", "exempt"]))
     start = draw(starts.filter(lambda s: taxpayer == "general" or s >= "2023-01"))
     months = draw(st.integers(min_value=1, max_value=36))
-    year, month = map(int, start.split("-"))
-    end_index = year * 12 + month - 1 + months - 1
-    end = f"{end_index // 12:04d}-{end_index % 12 + 1:02d}"
-    personnel = [{
-        "post": f"岗位{i}", "category": "community",
-        "level": draw(st.sampled_from(list(LEVELS))),
-        "certificate": draw(st.sampled_from(list(CERTIFICATES))),
-        "headcount": draw(st.integers(min_value=1, max_value=5)),
-        "monthly_pay": draw(amounts),
-        "months": draw(st.integers(min_value=1, max_value=months)),
-        "annual_bonus": draw(amounts),
-        **({"si_base": draw(amounts), "si_base_reason": "按劳动合同约定"} if draw(st.booleans()) else {}),
-        **({"housing_fund_rate": draw(rates), "housing_fund_rate_reason": "单位既定比例"} if draw(st.booleans()) else {}),
-    } for i in range(draw(st.integers(min_value=0, max_value=5)))]
+    year, first_month = map(int, start.split("-"))
+
+    def month(offset):
+        index = year * 12 + first_month - 1 + offset
+        return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+    end = month(months - 1)
+    personnel = []
+    for i in range(draw(st.integers(min_value=0, max_value=5))):
+        line = {
+            "post": f"岗位{i}", "category": "community",
+            "level": draw(st.sampled_from(list(LEVELS))),
+            "certificate": draw(st.sampled_from(list(CERTIFICATES))),
+            "headcount": draw(st.integers(min_value=1, max_value=5)),
+            "monthly_pay": draw(amounts),
+            "annual_bonus": draw(amounts),
+            **({"si_base": draw(amounts), "si_base_reason": "按劳动合同约定"} if draw(st.booleans()) else {}),
+            **({"housing_fund_rate": draw(rates), "housing_fund_rate_reason": "单位既定比例"}
+               if draw(st.booleans()) else {}),
+        }
+        if draw(st.booleans()):            # the first N months, or filled from a month to a month with pay steps
+            line["months"] = draw(st.integers(min_value=1, max_value=months))
+        else:
+            first = draw(st.integers(min_value=0, max_value=months - 1))
+            last = draw(st.integers(min_value=first, max_value=months - 1))
+            line["start"], line["end"] = month(first), month(last)
+            steps = sorted(draw(st.sets(st.integers(min_value=first + 1, max_value=last), max_size=3))) \
+                if last > first else []
+            line["pay_changes"] = [{"from": month(o), "monthly_pay": draw(amounts)} for o in steps]
+        personnel.append(line)
+    years = list(range(year, int(end[:4]) + 1))
     costs = [{"category": draw(st.sampled_from(list(COST_CATEGORIES))), "name": f"费用{i}",
               "quantity": str(draw(st.integers(min_value=0, max_value=500))), "unit": "项",
-              "unit_price": draw(amounts)} for i in range(draw(st.integers(min_value=0, max_value=4)))]
+              "unit_price": draw(amounts), **({"year": draw(st.sampled_from(years))} if draw(st.booleans()) else {})}
+             for i in range(draw(st.integers(min_value=0, max_value=4)))]
     return budget_input(start=start, end=end, district=draw(st.sampled_from(["渝中区", "城口县", "两江新区"])),
                         personnel=personnel, costs=costs, management_fee_rate=draw(rates),
                         contractor={"taxpayer": taxpayer})
@@ -56,6 +74,13 @@ def test_grand_total_is_the_sum_of_its_parts(data):
     assert t.grand_total == t.personnel + t.direct + t.management_fee + t.tax
     assert t.tax == t.vat + t.surcharges
     assert sum((m.total for m in result.by_month), D(0)) + t.bonus == t.personnel
+    # the years, and the tax periods, add up to the totals to the 分
+    for field in ("personnel", "direct", "management_fee", "pre_tax", "tax", "grand_total"):
+        assert sum((getattr(y, field) for y in result.by_year), D(0)) == getattr(t, field), field
+    assert sum(y.months for y in result.by_year) == result.months
+    for field in ("pre_tax", "vat", "tax", "grand_total"):
+        assert sum((getattr(p, field) for p in result.tax_periods), D(0)) == getattr(
+            t, field if field != "tax" else "tax"), field
     for value in (t.grand_total, t.tax, t.management_fee):
         assert value == value.quantize(D("0.01"))
 
@@ -88,10 +113,19 @@ def test_every_month_is_counted_exactly_once(data):
     result = run(data)
     assert len(result.by_month) == result.months
     assert len({m.month for m in result.by_month}) == result.months
+    def filled(post) -> int:
+        if "months" in post:
+            return post["months"]
+        (y1, m1), (y2, m2) = (map(int, post[k].split("-")) for k in ("start", "end"))
+        return y2 * 12 + m2 - (y1 * 12 + m1) + 1
+
     for post, line in zip(data["personnel"], result.personnel):
-        assert sum(s.months for s in line.segments) == post["months"] == line.months
-        assert line.segments[0].first == result.start
-    expected = sum(p["headcount"] * p["months"] for p in data["personnel"])
+        assert sum(s.months for s in line.segments) == filled(post) == line.months
+        assert line.segments[0].first == post.get("start", result.start)
+        # each month of a pay step is priced at that step's pay
+        for change in post.get("pay_changes", []):
+            assert any(s.first == change["from"] and s.monthly_pay == D(change["monthly_pay"]) for s in line.segments)
+    expected = sum(p["headcount"] * filled(p) for p in data["personnel"])
     assert sum(m.headcount for m in result.by_month) == expected
 
 
