@@ -51,9 +51,12 @@ def annex_workbook(result: dict | BudgetResult, meta: AnnexMeta) -> bytes:
     segments = book.create_sheet("逐段明细")
     header(segments, ["序号", "岗位", "月份", "月数", "人数", "缴费基数", "公积金基数",
                       *[f"每人每月{label}" for label in labels.CONTRIBUTION_COLUMNS.values()],
-                      *[f"{label}小计" for label in labels.CONTRIBUTION_COLUMNS.values()]],
-           [6, 20, 20, 6, 6, 12, 12] + [12] * 12)
+                      *[f"{label}小计" for label in labels.CONTRIBUTION_COLUMNS.values()],
+                      "月应发工资", "职业津贴", "工资小计"],
+           [6, 20, 20, 6, 6, 12, 12] + [12] * 12 + [12, 10, 14])
     first_item, first_total = 8, 8 + len(items)          # segment columns: per person per month, then × people × months
+    seg_pay = first_total + len(items)                   # then the months' pay and allowance, and × people × months
+    pay_total = get_column_letter(seg_pay + 2)
     row, seg = 1, 1
     for index, line in enumerate(view.personnel, start=1):
         row += 1
@@ -64,8 +67,8 @@ def annex_workbook(result: dict | BudgetResult, meta: AnnexMeta) -> bytes:
         put(people, row, 8, line.monthly_allowance, money=True)
         put(people, row, 9, line.months)
         put(people, row, 10, line.bonus, money=True)
-        _formula(people, row, 11, f"=(G{row}+H{row})*F{row}*I{row}+J{row}", bold=False)
         top = seg + 1
+        stepped = False                  # a line whose pay or allowance changes: its pay is its segments' sum
         for s_ in line.segments:
             seg += 1
             for column, value in enumerate([index, line.post, s_.span, s_.months, line.headcount], start=1):
@@ -76,6 +79,15 @@ def annex_workbook(result: dict | BudgetResult, meta: AnnexMeta) -> bytes:
                 put(segments, seg, first_item + offset, s_.per_person(item), money=True)
                 amount = get_column_letter(first_item + offset)
                 _formula(segments, seg, first_total + offset, f"={amount}{seg}*E{seg}*D{seg}", bold=False)
+            pay = line.monthly_pay if s_.monthly_pay is None else s_.monthly_pay
+            allowance = line.monthly_allowance if s_.monthly_allowance is None else s_.monthly_allowance
+            stepped = stepped or (pay, allowance) != (line.monthly_pay, line.monthly_allowance)
+            put(segments, seg, seg_pay, pay, money=True)
+            put(segments, seg, seg_pay + 1, allowance, money=True)
+            pay_cell, allowance_cell = get_column_letter(seg_pay), get_column_letter(seg_pay + 1)
+            _formula(segments, seg, seg_pay + 2, f"=({pay_cell}{seg}+{allowance_cell}{seg})*E{seg}*D{seg}", bold=False)
+        _formula(people, row, 11, f"=SUM('逐段明细'!{pay_total}{top}:{pay_total}{seg})+J{row}" if stepped
+                 else f"=(G{row}+H{row})*F{row}*I{row}+J{row}", bold=False)
         for offset, item in enumerate(items):
             total = get_column_letter(first_total + offset)
             formula = f"=SUM('逐段明细'!{total}{top}:{total}{seg})" if seg >= top else 0
@@ -93,13 +105,14 @@ def annex_workbook(result: dict | BudgetResult, meta: AnnexMeta) -> bytes:
     print_setup(segments, title)
 
     costs = book.create_sheet("直接费用")
-    header(costs, ["序号", "类别", "名称", "数量", "单位", "单价", "金额"], [6, 14, 36, 10, 8, 14, 16])
+    header(costs, ["序号", "类别", "名称", "数量", "单位", "单价", "金额", "年度"], [6, 14, 36, 10, 8, 14, 16, 12])
     row = 1
     for index, cost in enumerate(view.costs, start=1):
         row += 1
         for column, value in enumerate([index, cost.category_label, cost.name, cost.quantity, cost.unit], start=1):
             put(costs, row, column, value)
         put(costs, row, 6, cost.unit_price, money=True)
+        put(costs, row, 8, f"{cost.year} 年度" if cost.year else "按月分摊")
         _formula(costs, row, 7, f"=ROUND(D{row}*F{row},2)", bold=False)       # as the engine: 数量 × 单价, to the 分
     costs_total = row + 1
     put(costs, costs_total, 1, "合计", bold=True)
@@ -124,13 +137,17 @@ def annex_workbook(result: dict | BudgetResult, meta: AnnexMeta) -> bytes:
     header(summary, ["项目", "金额", "计算方法"], [28, 22, 70], row=top)
     rate, vat, surcharge = t.management_fee_rate, t.vat_rate, t.surcharge_rate
     r = top + 1
+    years = _years(book, view, title) if view.yearly else None
+    if years is not None and len(view.tax_periods) > 1:
+        tax = (f"={years}-(B{r}+B{r + 1}+B{r + 2})", "税率分段计算（见“分年度”表）：税费 = 各段价格之和 − 税前成本")
+    else:
+        tax = (f"=ROUND(ROUND((B{r}+B{r + 1}+B{r + 2})*(1+{vat})/(1-{vat}*{surcharge}),2)-(B{r}+B{r + 1}+B{r + 2}),2)",
+               f"价格 = 税前成本 ×（1 + {vat}）÷（1 − {vat} × {surcharge}），税费 = 价格 − 税前成本")
     rows = [
         ("人员经费", f"='人员经费'!{subtotal}{people_total}", "见“人员经费”表（每行的缴费见“逐段明细”表）"),
         ("直接费用", f"='直接费用'!G{costs_total}", "见“直接费用”表"),
         ("管理费", f"=ROUND((B{r}+B{r + 1})*{rate},2)", f"（人员经费 + 直接费用）× {rate}"),
-        ("税费（增值税及附加）", f"=ROUND(ROUND((B{r}+B{r + 1}+B{r + 2})*(1+{vat})/(1-{vat}*{surcharge}),2)"
-                               f"-(B{r}+B{r + 1}+B{r + 2}),2)",
-         f"价格 = 税前成本 ×（1 + {vat}）÷（1 − {vat} × {surcharge}），税费 = 价格 − 税前成本"),
+        ("税费（增值税及附加）", *tax),
         ("预算总额", f"=SUM(B{r}:B{r + 3})", "人员经费 + 直接费用 + 管理费 + 税费"),
     ]
     for offset, (label, formula, how) in enumerate(rows):
@@ -189,3 +206,41 @@ def annex_workbook(result: dict | BudgetResult, meta: AnnexMeta) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _years(book, view: BudgetResult, title: str) -> str:
+    """The 分年度 sheet: each 年度's amounts as the engine shared them out (engine/annual.py; the rule is printed
+    under the table), and each tax period's price as a formula of its pre-tax cost. Returns the reference of the
+    periods' summed price (what the summary's tax is taken from)."""
+    sheet = book.create_sheet("分年度", 1)
+    header(sheet, ["年度", "月份", "月数", "人员经费", "直接费用", "管理费", "税费", "合计"], [12, 22, 6, 16, 16, 14, 14, 16])
+    row = 1
+    for y in view.by_year:
+        row += 1
+        for column, value in enumerate([f"{y.year} 年度", f"{y.first} 至 {y.last}", y.months], start=1):
+            put(sheet, row, column, value)
+        for column, value in enumerate([y.personnel, y.direct, y.management_fee, y.tax], start=4):
+            put(sheet, row, column, value, money=True)
+        _formula(sheet, row, 8, f"=D{row}+E{row}+F{row}+G{row}", bold=False)
+    total = row + 1
+    put(sheet, total, 1, "合计", bold=True)
+    for column in range(4, 9):
+        _formula(sheet, total, column, _sum(get_column_letter(column), 2, row))
+    safe_text(sheet.cell(row=total + 1, column=1), labels.SPLIT_RULE)
+    top = total + 3
+    header(sheet, ["税率时段", "月份", "", "税前成本", "增值税率", "附加率", "税费", "含税价格"], [12, 22, 6, 16, 16, 14, 14, 16],
+           row=top)
+    row = top
+    for index, p in enumerate(view.tax_periods, start=1):
+        row += 1
+        put(sheet, row, 1, f"第 {index} 段")
+        put(sheet, row, 2, f"{p.first} 至 {p.last}")
+        put(sheet, row, 4, p.pre_tax, money=True)
+        sheet.cell(row=row, column=5, value=p.vat_rate).number_format = PERCENT
+        sheet.cell(row=row, column=6, value=p.surcharge_rate).number_format = PERCENT
+        _formula(sheet, row, 8, f"=ROUND(D{row}*(1+E{row})/(1-E{row}*F{row}),2)", bold=False)
+        _formula(sheet, row, 7, f"=H{row}-D{row}", bold=False)
+    put(sheet, row + 1, 1, "合计", bold=True)
+    _formula(sheet, row + 1, 8, _sum("H", top + 1, row))
+    print_setup(sheet, title)
+    return f"'分年度'!H{row + 1}"

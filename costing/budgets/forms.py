@@ -39,6 +39,7 @@ class ProjectForm(Form):
     start = StringField("开始月份")
     end = StringField("结束月份")
     appropriation = StringField("预算控制数（元）")
+    appropriation_by_year = StringField(labels.FIELD_NAMES["appropriation_by_year"])
     site = FormField(SiteForm)
 
 
@@ -60,6 +61,9 @@ class PostForm(Form):
     monthly_allowance = StringField(labels.POST_FIELDS["monthly_allowance"])
     annual_bonus = StringField(labels.POST_FIELDS["annual_bonus"])
     months = StringField(labels.POST_FIELDS["months"])
+    start = StringField(labels.POST_FIELDS["start"])
+    end = StringField(labels.POST_FIELDS["end"])
+    pay_changes = StringField(labels.POST_FIELDS["pay_changes"])
     si_base = StringField(labels.POST_FIELDS["si_base"])
     housing_fund_rate = StringField(labels.POST_FIELDS["housing_fund_rate"])
     # required by the engine when the default beside it is overridden (parse.OVERRIDES)
@@ -74,6 +78,7 @@ class CostForm(Form):
     quantity = StringField(labels.COST_FIELDS["quantity"])
     unit = StringField(labels.COST_FIELDS["unit"])
     unit_price = StringField(labels.COST_FIELDS["unit_price"])
+    year = StringField(labels.COST_FIELDS["year"])
 
 
 class PayFloorForm(Form):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -33,16 +33,29 @@ COLUMNS = {
                   ("月应发工资", "monthly_pay"), ("职业津贴", "monthly_allowance"),
                   ("职业津贴理由", "monthly_allowance_reason"), ("年终奖", "annual_bonus"), ("月数", "months"),
                   ("申报基数", "si_base"), ("申报基数理由", "si_base_reason"), ("公积金比例", "housing_fund_rate"),
-                  ("公积金比例理由", "housing_fund_rate_reason")],
-    "costs": [("类别", "category"), ("名称", "name"), ("数量", "quantity"), ("单位", "unit"), ("单价", "unit_price")],
+                  ("公积金比例理由", "housing_fund_rate_reason"), ("在岗起始月份", "start"), ("在岗截止月份", "end"),
+                  ("调薪", "pay_changes")],
+    "costs": [("类别", "category"), ("名称", "name"), ("数量", "quantity"), ("单位", "unit"), ("单价", "unit_price"),
+              ("年度", "year")],
 }
+MONTHS = ("start", "end")            # a month typed in Excel or WPS becomes a date: read as its year and month
 SHEETS = {"personnel": PERSONNEL, "costs": COSTS}
 REQUIRED = {"personnel": ("岗位", "等级", "证书", "人数", "月应发工资"), "costs": ("类别", "名称", "数量", "单价")}
 CHOICES = {("personnel", "category"): CATEGORIES, ("personnel", "level"): LEVELS,
            ("personnel", "certificate"): CERTIFICATES, ("costs", "category"): COST_CATEGORIES}
 # a number cell holds a binary float: it is read at the precision its field is kept at
 PLACES = {numbers.AMOUNT: AMOUNT_PLACES, numbers.RATE: RATE_PLACES}
-WIDTHS = {"personnel": [18, 16, 16, 16, 7, 12, 10, 22, 10, 7, 11, 22, 11, 22], "costs": [12, 28, 9, 9, 12]}
+WIDTHS = {"personnel": [18, 16, 16, 16, 7, 12, 10, 22, 10, 7, 11, 22, 11, 22, 12, 12, 28], "costs": [12, 28, 9, 9, 12, 9]}
+EXCEL_EPOCH = date(1899, 12, 30)     # day 0 of a workbook's date numbers (the 1900 date system)
+
+
+def _month_of(serial: str) -> str:
+    """A date cell's number (46478) as the month it falls in ("2027-04"); anything else as it is."""
+    try:
+        day = EXCEL_EPOCH + timedelta(days=int(Decimal(serial)))
+    except (ArithmeticError, ValueError, OverflowError):
+        return serial
+    return f"{day.year:04d}-{day.month:02d}"
 
 
 @dataclass
@@ -79,6 +92,8 @@ def _entries(kind: str, sheet: Sheet, lines: Lines) -> list[Problem]:
             places = PLACES.get(mapping.KINDS.get(key))
             if places is not None and (number, column) in sheet.number_cells:
                 text = at_places(text, places)
+            elif key in MONTHS and (number, column) in sheet.number_cells and text:
+                text = _month_of(text)
             if text:
                 cells[key] = text
         typed = {key: labels[key].get(text, text) if key in labels else text for key, text in cells.items()}
@@ -121,15 +136,15 @@ _PATH = re.compile(r"^(personnel|costs)\[(\d+)\](?:\.(\w+))?$")
 
 
 def is_line(problem: Problem) -> bool:
-    """A problem with one of the lines (personnel[3].monthly_pay, costs[0])."""
-    return bool(_PATH.match(problem.path))
+    """A problem with one of the lines (personnel[3].monthly_pay, costs[0], personnel[3].pay_changes[1].from)."""
+    return bool(_PATH.match(mapping.at_field(problem).path))
 
 
 def line_problems(problems: list[Problem], lines: Lines) -> list[str]:
     """The engine's problems with lines read from a file (personnel[3].monthly_pay) said as the file has them (人员
     第 5 行 月应发工资), quoting the cell and saying what to type; other problems are the caller's."""
     said = []
-    for p in problems:
+    for p in map(mapping.at_field, problems):
         found = _PATH.match(p.path)
         if not found:
             continue
@@ -159,6 +174,8 @@ def _cell_value(kind: str, key: str, value):
         return None
     if (kind, key) in CHOICES:
         return CHOICES[(kind, key)].get(value, value)
+    if key in mapping.LISTS:
+        return mapping.list_text(key, value)
     if key in mapping.KINDS:
         try:
             return Decimal(str(value))
@@ -174,7 +191,8 @@ def notes(params: ParameterSet, start: date | None, today: date) -> tuple[str, .
         f"上传后，文件中的全部人员与直接费用替换预算中的全部明细（未列在文件中的行即删除）；每个工作表最多 {MAX_ROWS} 行，"
         f"文件不超过 {MAX_BYTES // 1024 // 1024} MB。第 1 行为表头，请勿修改；没有任何内容的行不计入。",
         "类别、等级、证书：从下拉列表选择。金额单位：元/人·月，最多两位小数，可写 4800、4,800.00 或 4800元。",
-        f"{defaults.allowance_blank(params)}；月数留空为整个服务期；申报基数留空按工资加津贴；"
+        f"{defaults.allowance_blank(params)}；月数留空为整个服务期（或填在岗起始、截止月份，如 2027-04，与月数只填一种）；"
+        "调薪填自某月起的月应发工资，如“2028-01 6500”，多次用分号隔开；年度留空的直接费用按月数分摊到各年度；申报基数留空按工资加津贴；"
         f"{defaults.housing_fund_blank(params, start, today)}；比例填小数或百分数，如 0.07 或 7%。",
         "填写职业津贴、申报基数或公积金比例即不用默认值，须在其右侧的“理由”栏写明理由，否则不能保存。",
         "直接费用：金额 = 数量 × 单价；单位如“次”“人·月”。",

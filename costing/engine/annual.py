@@ -136,3 +136,8 @@ class Periods:
         grand = sum((p.grand_total for p in periods), ZERO)
         return Split(fee, total_personnel + total_direct + fee, sum((p.vat for p in periods), ZERO), grand,
                      tuple(years), tuple(periods))
+
+# the rule above as a budget's reader reads it (the page, the annex and the workbook print it)
+SPLIT_RULE = ("各年度金额逐项四舍五入到分，各年度之和等于合计：人员经费按各月计算（年终奖按各年度在岗月数分摊），"
+              "直接费用注明年度的计入该年度、未注明的按月数分摊，管理费按各年度人员经费与直接费用分摊，"
+              "含税价格按各税率时段分别计算后按税前成本分摊（累计舍入）。")

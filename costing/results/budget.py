@@ -16,9 +16,9 @@ from ..engine import result as engine
 from ..engine.money import round_share
 from ..engine.parameters import UNKNOWN_DOCUMENT
 from ..engine.periods import validity
-from ..engine.result import INPUT_CONFIDENCE, MonthTotal, composition
+from ..engine.result import INPUT_CONFIDENCE, MonthTotal, TaxPeriod, YearTotal, composition
 from . import labels
-from .format import figure, months
+from .format import figure, months, schedule
 
 ZERO = Decimal("0")
 _ROW = re.compile(r"^(personnel|costs|roster)\[(\d+)\]")
@@ -320,11 +320,13 @@ class BudgetResult:
             monthly_allowance=_d(p["monthly_allowance"]), pay=_d(p["pay"]), bonus=_d(p["bonus"]),
             contributions=_amounts(p["employer_contributions"]), total=_d(p["total"]),
             segments=tuple(Segment(s["from"], s["to"], s["months"], _d(s["si_base"]), _d(s["housing_fund_base"]),
-                                   _amounts(s["per_person_month"])) for s in p["segments"]),
-            allowance_source=p.get("allowance_source"),
+                                   _amounts(s["per_person_month"]), _optional(s.get("monthly_pay")),
+                                   _optional(s.get("monthly_allowance"))) for s in p["segments"]),
+            allowance_source=p.get("allowance_source"), first=p.get("start"), last=p.get("end"),
+            pay_changes=tuple((c["from"], _d(c["monthly_pay"])) for c in p.get("pay_changes", ())),
             index=i, findings=tuple(rows.get(("personnel", i), ()))) for i, p in enumerate(stored["personnel"])]
         self.costs = [Cost(c["category"], c["name"], _d(c["quantity"]), c["unit"], _d(c["unit_price"]), _d(c["amount"]),
-                           index=i, findings=tuple(rows.get(("costs", i), ()))) for i, c in enumerate(stored["costs"])]
+                           c.get("year"), index=i, findings=tuple(rows.get(("costs", i), ()))) for i, c in enumerate(stored["costs"])]
         t = stored["totals"]
         self.totals = Totals(
             pay=_d(t["pay"]), bonus=_d(t["bonus"]), contributions=_amounts(t["employer_contributions"]),
@@ -336,6 +338,13 @@ class BudgetResult:
             headcount=sum(line.headcount for line in self.personnel))
         self.by_month = [MonthTotal(m["month"], m["headcount"], _d(m["pay"]), _d(m["employer_contributions"]),
                                     _d(m["total"])) for m in stored["by_month"]]
+        # by 年度 and by tax period (results stored before the engine priced them: none)
+        self.by_year = [YearTotal(y["year"], y["months"], y["from"], y["to"], _d(y["personnel"]), _d(y["direct"]),
+                                  _d(y["management_fee"]), _d(y["pre_tax"]), _d(y["tax"]), _d(y["grand_total"]))
+                        for y in stored.get("by_year", ())]
+        self.tax_periods = [TaxPeriod(p["from"], p["to"], _d(p["vat_rate"]), _d(p["surcharge_rate"]), _d(p["pre_tax"]),
+                                      _d(p["vat"]), _d(p["tax"]), _d(p["grand_total"]))
+                            for p in stored.get("tax_periods", ())]
         self.basis = basis_rows(stored["parameters"])
         # the rate of a line that states none, as the engine priced it (None: stored before the engine said so)
         self.housing_fund_default = _optional((stored.get("defaults") or {}).get("housing_fund_rate"))
@@ -427,3 +436,16 @@ class BudgetResult:
     @property
     def period(self) -> str:
         return f"{self.start} 至 {self.end}（{self.months} 个月）"
+
+    def schedule(self, line: Line) -> str:
+        """A line's months and pay steps (``format.schedule``): empty for a line over the whole period at one pay."""
+        return schedule(line, self.start, self.end)
+
+    @property
+    def has_schedules(self) -> bool:
+        return any(self.schedule(line) for line in self.personnel)
+
+    @property
+    def yearly(self) -> bool:
+        """Whether the budget has amounts by 年度 worth a table: more than one year, or tax in more than one period."""
+        return len(self.by_year) > 1 or len(self.tax_periods) > 1

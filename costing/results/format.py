@@ -69,6 +69,23 @@ def months(first: str, last: str) -> str:
     return first if first == last else f"{first} 至 {last}"
 
 
+def schedule(line, start: str, end: str) -> str:
+    """A line's months and pay steps as a budget reads them: 「2027-04 至 2028-12（21 个月）；2028-01 起月工资
+    6,500.00 元；2027-07 起职业津贴 300.00 元」. Empty for a line filled over the whole period at one pay and one
+    allowance (or stored before the engine said)."""
+    parts = []
+    first, last = line.first or start, line.last
+    if last is not None and (first, last) != (start, end):
+        parts.append(f"{months(first, last)}（{line.months} 个月）")
+    parts += [f"{month} 起月工资 {money(pay)} 元" for month, pay in line.pay_changes]
+    allowance = line.monthly_allowance
+    for segment in line.segments:
+        if segment.monthly_allowance is not None and segment.monthly_allowance != allowance:
+            allowance = segment.monthly_allowance
+            parts.append(f"{segment.first} 起职业津贴 {money(allowance)} 元")
+    return "；".join(parts)
+
+
 def beijing(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None

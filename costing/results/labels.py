@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..engine.annual import SPLIT_RULE
 from ..engine.model import (
     CATEGORIES,
     CERTIFICATES,
@@ -20,7 +21,7 @@ from ..engine.parameters import CONFIDENCE, TIER_LABELS, UNVERIFIED
 from ..engine.result import CONFIDENCE_LABELS
 from ..engine.roster import STATUS as PERSON_STATUS
 
-__all__ = ["CATEGORIES", "CERTIFICATES", "CONTRIBUTION_LABELS", "CONTRIBUTIONS", "COST_CATEGORIES", "LEVELS",
+__all__ = ["SPLIT_RULE", "CATEGORIES", "CERTIFICATES", "CONTRIBUTION_LABELS", "CONTRIBUTIONS", "COST_CATEGORIES", "LEVELS",
            "LOCATIONS", "SITE_FIELD_LABELS", "SITE_TYPES", "TAXPAYERS", "CONFIDENCE", "CONFIDENCE_LABELS",
            "TIER_LABELS", "PERSON_STATUS"]
 
@@ -33,8 +34,9 @@ CONTRIBUTIONS_SHORT = {"pension": "养老", "medical": "医疗", "serious_illnes
 # the fields of a staff line and of a cost line, as the form and the revision history name them
 POST_FIELDS = {"post": "岗位", "category": "类别", "level": "等级", "certificate": "证书", "headcount": "人数",
                "monthly_pay": "月应发工资", "monthly_allowance": "职业津贴", "annual_bonus": "年终奖",
-               "months": "月数", "si_base": "申报基数", "housing_fund_rate": "公积金比例"}
-COST_FIELDS = {"category": "类别", "name": "名称", "quantity": "数量", "unit": "单位", "unit_price": "单价"}
+               "months": "月数", "si_base": "申报基数", "housing_fund_rate": "公积金比例",
+               "start": "在岗起始月份", "end": "在岗截止月份", "pay_changes": "调薪"}
+COST_FIELDS = {"category": "类别", "name": "名称", "quantity": "数量", "unit": "单位", "unit_price": "单价", "year": "年度"}
 # what each finding code is called where people read it (codes stay in the API and the CLI)
 FINDINGS = {
     "PAY_BELOW_MIN_WAGE": "低于最低工资", "PAY_BELOW_FLOOR": "低于薪酬下限", "CERTIFICATE_BELOW_LEVEL": "证书与岗位等级不符",
@@ -50,14 +52,15 @@ FINDINGS = {
 # the posts the standard is for, is worded from the data in costing/results/defaults.py
 ALLOWANCE_SOURCES = {"given": "本行填写", "standard": "本区县标准", "no_certificate": "无证书",
                      "not_covered": "该类别不在职业津贴标准的适用范围", "not_entered": "本区县标准未录入",
-                     "not_yet": "本区县标准在服务期开始时尚未执行"}
+                     "not_yet": "本区县标准在本岗位在岗期间尚未执行"}
 # a finding that is best said at a field of the form while the budget is typed: (field of its row, words)
 FIELD_HINTS = {"ALLOWANCE_STANDARD_MISSING": ("monthly_allowance", "本区县职业津贴标准未录入，可按本区规定填写"),
-               "ALLOWANCE_STANDARD_NOT_YET": ("monthly_allowance", "本区县职业津贴标准在服务期开始时尚未执行，可按本区规定填写")}
+               "ALLOWANCE_STANDARD_NOT_YET": ("monthly_allowance", "本区县职业津贴标准在服务期开始后才执行，此前月份按 0 计；可按本区规定填写")}
 # the contract's field names as a person reads them (for a problem or a finding that names no row)
 FIELD_NAMES = {
     "input": "输入", "project": "项目", "contractor": "承接主体", "rules": "项目规则", "totals": "合计", "site": "配备标准",
     "name": "名称", "district": "区县", "start": "开始月份", "end": "结束月份", "appropriation": "预算控制数",
+    "appropriation_by_year": "各年度预算控制数",
     "type": "场所类型", "taxpayer": "纳税人类型", "location": "城建税所在地", "work_injury_rate": "工伤保险费率",
     "management_fee_rate": "管理费费率", "min_personnel_share": "人员经费最低占比",
     "max_management_fee_rate": "管理费费率上限", "pay_floor": "薪酬下限", "junior": "初级", "mid": "中级",

@@ -4,6 +4,7 @@ the engine's one number reader (``engine.numbers``), so the form, a roster file 
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
@@ -21,9 +22,63 @@ KINDS = {
     **dict.fromkeys(("housing_fund_rate", "work_injury_rate", "management_fee_rate", "min_personnel_share",
                      "max_management_fee_rate", "pension", "medical", "serious_illness", "unemployment",
                      "work_injury"), numbers.RATE),
-    **dict.fromkeys(("headcount", "months", "workers", "total_posts", "people", "people_per_worker"), numbers.INTEGER),
+    **dict.fromkeys(("headcount", "months", "workers", "total_posts", "people", "people_per_worker", "year"),
+                    numbers.INTEGER),
 }
 FORM_ONLY = frozenset({"csrf_token", "note", "base_revision", "name", "version"})
+
+
+# -- lists typed in one field: a line's pay steps, a project's appropriation by year ------------------------------
+# 「2028-01 6500；2029-01 6800」: items one to a line or parted by ；/; each a month (or year) and an amount, parted
+# by a space, a colon or 起 (commas stay inside amounts: 6,500.00)
+_ITEMS = re.compile(r"[;；\n]+")
+_ITEM = re.compile(r"^(\S+?)\s*(?:起|[:：=]|\s)\s*(\S.*)$")
+LISTS = {"pay_changes": ("from", "monthly_pay"), "appropriation_by_year": (None, None)}
+
+
+def _items(text: str) -> list[tuple[str, str | None]]:
+    found = []
+    for item in _ITEMS.split(unicodedata.normalize("NFKC", text)):
+        item = item.strip()
+        if item:
+            match = _ITEM.match(item)
+            found.append((match.group(1), match.group(2)) if match else (item, None))
+    return found
+
+
+def read_list(key: str, text: str):
+    """A list typed in one field → the contract's: pay steps [{"from", "monthly_pay"}], or {"2027": amount}."""
+    items = _items(text)
+    if not items:
+        return None
+    if key == "pay_changes":
+        return [{"from": month, **({"monthly_pay": numbers.as_contract(numbers.AMOUNT, pay)} if pay else {})}
+                for month, pay in items]
+    return {year: numbers.as_contract(numbers.AMOUNT, amount) if amount else "" for year, amount in items}
+
+
+def list_text(key: str, value) -> str:
+    """The contract's list as its field shows it: 「2028-01 6500.00；2029-01 6800.00」."""
+    if key == "pay_changes":
+        return "；".join(f"{step.get('from', '')} {step.get('monthly_pay', '')}".strip() for step in value or ())
+    return "；".join(f"{year} {amount}" for year, amount in (value or {}).items())
+
+
+_IN_LIST = re.compile(r"^(.*\.(pay_changes|appropriation_by_year))(?:\[(\d+)\]|\.([0-9A-Za-z_]+))?(?:\.(\w+))?$")
+_ITEM_PART = {"from": "月份", "monthly_pay": "工资"}
+
+
+def at_field(problem: Problem) -> Problem:
+    """A problem inside a list typed in one field (``personnel[0].pay_changes[1].from``) as one at that field, saying
+    which item: 「第 2 项的月份：…」, 「2027 年：…」."""
+    match = _IN_LIST.match(problem.path)
+    if not match or match.group(3) is None and match.group(4) is None:
+        return problem
+    if match.group(3) is not None:
+        said = f"第 {int(match.group(3)) + 1} 项" + (f"的{_ITEM_PART[match.group(5)]}" if match.group(5) in _ITEM_PART else "")
+    else:
+        said = f"{match.group(4)} 年" if match.group(4).isdigit() else f"「{match.group(4)}」"
+    return Problem(match.group(1), f"{said}：{problem.message}", problem.code)
 
 
 def clean(value: Any, key: str | None = None) -> Any:
@@ -44,6 +99,8 @@ def clean(value: Any, key: str | None = None) -> Any:
         return [clean(item, "item") or {} for item in value]
     if value is None:
         return None
+    if key in LISTS and isinstance(value, str):
+        return read_list(key, value)
     if key in KINDS:
         return numbers.as_contract(KINDS[key], str(value))
     text = str(value).strip()            # names and posts are kept exactly as typed (（街道） stays full-width)
@@ -125,9 +182,11 @@ def value_at(path: str, data: dict):
 
 def contract_to_form_data(data: dict) -> dict:
     """Stored contract input → the nested data WTForms takes (missing keys stay blank)."""
-    def text(value):
+    def text(value, key=None):
+        if key in LISTS:
+            return list_text(key, value)
         if isinstance(value, dict):
-            return {k: text(v) for k, v in value.items()}
+            return {k: text(v, k) for k, v in value.items()}
         if isinstance(value, list):
             return [text(v) for v in value]
         return "" if value is None else str(value)
@@ -168,7 +227,7 @@ def explained(problem: Problem, typed) -> str:
 def attach_problems(form, problems: list[Problem]) -> list[str]:
     """Put each engine problem beside its field; return the ones that have no field of their own."""
     general = []
-    for problem in problems:
+    for problem in map(at_field, problems):
         field = field_for(form, problem.path)
         if field is None:
             general.append(f"{labels.place(problem.path)}：{problem.message}")

@@ -22,7 +22,7 @@ def _problems(posted: dict, problems: list[Problem]) -> list[dict]:
     """Each problem at the field it names (``field`` is the form's name for it), else with its path.
     ``posted`` is the form as ``mapping.read_form`` read it."""
     out = []
-    for problem in problems:
+    for problem in map(mapping.at_field, problems):
         name = mapping.field_name(problem.path, posted)
         message = mapping.explained(problem, mapping.value_at(problem.path, posted)) if name else problem.message
         out.append({"field": name, "message": message,
@@ -82,7 +82,9 @@ def budget(result: BudgetResult, posted: dict, pending: list[Problem]) -> dict:
         "ok": True,
         "totals": {key: f"{formats.money(t.amount(key))} 元"
                    for key in ("personnel", "direct", "management_fee", "tax", "grand_total")}
-        | {"personnel_share": formats.share(t.personnel_share)},
+        | {"personnel_share": formats.share(t.personnel_share),
+           "years": " · ".join(f"{y.year} 年度 {formats.money(y.grand_total)} 元" for y in result.by_year)
+           if result.yearly else "一个年度"},
         "words": result.amount_in_words,
         "counts": _counts(result.findings, len(pending)),
         "findings": [_finding(f) for f in shown],

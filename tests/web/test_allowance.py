@@ -143,7 +143,10 @@ def test_a_standard_that_starts_after_the_service_is_said_so_at_the_field(fixed,
     preparer = log_in(client, "a_prep")
     body = preparer.post("/budgets/preview", data=world.form_fields(world.sample())).get_json()   # from 2025-07
     assert body["hints"] == [{"field": "personnel-0-monthly_allowance",
-                              "message": "本区县职业津贴标准在服务期开始时尚未执行，可按本区规定填写"}]
-    assert body["totals"]["grand_total"] == "391,818.50 元"
+                              "message": "本区县职业津贴标准在服务期开始后才执行，此前月份按 0 计；可按本区规定填写"}]
+    # the standard applies from its own month (issue #23): 2026-01..06 of 2025-07..2026-06, the same figures each
+    # month, so half of what it adds over the whole period (396,853.39 − 391,818.50 = 5,034.89 → 2,517.45, the fee
+    # and tax rounded once on the total)
+    assert body["totals"]["grand_total"] == "394,335.95 元"
     later = world.sample(start="2026-01", end="2026-12")
     assert preparer.post("/budgets/preview", data=world.form_fields(later)).get_json()["hints"] == []

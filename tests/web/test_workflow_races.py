@@ -6,6 +6,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from costing.accounts import service as accounts
 from costing.budgets import service
 from costing.models import AuditEntry, Budget, BudgetShare, Roster, User, db
 from costing.web import current_parameters
@@ -209,7 +210,6 @@ def test_clearing_a_justification_and_submitting_at_once_never_submit_an_unexpla
 def test_two_administrators_deactivated_at_once_leave_two_who_can_sign_in(app):
     """Three administrators; one deactivates the third while the third deactivates the second. Each alone leaves
     two, both together would leave one: exactly one goes through (SQLite has no row locks to make them wait)."""
-    from costing.accounts import service as accounts
     world.build()
     for round_ in range(ROUNDS):
         third = accounts.create_user(f"admin.r{round_}", "第三位管理员", world.PASSWORD, user("admin").organisation,
