@@ -65,6 +65,11 @@ class Periods:
                 last = self.slices[-1]
                 self.slices[-1] = Slice(last.year, last.period, last.first, last.months + 1)
 
+    @property
+    def single(self) -> bool:
+        """One tax period: the price depends on the totals alone."""
+        return len(self.bases) == 1
+
     def overlap(self, first: int, months: int) -> list[int]:
         """How many of the months first … first + months − 1 fall in each slice."""
         stop = first + months

@@ -31,6 +31,7 @@ from .pricing import (
     default_hf_rates,
     derived_si_base,
     price_line,
+    price_totals,
     window,
 )
 from .result import Assumption, LineResult, Result
@@ -54,12 +55,16 @@ def list_assumptions(budget: Budget, params: ParameterSet, result: Result, runs:
     hf_note = ("按默认比例（住房公积金单位缴存比例下限）" if hf_default is not None else
                "按各月的住房公积金单位缴存比例下限（" + "，".join(f"{month} 起 {fmt_percent(rate)}"
                                                       for month, rate in hf_defaults) + "）")
+    standards: dict[tuple[str, str], tuple] = {}          # the district's standard by (certificate, category)
     for index, (post, line) in enumerate(zip(budget.personnel, result.personnel)):
         hf_rate = post.housing_fund_rate
         path, label = f"personnel[{index}]", f"第 {index + 1} 行「{post.post}」"
         if post.monthly_allowance is not None:
-            steps, lookups = allowance_steps(params, budget.project.start, budget.months, budget.project.district,
-                                             post.certificate, post.category)
+            key = (post.certificate, post.category)
+            if key not in standards:
+                standards[key] = allowance_steps(params, budget.project.start, budget.months, budget.project.district,
+                                                 *key)
+            steps, lookups = standards[key]
             default, note = _default_allowance(params, budget, post, steps, lookups)
             effect = effects.line(index, replace(post, monthly_allowance=None), steps, hf_rate)
             found.append(_item(path, "monthly_allowance", label, AMOUNT_UNIT, post.monthly_allowance, default, note,
@@ -84,8 +89,9 @@ def _item(path, field, label, unit, value, default, note, reason, effect) -> Ass
 @dataclass
 class Effects:
     """Grand total with an override − grand total without it, from the computed budget: its runs, the amounts of
-    each slice of its period (engine/annual.py) and each line's share of them, and the allowance each line was
-    priced with."""
+    each slice of its period (engine/annual.py), what each line was priced on (``price_line``'s runs and per-person
+    figures) and the allowance each line was priced with. With one tax period the grand total depends on the
+    personnel total alone (``price_totals``); with several, on each period's share (``Periods.split``)."""
     budget: Budget
     result: Result
     runs: list[Run]
@@ -93,14 +99,24 @@ class Effects:
     periods: Periods
     personnel: list[Decimal]               # by slice
     direct: list[Decimal]                  # by slice
-    lines: list[list[Decimal]]             # each line's personnel cost by slice
+    used: list[list]                       # each line's runs with their per-person figures
     allowances: list[Decimal | Steps]
 
     def line(self, index: int, changed: Post, allowance: Decimal | Steps, hf_rate: Decimal | None) -> Decimal:
         """One line priced again as ``changed`` with this allowance and rate; the other lines as they are."""
         other, used = price_line(changed, allowance, hf_rate, self.runs, self.cache)
-        parts = self.periods.line_personnel(changed, used, other.bonus)
-        return self.total([p - old + new for p, old, new in zip(self.personnel, self.lines[index], parts)])
+        line = self.result.personnel[index]
+        if self.periods.single:
+            return self.personnel_total(self.result.totals.personnel - line.total + other.total)
+        before = self.periods.line_personnel(self.budget.personnel[index], self.used[index], line.bonus)
+        after = self.periods.line_personnel(changed, used, other.bonus)
+        return self.total([p - old + new for p, old, new in zip(self.personnel, before, after)])
+
+    def personnel_total(self, personnel: Decimal) -> Decimal:
+        """The effect when the personnel cost would be ``personnel`` (one tax period: the total decides)."""
+        t = self.result.totals
+        _, _, total = price_totals(personnel, t.direct, self.budget.management_fee_rate, self.result.tax_basis)
+        return t.grand_total - total
 
     def total(self, personnel: list[Decimal]) -> Decimal:
         """The effect when the personnel cost by slice would be ``personnel`` (direct costs unchanged)."""
@@ -122,11 +138,13 @@ def _work_injury(budget: Budget, params: ParameterSet, effects: Effects, tier: s
         note = "按政策费率" if default is not None else "按政策费率（项目期间为 " + "、".join(
             fmt_percent(rate) for rate in rates) + "）"
         cache: dict[tuple, PersonMonth] = {}
-        personnel = [ZERO] * len(effects.personnel)
+        personnel, total = [ZERO] * len(effects.personnel), ZERO
         for post, allowance in zip(budget.personnel, effects.allowances):
             line, used = price_line(post, allowance, post.housing_fund_rate, runs, cache)
-            personnel = [a + b for a, b in zip(personnel, effects.periods.line_personnel(post, used, line.bonus))]
-        effect = effects.total(personnel)
+            total += line.total
+            if not effects.periods.single:
+                personnel = [a + b for a, b in zip(personnel, effects.periods.line_personnel(post, used, line.bonus))]
+        effect = effects.personnel_total(total) if effects.periods.single else effects.total(personnel)
     return Assumption(path="contractor.work_injury_rate", field="work_injury_rate",
                       label="承接主体" + OVERRIDES["work_injury_rate"], unit=RATE_UNIT, value=c.work_injury_rate,
                       default=default, default_note=note, reason=c.work_injury_rate_reason, effect=effect)

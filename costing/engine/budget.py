@@ -54,9 +54,11 @@ def compute_priced(budget: Budget, params: ParameterSet | None = None) -> Priced
     tier = district.tier
     try:
         runs = build_runs(params, budget, tier)
-        allowances = {(post.certificate, post.category): allowance_steps(
-                          params, project.start, budget.months, district.name, post.certificate, post.category)
-                      for post in budget.personnel if post.monthly_allowance is None}
+        allowances = {}             # by (certificate, category): lines share their district's standard
+        for post in budget.personnel:
+            key = (post.certificate, post.category)
+            if post.monthly_allowance is None and key not in allowances:
+                allowances[key] = allowance_steps(params, project.start, budget.months, district.name, *key)
         tax_lookups = [_tax_lookups(params, budget, project.start.plus(offset).first_day)
                        for offset in range(budget.months)]
     except ParameterMissing as exc:
@@ -127,9 +129,8 @@ def compute_priced(budget: Budget, params: ParameterSet | None = None) -> Priced
     findings = checks.run_all(budget, result, runs, params)
     if len(split.periods) > 1:
         findings.append(checks.tax_rates_change(split.periods, tax_lookups[-1]["vat"]))
-    effects = Effects(budget, result, runs, cache, periods, personnel_parts, direct_parts,
-                      [periods.line_personnel(post, used, line.bonus)
-                       for post, used, line in zip(budget.personnel, used_by_line, lines)], allowances_used)
+    effects = Effects(budget, result, runs, cache, periods, personnel_parts, direct_parts, used_by_line,
+                      allowances_used)
     assumptions = list_assumptions(budget, params, result, runs, cache, effects)
     if budget.reasons_required:
         missing = [Problem(f"{a.path}_reason", f"填写了{OVERRIDES[a.field]}（不用默认值），请说明理由", REASON_MISSING)

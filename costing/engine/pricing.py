@@ -135,6 +135,8 @@ def window(runs: list[Run], first: int, months: int) -> list[Run]:
     """The runs cut to the months ``first`` … ``first + months − 1`` (offsets from the project start). A run cut
     shares its figures and resolved rates with the whole one."""
     stop, found = first + months, []
+    if first == 0 and runs and stop >= runs[-1].first_index + runs[-1].count:
+        return runs                                   # the whole period: the runs as they are
     for run in runs:
         a, b = max(run.first_index, first), min(run.first_index + run.count, stop)
         if a >= b:
@@ -164,6 +166,8 @@ def line_pieces(post: Post, allowance: Decimal | Steps, project_start: Month) ->
     """The line's filled months cut where its pay changes (``pay_changes``) or its allowance does (a district
     standard that starts inside the period applies from its own month)."""
     steps = ((0, allowance),) if isinstance(allowance, Decimal) else allowance
+    if not post.pay_changes and len(steps) == 1:         # most lines: one pay, one allowance
+        return [Piece(post.first, post.months, post.monthly_pay, steps[0][1])]
     pays = post.pay_steps(project_start)
     stop = post.first + post.months
     cuts = sorted({offset for offset, _, _ in pays} | {offset for offset, _ in steps if post.first < offset < stop})
@@ -213,6 +217,8 @@ def allowance_steps(params: ParameterSet, start: Month, months: int, district: s
     day: a standard that starts, or changes, inside the period applies from its own month), as Steps, and the
     standard behind each step (None: none)."""
     found: list[tuple[int, Lookup | None]] = []
+    if not allowance_covers(params, certificate, category):
+        return ((0, ZERO),), [(0, None)]
     for offset in range(months):
         lookup = default_allowance(params, start.plus(offset).first_day, district, certificate, category)
         key = None if lookup is None else (lookup.record.start, lookup.value)
