@@ -244,31 +244,55 @@ def test_a_sources_remarks_and_mirror_addresses_become_the_administrators_note(t
         ("edu-fee", "渝税〔2026〕1号", None, None)]
 
 
+def _accounts_upgraded_by_3a9d6c2b8e51(users: tuple[tuple[int, str], ...]) -> tuple[list[tuple], list[tuple]]:
+    """User accounts (id, name) as they were before user names were matched in any case, upgraded to the newest
+    schema: the accounts (id, name) and what the audit log says (target, detail)."""
+    upgrade(directory=MIGRATIONS, revision="c2e8a4f71d90")
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO organisation (id, name, kind, created_at) VALUES (1, '江北区民政局', 'purchaser', "
+                          "'2026-01-01 00:00:00')"))
+        for uid, name in users:
+            conn.execute(text("INSERT INTO user_account (id, username, display_name, password_hash, "
+                              "organisation_id, role, is_admin, active, session_version, must_change_password, "
+                              "created_at) VALUES (:id, :name, '某', 'x', 1, 'preparer', false, true, 1, false, "
+                              "'2026-01-01 00:00:00')"), {"id": uid, "name": name})
+    upgrade(directory=MIGRATIONS)
+    with db.engine.connect() as conn:
+        names = [tuple(r) for r in conn.execute(text("SELECT id, username FROM user_account ORDER BY id"))]
+        said = [tuple(r) for r in conn.execute(text("SELECT target, detail FROM audit_entry ORDER BY target"))]
+    return names, said
+
+
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_user_names_become_lower_case_and_a_twin_in_other_letters_is_renamed_and_said(tmp_path, kind):
     app = create_app({"SQLALCHEMY_DATABASE_URI": _database(kind, tmp_path), "SECRET_KEY": "x"})
     with app.app_context():
-        upgrade(directory=MIGRATIONS, revision="c2e8a4f71d90")
-        with db.engine.begin() as conn:
-            conn.execute(text("INSERT INTO organisation (id, name, kind, created_at) VALUES (1, '江北区民政局', 'purchaser', "
-                              "'2026-01-01 00:00:00')"))
-            for uid, name in ((1, "Jiangbei.Bianzhi"), (2, "jiangbei.bianzhi"), (3, "Other")):
-                conn.execute(text("INSERT INTO user_account (id, username, display_name, password_hash, "
-                                  "organisation_id, role, is_admin, active, session_version, must_change_password, "
-                                  "created_at) VALUES (:id, :name, '某', 'x', 1, 'preparer', false, true, 1, false, "
-                                  "'2026-01-01 00:00:00')"), {"id": uid, "name": name})
-        upgrade(directory=MIGRATIONS)
+        names, said = _accounts_upgraded_by_3a9d6c2b8e51(
+            ((1, "Jiangbei.Bianzhi"), (2, "jiangbei.bianzhi"), (3, "Other")))
         with db.engine.connect() as conn:
-            names = [tuple(r) for r in conn.execute(text("SELECT id, username FROM user_account ORDER BY id"))]
-            said = conn.execute(text("SELECT target, detail FROM audit_entry")).all()
             active = conn.execute(text("SELECT active, district FROM organisation")).one()
         downgrade(directory=MIGRATIONS, revision="c2e8a4f71d90")
         db.engine.dispose()
     assert names == [(1, "jiangbei.bianzhi"), (2, "jiangbei.bianzhi~2"), (3, "other")]
-    assert [tuple(r) for r in said] == [("user:2", "用户名 jiangbei.bianzhi 与另一账号只有大小写不同，升级时改为 "
-                                                   "jiangbei.bianzhi~2")]
+    assert said == [("user:2", "用户名 jiangbei.bianzhi 与另一账号只有大小写不同，升级时改为 jiangbei.bianzhi~2")]
     assert (bool(active[0]), active[1]) == (True, None)
 
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_twin_with_a_name_near_the_limit_is_renamed_within_it_keeping_its_number(tmp_path, kind):
+    long = "Jiangbei." + "Shequ" * 14                # 79 characters; user_account.username holds 80
+    assert len(long) == 79
+    app = create_app({"SQLALCHEMY_DATABASE_URI": _database(kind, tmp_path), "SECRET_KEY": "x"})
+    with app.app_context():
+        names, said = _accounts_upgraded_by_3a9d6c2b8e51(((1, long), (100, long.lower()), (101, long.upper())))
+        db.engine.dispose()
+    # 79 + "~100" would be 83 characters (PostgreSQL refused the upgrade): the name gives up its last three letters,
+    # the number stays whole
+    cut = "jiangbei." + "shequ" * 13 + "sh"
+    assert len(cut) == 76
+    assert names == [(1, long.lower()), (100, f"{cut}~100"), (101, f"{cut}~101")]
+    assert said == [("user:100", f"用户名 {long.lower()} 与另一账号只有大小写不同，升级时改为 {cut}~100"),
+                    ("user:101", f"用户名 {long.upper()} 与另一账号只有大小写不同，升级时改为 {cut}~101")]
 
 def test_the_figures_of_every_stored_revision_are_kept_beside_it(tmp_path):
     """Migration 531b5d273053 reads each stored result once for the figures it was priced with: exactly what a

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from wtforms import SelectChoice
 
-from ..annex.sheets import FORMULA_START, table
+from ..annex.sheets import csv_text, table
 from ..models import Organisation, User, db, utcnow
 from ..results.format import localtime
 from ..web import attachment, current_parameters, require_admin, small_int
@@ -272,7 +272,9 @@ def audit_log():
 
 
 def _export_rows(search: service.AuditSearch) -> list[list[str]]:
-    """The entries a search finds, in words, newest first, as many as an export holds (read a batch at a time)."""
+    """The entries a search finds, in words, newest first, as many as an export holds: read in one query, then put
+    in words a thousand at a time (each thousand's objects looked up in one query a kind, so no list of ids grows
+    with the export)."""
     rows, version = [], current_parameters().version
     entries = db.session.scalars(service.audit_query(search).limit(EXPORT_ROWS)).all()
     for start in range(0, len(entries), 1000):
@@ -298,7 +300,7 @@ def audit_export(kind: str):
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(EXPORT_HEADERS)
-        writer.writerows([[f"'{cell}" if cell[:1] in FORMULA_START else cell for cell in row] for row in rows])
+        writer.writerows([[csv_text(cell) for cell in row] for row in rows])
         return attachment(("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv; charset=utf-8",
                           f"审计日志-{stamp}.csv", f"audit-{stamp}.csv")
     book = Workbook(write_only=True)

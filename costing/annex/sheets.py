@@ -19,14 +19,26 @@ PERCENT = "0.00%"
 HEAD = PatternFill("solid", fgColor="EEF1F4")
 THIN = Side(style="thin", color="777777")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-FORMULA_START = ("=", "+", "-", "@")       # what Excel would read as the start of a formula
+# what a spreadsheet program may take for the start of a formula: = + - @, and a tab or carriage return before one
+# (OWASP, CSV injection)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def starts_like_formula(text: str) -> bool:
+    """Whether a spreadsheet program could take this text for a formula: every writer of CSV or XLSX text asks here."""
+    return text.startswith(FORMULA_START)
+
+
+def csv_text(text: str) -> str:
+    """A CSV field that opens as text: one that starts like a formula gets an apostrophe before it."""
+    return f"'{text}" if starts_like_formula(text) else text
 
 
 def safe_text(cell, value: str) -> None:
     """Store a string as text: openpyxl would otherwise turn "=…" into a formula, and Excel would run it."""
     cell.value = value
     cell.data_type = "s"
-    if value[:1] in FORMULA_START:
+    if starts_like_formula(value):
         cell.quotePrefix = True
 
 
@@ -170,7 +182,7 @@ def _converter(sheet, number_style, text_style) -> Callable:
             return None
         if isinstance(value, Decimal):
             return _cell(sheet, value, number_style)
-        if isinstance(value, str) and (text_style is not None or value[:1] in FORMULA_START):
+        if isinstance(value, str) and (text_style is not None or starts_like_formula(value)):
             return _cell(sheet, value, text_style)
         return value
     return to

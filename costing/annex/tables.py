@@ -2,9 +2,10 @@
 general spreadsheet library takes (5,000 people, 24 columns: about 0.2 s).
 
 Each sheet is one table: a bold, shaded, wrapped header row kept in view, then the rows. A value is written by its
-type: text always as text (an inline string, never a formula; one that starts with = + - @ also marked as text for
-when someone edits it in Excel), a Decimal as an amount in ¥ or, in a ``percent`` column, a rate in %, an int as a
-number, None as an empty cell; ``Percent(rate)`` and ``Number(value)`` in any column; ``Strong(value)`` is a value in bold (a rate the contractor declared), and a row may
+type: text always as text (an inline string, never a formula; one that starts like a formula, as
+``sheets.starts_like_formula`` says, also marked as text for when someone edits it in Excel), a Decimal as an amount in
+¥ or, in a ``percent`` column, a rate in %, an int as a number, None as an empty cell; ``Percent(rate)`` and
+``Number(value)`` in any column; ``Strong(value)`` is a value in bold (a rate the contractor declared), and a row may
 be a ``Total`` (bold: a 合计 row). Columns are as wide as their header and their widest value (up to ``cap``). Printed
 A4 landscape, so many pages wide, the header row (and ``title_columns`` columns) repeated on every page, page numbers
 in the footer and the title in the header."""
@@ -20,7 +21,7 @@ from xml.sax.saxutils import escape
 
 from openpyxl.utils import get_column_letter
 
-from .sheets import FORMULA_START, MONEY, text_width
+from .sheets import MONEY, starts_like_formula, text_width
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -131,7 +132,7 @@ class Book:
                     continue
                 ref = f"{letter}{number}"
                 if isinstance(value, str):
-                    marked = value[:1] in FORMULA_START
+                    marked = starts_like_formula(value)
                     style = (BOLD_MARKED if strong else WRAP_MARKED if wrapped else TEXT_MARKED) if marked else \
                         BOLD if strong else text_style
                     cells.append(f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">'

@@ -18,14 +18,18 @@ depends_on = None
 # the audit log, where the administrators find it)
 TWIN = ("EXISTS (SELECT 1 FROM user_account older WHERE lower(older.username) = lower(user_account.username) "
         "AND older.id < user_account.id)")
+# its new name: the name in lower case, cut short where the whole would not fit user_account.username (VARCHAR(80)),
+# then "~<id>", never the part cut (it is what makes the name unique)
+SUFFIX = "'~' || CAST(id AS TEXT)"
+RENAMED = f"substr(lower(username), 1, 80 - length({SUFFIX})) || {SUFFIX}"
 
 
 def upgrade():
     op.execute("INSERT INTO audit_entry (at, action, target, detail) "
                "SELECT CURRENT_TIMESTAMP, 'update_user', 'user:' || CAST(id AS TEXT), "
-               "'用户名 ' || username || ' 与另一账号只有大小写不同，升级时改为 ' || lower(username) || '~' || CAST(id AS TEXT) "
+               f"'用户名 ' || username || ' 与另一账号只有大小写不同，升级时改为 ' || {RENAMED} "
                f"FROM user_account WHERE {TWIN}")
-    op.execute(f"UPDATE user_account SET username = lower(username) || '~' || CAST(id AS TEXT) WHERE {TWIN}")
+    op.execute(f"UPDATE user_account SET username = {RENAMED} WHERE {TWIN}")
     op.execute("UPDATE user_account SET username = lower(username) WHERE username <> lower(username)")
     with op.batch_alter_table('organisation', schema=None) as batch_op:
         batch_op.add_column(sa.Column('district', sa.String(length=60), nullable=True))

@@ -74,3 +74,18 @@ def test_an_exported_text_that_looks_like_a_formula_stays_text(app, client):
     # non-administrators get neither the page nor the exports
     preparer = log_in(app.test_client(), "a_prep")
     assert [preparer.get(p).status_code for p in ("/admin/audit", "/admin/audit.csv")] == [403, 403]
+
+
+def test_an_exported_text_that_starts_with_a_tab_or_a_carriage_return_before_a_formula_stays_text(app, client):
+    world.build()
+    admin = log_in(client, "admin")
+    accounts.record("save", "", "\t=HYPERLINK(\"http://x\")")
+    accounts.record("save", "", "\r=HYPERLINK(\"http://x\")")
+    accounts.record("save", "", "HYPERLINK 的说明")
+    db.session.commit()
+    rows = list(csv.reader(io.StringIO(admin.get("/admin/audit.csv?q=HYPERLINK").data.decode("utf-8-sig"),
+                                       newline="")))
+    assert [r[5] for r in rows[1:]] == ["HYPERLINK 的说明", "'\r=HYPERLINK(\"http://x\")", "'\t=HYPERLINK(\"http://x\")"]
+    sheet = openpyxl.load_workbook(io.BytesIO(admin.get("/admin/audit.xlsx?q=HYPERLINK").data))["审计日志"]
+    assert [bool(sheet.cell(row=row, column=6).quotePrefix) for row in (2, 3, 4)] == [False, True, True]
+    assert sheet.cell(row=4, column=6).value == "\t=HYPERLINK(\"http://x\")"
