@@ -4,10 +4,12 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from .paths import ROOT
+
+if TYPE_CHECKING:            # Flask is imported by create_app: the command line's compute does not load it
+    from flask import Flask
 
 __all__ = ["ROOT", "create_app", "database_url"]
 
@@ -54,6 +56,8 @@ def _sqlite_pragmas(connection, _record) -> None:
 def create_app(config: dict | None = None) -> Flask:
     # The features are imported here, not at the top: ``python -m costing compute`` runs this package's
     # __init__ and should not pay for Flask extensions, the database layer and WeasyPrint.
+    from flask import Flask  # noqa: PLC0415
+
     from .accounts import admin, auth  # noqa: PLC0415
     from .budgets import views as budgets  # noqa: PLC0415
     from .commands import register_commands  # noqa: PLC0415

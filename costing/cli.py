@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
@@ -56,7 +57,7 @@ def _read_input(name: str) -> bytes:
 
 
 def _dump(data) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))       # one write, not one per token
     sys.stdout.write("\n")
 
 
@@ -110,14 +111,16 @@ def figures_used(args, params: ParameterSet) -> list[str]:
     if getattr(args, "db", False):
         return [f"政策参数：数据库中已复核生效的参数（参数集 {params.version}），与网页和接口相同"]
     lines = [f"政策参数：随软件发布的数据文件（参数集 {params.version}）；网页与接口用数据库中已复核生效的参数，加 --db 使用它们"]
-    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415  (the database layer only for this check)
-
-    from .parameters import service as parameters  # noqa: PLC0415
     url = database_url(os.environ.get("COSTING_DATABASE_URL"),
                        os.environ.get("COSTING_INSTANCE_PATH", str(ROOT / "instance")))
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         return lines + ["无法判断数据库中是否有更新的参数：没有找到数据库（COSTING_DATABASE_URL 未设置，默认的 "
                         "instance/costing.sqlite 不存在）"]
+    if url.startswith("sqlite:///") and _sqlite_version(url.removeprefix("sqlite:///")) == params.version:
+        return lines            # the database's confirmed set is the files' (read without loading the database layer)
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415  (the database layer only for this check)
+
+    from .parameters import service as parameters  # noqa: PLC0415
     try:
         newer = parameters.newer_in_database(url, params)
     except (SQLAlchemyError, ValueError, OSError) as exc:
@@ -128,6 +131,18 @@ def figures_used(args, params: ParameterSet) -> list[str]:
         lines.append(f"注意：数据库中有 {len(newer)} 个数据文件没有的已生效数值（{named}），网页与接口按它们测算，"
                      "结果可能与这里不同；加 --db 使用数据库中的参数")
     return lines
+
+
+def _sqlite_version(path: str) -> str | None:
+    """The version (digest) of the confirmed set an SQLite database records (parameters/state.py bump), read-only;
+    None where it cannot be read."""
+    import sqlite3  # noqa: PLC0415  (only where a database file is there)
+    try:
+        with closing(sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=1)) as connection:
+            row = connection.execute("select version from param_state where id = 1").fetchone()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
 
 
 def _say_figures(args, params: ParameterSet) -> None:
