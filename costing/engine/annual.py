@@ -78,6 +78,8 @@ class Periods:
     def personnel(self, month_totals: list[Decimal], lines: list[tuple[Post, Decimal]]) -> list[Decimal]:
         """Personnel cost by slice: the months' totals, and each line's bonus shared by its months."""
         parts = [sum(month_totals[s.first:s.first + s.months], ZERO) for s in self.slices]
+        if len(self.slices) == 1:                     # one year, one rate: every bonus is in it
+            return [parts[0] + sum((bonus for _, bonus in lines), ZERO)]
         for post, bonus in lines:
             if bonus:
                 for i, part in enumerate(allocate(bonus, self.overlap(post.first, post.months))):

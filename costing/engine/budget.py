@@ -76,13 +76,20 @@ def compute_priced(budget: Budget, params: ParameterSet | None = None) -> Priced
     month_contrib = [ZERO] * (budget.months + 1)
     month_heads = [0] * (budget.months + 1)
     used_by_line, allowances_used = [], []
+    sources: dict[tuple, str] = {}                # why a line has no standard, by certificate, category and start
     for post in budget.personnel:
         if post.monthly_allowance is not None:
             allowance, source = post.monthly_allowance, "given"
         else:
             steps, lookups = allowances[(post.certificate, post.category)]
             allowance = steps
-            source = _allowance_source(params, project, district.name, post, lookups, usage)
+            if len(lookups) == 1 and lookups[0][1] is None:          # no standard in any month
+                key = (post.certificate, post.category, post.first)
+                if key not in sources:
+                    sources[key] = _allowance_source(params, project, district.name, post, lookups, usage)
+                source = sources[key]
+            else:
+                source = _allowance_source(params, project, district.name, post, lookups, usage)
         line, used = price_line(post, allowance, post.housing_fund_rate, runs, cache, allowance_source=source)
         allowances_used.append(allowance)
         for run, active, pm in used:

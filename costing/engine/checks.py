@@ -30,7 +30,7 @@ def run_all(budget: Budget, result: Result, runs: list[Run], params: ParameterSe
     place = district_place(result.district, result.tier)
     for i, (post, line) in enumerate(zip(budget.personnel, result.personnel)):
         found: dict[tuple, Finding] = {}          # a line with pay steps is checked step by step, each finding once
-        for first, months, pay, allowance in steps_of(line, budget.project.start):
+        for first, months, pay, allowance in steps_of(line, budget.project.start, post.first):
             stepped = post if pay == post.monthly_pay else replace(post, monthly_pay=pay)
             for f in line_findings(stepped, allowance, active_runs(runs, months, first),
                                    f"personnel[{i}]", place, budget.rules):
@@ -43,12 +43,13 @@ def run_all(budget: Budget, result: Result, runs: list[Run], params: ParameterSe
     return findings
 
 
-def steps_of(line: LineResult, start: Month) -> list[tuple[int, int, Decimal, Decimal]]:
+def steps_of(line: LineResult, start: Month, first: int | None = None) -> list[tuple[int, int, Decimal, Decimal]]:
     """(offset from the project start, months, monthly pay, allowance) of each run of a priced line's months with
-    one pay and one allowance, read from its segments."""
+    one pay and one allowance, read from its segments (``first``: the line's first offset, where the caller knows)."""
     if all(s.monthly_pay in (None, line.monthly_pay) and s.monthly_allowance in (None, line.monthly_allowance)
            for s in line.segments):                      # one pay, one allowance (most lines)
-        first = Month.parse(line.first or line.segments[0].first).index - start.index if line.segments else 0
+        if first is None:
+            first = Month.parse(line.first or line.segments[0].first).index - start.index if line.segments else 0
         return [(first, line.months, line.monthly_pay, line.monthly_allowance)]
     steps: list[list] = []
     for s in line.segments:
