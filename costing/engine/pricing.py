@@ -397,8 +397,8 @@ def price_line(post: Post, allowance: Decimal | Steps, hf_rate: Decimal | None, 
         headcount=post.headcount, months=post.months, monthly_pay=post.monthly_pay,
         monthly_allowance=first_allowance(allowance, post), pay=pay, bonus=bonus, contributions=tuple(totals.items()),
         total=pay + sum(totals.values(), ZERO), segments=tuple(segments), allowance_source=allowance_source,
-        first=str(start.plus(post.first)), last=str(start.plus(post.first + post.months - 1)),
-        pay_changes=tuple((str(c.start), c.monthly_pay) for c in post.pay_changes))
+        first=segments[0].first, last=segments[-1].last,
+        pay_changes=tuple((str(c.start), c.monthly_pay) for c in post.pay_changes) if post.pay_changes else ())
     return line, used
 
 
