@@ -17,7 +17,7 @@ POST_FIELDS = labels.POST_FIELDS | {"monthly_allowance_reason": "津贴理由", 
                                    "housing_fund_rate_reason": "公积金比例理由"}
 COST_FIELDS = labels.COST_FIELDS
 PROJECT_FIELDS = {"name": "项目名称", "district": "区县", "start": "开始月份", "end": "结束月份",
-                  "appropriation": "预算控制数"}
+                  "appropriation": "预算控制数", "appropriation_by_year": labels.FIELD_NAMES["appropriation_by_year"]}
 TOTALS = {"personnel": "人员经费", "direct": "直接费用", "management_fee": "管理费", "tax": "税费",
           "grand_total": "预算总额"}
 # a person of a pay proposal (花名册), as the roster's history names each change
@@ -81,6 +81,8 @@ AMOUNTS = frozenset({"appropriation", "monthly_pay", "monthly_allowance", "annua
 def _show(key, value) -> str:
     if value is None or value == "":
         return "（空）"
+    if key in ("pay_changes", "appropriation_by_year") and isinstance(value, (list, dict)):
+        return formats.typed_list(key, value) or "（空）"
     if key == "employer_rates" and isinstance(value, dict):
         return "、".join(f"{labels.CONTRIBUTION_LABELS.get(k, k)} {formats.percent(v)}" for k, v in value.items()) or "（空）"
     shown = formats.percent if key in RATES else formats.money if key in AMOUNTS else None

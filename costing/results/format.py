@@ -69,6 +69,14 @@ def months(first: str, last: str) -> str:
     return first if first == last else f"{first} 至 {last}"
 
 
+def typed_list(key: str, value) -> str:
+    """A list of the contract typed in one field, as the field (and a revision's history) shows it: pay steps
+    「2028-01 6500.00；2029-01 6800.00」, appropriations by year 「2027 480000.00；2028 500000.00」."""
+    if key == "pay_changes":
+        return "；".join(f"{step.get('from', '')} {step.get('monthly_pay', '')}".strip() for step in value or ())
+    return "；".join(f"{year} {amount}" for year, amount in (value or {}).items())
+
+
 def schedule(line, start: str, end: str) -> str:
     """A line's months and pay steps as a budget reads them: 「2027-04 至 2028-12（21 个月）；2028-01 起月工资
     6,500.00 元；2027-07 起职业津贴 300.00 元」. Empty for a line filled over the whole period at one pay and one

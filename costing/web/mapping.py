@@ -12,6 +12,7 @@ from wtforms import FieldList, FormField
 
 from ..engine import numbers
 from ..engine.parse import Problem
+from ..results import format as formats
 from ..results import labels
 
 # the kind of number each contract key holds (anything else is text, kept as typed)
@@ -57,11 +58,7 @@ def read_list(key: str, text: str):
     return {year: numbers.as_contract(numbers.AMOUNT, amount) if amount else "" for year, amount in items}
 
 
-def list_text(key: str, value) -> str:
-    """The contract's list as its field shows it: 「2028-01 6500.00；2029-01 6800.00」."""
-    if key == "pay_changes":
-        return "；".join(f"{step.get('from', '')} {step.get('monthly_pay', '')}".strip() for step in value or ())
-    return "；".join(f"{year} {amount}" for year, amount in (value or {}).items())
+list_text = formats.typed_list          # the contract's list as its field shows it (one rule: results.format)
 
 
 _IN_LIST = re.compile(r"^(.*\.(pay_changes|appropriation_by_year))(?:\[(\d+)\]|\.([0-9A-Za-z_]+))?(?:\.(\w+))?$")

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import io
 import json
+from copy import deepcopy
 from decimal import Decimal
 
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from costing.budgets import service
+from costing.engine.budget import compute
+from costing.engine.parameters import default_parameters
+from costing.engine.parse import parse_budget
+from costing.engine.result import to_json
 from costing.models import Budget, User, db
+from costing.results.budget import BudgetResult
+from costing.results.compare import compare
 from costing.web import current_parameters
 
 from . import world
@@ -134,3 +141,19 @@ def test_the_lines_workbook_carries_months_steps_and_years_and_reads_a_month_typ
     assert stored["personnel"][1]["start"] == "2027-05"
     assert stored["personnel"][0]["pay_changes"] == [{"from": "2028-01", "monthly_pay": "6300.00"},
                                                     {"from": "2028-07", "monthly_pay": "6400.00"}]
+
+
+def test_a_revisions_history_says_a_changed_step_year_or_appropriation_as_typed():
+    params = default_parameters()
+    before = over_two_years()
+    after = deepcopy(before)
+    after["personnel"][0]["pay_changes"].append({"from": "2028-07", "monthly_pay": "6400.00"})
+    after["project"]["appropriation_by_year"]["2028"] = "450000.00"
+    after["costs"][0]["year"] = 2027
+
+    def result(data):
+        return BudgetResult(to_json(compute(parse_budget(data, params), params)))
+    changed = compare(before, result(before), after, result(after))
+    assert changed.project == [("各年度预算控制数", "2027 400000.00；2028 420000.00", "2027 400000.00；2028 450000.00")]
+    assert changed.personnel[0].fields == (("调薪", "2028-01 6200.00", "2028-01 6200.00；2028-07 6400.00"),)
+    assert changed.costs[0].fields == (("年度", "2028", "2027"),)
