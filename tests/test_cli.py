@@ -154,3 +154,13 @@ def test_each_command_says_which_figures_it_used_and_that_it_cannot_tell_about_a
                            "instance/costing.sqlite 不存在）")
         assert "无法判断" not in done.stdout.decode()                  # the result itself is unchanged
     json.loads(cli("compute", str(path)).stdout)
+
+
+def test_the_text_of_a_budget_over_two_years_gives_each_year_and_each_tax_period(tmp_path, capsys):
+    data = budget_input(start="2027-01", end="2028-12", contractor={"taxpayer": "small_scale"})
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    assert main(["compute", str(path), "--text"]) == 0
+    out = capsys.readouterr().out
+    assert "税费（2027-01 至 2027-12 增值税 1%，附加 6%；2028-01 至 2028-12 增值税 3%，附加 12%）" in out
+    assert "  2027 年度（2027-01 至 2027-12）：人员经费 " in out and "  2028 年度（2028-01 至 2028-12）" in out
