@@ -15,6 +15,15 @@ def _finding(f) -> str:
     return f"  【{f.severity_label}】{f.code} {f.message}（依据：{f.basis}）"
 
 
+def _tax(result: BudgetResult) -> str:
+    """税费（增值税 6%，附加 12%）, or each period's rates where they change in the period."""
+    t = result.totals
+    if len(result.tax_periods) < 2:
+        return f"税费（增值税 {formats.percent(t.vat_rate)}，附加 {formats.percent(t.surcharge_rate)}）"
+    return "税费（" + "；".join(f"{p.first} 至 {p.last} 增值税 {formats.percent(p.vat_rate)}，附加 "
+                              f"{formats.percent(p.surcharge_rate)}" for p in result.tax_periods) + "）"
+
+
 def budget_text(result: BudgetResult) -> str:
     t = result.totals
     listed = result.listed_findings
@@ -23,10 +32,7 @@ def budget_text(result: BudgetResult) -> str:
         f"预算总额 {formats.money(t.grand_total)} 元（{result.amount_in_words}）",
         f"  人员经费 {formats.money(t.personnel)} 元；直接费用 {formats.money(t.direct)} 元；"
         f"管理费（{formats.percent(t.management_fee_rate)}）{formats.money(t.management_fee)} 元；"
-        (f"税费（增值税 {formats.percent(t.vat_rate)}，附加 {formats.percent(t.surcharge_rate)}）" if len(result.tax_periods) < 2
-         else "税费（" + "；".join(f"{p.first} 至 {p.last} 增值税 {formats.percent(p.vat_rate)}，附加 "
-                                  f"{formats.percent(p.surcharge_rate)}" for p in result.tax_periods) + "）")
-        + f"{formats.money(t.tax)} 元",
+        f"{_tax(result)}{formats.money(t.tax)} 元",
         f"  人员经费占比 {formats.share(t.personnel_share)}",
         *([f"  {y.year} 年度（{y.first} 至 {y.last}）：人员经费 {formats.money(y.personnel)} 元；直接费用 "
            f"{formats.money(y.direct)} 元；管理费 {formats.money(y.management_fee)} 元；税费 {formats.money(y.tax)} 元；"
