@@ -44,6 +44,9 @@ def load_demo() -> bool:
     sample = json.loads((ROOT / "docs" / "example-budget.json").read_text("utf-8"))
     budget = budgets.create_budget(users["yubei.bianzhi"], sample, current_parameters(), "示例预算")
     budgets.share(budget, users["yubei.bianzhi"], users["shegong.caiwu"].organisation, budget.latest.number)
+    # a contract over two years: a post filled from a month, raises in the second year, each year's appropriation
+    contract = json.loads((ROOT / "docs" / "example-contract.json").read_text("utf-8"))
+    budgets.create_budget(users["yubei.bianzhi"], contract, current_parameters(), "示例预算：两年合同")
     db.session.commit()
     return True
 

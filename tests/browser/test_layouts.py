@@ -27,7 +27,7 @@ def test_the_budget_pages_fit_the_screen(tmp_path, width, height):
         if phone:
             page.click(".menu-toggle")
             assert page.locator("#site-nav a:has-text('薪酬方案')").is_visible()
-        for path in ("/budgets/", "/budgets/1", "/budgets/1/history", "/rosters/"):
+        for path in ("/budgets/", "/budgets/1", "/budgets/1/history", "/budgets/2", "/rosters/"):
             page.goto(base + path)
             assert page_width(page) <= width, (path, page_width(page))
             page.screenshot(path=tmp_path / f"{width}-{path.strip('/').replace('/', '-')}.png", full_page=True)
