@@ -21,7 +21,7 @@ from ..engine.budget import compute
 from ..engine.parameters import ParameterSet
 from ..engine.parse import InputError, Problem, parse_budget
 from ..engine.result import change, to_json
-from ..engine.text import free_text_problem
+from ..engine.text import free_text_problem, without_invisible
 from ..models import AnnexFile, Budget, BudgetShare, Organisation, Revision, RevisionException, User, db, utcnow
 from ..results import labels
 from ..results.budget import Basis, BudgetResult
@@ -80,6 +80,11 @@ def _note(note: str | None) -> str:
     if problem:
         raise InputError([Problem("note", problem)])
     return (note or "").strip()
+
+
+def _problems_said(exc: InputError) -> str:
+    """An InputError's problems in one line, each where it is (for a message shown at the top of a page)."""
+    return "；".join(f"{labels.place(p.path)}：{p.message}" for p in exc.problems)
 
 
 def compute_contract(data: dict, params: ParameterSet, reasons_required: bool = True) -> Computed:
@@ -364,10 +369,15 @@ def duplicate(budget: Budget, user: User, params: ParameterSet, number: int | No
     if source is None:
         raise WorkflowError("请在预算页上选择要复制的修订后再复制（页面没有说明复制哪一个修订）")
     data = input_of(source)
-    name = result_of(source).project_name
-    data["project"]["name"] = (data["project"]["name"] + "（副本）")[:200]
-    # a budget saved before reasons were required copies as it is; its next save asks for them
-    copy = create_budget(user, data, params, f"复制自《{name}》修订 {source.number}", reasons_required=False)
+    # a name saved before the text rule may hold invisible characters: the copy's name (and its note) go without
+    name = without_invisible(result_of(source).project_name).strip()
+    data["project"]["name"] = (without_invisible(data["project"]["name"]).strip() + "（副本）")[:200]
+    try:
+        # a budget saved before reasons were required copies as it is; its next save asks for them
+        copy = create_budget(user, data, params, f"复制自《{name}》修订 {source.number}", reasons_required=False)
+    except InputError as exc:           # what was saved before a rule came in: said, nothing copied
+        raise WorkflowError(f"修订 {source.number} 中有今天的规则不再接受的内容，未复制；请编辑预算改正后保存，"
+                            f"再复制新的修订：{_problems_said(exc)}") from None
     copy.copied_from_id, copy.copied_from_revision = budget.id, source.number
     if source.parameter_set != params.version:      # priced with today's figures: the copy says which changed
         first = copy.latest
@@ -722,8 +732,7 @@ def recompute(budget: Budget, user: User, params: ParameterSet, seen: int | None
         revision = save_revision(budget, user, input_of(budget.latest), params, "", budget.revision_count,
                                  reasons_required=False)     # the same input as saved: older drafts carry no reasons
     except InputError as exc:
-        raise WorkflowError("按最新政策参数重新测算时发现问题，请编辑预算后保存：" +
-                            "；".join(f"{labels.place(p.path)}：{p.message}" for p in exc.problems)) from None
+        raise WorkflowError(f"按最新政策参数重新测算时发现问题，请编辑预算后保存：{_problems_said(exc)}") from None
     accounts.record("budget_recompute", f"budget:{budget.id}", f"修订 {revision.number}：{revision.note}", user=user)
     return revision
 
