@@ -45,10 +45,10 @@ def _signed_in():
     return None
 
 
-def _asked() -> int | None:
-    """The revision a page or download names (?revision=N): None when it names none; a 404 for anything but a
-    number (「abc」 names no revision; it is not the latest one)."""
-    text = request.args.get("revision")
+def _asked(name: str = "revision") -> int | None:
+    """The revision a page or download names (?revision=N; or another number it names: ?issue=N, ?a=N): None when it
+    names none; a 404 for anything but a number (「abc」 names no revision; it is not the latest one)."""
+    text = request.args.get(name)
     if text is None:
         return None
     number = small_int(text)
@@ -610,7 +610,7 @@ def lines_xlsx(budget_id: int):
     """A revision's lines as the 明细表, to change in a spreadsheet program and upload on the edit page."""
     budget = access.load_budget(budget_id, current_user)
     access.require(access.can_edit(current_user, budget))
-    revision = _revision(budget, request.args.get("revision", type=int))
+    revision = _revision(budget, _asked())
     data = service.input_of(revision)
     content = lines.lines_workbook(data, current_parameters(), _start_day(data.get("project", {}).get("start")), today())
     accounts.record("export", f"budget:{budget.id}", f"明细表 XLSX（修订 {revision.number}）")
@@ -631,7 +631,7 @@ def lines_template():
 @bp.get("/<id:budget_id>/annex.<any(pdf, xlsx):kind>")
 def annex(budget_id: int, kind: str):
     budget = access.load_budget(budget_id, current_user)
-    return annexes.download(budget, _revision(budget, _asked()), kind, request.args.get("issue", type=int))
+    return annexes.download(budget, _revision(budget, _asked()), kind, _asked("issue"))
 
 
 @bp.get("/<id:budget_id>/annex-status.<any(pdf, xlsx):kind>")
@@ -722,10 +722,11 @@ def history(budget_id: int):
     if access.is_contractor(current_user):
         abort(404)                   # the purchaser's revisions and their notes are the purchaser's
     numbers = [r.number for r in budget.revisions]
-    a = request.args.get("a", type=int)
-    b = request.args.get("b", type=int)
+    a, b = _asked("a"), _asked("b")
+    if any(n is not None and n not in numbers for n in (a, b)):
+        abort(404)                   # a number naming no revision of this budget names nothing to compare
     comparison = None
-    if a in numbers and b in numbers and a != b:
+    if a is not None and b is not None and a != b:
         comparison = service.compare_revisions(_revision(budget, a), _revision(budget, b))
     elif len(numbers) >= 2 and a is None and b is None:
         a, b = numbers[-2], numbers[-1]

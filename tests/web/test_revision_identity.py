@@ -214,6 +214,25 @@ def test_a_page_or_a_download_asked_for_a_revision_that_is_no_number_is_not_the_
     assert client.get(f"/budgets/{w.budget_a}?revision=1").status_code == 200
 
 
+def test_the_lines_an_issue_and_a_comparison_asked_for_by_no_number_are_404_not_a_default(app, client):
+    """Found in review: ?revision= of the 明细表, ?issue= of an annex and ?a= ?b= of the history were read as Flask's
+    type=int reads them, so 「abc」 or 「1x」 fell back to the latest revision, the latest issue, the last two."""
+    w, preparer, _ = approved_then_renamed(app)
+    assert preparer.get(f"/budgets/{w.budget_a}/lines.xlsx?revision=1").status_code == 200
+    for url in (f"/budgets/{w.budget_a}/lines.xlsx?revision=abc", f"/budgets/{w.budget_a}/lines.xlsx?revision=2x",
+                f"/budgets/{w.budget_a}/lines.xlsx?revision=9",
+                f"/budgets/{w.budget_a}/annex.pdf?revision=1&issue=abc",
+                f"/budgets/{w.budget_a}/annex.pdf?revision=1&issue=", f"/budgets/{w.budget_a}/annex.pdf?revision=1&issue=0",
+                f"/budgets/{w.budget_a}/annex.xlsx?revision=1&issue=1.0",
+                f"/budgets/{w.budget_a}/history?a=1x&b=2", f"/budgets/{w.budget_a}/history?a=abc",
+                f"/budgets/{w.budget_a}/history?a=1&b=", f"/budgets/{w.budget_a}/history?a=1&b=9"):
+        assert preparer.get(url).status_code == 404, url
+    page = text(preparer.get(f"/budgets/{w.budget_a}/history?a=2&b=1"))
+    assert "修订 2 → 修订 1 的变化" in page
+    # none chosen: the last two, which the page says it compares
+    assert "修订 1 → 修订 2 的变化" in text(preparer.get(f"/budgets/{w.budget_a}/history"))
+
+
 def test_the_verify_page_keeps_what_the_issued_annex_printed_after_the_contract_or_sharing_changes(app, client):
     """Found trying #19: saving 合同信息 or withdrawing a share after approval changed an approved revision's verify
     page. It shows what the issued annex printed; a later issue (new contract details) is listed as such."""
