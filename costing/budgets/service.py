@@ -527,9 +527,10 @@ def submit(budget: Budget, user: User, seen: int | None, confirmed: bool = False
 
 
 def approve(budget: Budget, user: User, seen: int | None, confirmed: bool = False,
-            share_too: bool = False) -> None:
+            share_too: bool = False) -> list[str]:
     """Approve the submitted revision. It is shared with no one unless ``share_too``: then with each contractor the
-    budget is shared with (each keeps reading what was shared with it before, too)."""
+    budget is shared with (each keeps reading what was shared with it before, too). Returns the names of those it
+    was shared with now (none already had it)."""
     _expect(budget, seen)
     latest = budget.latest
     if budget.status != "submitted":
@@ -545,9 +546,10 @@ def approve(budget: Budget, user: User, seen: int | None, confirmed: bool = Fals
     _claim(budget, seen, ("submitted",), "approved")
     latest.status, latest.approved_by_id, latest.approved_at = "approved", user.id, utcnow()
     accounts.record("approve", f"budget:{budget.id}", f"修订 {latest.number}", user=user)
-    if share_too:
-        for contractor in share_offer(budget, latest.number):
-            _share(budget, user, contractor, latest.number)
+    if not share_too:
+        return []
+    return [contractor.name for contractor in share_offer(budget, latest.number)
+            if _share(budget, user, contractor, latest.number)]
 
 
 def _corrections_decided(revision: Revision, step: str) -> None:

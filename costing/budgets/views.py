@@ -542,7 +542,16 @@ def approve(budget_id: int):
     share_too = request.form.get("share") == "y"
     return _action(budget_id, access.can_approve,
                    lambda b, f: service.approve(b, current_user, _seen(f), bool(f.confirm.data), share_too),
-                   "审核通过，本修订已锁定" + ("，并已共享给承接主体" if share_too else ""))
+                   lambda shared: _approved(share_too, shared))
+
+
+def _approved(share_too: bool, shared: list[str]) -> str:
+    """What approving did, as it happened: shared with whom, or with no one although asked to."""
+    if shared:
+        return f"审核通过，本修订已锁定，并已共享给 {'、'.join(shared)}（只读）"
+    if share_too:
+        return "审核通过，本修订已锁定；没有共享给任何承接主体（没有尚不能查看本修订的在用承接主体）"
+    return "审核通过，本修订已锁定"
 
 
 @bp.post("/<id:budget_id>/return")
