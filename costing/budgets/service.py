@@ -124,10 +124,10 @@ def shared_with(budget: Budget) -> list[tuple[Organisation, list[BudgetShare]]]:
 
 
 def share_offer(budget: Budget, number: int) -> list[Organisation]:
-    """The contractors the budget is shared with that do not have revision ``number`` yet (approving it offers to
-    share it with them)."""
+    """The contractors the budget is shared with that do not have revision ``number`` yet and are not deactivated
+    (approving it offers to share it with them)."""
     return [contractor for contractor, items in shared_with(budget)
-            if number not in {s.revision_number for s in items}]
+            if contractor.active and number not in {s.revision_number for s in items}]
 
 
 def previous_return(budget: Budget, revision: Revision) -> Revision | None:
@@ -652,6 +652,8 @@ def share(budget: Budget, user: User, contractor: Organisation, number: int | No
     only the revisions shared with it) until the share is withdrawn."""
     if contractor.kind != "contractor":
         raise WorkflowError("只能共享给承接主体")
+    if not contractor.active:
+        raise WorkflowError(f"{contractor.name} 已停用，不能共享给它")
     revision = revision_of(budget, number) if number is not None else None
     if revision is None:
         raise WorkflowError(NO_REVISION)

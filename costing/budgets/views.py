@@ -349,8 +349,9 @@ def show(budget_id: int):
     contractors = []
     if can_edit:            # those nothing is shared with yet (the others have a button each on their row)
         has_some = {s.contractor_id for s in budget.shares}
-        contractors = [o for o in db.session.scalars(select(Organisation).where(Organisation.kind == "contractor")
-                                                     .order_by(Organisation.name)) if o.id not in has_some]
+        contractors = [o for o in db.session.scalars(select(Organisation).where(
+            Organisation.kind == "contractor", Organisation.active.is_(True)).order_by(Organisation.name))
+            if o.id not in has_some]
     share_form = ShareForm()
     share_form.contractor.choices = [SelectChoice(str(o.id), o.name) for o in contractors]
     # a contractor: the revisions shared with it (it reads those and no other)

@@ -174,3 +174,23 @@ def test_approving_says_it_shared_with_no_one_when_there_was_no_one_to_share_wit
     assert "审核通过，本修订已锁定；没有共享给任何承接主体" in page and "并已共享" not in page
     assert db.session.scalar(select(func.count()).select_from(BudgetShare)) == 2
 
+
+def test_a_deactivated_contractor_is_not_offered_as_a_share_and_is_refused_when_posted(app, client):
+    w = world.build()                                       # budget A is shared with C at revision 1
+    admin = log_in(app.test_client(), "admin")
+    for name in ("和光社工中心", "同心社工中心"):
+        assert admin.post(f"/admin/organisations/{world.org_id(name)}/deactivate").status_code == 302
+    approver = _approve(app, w, "审核版")
+    preparer = log_in(client, "a_prep")
+    page = preparer.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
+    share = page.split('id="share"', 1)[1]
+    assert "同心社工中心" not in share and "共享修订 2" not in share and "已停用，不能再共享" in share
+    assert "同时把修订 2 共享给承接主体" not in approver.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
+    response = preparer.post(f"/budgets/{w.budget_a}/share", data={"contractor": str(world.org_id("同心社工中心")),
+                                                                   "revision": "2"}, follow_redirects=True)
+    assert "同心社工中心 已停用，不能共享给它" in response.get_data(as_text=True)
+    # approving with the box posted shares nothing with the deactivated contractor it was shared with before
+    response = approver.post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y", "revision": "2", "share": "y"},
+                             follow_redirects=True)
+    assert "没有共享给任何承接主体" in response.get_data(as_text=True)
+    assert db.session.scalars(select(BudgetShare.revision_number)).all() == [1]
