@@ -248,3 +248,19 @@ def test_the_verify_page_keeps_what_the_issued_annex_printed_after_the_contract_
     before_later = page.split("其后出具的版本")[0]
     assert "乙方 和光社工中心" in before_later and "合同编号" not in before_later
     assert "第 2 版（" in page and "合同编号 YB-2026-099；甲方 渝北区民政局；乙方 另一家社工机构（改后）" in page
+
+
+def test_the_verify_page_of_an_issued_annex_names_no_purchaser_renamed_since(app, client):
+    """Found in review: the 采购人 row showed the organisation's name now. An issued annex prints the purchaser only
+    as its 甲方, which the page shows as issued; a revision not issued yet still names its purchaser."""
+    w, preparer, _ = approved_then_renamed(app)
+    assert preparer.get(f"/budgets/{w.budget_a}/annex.pdf?revision=1").status_code == 200      # issued
+    admin = log_in(app.test_client(), "admin")
+    assert admin.post(f"/admin/organisations/{world.org_id('渝北区民政局')}",
+                      data={"name": "渝北区民政局（更名后）", "district": ""}).status_code == 302
+    first, second = db.session.scalars(select(Revision).where(Revision.budget_id == w.budget_a)
+                                       .order_by(Revision.number)).all()
+    page = text(client.get(f"/verify/{first.verify_code}"))
+    assert "甲方 渝北区民政局" in page and "更名后" not in page and "采购人" not in page
+    page = text(client.get(f"/verify/{second.verify_code}"))              # a draft: as its annex would print now
+    assert "采购人 渝北区民政局（更名后）" in page
