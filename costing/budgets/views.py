@@ -377,6 +377,8 @@ def show(budget_id: int):
                                          "party_b": budget.party_b or ""}),
         version_now=params.version,
         is_contractor=contractor, my_shares=mine, shared_with=service.shared_with(budget) if not contractor else [],
+        # what a roster uploaded from the page is checked against (the newest revision shared, which it names)
+        roster_reference=service.shared_revision(budget, current_user.organisation_id) if contractor else None,
         share_offer=service.share_offer(budget, revision.number) if not contractor else [],
         previous_return=service.previous_return(budget, revision) if not contractor else None,
         copied_from=service.copied_from(budget) if not contractor else (None, None, ""),

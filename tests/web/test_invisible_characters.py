@@ -42,7 +42,7 @@ def test_a_roster_person_id_with_a_zero_width_space_is_refused_on_the_page_and_i
     log_in(client, "c_user")
     data = {"name": "2025 方案", "roster-0-id": f"SG{ZWSP}-001", "roster-0-post": "社会工作者",
             "roster-0-level": "junior", "roster-0-certificate": "assistant_social_worker",
-            "roster-0-monthly_pay": "4300.00"}
+            "roster-0-monthly_pay": "4300.00", "revision": "1"}
     response = client.post(f"/rosters/new?budget={w.budget_a}", data=data)
     assert response.status_code == 400 and said("U+200B") in response.get_data(as_text=True)
     response = client.post(f"/rosters/new?budget={w.budget_a}",
@@ -50,7 +50,7 @@ def test_a_roster_person_id_with_a_zero_width_space_is_refused_on_the_page_and_i
     assert response.status_code == 400 and said("U+202E") in response.get_data(as_text=True)
     # a file: the row and column named, the cell quoted without the character (it would turn the message around)
     upload = client.post(f"/rosters/import?budget={w.budget_a}", content_type="multipart/form-data", data={
-        "file": (io.BytesIO(roster_file([person(**{"姓名或工号": f"SG-001{RLO}"})])), "花名册.xlsx")})
+        "file": (io.BytesIO(roster_file([person(**{"姓名或工号": f"SG-001{RLO}"})])), "花名册.xlsx"), "revision": "1"})
     page = upload.get_data(as_text=True)
     assert upload.status_code == 400 and f"第 2 行 姓名或工号：「SG-001」{said('U+202E')}" in page
     assert RLO not in page.split("<main", 1)[1]
