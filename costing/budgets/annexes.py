@@ -93,7 +93,7 @@ def verify_url(code: str) -> str | None:
 def _row(revision: Revision, kind: str, lock: bool = False, issue: int | None = None) -> AnnexFile | None:
     """The revision's file of this kind as it is now (its latest issue), or the given issue."""
     query = select(AnnexFile).where(AnnexFile.revision_id == revision.id, AnnexFile.kind == kind)
-    query = query.where(AnnexFile.issue == issue) if issue else query.order_by(AnnexFile.issue.desc()).limit(1)
+    query = query.where(AnnexFile.issue == issue) if issue is not None else query.order_by(AnnexFile.issue.desc()).limit(1)
     return db.session.scalar(query.with_for_update() if lock else query)
 
 

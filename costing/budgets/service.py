@@ -21,7 +21,7 @@ from ..engine.budget import compute
 from ..engine.parameters import ParameterSet
 from ..engine.parse import InputError, Problem, parse_budget
 from ..engine.result import change, to_json
-from ..engine.text import free_text_problem
+from ..engine.text import free_text_problem, without_invisible
 from ..models import AnnexFile, Budget, BudgetShare, Organisation, Revision, RevisionException, User, db, utcnow
 from ..results import labels
 from ..results.budget import Basis, BudgetResult
@@ -82,6 +82,11 @@ def _note(note: str | None) -> str:
     return (note or "").strip()
 
 
+def _problems_said(exc: InputError) -> str:
+    """An InputError's problems in one line, each where it is (for a message shown at the top of a page)."""
+    return "；".join(f"{labels.place(p.path)}：{p.message}" for p in exc.problems)
+
+
 def compute_contract(data: dict, params: ParameterSet, reasons_required: bool = True) -> Computed:
     """Validate and compute contract input; raises InputError with field paths."""
     result = compute(parse_budget(data, params, reasons_required=reasons_required), params)
@@ -119,10 +124,10 @@ def shared_with(budget: Budget) -> list[tuple[Organisation, list[BudgetShare]]]:
 
 
 def share_offer(budget: Budget, number: int) -> list[Organisation]:
-    """The contractors the budget is shared with that do not have revision ``number`` yet (approving it offers to
-    share it with them)."""
+    """The contractors the budget is shared with that do not have revision ``number`` yet and are not deactivated
+    (approving it offers to share it with them)."""
     return [contractor for contractor, items in shared_with(budget)
-            if number not in {s.revision_number for s in items}]
+            if contractor.active and number not in {s.revision_number for s in items}]
 
 
 def previous_return(budget: Budget, revision: Revision) -> Revision | None:
@@ -364,10 +369,15 @@ def duplicate(budget: Budget, user: User, params: ParameterSet, number: int | No
     if source is None:
         raise WorkflowError("请在预算页上选择要复制的修订后再复制（页面没有说明复制哪一个修订）")
     data = input_of(source)
-    name = result_of(source).project_name
-    data["project"]["name"] = (data["project"]["name"] + "（副本）")[:200]
-    # a budget saved before reasons were required copies as it is; its next save asks for them
-    copy = create_budget(user, data, params, f"复制自《{name}》修订 {source.number}", reasons_required=False)
+    # a name saved before the text rule may hold invisible characters: the copy's name (and its note) go without
+    name = without_invisible(result_of(source).project_name).strip()
+    data["project"]["name"] = (without_invisible(data["project"]["name"]).strip() + "（副本）")[:200]
+    try:
+        # a budget saved before reasons were required copies as it is; its next save asks for them
+        copy = create_budget(user, data, params, f"复制自《{name}》修订 {source.number}", reasons_required=False)
+    except InputError as exc:           # what was saved before a rule came in: said, nothing copied
+        raise WorkflowError(f"修订 {source.number} 中有今天的规则不再接受的内容，未复制；请编辑预算改正后保存，"
+                            f"再复制新的修订：{_problems_said(exc)}") from None
     copy.copied_from_id, copy.copied_from_revision = budget.id, source.number
     if source.parameter_set != params.version:      # priced with today's figures: the copy says which changed
         first = copy.latest
@@ -517,9 +527,10 @@ def submit(budget: Budget, user: User, seen: int | None, confirmed: bool = False
 
 
 def approve(budget: Budget, user: User, seen: int | None, confirmed: bool = False,
-            share_too: bool = False) -> None:
+            share_too: bool = False) -> list[str]:
     """Approve the submitted revision. It is shared with no one unless ``share_too``: then with each contractor the
-    budget is shared with (each keeps reading what was shared with it before, too)."""
+    budget is shared with (each keeps reading what was shared with it before, too). Returns the names of those it
+    was shared with now (none already had it)."""
     _expect(budget, seen)
     latest = budget.latest
     if budget.status != "submitted":
@@ -535,9 +546,10 @@ def approve(budget: Budget, user: User, seen: int | None, confirmed: bool = Fals
     _claim(budget, seen, ("submitted",), "approved")
     latest.status, latest.approved_by_id, latest.approved_at = "approved", user.id, utcnow()
     accounts.record("approve", f"budget:{budget.id}", f"修订 {latest.number}", user=user)
-    if share_too:
-        for contractor in share_offer(budget, latest.number):
-            _share(budget, user, contractor, latest.number)
+    if not share_too:
+        return []
+    return [contractor.name for contractor in share_offer(budget, latest.number)
+            if _share(budget, user, contractor, latest.number)]
 
 
 def _corrections_decided(revision: Revision, step: str) -> None:
@@ -640,6 +652,8 @@ def share(budget: Budget, user: User, contractor: Organisation, number: int | No
     only the revisions shared with it) until the share is withdrawn."""
     if contractor.kind != "contractor":
         raise WorkflowError("只能共享给承接主体")
+    if not contractor.active:
+        raise WorkflowError(f"{contractor.name} 已停用，不能共享给它")
     revision = revision_of(budget, number) if number is not None else None
     if revision is None:
         raise WorkflowError(NO_REVISION)
@@ -722,8 +736,7 @@ def recompute(budget: Budget, user: User, params: ParameterSet, seen: int | None
         revision = save_revision(budget, user, input_of(budget.latest), params, "", budget.revision_count,
                                  reasons_required=False)     # the same input as saved: older drafts carry no reasons
     except InputError as exc:
-        raise WorkflowError("按最新政策参数重新测算时发现问题，请编辑预算后保存：" +
-                            "；".join(f"{labels.place(p.path)}：{p.message}" for p in exc.problems)) from None
+        raise WorkflowError(f"按最新政策参数重新测算时发现问题，请编辑预算后保存：{_problems_said(exc)}") from None
     accounts.record("budget_recompute", f"budget:{budget.id}", f"修订 {revision.number}：{revision.note}", user=user)
     return revision
 

@@ -45,10 +45,10 @@ def _signed_in():
     return None
 
 
-def _asked() -> int | None:
-    """The revision a page or download names (?revision=N): None when it names none; a 404 for anything but a
-    number (「abc」 names no revision; it is not the latest one)."""
-    text = request.args.get("revision")
+def _asked(name: str = "revision") -> int | None:
+    """The revision a page or download names (?revision=N; or another number it names: ?issue=N, ?a=N): None when it
+    names none; a 404 for anything but a number (「abc」 names no revision; it is not the latest one)."""
+    text = request.args.get(name)
     if text is None:
         return None
     number = small_int(text)
@@ -349,8 +349,9 @@ def show(budget_id: int):
     contractors = []
     if can_edit:            # those nothing is shared with yet (the others have a button each on their row)
         has_some = {s.contractor_id for s in budget.shares}
-        contractors = [o for o in db.session.scalars(select(Organisation).where(Organisation.kind == "contractor")
-                                                     .order_by(Organisation.name)) if o.id not in has_some]
+        contractors = [o for o in db.session.scalars(select(Organisation).where(
+            Organisation.kind == "contractor", Organisation.active.is_(True)).order_by(Organisation.name))
+            if o.id not in has_some]
     share_form = ShareForm()
     share_form.contractor.choices = [SelectChoice(str(o.id), o.name) for o in contractors]
     # a contractor: the revisions shared with it (it reads those and no other)
@@ -376,6 +377,8 @@ def show(budget_id: int):
                                          "party_b": budget.party_b or ""}),
         version_now=params.version,
         is_contractor=contractor, my_shares=mine, shared_with=service.shared_with(budget) if not contractor else [],
+        # what a roster uploaded from the page is checked against (the newest revision shared, which it names)
+        roster_reference=service.shared_revision(budget, current_user.organisation_id) if contractor else None,
         share_offer=service.share_offer(budget, revision.number) if not contractor else [],
         previous_return=service.previous_return(budget, revision) if not contractor else None,
         copied_from=service.copied_from(budget) if not contractor else (None, None, ""),
@@ -542,7 +545,16 @@ def approve(budget_id: int):
     share_too = request.form.get("share") == "y"
     return _action(budget_id, access.can_approve,
                    lambda b, f: service.approve(b, current_user, _seen(f), bool(f.confirm.data), share_too),
-                   "审核通过，本修订已锁定" + ("，并已共享给承接主体" if share_too else ""))
+                   lambda shared: _approved(share_too, shared))
+
+
+def _approved(share_too: bool, shared: list[str]) -> str:
+    """What approving did, as it happened: shared with whom, or with no one although asked to."""
+    if shared:
+        return f"审核通过，本修订已锁定，并已共享给 {'、'.join(shared)}（只读）"
+    if share_too:
+        return "审核通过，本修订已锁定；没有共享给任何承接主体（没有尚不能查看本修订的在用承接主体）"
+    return "审核通过，本修订已锁定"
 
 
 @bp.post("/<id:budget_id>/return")
@@ -610,7 +622,7 @@ def lines_xlsx(budget_id: int):
     """A revision's lines as the 明细表, to change in a spreadsheet program and upload on the edit page."""
     budget = access.load_budget(budget_id, current_user)
     access.require(access.can_edit(current_user, budget))
-    revision = _revision(budget, request.args.get("revision", type=int))
+    revision = _revision(budget, _asked())
     data = service.input_of(revision)
     content = lines.lines_workbook(data, current_parameters(), _start_day(data.get("project", {}).get("start")), today())
     accounts.record("export", f"budget:{budget.id}", f"明细表 XLSX（修订 {revision.number}）")
@@ -631,7 +643,7 @@ def lines_template():
 @bp.get("/<id:budget_id>/annex.<any(pdf, xlsx):kind>")
 def annex(budget_id: int, kind: str):
     budget = access.load_budget(budget_id, current_user)
-    return annexes.download(budget, _revision(budget, _asked()), kind, request.args.get("issue", type=int))
+    return annexes.download(budget, _revision(budget, _asked()), kind, _asked("issue"))
 
 
 @bp.get("/<id:budget_id>/annex-status.<any(pdf, xlsx):kind>")
@@ -722,10 +734,11 @@ def history(budget_id: int):
     if access.is_contractor(current_user):
         abort(404)                   # the purchaser's revisions and their notes are the purchaser's
     numbers = [r.number for r in budget.revisions]
-    a = request.args.get("a", type=int)
-    b = request.args.get("b", type=int)
+    a, b = _asked("a"), _asked("b")
+    if any(n is not None and n not in numbers for n in (a, b)):
+        abort(404)                   # a number naming no revision of this budget names nothing to compare
     comparison = None
-    if a in numbers and b in numbers and a != b:
+    if a is not None and b is not None and a != b:
         comparison = service.compare_revisions(_revision(budget, a), _revision(budget, b))
     elif len(numbers) >= 2 and a is None and b is None:
         a, b = numbers[-2], numbers[-1]

@@ -1,5 +1,5 @@
-"""Rosters: checked against the budget's reference revision, saved all or nothing as numbered versions,
-shared one version at a time. Other features use this module (and only this module) of the rosters package."""
+"""Rosters: checked against the budget's reference revision (the one the page saving them names), saved all or
+nothing as numbered versions, shared one version at a time. Other features use this module (and only this module) of the rosters package."""
 from __future__ import annotations
 
 import json
@@ -19,16 +19,31 @@ from ..engine.text import invisible_problem
 from ..models import Budget, Revision, Roster, RosterVersion, User, db, utcnow
 from .access import visible_to
 
-__all__ = ["InputError", "WorkflowError", "Problem", "reference", "check", "problems", "budget_people", "default_name", "create", "update", "share", "withdraw",
+__all__ = ["InputError", "WorkflowError", "Problem", "NO_REFERENCE", "reference", "check", "problems", "budget_people", "default_name", "create", "update", "share", "withdraw",
            "delete", "discard_drafts", "visible_versions", "seen_version", "for_budget", "exists_for"]
 
 
 def reference(budget: Budget, organisation_id: int) -> Revision:
-    """The revision a contractor's rosters are checked against: the one the purchaser shared with it (or an
-    approved one newer than that), never a draft it was not shown. WorkflowError once it is no longer shared."""
+    """The revision a contractor's rosters are checked against: the newest one the purchaser shared with it, never
+    a revision it was not shown. WorkflowError once none is shared with it."""
     revision = budgets.shared_revision(budget, organisation_id)
     if revision is None:
         raise WorkflowError("采购人已取消共享这份预算，不能再按它核对")
+    return revision
+
+
+NO_REFERENCE = "页面没有说明按预算的哪一个修订核对，未做任何修改；请刷新页面后重试"
+
+
+def named_reference(budget: Budget, organisation_id: int, named: int | None) -> Revision:
+    """The reference revision, if it is the one the page saving or rechecking a roster named (``named``); else
+    WorkflowError: the page named none, or another (the purchaser has shared a newer one since it was opened)."""
+    revision = reference(budget, organisation_id)
+    if named is None:
+        raise WorkflowError(NO_REFERENCE)
+    if named != revision.number:
+        raise WorkflowError(f"采购人共享给本单位的修订已变为修订 {revision.number}（页面上是修订 {named}），"
+                            f"未做任何修改；请查看按修订 {revision.number} 核对的页面后再操作")
     return revision
 
 
@@ -108,13 +123,14 @@ def _move(item: Roster, *where, **values) -> None:
 
 
 def _add_version(item: Roster, user: User, roster: list, params: ParameterSet, rows: list[int] | None,
-                 source: str, seen: int | None = None) -> RosterVersion:
-    """A new version under the roster's current name; refused when it would be the latest one again.
-    ``seen``: the version the save was made from (an existing roster), claimed atomically before writing."""
+                 source: str, named: int | None, seen: int | None = None) -> RosterVersion:
+    """A new version under the roster's current name, checked against the reference revision the page named
+    (``named``); refused when it would be the latest one again. ``seen``: the version the save was made from (an
+    existing roster), claimed atomically before writing."""
+    revision = named_reference(item.budget, item.organisation_id, named).number
     result = check(item.budget, item.organisation_id, roster, params, rows)
     text = json.dumps(roster, ensure_ascii=False)
     rows_text = json.dumps(rows) if rows else None
-    revision = reference(item.budget, item.organisation_id).number
     if item.versions:
         latest = item.latest
         if (latest.roster_json, latest.budget_revision, latest.name) == (text, revision, item.name) \
@@ -143,9 +159,10 @@ def default_name(user: User, budget: Budget, project: str) -> str:
 
 
 def create(user: User, budget: Budget, name: str, roster: list, params: ParameterSet, how: str = "页面录入",
-           rows: list[int] | None = None) -> Roster:
+           rows: list[int] | None = None, *, revision: int | None) -> Roster:
+    """A new roster, checked against the budget's reference revision, which the page must name (``revision``)."""
     item = Roster(organisation_id=user.organisation_id, budget=budget, name=_name(name), created_by_id=user.id)
-    _add_version(item, user, roster, params, rows, how)
+    _add_version(item, user, roster, params, rows, how, revision)
     db.session.add(item)
     db.session.flush()
     accounts.record("roster_save", f"roster:{item.id}", f"新建，版本 1（{how}）：{len(roster)} 人，对应 budget:{budget.id}",
@@ -154,13 +171,15 @@ def create(user: User, budget: Budget, name: str, roster: list, params: Paramete
 
 
 def update(item: Roster, user: User, roster: list, params: ParameterSet, version: int, how: str = "页面录入",
-           rows: list[int] | None = None, name: str | None = None) -> RosterVersion:
-    """A new version (the shared one, if any, stays what the purchaser sees until this one is shared)."""
+           rows: list[int] | None = None, name: str | None = None, *, revision: int | None) -> RosterVersion:
+    """A new version (the shared one, if any, stays what the purchaser sees until this one is shared), made from
+    roster version ``version`` and checked against the reference revision, which the page must name
+    (``revision``)."""
     if version != item.version:
         raise WorkflowError(CHANGED_SINCE)
     if name is not None:
         item.name = _name(name)
-    added = _add_version(item, user, roster, params, rows, how, seen=version)
+    added = _add_version(item, user, roster, params, rows, how, revision, seen=version)
     accounts.record("roster_import" if how.startswith("导入") else "roster_save", f"roster:{item.id}",
                     f"版本 {added.number}（{how}）：{len(roster)} 人", user=user)
     return added

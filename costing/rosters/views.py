@@ -77,6 +77,16 @@ def _version(item: Roster) -> RosterVersion:
     return found
 
 
+def _reference_named() -> tuple[int | None, str | None]:
+    """The budget revision the page said a roster is checked against (``revision``): (its number, None), or (None,
+    why the request is refused before anything is done) when the page named none or no number."""
+    try:
+        named = seen_number(request.form.get("revision"))
+    except MalformedNumber as exc:
+        return None, str(exc)
+    return (named, None) if named is not None else (None, service.NO_REFERENCE)
+
+
 @bp.get("/template.xlsx")
 def template():
     """The template; with ?budget=N (a budget shared with the user's organisation), its rows are the budget's people,
@@ -90,11 +100,17 @@ def template():
                       "roster-template.xlsx")
 
 
+def _shared(budget: Budget):
+    """The revision of the budget this contractor's rosters are checked against now (None once none is shared with
+    it): the pages that save one name it, and the save is refused if it is no longer the one named."""
+    return budgets.shared_revision(budget, current_user.organisation_id)
+
+
 def _render_form(form, budget, item=None, general=(), status=200, notice=None):
     blank = RosterForm(formdata=None, data={"roster": [{}]}).roster[0]
     params, day = current_parameters(), today()
     # a blank rate is the budget's: the lowest at the start of the service of the revision it is checked against
-    revision = budgets.shared_revision(budget, current_user.organisation_id)
+    revision = _shared(budget)
     start = Month.parse(budgets.result_of(revision).start).first_day if revision is not None else None
     notes = {"allowance": defaults.allowance_blank(params), "housing_fund": defaults.housing_fund_blank(params, start, day)}
     return render_template("rosters/edit.html", form=form, budget=budget, item=item, general=general, notice=notice,
@@ -142,14 +158,21 @@ def new():
     form = RosterForm()
     if not form.validate():
         return _render_form(form, budget, general=[STALE_FORM], status=400)
+    named, refused = _reference_named()
+    if refused:
+        return _render_form(form, budget, general=[refused], status=400)
     try:
-        item = service.create(current_user, budget, form.name.data, _posted_roster(), current_parameters())
+        item = service.create(current_user, budget, form.name.data, _posted_roster(), current_parameters(),
+                              revision=named)
     except service.InputError as exc:
         db.session.rollback()
         if any(p.path == "name" for p in exc.problems):
             form.name.errors = [p.message for p in exc.problems if p.path == "name"]
         return _render_form(form, budget, general=mapping.attach_problems(form, [p for p in exc.problems if p.path != "name"]),
                             status=400)
+    except service.WorkflowError as exc:
+        db.session.rollback()
+        return _render_form(form, budget, general=[str(exc)], status=409)
     db.session.commit()
     flash(f"已保存并核对：{item.latest.people} 人，保存为版本 1", "success")
     return redirect(url_for("rosters.show", roster_id=item.id))
@@ -181,7 +204,7 @@ def live_preview():
 def _edit_page(item: Roster, general=(), status=200):
     """The roster's people as saved, in the form (or, for more than a page, where to edit them instead)."""
     if item.latest.people > PAGE:        # a page of 5,000 rows of inputs is tens of megabytes: edit the file instead
-        return render_template("rosters/edit_large.html", item=item, limit=PAGE,
+        return render_template("rosters/edit_large.html", item=item, limit=PAGE, reference=_shared(item.budget),
                                budget_name=_budget_name(item, item.latest)), status
     data = {"name": item.name, "version": str(item.version),
             "roster": mapping.contract_to_form_data(json.loads(item.latest.roster_json))}
@@ -207,9 +230,12 @@ def edit(roster_id: int):
     except MalformedNumber as exc:
         return _render_form(form, item.budget, item, [str(exc)], 400)
     version = -1 if version is None else version
+    named, refused = _reference_named()
+    if refused:
+        return _render_form(form, item.budget, item, [refused], 400)
     try:
         added = service.update(item, current_user, _posted_roster(), current_parameters(), version,
-                               name=form.name.data or "")
+                               name=form.name.data or "", revision=named)
     except service.InputError as exc:
         db.session.rollback()
         if any(p.path == "name" for p in exc.problems):
@@ -247,10 +273,13 @@ def import_file(roster_id: int | None = None):
     roster, refused, seen, more = None, None, None, 0
     if item is not None and request.form.get("mode") == "new":
         item = None
+    named, unnamed = _reference_named()
     try:
         seen = seen_number(request.form.get("version"), "版本号")
         if not form.validate():
             problems = [service.Problem("文件", "页面已过期或来源无效，请刷新后重试")]
+        elif unnamed:
+            problems = [service.Problem("文件", unnamed)]
     except MalformedNumber as exc:
         problems = [service.Problem("文件", str(exc))]
     if not problems:
@@ -264,12 +293,12 @@ def import_file(roster_id: int | None = None):
             if item is None:
                 name = service.default_name(current_user, budget, budgets.name_seen_by(current_user, budget))
                 item = service.create(current_user, budget, name, roster, params, f"导入 {filename}",
-                                      rows=rows)
+                                      rows=rows, revision=named)
                 accounts.record("roster_import", f"roster:{item.id}", f"{filename}：{len(roster)} 人")
             else:
                 # the version the user looked at when choosing the file (a colleague's later save is not overwritten)
                 service.update(item, current_user, roster, params, item.version if seen is None else seen,
-                               f"导入 {filename}", rows=rows)
+                               f"导入 {filename}", rows=rows, revision=named)
         except service.InputError as exc:
             db.session.rollback()
             if roster is None:
@@ -282,7 +311,7 @@ def import_file(roster_id: int | None = None):
     if problems:
         item = _load(roster_id) if roster_id else None
         return render_template("rosters/import_failed.html", problems=problems, budget=budget, item=item,
-                               refused=refused, count=len(problems) + more,
+                               refused=refused, count=len(problems) + more, reference=_shared(budget),
                                notices=roster.notices if roster is not None else []), 400
     db.session.commit()
     latest = item.latest
@@ -322,7 +351,8 @@ def upload_too_large(exc: RequestEntityTooLarge):
             return jsonify(preview.refused([message]))
         return _edit_page(item, [message], 413) if item else _new_page(budget, [message], 413)
     problems = [service.Problem("文件", too_large(request.content_length))]
-    return render_template("rosters/import_failed.html", problems=problems, budget=budget, item=item), 413
+    return render_template("rosters/import_failed.html", problems=problems, budget=budget, item=item,
+                           reference=_shared(budget)), 413
 
 
 @bp.get("/<id:roster_id>")
@@ -369,14 +399,20 @@ def history(roster_id: int):
                            compared=compared, budget_name=_budget_name(item))
 
 
-def _owner_action(roster_id: int, act, done, then=None, allowed=access.can_edit):
-    """A POST by the owning contractor: check the right and the token, run it, commit, say what happened."""
+def _owner_action(roster_id: int, act, done, then=None, allowed=access.can_edit, named=False):
+    """A POST by the owning contractor: check the right and the token, run it, commit, say what happened. ``named``:
+    the action checks the roster against the budget, and the page must name the revision it is checked against
+    (``revision``); without it, or with no number, nothing is done (400, as for a budget's actions)."""
     item = _load(roster_id)
     if not allowed(current_user, item):
         abort(403)
     if not ActionForm().validate():
         abort(400)
     here = url_for("rosters.show", roster_id=item.id)
+    refused = _reference_named()[1] if named else None
+    if refused:
+        db.session.rollback()
+        return render_template("error.html", code=400, message=refused, back=(here, "返回薪酬方案")), 400
     try:
         act(item)
     except (service.WorkflowError, MalformedNumber) as exc:
@@ -425,17 +461,12 @@ def discard(roster_id: int):
 @bp.post("/<id:roster_id>/recheck")
 def recheck(roster_id: int):
     def act(item):
-        latest = item.latest
+        latest, named = item.latest, _reference_named()[0]
         rows = json.loads(latest.rows_json) if latest.rows_json else None
-        revision = service.reference(item.budget, item.organisation_id).number
-        seen = seen_number(request.form.get("revision"))
-        if seen is not None and seen != revision:       # the page named another revision: say so, check nothing
-            raise service.WorkflowError(f"采购人共享给本单位的修订已变为修订 {revision}（页面上是修订 {seen}），"
-                                        f"请查看后再重新核对")
         service.update(item, current_user, json.loads(latest.roster_json), current_parameters(), item.version,
-                       f"按预算修订 {revision} 重新核对", rows=rows)
+                       f"按预算修订 {named} 重新核对", rows=rows, revision=named)
     return _owner_action(roster_id, act, lambda item: f"已按预算修订 {item.latest.budget_revision} 重新核对"
-                                                      f"（版本 {item.latest.number}）")
+                                                      f"（版本 {item.latest.number}）", named=True)
 
 
 @bp.get("/<id:roster_id>/roster.xlsx")

@@ -1,6 +1,6 @@
 """Who may see and do what: every role × every budget URL and action."""
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from costing.models import BudgetShare, db
 
@@ -147,8 +147,50 @@ def test_approving_a_later_revision_shares_it_only_when_asked(app, client):
     preparer.post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y", "revision": "3"})
     response = approver.post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y", "revision": "3", "share": "y"},
                              follow_redirects=True)
-    assert "并已共享给承接主体" in response.get_data(as_text=True)
+    assert "审核通过，本修订已锁定，并已共享给 和光社工中心（只读）" in response.get_data(as_text=True)
     page = client.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
     assert "又一稿" in page and "修订 3" in page
     assert client.get(f"/budgets/{w.budget_a}?revision=1").status_code == 200
     assert client.get(f"/budgets/{w.budget_a}?revision=2").status_code == 404
+
+
+def _approve(app, w, name):
+    """Revision 2 of budget A (named ``name``) submitted; the approver's client."""
+    preparer = log_in(app.test_client(), "a_prep")
+    preparer.post(f"/budgets/{w.budget_a}/edit", data=form_fields(sample(name=name)) | {"base_revision": "1"})
+    preparer.post(f"/budgets/{w.budget_a}/submit", data={"confirm": "y", "revision": "2"})
+    return log_in(app.test_client(), "a_appr")
+
+
+def test_approving_says_it_shared_with_no_one_when_there_was_no_one_to_share_with(app, client):
+    """Found in review: the flash said 「并已共享给承接主体」 whenever the box was posted, shared or not."""
+    w = world.build()
+    approver = _approve(app, w, "审核版")
+    log_in(app.test_client(), "a_prep").post(f"/budgets/{w.budget_a}/share", data={
+        "contractor": str(world.org_id("和光社工中心")), "revision": "2"})       # C can read revision 2 already
+    response = approver.post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y", "revision": "2", "share": "y"},
+                             follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "审核通过，本修订已锁定；没有共享给任何承接主体" in page and "并已共享" not in page
+    assert db.session.scalar(select(func.count()).select_from(BudgetShare)) == 2
+
+
+def test_a_deactivated_contractor_is_not_offered_as_a_share_and_is_refused_when_posted(app, client):
+    w = world.build()                                       # budget A is shared with C at revision 1
+    admin = log_in(app.test_client(), "admin")
+    for name in ("和光社工中心", "同心社工中心"):
+        assert admin.post(f"/admin/organisations/{world.org_id(name)}/deactivate").status_code == 302
+    approver = _approve(app, w, "审核版")
+    preparer = log_in(client, "a_prep")
+    page = preparer.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
+    share = page.split('id="share"', 1)[1]
+    assert "同心社工中心" not in share and "共享修订 2" not in share and "已停用，不能再共享" in share
+    assert "同时把修订 2 共享给承接主体" not in approver.get(f"/budgets/{w.budget_a}").get_data(as_text=True)
+    response = preparer.post(f"/budgets/{w.budget_a}/share", data={"contractor": str(world.org_id("同心社工中心")),
+                                                                   "revision": "2"}, follow_redirects=True)
+    assert "同心社工中心 已停用，不能共享给它" in response.get_data(as_text=True)
+    # approving with the box posted shares nothing with the deactivated contractor it was shared with before
+    response = approver.post(f"/budgets/{w.budget_a}/approve", data={"confirm": "y", "revision": "2", "share": "y"},
+                             follow_redirects=True)
+    assert "没有共享给任何承接主体" in response.get_data(as_text=True)
+    assert db.session.scalars(select(BudgetShare.revision_number)).all() == [1]

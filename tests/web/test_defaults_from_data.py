@@ -101,7 +101,7 @@ def test_an_administrators_change_is_what_every_page_the_template_and_the_cli_sa
     assert Inputs(page).by_name["roster-0-housing_fund_rate"]["placeholder"] == "7%"
     saved = contractor.post(f"/rosters/new?budget={w.budget_a}", data={
         "name": "方案", "roster-0-id": "A1", "roster-0-post": "社会工作者", "roster-0-level": "junior",
-        "roster-0-certificate": "assistant_social_worker", "roster-0-monthly_pay": "4300.00"})
+        "roster-0-certificate": "assistant_social_worker", "roster-0-monthly_pay": "4300.00", "revision": "1"})
     assert saved.status_code == 302
     report = contractor.get(saved.location).get_data(as_text=True)
     assert seven in report

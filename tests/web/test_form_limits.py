@@ -131,7 +131,7 @@ def test_a_roster_form_with_too_many_rows_is_refused_at_once(app, client, built_
     if where == "edit":
         response = client.post(f"/rosters/new?budget={w.budget_a}", data={
             "name": "方案", "roster-0-id": "S1", "roster-0-post": "社会工作者", "roster-0-level": "junior",
-            "roster-0-certificate": "none", "roster-0-monthly_pay": "4300.00"})
+            "roster-0-certificate": "none", "roster-0-monthly_pay": "4300.00", "revision": "1"})
         url = response.location + "/edit"
     response = post(contractor, url, body([("name", "很多人的方案"), ("version", "1")] + rows("roster", 20_000)), built_rows)
     said = f"花名册最多 {MAX_LINES} 行，收到 20000 行"
@@ -225,7 +225,8 @@ def test_hostile_roster_files_are_refused_on_the_import_page_saying_where(app, c
     ]
     for data, said in cases:
         started = time.process_time()
-        response = client.post(f"/rosters/import?budget={w.budget_a}", data={"file": (io.BytesIO(data), "花名册.xlsx")},
+        response = client.post(f"/rosters/import?budget={w.budget_a}", data={"file": (io.BytesIO(data), "花名册.xlsx"),
+                                                                              "revision": "1"},
                                content_type="multipart/form-data")
         assert time.process_time() - started < SECONDS
         page = response.get_data(as_text=True)

@@ -39,7 +39,7 @@ def test_the_policy_allows_only_the_apps_own_files_and_no_framing():
 
 def _roster(client, w):
     response = client.post(f"/rosters/import?budget={w.budget_a}", content_type="multipart/form-data",
-                           data={"file": (io.BytesIO(roster_file([person()])), "花名册.xlsx")})
+                           data={"file": (io.BytesIO(roster_file([person()])), "花名册.xlsx"), "revision": "1"})
     assert response.status_code == 302
     return response.location
 

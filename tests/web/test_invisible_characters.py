@@ -42,7 +42,7 @@ def test_a_roster_person_id_with_a_zero_width_space_is_refused_on_the_page_and_i
     log_in(client, "c_user")
     data = {"name": "2025 方案", "roster-0-id": f"SG{ZWSP}-001", "roster-0-post": "社会工作者",
             "roster-0-level": "junior", "roster-0-certificate": "assistant_social_worker",
-            "roster-0-monthly_pay": "4300.00"}
+            "roster-0-monthly_pay": "4300.00", "revision": "1"}
     response = client.post(f"/rosters/new?budget={w.budget_a}", data=data)
     assert response.status_code == 400 and said("U+200B") in response.get_data(as_text=True)
     response = client.post(f"/rosters/new?budget={w.budget_a}",
@@ -50,7 +50,7 @@ def test_a_roster_person_id_with_a_zero_width_space_is_refused_on_the_page_and_i
     assert response.status_code == 400 and said("U+202E") in response.get_data(as_text=True)
     # a file: the row and column named, the cell quoted without the character (it would turn the message around)
     upload = client.post(f"/rosters/import?budget={w.budget_a}", content_type="multipart/form-data", data={
-        "file": (io.BytesIO(roster_file([person(**{"姓名或工号": f"SG-001{RLO}"})])), "花名册.xlsx")})
+        "file": (io.BytesIO(roster_file([person(**{"姓名或工号": f"SG-001{RLO}"})])), "花名册.xlsx"), "revision": "1"})
     page = upload.get_data(as_text=True)
     assert upload.status_code == 400 and f"第 2 行 姓名或工号：「SG-001」{said('U+202E')}" in page
     assert RLO not in page.split("<main", 1)[1]
@@ -90,3 +90,40 @@ def test_a_download_file_name_never_carries_a_direction_override(app, client):
     disposition = response.headers["Content-Disposition"]
     assert "%E2%80%AE" not in disposition.upper() and RLO not in disposition
     assert unquote(disposition.split("filename*=UTF-8''", 1)[1]) == "A 项目xslx.exe-预算明细表-修订1-草稿.xlsx"
+
+
+def _saved_before_the_rule(budget_id, **changes):
+    """Budget ``budget_id``'s revision 1 as if saved before the text rule: ``changes`` written straight into its
+    stored input (and its project name into its stored result too)."""
+    revision = db.session.scalar(select(Revision).where(Revision.budget_id == budget_id))
+    data, result = json.loads(revision.input_json), json.loads(revision.result_json)
+    if "name" in changes:
+        data["project"]["name"] = result["project"]["name"] = changes.pop("name")
+    if "post" in changes:
+        data["personnel"][0]["post"] = changes.pop("post")
+    revision.input_json = json.dumps(data, ensure_ascii=False)
+    revision.result_json = json.dumps(result, ensure_ascii=False)
+    db.session.commit()
+
+
+def test_a_copy_of_a_budget_named_before_the_rule_is_named_without_its_invisible_characters(app, client):
+    w = world.build()
+    _saved_before_the_rule(w.budget_a, name=f"A{ZWSP} 项目{RLO}")
+    log_in(client, "a_prep")
+    response = client.post(f"/budgets/{w.budget_a}/duplicate", data={"revision": "1"})
+    assert response.status_code == 302
+    copy = db.session.get(Budget, int(response.location.rstrip("/").split("/")[-1]))
+    assert copy.name == "A 项目（副本）" and copy.latest.note == "复制自《A 项目》修订 1"
+    assert "已复制修订 1 为新的草稿" in client.get(response.location).get_data(as_text=True)
+
+
+def test_a_copy_of_a_revision_the_rules_no_longer_accept_is_refused_with_where_not_an_error(app, client):
+    w = world.build()
+    _saved_before_the_rule(w.budget_a, post=f"社工站{RLO}站长")
+    log_in(client, "a_prep")
+    before = budgets()
+    response = client.post(f"/budgets/{w.budget_a}/duplicate", data={"revision": "1"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "修订 1 中有今天的规则不再接受的内容，未复制" in page
+    assert said("U+202E") in page
+    assert budgets() == before

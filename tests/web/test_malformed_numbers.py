@@ -82,7 +82,7 @@ def test_saving_the_budget_form_with_a_malformed_base_revision_keeps_the_input_a
 
 def _roster(w, contractor):
     response = contractor.post(f"/rosters/import?budget={w.budget_a}",
-                               data={"file": (io.BytesIO(roster_file([person()])), "花名册.xlsx")},
+                               data={"file": (io.BytesIO(roster_file([person()])), "花名册.xlsx"), "revision": "1"},
                                content_type="multipart/form-data")
     assert response.status_code == 302
     return int(response.location.rstrip("/").split("/")[-1])
@@ -99,11 +99,11 @@ def test_roster_actions_refuse_a_malformed_version(app, client):
     assert db.session.get(Roster, roster_id).shared_number is None
     # importing a file over it
     response = contractor.post(f"/rosters/{roster_id}/import", data={
-        "version": "abc", "file": (io.BytesIO(roster_file([person(**{"月应发工资": "4700.00"})])), "a.xlsx")},
+        "version": "abc", "revision": "1", "file": (io.BytesIO(roster_file([person(**{"月应发工资": "4700.00"})])), "a.xlsx")},
         content_type="multipart/form-data")
     assert response.status_code == 400 and said in response.get_data(as_text=True)
     # saving the page
-    fields = {"name": "方案", "version": "1x", "roster-0-id": "A1", "roster-0-post": "社会工作者",
+    fields = {"name": "方案", "version": "1x", "revision": "1", "roster-0-id": "A1", "roster-0-post": "社会工作者",
               "roster-0-level": "junior", "roster-0-certificate": "assistant_social_worker",
               "roster-0-monthly_pay": "4999.00"}
     response = contractor.post(f"/rosters/{roster_id}/edit", data=fields)

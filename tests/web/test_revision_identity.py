@@ -1,5 +1,6 @@
 """Every page, download, copy and check names the revision it is about; nothing a person did not choose falls back
 to the latest revision (issue #19)."""
+import io
 import re
 
 import pytest
@@ -193,6 +194,101 @@ def test_a_roster_is_rechecked_against_the_revision_its_page_names(app, client):
     assert db.session.get(Roster, roster_id).latest.budget_revision == 2
 
 
+def _shared_again(app, w):
+    """Budget A's revision 2 (other pay) shared with contractor C, which had revision 1."""
+    preparer = log_in(app.test_client(), "a_prep")
+    preparer.post(f"/budgets/{w.budget_a}/edit", data=form_fields(sample(name="A 项目")) | {
+        "base_revision": "1", "personnel-0-monthly_pay": "6000.00"})
+    preparer.post(f"/budgets/{w.budget_a}/share", data={"contractor": str(world.org_id("和光社工中心")),
+                                                        "revision": "2"})
+
+
+ROSTER_FIELDS = {"name": "2025 方案", "roster-0-id": "SG-001", "roster-0-post": "社会工作者",
+                 "roster-0-level": "junior", "roster-0-certificate": "assistant_social_worker",
+                 "roster-0-monthly_pay": "4321.00"}
+
+
+def _hidden_revision(html: str, form_start: str) -> str | None:
+    """The ``revision`` a page's form (the first from ``form_start`` on) posts."""
+    form = html[html.index(form_start):]
+    found = re.search(r'name="revision" value="(\d+)"', form[:form.index("</form>")])
+    return found.group(1) if found else None
+
+
+def test_every_page_that_saves_a_roster_names_the_revision_it_is_checked_against(app, client):
+    w = world.build()
+    contractor = log_in(client, "c_user")
+    assert _hidden_revision(contractor.get(f"/budgets/{w.budget_a}").get_data(as_text=True), '<form class="upload"') == "1"
+    new = contractor.get(f"/rosters/new?budget={w.budget_a}").get_data(as_text=True)
+    assert _hidden_revision(new, 'id="roster-form"') == "1" and _hidden_revision(new, '<form class="upload"') == "1"
+    assert "按采购人共享给本单位的修订 1 核对" in text(contractor.get(f"/budgets/{w.budget_a}"))
+    response = upload(contractor, f"/rosters/import?budget={w.budget_a}", roster_file([person()]))
+    roster_id = int(response.location.rstrip("/").split("/")[-1])
+    _shared_again(app, w)
+    assert _hidden_revision(contractor.get(f"/rosters/{roster_id}/edit").get_data(as_text=True),
+                            'id="roster-form"') == "2"
+    shown = contractor.get(f"/rosters/{roster_id}").get_data(as_text=True)
+    assert _hidden_revision(shown, '<form class="upload"') == "2"
+    assert _hidden_revision(shown, f'action="/rosters/{roster_id}/recheck"') == "2"
+
+
+@pytest.mark.parametrize("revision", [None, "abc"], ids=["missing", "malformed"])
+def test_a_roster_save_or_recheck_that_names_no_revision_is_refused_and_saves_nothing(app, client, revision):
+    """Found in review: a recheck without ``revision`` checked against whatever was shared now, and a save named
+    none at all."""
+    w = world.build()
+    contractor = log_in(client, "c_user")
+    response = upload(contractor, f"/rosters/import?budget={w.budget_a}", roster_file([person()]))
+    roster_id = int(response.location.rstrip("/").split("/")[-1])
+    _shared_again(app, w)
+    named = {} if revision is None else {"revision": revision}
+    said = "页面没有说明按预算的哪一个修订核对" if revision is None else "页面提交的修订号无效"
+    answers = [
+        contractor.post(f"/rosters/{roster_id}/recheck", data=named),
+        contractor.post(f"/rosters/{roster_id}/edit", data=ROSTER_FIELDS | {"version": "1"} | named),
+        contractor.post(f"/rosters/new?budget={w.budget_a}", data=ROSTER_FIELDS | named),
+        contractor.post(f"/rosters/{roster_id}/import", data={
+            "version": "1", "file": (io.BytesIO(roster_file([person(月应发工资="4321.00")])), "a.xlsx")} | named,
+            content_type="multipart/form-data"),
+        contractor.post(f"/rosters/import?budget={w.budget_a}", data={
+            "file": (io.BytesIO(roster_file([person(月应发工资="4321.00")])), "b.xlsx")} | named,
+            content_type="multipart/form-data")]
+    for response in answers:
+        assert response.status_code == 400 and said in text(response), response.request.path
+    assert "返回薪酬方案" in text(answers[0])
+    assert 'value="4321.00"' in answers[1].get_data(as_text=True)         # the form again, as typed
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Roster)) == 1
+    assert db.session.get(Roster, roster_id).version == 1
+
+
+def test_a_roster_saved_from_a_page_opened_before_a_newer_revision_was_shared_is_not_saved(app, client):
+    w = world.build()
+    contractor = log_in(client, "c_user")
+    response = upload(contractor, f"/rosters/import?budget={w.budget_a}", roster_file([person()]))
+    roster_id = int(response.location.rstrip("/").split("/")[-1])
+    _shared_again(app, w)                                    # the pages below were opened at revision 1
+    stale = "采购人共享给本单位的修订已变为修订 2（页面上是修订 1），未做任何修改"
+    response = contractor.post(f"/rosters/{roster_id}/edit", data=ROSTER_FIELDS | {"version": "1", "revision": "1"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409 and stale in text(response) and 'value="4321.00"' in page
+    assert _hidden_revision(page, 'id="roster-form"') == "2"            # the form again names what it now shows
+    response = contractor.post(f"/rosters/new?budget={w.budget_a}", data=ROSTER_FIELDS | {"revision": "1"})
+    assert response.status_code == 409 and stale in text(response)
+    for url in (f"/rosters/{roster_id}/import", f"/rosters/import?budget={w.budget_a}"):
+        response = upload(contractor, url, roster_file([person(月应发工资="4321.00")]))
+        assert response.status_code == 400 and stale in text(response), url
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Roster)) == 1
+    item = db.session.get(Roster, roster_id)
+    assert (item.version, item.latest.budget_revision) == (1, 1)
+    # saved again from the page as it now is: checked against revision 2
+    response = contractor.post(f"/rosters/{roster_id}/edit", data=ROSTER_FIELDS | {"version": "1", "revision": "2"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Roster, roster_id).latest.budget_revision == 2
+
+
 def test_a_withdrawal_names_the_revision_whose_share_it_withdraws(app, client):
     w = world.build()                                       # revision 1 shared with C
     preparer = log_in(client, "a_prep")
@@ -214,6 +310,25 @@ def test_a_page_or_a_download_asked_for_a_revision_that_is_no_number_is_not_the_
     assert client.get(f"/budgets/{w.budget_a}?revision=1").status_code == 200
 
 
+def test_the_lines_an_issue_and_a_comparison_asked_for_by_no_number_are_404_not_a_default(app, client):
+    """Found in review: ?revision= of the 明细表, ?issue= of an annex and ?a= ?b= of the history were read as Flask's
+    type=int reads them, so 「abc」 or 「1x」 fell back to the latest revision, the latest issue, the last two."""
+    w, preparer, _ = approved_then_renamed(app)
+    assert preparer.get(f"/budgets/{w.budget_a}/lines.xlsx?revision=1").status_code == 200
+    for url in (f"/budgets/{w.budget_a}/lines.xlsx?revision=abc", f"/budgets/{w.budget_a}/lines.xlsx?revision=2x",
+                f"/budgets/{w.budget_a}/lines.xlsx?revision=9",
+                f"/budgets/{w.budget_a}/annex.pdf?revision=1&issue=abc",
+                f"/budgets/{w.budget_a}/annex.pdf?revision=1&issue=", f"/budgets/{w.budget_a}/annex.pdf?revision=1&issue=0",
+                f"/budgets/{w.budget_a}/annex.xlsx?revision=1&issue=1.0",
+                f"/budgets/{w.budget_a}/history?a=1x&b=2", f"/budgets/{w.budget_a}/history?a=abc",
+                f"/budgets/{w.budget_a}/history?a=1&b=", f"/budgets/{w.budget_a}/history?a=1&b=9"):
+        assert preparer.get(url).status_code == 404, url
+    page = text(preparer.get(f"/budgets/{w.budget_a}/history?a=2&b=1"))
+    assert "修订 2 → 修订 1 的变化" in page
+    # none chosen: the last two, which the page says it compares
+    assert "修订 1 → 修订 2 的变化" in text(preparer.get(f"/budgets/{w.budget_a}/history"))
+
+
 def test_the_verify_page_keeps_what_the_issued_annex_printed_after_the_contract_or_sharing_changes(app, client):
     """Found trying #19: saving 合同信息 or withdrawing a share after approval changed an approved revision's verify
     page. It shows what the issued annex printed; a later issue (new contract details) is listed as such."""
@@ -229,3 +344,19 @@ def test_the_verify_page_keeps_what_the_issued_annex_printed_after_the_contract_
     before_later = page.split("其后出具的版本")[0]
     assert "乙方 和光社工中心" in before_later and "合同编号" not in before_later
     assert "第 2 版（" in page and "合同编号 YB-2026-099；甲方 渝北区民政局；乙方 另一家社工机构（改后）" in page
+
+
+def test_the_verify_page_of_an_issued_annex_names_no_purchaser_renamed_since(app, client):
+    """Found in review: the 采购人 row showed the organisation's name now. An issued annex prints the purchaser only
+    as its 甲方, which the page shows as issued; a revision not issued yet still names its purchaser."""
+    w, preparer, _ = approved_then_renamed(app)
+    assert preparer.get(f"/budgets/{w.budget_a}/annex.pdf?revision=1").status_code == 200      # issued
+    admin = log_in(app.test_client(), "admin")
+    assert admin.post(f"/admin/organisations/{world.org_id('渝北区民政局')}",
+                      data={"name": "渝北区民政局（更名后）", "district": ""}).status_code == 302
+    first, second = db.session.scalars(select(Revision).where(Revision.budget_id == w.budget_a)
+                                       .order_by(Revision.number)).all()
+    page = text(client.get(f"/verify/{first.verify_code}"))
+    assert "甲方 渝北区民政局" in page and "更名后" not in page and "采购人" not in page
+    page = text(client.get(f"/verify/{second.verify_code}"))              # a draft: as its annex would print now
+    assert "采购人 渝北区民政局（更名后）" in page

@@ -10,7 +10,7 @@ from . import world
 from .world import log_in
 
 FIELDS = {"name": "2025 方案", "roster-0-id": "A1", "roster-0-post": "社会工作者", "roster-0-level": "junior",
-          "roster-0-certificate": "assistant_social_worker", "roster-0-monthly_pay": "4300.00"}
+          "roster-0-certificate": "assistant_social_worker", "roster-0-monthly_pay": "4300.00", "revision": "1"}
 
 
 @pytest.mark.commits          # two requests on two connections at once: each must see the other's commit

@@ -150,7 +150,7 @@ def test_the_comparison_has_each_posts_sums_and_differences_a_month_a_year_and_o
             "monthly_pay": "5800.00"}
     item = service.create(user, budget, "年终奖方案", [dict(head, id="Z1", annual_bonus="2400.00"),
                                                      dict(head, id="Z2", annual_bonus="3700.00")],
-                          current_parameters())
+                          current_parameters(), revision=1)
     db.session.commit()
     log_in(client, "c_user")
     book = workbook(client, item.id)

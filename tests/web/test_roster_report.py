@@ -50,7 +50,7 @@ def test_a_roster_entered_as_the_budget_offers_it_has_no_shortfall(app, client):
     # the budget's 社工站站长 has a 3,000.00 bonus a year: the form offers it
     assert re.search(r'name="roster-0-annual_bonus"[^>]*value="3000.00"', page)
     # each budgeted person at the budget's pay, bonus and months (allowances blank: the same default)
-    fields, index = {"name": "镜像方案"}, 0
+    fields, index = {"name": "镜像方案", "revision": "1"}, 0
     for line in SAMPLE["personnel"]:
         for _ in range(line["headcount"]):
             fields |= {f"roster-{index}-id": f"S{index}", f"roster-{index}-post": line["post"],

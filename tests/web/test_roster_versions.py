@@ -98,7 +98,7 @@ def test_a_file_on_a_rosters_page_replaces_it_or_starts_a_new_one(app, client):
     contractor = log_in(client, "c_user")
     roster_id = _imported(contractor, w, [person()])
     response = contractor.post(f"/rosters/{roster_id}/import", data={
-        "mode": "new", "file": (io.BytesIO(roster_file([person(**{"月应发工资": "4600.00"})])), "b.xlsx")},
+        "mode": "new", "revision": "1", "file": (io.BytesIO(roster_file([person(**{"月应发工资": "4600.00"})])), "b.xlsx")},
         content_type="multipart/form-data")
     assert response.status_code == 302
     new_id = int(response.location.rstrip("/").split("/")[-1])
@@ -166,7 +166,7 @@ def test_a_name_is_part_of_the_version_the_purchaser_sees(app, client):
     roster_id = _imported(contractor, w, [person()])
     _share(contractor, roster_id)
     item = db.session.get(Roster, roster_id)
-    form = {"name": "草稿名：拟降薪", "version": "1", "roster-0-id": "SG-001", "roster-0-post": "社会工作者",
+    form = {"name": "草稿名：拟降薪", "version": "1", "revision": "1", "roster-0-id": "SG-001", "roster-0-post": "社会工作者",
             "roster-0-category": "elderly", "roster-0-level": "junior", "roster-0-certificate": "assistant_social_worker",
             "roster-0-monthly_pay": "4300.00", "roster-0-monthly_allowance": "200.00"}
     # a new name alone is a change: version 2, which the purchaser does not see
@@ -186,7 +186,7 @@ def test_a_stale_import_or_share_does_not_pass_over_a_colleagues_save(app, clien
     upload(contractor, f"/rosters/{roster_id}/import", roster_file([person(**{"月应发工资": "4500.00"})]))  # version 2
     # a page opened at version 1: its file and its share are refused
     stale = contractor.post(f"/rosters/{roster_id}/import", data={
-        "version": "1", "file": (io.BytesIO(roster_file([person(**{"月应发工资": "4700.00"})])), "a.xlsx")},
+        "version": "1", "revision": "1", "file": (io.BytesIO(roster_file([person(**{"月应发工资": "4700.00"})])), "a.xlsx")},
         content_type="multipart/form-data")
     assert stale.status_code == 400 and "他人已修改了这份薪酬方案" in stale.get_data(as_text=True)
     contractor.post(f"/rosters/{roster_id}/share", data={"revision": "1"})

@@ -32,8 +32,11 @@ def person(**values):
     return base | values
 
 
-def upload(client, url, data, name="花名册.xlsx"):
-    return client.post(url, data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+def upload(client, url, data, name="花名册.xlsx", revision="1"):
+    """A file posted as the import form posts it, naming the budget revision its page checks against (the world's
+    budget A shares revision 1)."""
+    return client.post(url, data={"file": (io.BytesIO(data), name), "revision": revision},
+                       content_type="multipart/form-data")
 
 
 def count():
@@ -94,7 +97,7 @@ def test_roster_entry_in_the_page(app, client):
     assert re.search(r'name="roster-4-post"[^>]*value="社会工作者（儿童）"', page)
     data = {"name": "2025 方案", "roster-0-id": "A1", "roster-0-post": "社会工作者", "roster-0-level": "junior",
             "roster-0-certificate": "none", "roster-0-monthly_pay": "4300.00",
-            "roster-0-employer_rates-pension": "0.12"}
+            "roster-0-employer_rates-pension": "0.12", "revision": "1"}
     response = client.post(f"/rosters/new?budget={w.budget_a}", data=data)
     assert response.status_code == 302
     page = client.get(response.location).get_data(as_text=True)
@@ -234,8 +237,8 @@ def test_a_blank_category_stays_the_budget_posts_through_an_edit(app, client):
     page = client.get(f"/rosters/{item.id}/edit").get_data(as_text=True)
     select_html = page[page.index('name="roster-0-category"'):]
     assert '<option selected value="">同预算岗位</option>' in select_html[:select_html.index("</select>")]
-    form = {"name": item.name, "version": str(item.version), "roster-0-id": "SG-001", "roster-0-post": "社会工作者",
-            "roster-0-category": "", "roster-0-level": "junior", "roster-0-certificate": "assistant_social_worker",
+    form = {"name": item.name, "version": str(item.version), "revision": "1", "roster-0-id": "SG-001",
+            "roster-0-post": "社会工作者", "roster-0-category": "", "roster-0-level": "junior", "roster-0-certificate": "assistant_social_worker",
             "roster-0-monthly_pay": "4300.00"}
     refused = client.post(f"/rosters/{item.id}/edit", data=form)
     assert refused.status_code == 409 and "没有修改：与当前的版本 1 相同" in refused.get_data(as_text=True)
