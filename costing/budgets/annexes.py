@@ -25,7 +25,7 @@ import os
 import socket
 import threading
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 
 from flask import abort, current_app, jsonify, render_template, url_for
@@ -260,10 +260,11 @@ def retry(budget: Budget, revision: Revision, kind: str) -> None:
     request_file(budget, revision, kind)
 
 
-def reissue(budget: Budget, note: str = REISSUE_NOTE) -> list[tuple[int, int]]:
+def reissue(budget: Budget, before: tuple, note: str = REISSUE_NOTE) -> list[tuple[int, int]]:
     """After the contract details change: each approved revision's issued file that prints other details than
     now gets a new issue (a row of its own, made ahead); the issued files stay as they are. A file not issued yet
-    is simply made with the new details. Returns (revision number, newest issue) for each revision re-issued."""
+    is simply made with the new details. ``before``: what a file printed of the contract before the change
+    (``contract_printed``). Returns (revision number, newest issue) for each revision re-issued."""
     ahead = jobs.backend(current_app) != "inline"
     now, made, rows = utcnow(), {}, []
     for revision in budget.revisions:
@@ -273,8 +274,10 @@ def reissue(budget: Budget, note: str = REISSUE_NOTE) -> list[tuple[int, int]]:
             issued = _row(revision, kind, lock=True)
             if issued is None or issued.issued_at is None:
                 continue
+            if issued.meta_json is None:
+                issued.meta_json = _printed_before(budget, revision, issued.issue, before).to_json()
             meta = _meta(budget, revision, kind, issued.issue + 1, note)
-            if issued.meta_json and _contract(AnnexMeta.from_json(issued.meta_json)) == _contract(meta):
+            if _contract(AnnexMeta.from_json(issued.meta_json)) == _contract(meta):
                 continue
             row = AnnexFile(revision_id=revision.id, kind=kind, issue=issued.issue + 1, note=note)
             _queue(row, meta, now, ahead)
@@ -302,6 +305,20 @@ def contract_saved(reissued: list[tuple[int, int]]) -> str:
 
 def _contract(meta: AnnexMeta) -> tuple:
     return meta.contract_no, meta.purchaser, meta.contractor
+
+
+def contract_printed(budget: Budget) -> tuple:
+    """What a file made now prints of the contract: its number, 甲方 and 乙方 (read before saving new ones)."""
+    return (budget.contract_no, *parties(budget))
+
+
+def _printed_before(budget: Budget, revision: Revision, issue: int, before: tuple) -> AnnexMeta:
+    """What a file issued before what a file prints was stored with it (06a89ddef02d; migration 8ea0ef91b8b1 fills
+    those it finds) printed: the contract details ``before`` this save. Until that release saving them made every
+    file again, and since then each save that changed them issued it anew, so its details lasted until now."""
+    contract_no, party_a, party_b = before
+    return replace(meta_for(budget, revision, issue), contract_no=contract_no, purchaser=party_a, contractor=party_b,
+                   verify_url=None, corrections=())
 
 
 def issues(revision: Revision) -> list[AnnexFile]:
