@@ -32,6 +32,9 @@ def celery_for(app: Flask) -> Celery:
         def run(row_id: int, _name: str = name, **options) -> None:
             with app.app_context():
                 jobs.run(_name, row_id, **options)
-        celery.task(name=f"costing.{name}", shared=False)(run)      # this app's only (tests make several)
+        # a timed job stops itself past its time (jobs.run); one stuck where that cannot reach it has its pool
+        # process ended a little later (prefork pools; its row then says so when next asked)
+        limit = jobs.time_limit(app) + jobs.STOP_GRACE if name in jobs.TIMED else None
+        celery.task(name=f"costing.{name}", shared=False, time_limit=limit)(run)    # this app's only (tests make several)
     app.extensions["celery"] = celery
     return celery

@@ -9,6 +9,9 @@ process stops (the server process then reports the job as lost). It renders at a
 time on the machine (a lock file beside the rate-limit counts: several server processes' jobs wait their turn
 rather than each taking gigabytes at once), and exits after a job that took more than ``recycle_mb`` of memory, so
 what a large render took is given back, or when its server process closes the pipe.
+
+For each job it answers twice: when it has the lock and starts (a timed job's time counts from then: its own
+deadline in ``jobs.run``, then the server process's, which stops this process) and when it is done.
 """
 from __future__ import annotations
 
@@ -42,6 +45,7 @@ def main() -> None:
     for line in sys.stdin:
         job = json.loads(line)
         fcntl.flock(lock, fcntl.LOCK_EX)
+        _answer(out, started=True)
         try:
             with app.app_context():
                 jobs.run(job["name"], job["row_id"], **job.get("options", {}))

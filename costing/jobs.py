@@ -17,21 +17,32 @@ checks that its row still asks for it.
 A Redis that cannot be reached does not lose a job: it runs on this machine instead (the ``process`` backend), and
 the broker is not asked again for half a minute. A job that loses the database (a restart, a dropped connection)
 is tried again a few times, with the same run id (``current_run``), so it can tell its own earlier try from
-another process at work on the same row.
+another process at work on the same row. A job sent with a delay (such a try, or a render tried again) waits
+without holding anything: Celery keeps it until its time, and the other backends run the jobs due meanwhile.
+
+A job registered ``timed`` (an annex render) has JOB_TIMEOUT_SECONDS: past them it is stopped where it runs (in a
+job process or a Celery worker: ``TimedOut`` is raised in it) and reported to its ``lost`` handler; one stuck
+where that cannot reach it (in a library's C code) is stopped STOP_GRACE seconds later with its process (the job
+process is killed; a Celery pool process reaches its ``time_limit``), and its row says so when next asked.
 """
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
 import logging
 import os
 import queue
 import secrets
+import select
+import signal
 import subprocess
 import sys
 import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Callable
@@ -46,17 +57,24 @@ log = logging.getLogger("costing.jobs")
 TASKS: dict[str, Callable[[int], None]] = {}
 GIVE_UP: dict[str, Callable[[int, str], None]] = {}
 LOST: dict[str, Callable[[int, str], None]] = {}
+TIMED: set[str] = set()                     # the jobs stopped past JOB_TIMEOUT_SECONDS
 TRANSIENT_DELAYS = (2, 4, 8, 15, 30)       # seconds before each new try of a job that lost the database
 BROKER_PAUSE = 30.0                         # seconds the broker is not asked again after it could not be reached
+STOP_GRACE = 30                             # seconds past its time a timed job is given before its process is stopped
 _pools: dict[int, ThreadPoolExecutor] = {}
 _futures: dict[int, list] = {}
+_timers: dict[int, list[threading.Timer]] = {}     # the thread backend's jobs sent with a delay, not yet in its pool
+_pool_lock = threading.Lock()
 _runners: dict[int, _Runner] = {}
 _followups: list[tuple[str, int, float, dict]] = []    # what a job dispatched in a job process, for its server
 _broker_down_until: dict[tuple[int, str | None], float] = {}
 _run: ContextVar[str | None] = ContextVar("costing_job_run", default=None)
 
-# the process backend's settings: config key (environment variable, default)
+# the job settings: config key (environment variable, default)
 SETTINGS = {
+    # a timed job (an annex render) running longer is stopped and says so on its row; the PDF of the largest budget
+    # allowed takes about 121 s (README: 合同附件), so this leaves it five times that
+    "JOB_TIMEOUT_SECONDS": ("COSTING_JOB_TIMEOUT_SECONDS", 600),
     # the job process's address space, in MB: the PDF of the largest budget allowed (5,000 staff and 5,000 cost lines)
     # is made in 3.5 GB of it (3.3 GB resident; README: 合同附件)
     "JOB_MEMORY_MB": ("COSTING_JOB_MEMORY_MB", 4096),
@@ -65,18 +83,35 @@ SETTINGS = {
     "JOB_IDLE_SECONDS": ("COSTING_JOB_IDLE_SECONDS", 60),
 }
 # what a job process needs of its server's configuration (it makes its own app from them and its environment)
-PASSED_ON = ("SQLALCHEMY_DATABASE_URI", "PUBLIC_URL", "JSON_LOGS", "RATE_LIMIT_FILE")
+PASSED_ON = ("SQLALCHEMY_DATABASE_URI", "PUBLIC_URL", "JSON_LOGS", "RATE_LIMIT_FILE", "JOB_TIMEOUT_SECONDS")
 
 
-def task(name: str, give_up: Callable[[int, str], None] | None = None):
+class TimedOut(BaseException):
+    """Raised in a timed job past its time. Not an Exception: a library's ``except Exception`` does not keep it."""
+
+
+def task(name: str, give_up: Callable[[int, str], None] | None = None, timed: bool = False):
     """Register ``fn(row_id)`` as the job called ``name`` (it runs inside an application context).
-    ``give_up(row_id, reason)`` says on the row that the job could not reach the database after its tries."""
+    ``give_up(row_id, reason)`` says on the row that the job could not reach the database after its tries;
+    ``timed``: the job is stopped past JOB_TIMEOUT_SECONDS and reported to its ``lost`` handler."""
     def register(fn):
         TASKS[name] = fn
         if give_up is not None:
             GIVE_UP[name] = give_up
+        if timed:
+            TIMED.add(name)
         return fn
     return register
+
+
+def time_limit(app: Flask) -> int:
+    """The seconds a timed job may run (JOB_TIMEOUT_SECONDS)."""
+    return setting(app, "JOB_TIMEOUT_SECONDS")
+
+
+def timed_out(limit: int) -> str:
+    """What a timed job's row says once it was stopped past its time."""
+    return f"生成超过时限（{limit:,} 秒）仍未完成，已停止，详情见服务器日志"
 
 
 def current_run() -> str | None:
@@ -105,7 +140,7 @@ def backend(app: Flask) -> str:
 
 
 def setting(app: Flask, key: str) -> int:
-    """A process-backend setting: the app's config, else the environment, else the default."""
+    """A job setting: the app's config, else the environment, else the default."""
     variable, default = SETTINGS[key]
     return int(app.config.get(key) or os.environ.get(variable) or default)
 
@@ -141,18 +176,28 @@ def dispatch(name: str, row_id: int, countdown: float = 0, **options) -> None:
             runner = _runners[id(app)] = _Runner(app)
         runner.put(name, row_id, countdown, options)
         return
-    pool = _pools.get(id(app))
-    if pool is None:
-        pool = _pools[id(app)] = ThreadPoolExecutor(max_workers=int(app.config.get("JOB_THREADS") or 1),
-                                                    thread_name_prefix="costing-job")
-    futures = [f for f in _futures.get(id(app), []) if not f.done()]
-    futures.append(pool.submit(_run_in_thread, app, name, row_id, countdown, options))
-    _futures[id(app)] = futures
+    if countdown > 0:           # a timer hands it to the pool when due: no thread of the pool waits for it
+        timer = threading.Timer(countdown, _submit, (app, name, row_id, options))
+        timer.daemon = True
+        with _pool_lock:
+            _timers[id(app)] = [t for t in _timers.get(id(app), []) if t.is_alive()] + [timer]
+            timer.start()
+        return
+    _submit(app, name, row_id, options)
 
 
-def _run_in_thread(app: Flask, name: str, row_id: int, countdown: float, options: dict) -> None:
-    if countdown:
-        time.sleep(countdown)
+def _submit(app: Flask, name: str, row_id: int, options: dict) -> None:
+    with _pool_lock:
+        pool = _pools.get(id(app))
+        if pool is None:
+            pool = _pools[id(app)] = ThreadPoolExecutor(max_workers=int(app.config.get("JOB_THREADS") or 1),
+                                                        thread_name_prefix="costing-job")
+        futures = [f for f in _futures.get(id(app), []) if not f.done()]
+        futures.append(pool.submit(_run_in_thread, app, name, row_id, options))
+        _futures[id(app)] = futures
+
+
+def _run_in_thread(app: Flask, name: str, row_id: int, options: dict) -> None:
     with app.app_context():
         run(name, row_id, **options)
 
@@ -171,8 +216,15 @@ def run(name: str, row_id: int, tries: int = 0, run_id: str | None = None) -> No
     that lost the database is sent again after a pause (``TRANSIENT_DELAYS``), then gives up on its row."""
     run_id = run_id or uuid.uuid4().hex[:12]
     token = _run.set(run_id)
+    limit = time_limit(current_app) if name in TIMED else None
     try:
-        TASKS[name](row_id)
+        with _deadline(limit):
+            TASKS[name](row_id)
+    except TimedOut:
+        _disarm()
+        db.session.remove()
+        log.error("job %s(%s) ran past its time limit (%s s): stopped", name, row_id, limit)
+        _report(LOST, name, row_id, timed_out(limit))
     except Exception as exc:        # a job reports into its row; anything escaping is logged, never lost silently
         db.session.remove()         # (its connection may be the one that was lost)
         if not transient(exc):
@@ -183,19 +235,54 @@ def run(name: str, row_id: int, tries: int = 0, run_id: str | None = None) -> No
             dispatch(name, row_id, countdown=TRANSIENT_DELAYS[tries], tries=tries + 1, run_id=run_id)
         else:
             log.exception("job %s(%s) lost the database %s times: giving up", name, row_id, tries + 1)
-            _give_up(name, row_id, f"数据库连接中断，已重试 {tries} 次仍未恢复（{exc.__class__.__name__}），详情见服务器日志")
+            _report(GIVE_UP, name, row_id,
+                    f"数据库连接中断，已重试 {tries} 次仍未恢复（{exc.__class__.__name__}），详情见服务器日志")
     finally:
         _run.reset(token)
         db.session.remove()
 
 
-def _give_up(name: str, row_id: int, reason: str) -> None:
-    if name not in GIVE_UP:
+_alarms: list = []          # the SIGALRM handler a deadline replaced, while one is set
+
+
+@contextmanager
+def _deadline(seconds: int | None):
+    """Raise TimedOut in the job past ``seconds``, and again every second (a render may keep it: WeasyPrint keeps any
+    exception raised drawing an SVG), where a signal reaches it: in a process's main thread (a job process, a Celery
+    worker). A job in the thread backend is judged from outside (``annexes._due``)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _alarms.append(signal.signal(signal.SIGALRM, _stop))
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
+    try:
+        yield
+    finally:
+        _disarm()
+
+
+def _stop(signum, frame) -> None:
+    raise TimedOut
+
+
+def _disarm() -> None:
+    """End a deadline; again in ``run`` should TimedOut have come as it was ending (then the first did not finish)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    if _alarms:
+        signal.signal(signal.SIGALRM, _alarms.pop())
+
+
+def _report(handlers: dict, name: str, row_id: int, why: str) -> None:
+    """Tell the job's ``give_up`` or ``lost`` handler what became of it (in words for its row)."""
+    if name not in handlers:
         return
     try:
-        GIVE_UP[name](row_id, reason)
+        handlers[name](row_id, why)
     except Exception:       # the database is still away: the row stays waiting, and its silence says it is lost
-        log.exception("job %s(%s) could not record that it gave up", name, row_id)
+        log.exception("job %s(%s) could not record what became of it", name, row_id)
+    finally:
         db.session.remove()
 
 
@@ -209,8 +296,18 @@ def take_followups() -> list[tuple[str, int, float, dict]]:
 def wait_idle(app: Flask, timeout: float = 60) -> None:
     """Tests and benchmarks: wait until this app's thread pool or job process has run what it was given."""
     deadline = time.monotonic() + timeout
-    while pending := [f for f in _futures.get(id(app), []) if not f.done()]:
-        pending[0].result(timeout=max(0.1, deadline - time.monotonic()))
+    while True:                 # (a job may send another, or the same again later)
+        with _pool_lock:
+            timers = [t for t in _timers.get(id(app), []) if t.is_alive()]
+            pending = [f for f in _futures.get(id(app), []) if not f.done()]
+        if not (timers or pending):
+            break
+        for timer in timers:
+            timer.join(max(0.1, deadline - time.monotonic()))
+            if timer.is_alive():
+                raise TimeoutError(f"jobs still waiting after {timeout} s")
+        for future in pending:
+            future.result(timeout=max(0.1, deadline - time.monotonic()))
     runner = _runners.get(id(app))
     if runner is not None and not runner.idle.wait(max(0.1, deadline - time.monotonic())):
         raise TimeoutError(f"jobs still running after {timeout} s")
@@ -225,9 +322,10 @@ def stop(app: Flask) -> None:
 
 
 class _Runner:
-    """The process backend in one server process: a thread that takes the app's jobs in turn and hands each to the
-    job process (``costing.jobrunner``), starting one when there is none. The process is this runner's alone, so
-    nothing else writes to it or reads from it."""
+    """The process backend in one server process: a thread that takes the app's jobs as they fall due and hands each
+    to the job process (``costing.jobrunner``), starting one when there is none. A job sent with a delay waits in
+    a heap by its time, so the jobs due meanwhile run first. The process is this runner's alone, so nothing else
+    writes to it or reads from it."""
 
     def __init__(self, app: Flask):
         self.app = app
@@ -238,6 +336,7 @@ class _Runner:
         self.idle.set()
         self.process: subprocess.Popen | None = None
         self.pid: int | None = None             # of the last job process (tests)
+        self.read = b""                         # what the job process wrote after its last whole line
         self.thread = threading.Thread(target=self._loop, name="costing-jobs", daemon=True)
         self.thread.start()
 
@@ -252,46 +351,60 @@ class _Runner:
         self.thread.join(30)
 
     def _loop(self) -> None:
+        waiting: list = []              # (due, order, name, row_id, options), soonest first
+        order = itertools.count()
         while True:
+            if waiting and waiting[0][0] <= time.monotonic():
+                _, _, name, row_id, options = heapq.heappop(waiting)
+                self._one(name, row_id, options)
+                continue
             try:
-                item = self.jobs.get(timeout=setting(self.app, "JOB_IDLE_SECONDS"))
+                item = self.jobs.get(timeout=max(0.0, waiting[0][0] - time.monotonic()) if waiting
+                                     else setting(self.app, "JOB_IDLE_SECONDS"))
             except queue.Empty:
-                self._close()           # idle: the process goes, its memory with it
+                if not waiting:
+                    self._close()       # idle: the process goes, its memory with it
                 continue
             if item is None:
                 self._close()
                 return
-            name, row_id, not_before, options = item
-            time.sleep(max(0.0, not_before - time.monotonic()))
-            try:
-                self._run(name, row_id, options)
-            except Exception:       # the runner goes on with the next job whatever happened to this one
-                log.exception("job %s(%s) could not be run", name, row_id)
-            finally:
-                with self.lock:
-                    self.pending -= 1
-                    if not self.pending:
-                        self.idle.set()
+            name, row_id, due, options = item
+            heapq.heappush(waiting, (due, next(order), name, row_id, options))
+
+    def _one(self, name: str, row_id: int, options: dict) -> None:
+        try:
+            self._run(name, row_id, options)
+        except Exception:       # the runner goes on with the next job whatever happened to this one
+            log.exception("job %s(%s) could not be run", name, row_id)
+        finally:
+            with self.lock:
+                self.pending -= 1
+                if not self.pending:
+                    self.idle.set()
 
     def _run(self, name: str, row_id: int, options: dict) -> None:
         process = self.process if self.process is not None and self.process.poll() is None else self._start()
+        limit = time_limit(self.app) if name in TIMED else None
         try:
             process.stdin.write(json.dumps({"name": name, "row_id": row_id, "options": options}) + "\n")
             process.stdin.flush()
-            answer = process.stdout.readline()
+            # it says when it starts (it may first wait for another server process's job), then when it is done
+            answer = self._line(process) and self._line(process, limit + STOP_GRACE if limit else None)
         except OSError:
             answer = ""
+        if answer is None:              # stuck past its time where the job's own limit does not reach: stopped
+            process.kill()
+            self._close()
+            log.error("job process %s stopped: %s(%s) ran past its time limit (%s s)", process.pid, name, row_id,
+                      limit)
+            self._lost(name, row_id, timed_out(limit))
+            return
         if not answer:
             code = self._close()
             memory = setting(self.app, "JOB_MEMORY_MB")
             log.error("job process %s stopped (exit %s) running %s(%s)", process.pid, code, name, row_id)
-            if name in LOST:
-                with self.app.app_context():
-                    try:
-                        LOST[name](row_id, f"生成它的后台进程意外停止（退出码 {code}；该进程的内存上限为 "
-                                           f"{memory:,} MB），详情见服务器日志")
-                    finally:
-                        db.session.remove()
+            self._lost(name, row_id, f"生成它的后台进程意外停止（退出码 {code}；该进程的内存上限为 {memory:,} MB），"
+                                     "详情见服务器日志")
             return
         done = json.loads(answer)
         log.info("job %s(%s) done in job process %s (peak %s MB%s)", name, row_id, process.pid, done.get("peak_mb"),
@@ -300,6 +413,24 @@ class _Runner:
             self._close()
         for followup in done.get("then", ()):        # a retry the job asked for, with its delay
             self.put(*followup)
+
+    def _lost(self, name: str, row_id: int, why: str) -> None:
+        with self.app.app_context():
+            _report(LOST, name, row_id, why)
+
+    def _line(self, process: subprocess.Popen, seconds: float | None = None) -> str | None:
+        """The job process's next line: "" once it has stopped, None when none came within ``seconds``."""
+        deadline = None if seconds is None else time.monotonic() + seconds
+        while b"\n" not in self.read:
+            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not select.select([process.stdout], [], [], wait)[0]:
+                return None
+            chunk = os.read(process.stdout.fileno(), 65536)
+            if not chunk:
+                return ""
+            self.read += chunk
+        line, _, self.read = self.read.partition(b"\n")
+        return line.decode("utf-8")
 
     def _start(self) -> subprocess.Popen:
         app = self.app
@@ -314,8 +445,8 @@ class _Runner:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             env=os.environ | {"COSTING_JOB_SETTINGS": json.dumps(settings),
                               "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))})
-        self.process, self.pid = process, process.pid
-        if not process.stdout.readline():
+        self.process, self.pid, self.read = process, process.pid, b""
+        if not self._line(process):
             raise RuntimeError(f"the job process did not start (exit {self._close()})")
         return process
 

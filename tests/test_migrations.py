@@ -1,4 +1,5 @@
 """Migrations upgrade and downgrade cleanly on SQLite and, when configured, PostgreSQL."""
+import json
 import os
 from datetime import date
 from decimal import Decimal
@@ -335,3 +336,79 @@ def test_the_figures_of_every_stored_revision_are_kept_beside_it(tmp_path):
         db.engine.dispose()
     assert {r.revision_id for r in rows} == {1} and len(rows) == len(expected)
     assert {(r.family, r.region, date.fromisoformat(r.start) if r.start else None, r.value) for r in rows} == expected
+
+
+# the meta_key the code before 06a89ddef02d gave each file (the SHA-256 of its AnnexMeta's repr, worked out with
+# that release's AnnexMeta): budget 7's printed YB-1, its purchaser, its one contractor and the verify address;
+# budget 8's printed no 乙方, as it was then shared with two contractors (one withdrawn since)
+PRINTED_7 = "41faa0ec9d48fbca4f125b5d20e827fdc1a214eaf6f5f18d561cb9be3410f653"
+PRINTED_8 = "f46bd32996caf892077fa7003d645cba4b204a1696b094c9f6741ed9fdda7c3b"
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_an_annex_issued_before_its_contract_details_were_stored_is_given_those_it_printed(tmp_path, kind):
+    """06a89ddef02d left the files it counted as issued without what they printed (meta_json): saving the contract
+    details unchanged then issued a 第 2 版, and the verify page took a later issue for the first. Each is given the
+    contract details it printed: those of the last contract save before it (budget 7, saved again since), the
+    budget's own (budget 8), its meta_key settling what a share withdrawn since leaves open; where no reading gives
+its meta_key (budget 9: the approver renamed since), the budget's own details and its one contractor then."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": _database(kind, tmp_path), "SECRET_KEY": "x",
+                      "PUBLIC_URL": "https://costing.example.gov.cn"})
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="3a9d6c2b8e51")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO organisation (id, name, kind, created_at) VALUES "
+                              "(1, '渝北区民政局', 'purchaser', '2026-01-01 00:00:00'), "
+                              "(2, '和光社工中心', 'contractor', '2026-01-01 00:00:00'), "
+                              "(3, '另一家社工机构', 'contractor', '2026-01-01 00:00:00')"))
+            conn.execute(text("INSERT INTO user_account (id, username, display_name, password_hash, organisation_id, "
+                              "role, is_admin, active, session_version, must_change_password, created_at) VALUES "
+                              "(1, 'a', 'A 审核', 'x', 1, 'approver', false, true, 1, false, '2026-01-01 00:00:00')"))
+            for budget_id, contract_no in ((7, "YB-2"), (8, None), (9, "YB-9")):
+                conn.execute(text("INSERT INTO budget (id, organisation_id, name, district, start, \"end\", status, "
+                                  "grand_total, error_count, revision_count, created_by_id, created_at, updated_at, "
+                                  "contract_no) VALUES (:b, 1, 'B', '渝北区', '2026-01', '2026-12', 'approved', 0, 0, "
+                                  "1, 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00', :no)"),
+                             {"b": budget_id, "no": contract_no})
+                conn.execute(text("INSERT INTO revision (id, budget_id, number, author_id, created_at, note, "
+                                  "input_json, result_json, parameter_set, grand_total, personnel_total, error_count, "
+                                  "status, approved_by_id, approved_at, verify_code) VALUES (:b, :b, 1, 1, "
+                                  "'2026-01-01 00:00:00', '', '{}', '{}', 'x', 0, 0, 0, 'approved', 1, "
+                                  "'2026-02-15 02:00:00', :code)"), {"b": budget_id, "code": f"CODE{budget_id}"})
+            # (budget 8 was also shared with 另一家社工机构 when its file was made: that share is withdrawn since)
+            conn.execute(text("INSERT INTO budget_share (budget_id, contractor_id, shared_by_id, shared_at, "
+                              "revision_number) VALUES (7, 2, 1, '2026-01-10 00:00:00', 1), "
+                              "(8, 2, 1, '2026-01-10 00:00:00', 1), (9, 2, 1, '2026-01-10 00:00:00', 1), "
+                              "(9, 3, 1, '2026-05-01 00:00:00', 1)"))
+            conn.execute(text("INSERT INTO audit_entry (at, user_id, organisation_id, action, target, detail) VALUES "
+                              "('2026-02-01 00:00:00', 1, 1, 'contract', 'budget:7', "
+                              "'合同编号 YB-1；甲方 （默认）；乙方 （默认）')"))
+            for budget_id, key in ((7, PRINTED_7), (8, PRINTED_8), (9, "0" * 64)):
+                conn.execute(text("INSERT INTO annex_file (revision_id, kind, content, created_at, meta_key, status, "
+                                  "attempts, updated_at) VALUES (:b, 'pdf', :pdf, '2026-03-01 00:00:00', :key, "
+                                  "'done', 0, '2026-03-01 00:00:00')"), {"b": budget_id, "pdf": b"%PDF", "key": key})
+        upgrade(directory=MIGRATIONS, revision="531b5d273053")
+        with db.engine.begin() as conn:         # the release between: budget 7's contract saved again
+            conn.execute(text("INSERT INTO audit_entry (at, user_id, organisation_id, action, target, detail) VALUES "
+                              "('2026-04-01 00:00:00', 1, 1, 'contract', 'budget:7', "
+                              "'合同编号 YB-2；甲方 （默认）；乙方 （默认）')"))
+            conn.execute(text("INSERT INTO annex_file (revision_id, kind, issue, content, created_at, meta_key, "
+                              "meta_json, status, attempts, updated_at, issued_at, note) VALUES (7, 'pdf', 2, :pdf, "
+                              "'2026-04-01 00:00:00', 'k', '{\"code\": \"CODE7\", \"contract_no\": \"YB-2\"}', "
+                              "'done', 0, '2026-04-01 00:00:00', '2026-04-01 00:00:00', '合同信息变更后重新出具')"),
+                         {"pdf": b"%PDF"})
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as conn:
+            printed = {(r.revision_id, r.issue): json.loads(r.meta_json) for r in conn.execute(text(
+                "SELECT revision_id, issue, meta_json FROM annex_file"))}
+        db.engine.dispose()
+    first = printed[(7, 1)]
+    assert (first["contract_no"], first["purchaser"], first["contractor"]) == ("YB-1", "渝北区民政局", "和光社工中心")
+    assert first["verify_url"] == "https://costing.example.gov.cn/verify/CODE7"       # the meta_key confirms it all
+    assert (first["issue"], first["status"], first["approved_by"], first["approved_at"]) == (1, "approved", "A 审核",
+                                                                                             "2026-02-15")
+    assert printed[(7, 2)]["contract_no"] == "YB-2"                 # a later issue is left as it was
+    other = printed[(8, 1)]
+    assert (other["contract_no"], other["purchaser"], other["contractor"], other["issue"]) == (None, "渝北区民政局",
+                                                                                              None, 1)
+    assert (printed[(9, 1)]["contract_no"], printed[(9, 1)]["contractor"]) == ("YB-9", "和光社工中心")

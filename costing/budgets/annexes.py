@@ -13,8 +13,9 @@ file (``reissue``: 第 2 版 …, a row of its own, printed and named as such); 
 
 A job never vanishes: a failing render is tried three times, then says why; a job whose process died (its
 heartbeat stops) is sent again, and after three deaths says so; a job no process takes up is said to be failed
-with the reason; each failure has a button to try again. ``costing.jobs`` runs a job in this process when
-Redis cannot be reached and tries again one that lost the database.
+with the reason; a render past its time (JOB_TIMEOUT_SECONDS) is stopped and says so; each failure has a button
+to try again. ``costing.jobs`` runs a job in this process when Redis cannot be reached, tries again one that lost
+the database, and holds no worker while a job waits to be tried again.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ import os
 import socket
 import threading
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 
 from flask import abort, current_app, jsonify, render_template, url_for
@@ -172,10 +173,15 @@ def request_file(budget: Budget, revision: Revision, kind: str, ahead: bool = Fa
 
 def _due(row: AnnexFile, now: datetime, ahead: bool) -> str | None:
     """What a file waiting for what it should print needs: to be asked for (``ask``), its job sent again because
-    its process died (``lost``) or it was not taken up (``resend``); None when it is fine as it is."""
+    its process died (``lost``) or it was not taken up (``resend``), or, running past its time and then some (a
+    render stuck where its job's own limit did not reach it, or whose process was ended for it), to be said failed
+    (``overdue``); None when it is fine as it is."""
     if row.status == "planned":
         return None if ahead else "ask"
     if row.status == "running":
+        started = row.updated_at        # (set when its job started it)
+        if started is not None and as_utc(started) < now - _overdue():
+            return "overdue"
         beat = row.heartbeat_at or row.updated_at
         return "lost" if beat is None or as_utc(beat) < now - LOST else None
     if row.status == "queued":
@@ -195,6 +201,10 @@ def _look_after(row: AnnexFile, due: str, now: datetime) -> None:
         row.error, row.heartbeat_at, row.runner, row.updated_at = LOST_ERROR, None, None, now
         row.status = "queued" if row.attempts < ATTEMPTS else "failed"
         send = row.status == "queued"
+    elif due == "overdue":              # not sent again by itself: it would stick the same way (重新生成 starts it over)
+        row.attempts += 1
+        row.error = jobs.timed_out(jobs.time_limit(current_app))
+        row.status, row.heartbeat_at, row.runner, row.updated_at = "failed", None, None, now
     else:
         waited = now - as_utc(row.updated_at or now)
         if waited > NO_WORKER and not _alive_since(as_utc(row.updated_at)):
@@ -209,6 +219,12 @@ def _look_after(row: AnnexFile, due: str, now: datetime) -> None:
     db.session.commit()
     if send:
         _send(row_id)
+
+
+def _overdue() -> timedelta:
+    """How long a render may be running before it is said failed from outside: its time, and the time its job is
+    given to stop past it (a job process or a Celery pool process is ended then)."""
+    return timedelta(seconds=jobs.time_limit(current_app) + jobs.STOP_GRACE)
 
 
 def _alive_since(moment: datetime) -> bool:
@@ -260,10 +276,11 @@ def retry(budget: Budget, revision: Revision, kind: str) -> None:
     request_file(budget, revision, kind)
 
 
-def reissue(budget: Budget, note: str = REISSUE_NOTE) -> list[tuple[int, int]]:
+def reissue(budget: Budget, before: tuple, note: str = REISSUE_NOTE) -> list[tuple[int, int]]:
     """After the contract details change: each approved revision's issued file that prints other details than
     now gets a new issue (a row of its own, made ahead); the issued files stay as they are. A file not issued yet
-    is simply made with the new details. Returns (revision number, newest issue) for each revision re-issued."""
+    is simply made with the new details. ``before``: what a file printed of the contract before the change
+    (``contract_printed``). Returns (revision number, newest issue) for each revision re-issued."""
     ahead = jobs.backend(current_app) != "inline"
     now, made, rows = utcnow(), {}, []
     for revision in budget.revisions:
@@ -273,8 +290,10 @@ def reissue(budget: Budget, note: str = REISSUE_NOTE) -> list[tuple[int, int]]:
             issued = _row(revision, kind, lock=True)
             if issued is None or issued.issued_at is None:
                 continue
+            if issued.meta_json is None:
+                issued.meta_json = _printed_before(budget, revision, issued.issue, before).to_json()
             meta = _meta(budget, revision, kind, issued.issue + 1, note)
-            if issued.meta_json and _contract(AnnexMeta.from_json(issued.meta_json)) == _contract(meta):
+            if _contract(AnnexMeta.from_json(issued.meta_json)) == _contract(meta):
                 continue
             row = AnnexFile(revision_id=revision.id, kind=kind, issue=issued.issue + 1, note=note)
             _queue(row, meta, now, ahead)
@@ -302,6 +321,20 @@ def contract_saved(reissued: list[tuple[int, int]]) -> str:
 
 def _contract(meta: AnnexMeta) -> tuple:
     return meta.contract_no, meta.purchaser, meta.contractor
+
+
+def contract_printed(budget: Budget) -> tuple:
+    """What a file made now prints of the contract: its number, 甲方 and 乙方 (read before saving new ones)."""
+    return (budget.contract_no, *parties(budget))
+
+
+def _printed_before(budget: Budget, revision: Revision, issue: int, before: tuple) -> AnnexMeta:
+    """What a file issued before what a file prints was stored with it (06a89ddef02d; migration 8ea0ef91b8b1 fills
+    those it finds) printed: the contract details ``before`` this save. Until that release saving them made every
+    file again, and since then each save that changed them issued it anew, so its details lasted until now."""
+    contract_no, party_a, party_b = before
+    return replace(meta_for(budget, revision, issue), contract_no=contract_no, purchaser=party_a, contractor=party_b,
+                   verify_url=None, corrections=())
 
 
 def issues(revision: Revision) -> list[AnnexFile]:
@@ -381,7 +414,7 @@ def _gave_up(row_id: int, reason: str) -> None:
         db.session.commit()
 
 
-@jobs.task("annex", give_up=_gave_up)
+@jobs.task("annex", give_up=_gave_up, timed=True)
 def render_job(row_id: int) -> None:
     """Render one annex file for what its row asks, as stored with it (skipped when it no longer asks, is done,
     or another live job is making it). A lost database reaches ``jobs.run``, which tries again."""
@@ -420,8 +453,8 @@ def render_job(row_id: int) -> None:
             current_app.logger.exception("annex render failed")
             content, error = None, f"生成时出错（{exc.__class__.__name__}），详情见服务器日志"
     row = db.session.get(AnnexFile, row_id, with_for_update=True)
-    if row is None or row.meta_key != wanted or row.status == "done":
-        db.session.rollback()
+    if row is None or row.meta_key != wanted or row.status == "done" or (content is None and row.status == "failed"):
+        db.session.rollback()           # (said failed meanwhile, past its time: it stays so unless this made it)
         return
     now = utcnow()
     row.updated_at = row.heartbeat_at = now
@@ -442,8 +475,9 @@ def render_job(row_id: int) -> None:
 
 @jobs.lost("annex")
 def render_lost(row_id: int, why: str) -> None:
-    """The process rendering a row stopped before it answered (past its memory cap, or killed): the row says so and
-    is not tried again by itself, as it would stop the same way; 重新生成 starts it over."""
+    """The process rendering a row stopped before it answered (past its memory cap, or killed), or the render was
+    stopped past its time (``why`` says which): the row says so and is not tried again by itself, as it would stop
+    the same way; 重新生成 starts it over."""
     row = db.session.get(AnnexFile, row_id, with_for_update=True)
     if row is None or row.status != "running":
         db.session.rollback()

@@ -242,12 +242,17 @@ class Verification:
 
 
 def _issued(revision: Revision) -> tuple[Issued, ...]:
-    """What each issued PDF annex of the revision printed (the contract details stored with it), by issue."""
+    """What each issued PDF annex of the revision printed (the contract details stored with it), by issue. A file
+    issued before they were stored (06a89ddef02d) and not read since (migration 8ea0ef91b8b1, or a contract save:
+    ``annexes.reissue``) printed the budget's contract details, which have not changed since it was issued."""
     rows = db.session.execute(select(AnnexFile.issue, AnnexFile.meta_json, AnnexFile.issued_at).where(
-        AnnexFile.revision_id == revision.id, AnnexFile.kind == "pdf", AnnexFile.issued_at.is_not(None),
-        AnnexFile.meta_json.is_not(None)).order_by(AnnexFile.issue)).all()
+        AnnexFile.revision_id == revision.id, AnnexFile.kind == "pdf", AnnexFile.issued_at.is_not(None))
+        .order_by(AnnexFile.issue)).all()
     issued = []
     for issue, meta_json, issued_at in rows:
+        if meta_json is None:
+            issued.append(Issued(issue, revision.budget.contract_no, *parties(revision.budget), issued_at))
+            continue
         meta = AnnexMeta.from_json(meta_json)
         issued.append(Issued(issue, meta.contract_no, meta.purchaser, meta.contractor, issued_at))
     return tuple(issued)

@@ -678,9 +678,10 @@ def contract(budget_id: int):
             for message in errors:
                 flash(STALE_FORM if name == "csrf_token" else f"{form[name].label.text}：{message}", "error")
         return redirect(url_for("budgets.show", budget_id=budget.id) + "#contract")
+    before = annexes.contract_printed(budget)
     service.set_contract(budget, current_user, form.contract_no.data, form.party_a.data, form.party_b.data)
     db.session.commit()
-    reissued = annexes.reissue(budget)      # an approved revision's issued files stay: a new issue prints these
+    reissued = annexes.reissue(budget, before)      # an approved revision's issued files stay: a new issue prints these
     _prepare_annexes(budget)
     flash(annexes.contract_saved(reissued), "success")
     return redirect(url_for("budgets.show", budget_id=budget.id) + "#contract")

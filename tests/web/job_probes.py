@@ -7,6 +7,7 @@ import json
 import os
 import resource
 import signal
+import time
 from pathlib import Path
 
 from costing import jobs
@@ -19,7 +20,7 @@ def _write(row_id: int, **found) -> None:
 
 @jobs.task("probe")
 def probe(row_id: int) -> None:
-    _write(row_id, pid=os.getpid(), memory=resource.getrlimit(resource.RLIMIT_AS)[0], nice=os.nice(0))
+    _write(row_id, pid=os.getpid(), memory=resource.getrlimit(resource.RLIMIT_AS)[0], nice=os.nice(0), at=time.time())
 
 
 @jobs.task("hungry")
@@ -44,5 +45,26 @@ def vanished(row_id: int, why: str) -> None:
     _write(row_id, lost=why, pid=os.getpid())
 
 
+@jobs.task("sleepy", timed=True)
+def sleepy(row_id: int) -> None:
+    """Never done: a render that hangs."""
+    time.sleep(3600)
+
+
+@jobs.task("stuck", timed=True)
+def stuck(row_id: int) -> None:
+    """Never done, where the job's own time limit cannot reach it (as in a library's C code)."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    time.sleep(3600)
+
+
+@jobs.lost("sleepy")
+@jobs.lost("stuck")
+def stopped(row_id: int, why: str) -> None:
+    _write(row_id, stopped=why, pid=os.getpid())
+
+
 if os.environ.get("COSTING_TEST_ANNEX_VANISHES"):       # in the job process: every PDF render is stopped from outside
     annexes.KINDS["pdf"] = (annexes.KINDS["pdf"][0], lambda result, meta: vanish(0))
+if os.environ.get("COSTING_TEST_ANNEX_HANGS"):          # in the job process: every PDF render hangs
+    annexes.KINDS["pdf"] = (annexes.KINDS["pdf"][0], lambda result, meta: sleepy(0))

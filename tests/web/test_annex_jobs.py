@@ -319,3 +319,56 @@ def test_a_job_given_out_again_takes_over_from_a_dead_process_of_its_machine_but
         db.session.commit()
         jobs.run("annex", row.id)          # (Celery gives a killed pool process's job out again)
         assert (_row().status, _row().attempts) == (("done", 1) if renders else ("running", 0))
+
+
+def test_a_render_running_past_its_time_is_shown_failed_saying_so_and_can_be_made_again(app, client, sent):
+    """A render stuck where its job's own time limit does not reach it (the thread backend; C code in a Celery solo
+    worker; a pool process Celery ended at its time_limit) is said failed when next asked, and not sent again."""
+    app.config["JOB_TIMEOUT_SECONDS"] = 60
+    w = world.build()
+    log_in(client, "a_prep")
+    assert client.get(f"/budgets/{w.budget_a}/annex.pdf").status_code == 202 and len(sent) == 1
+    row = _row()
+    row.status, row.runner, row.heartbeat_at = "running", f"{socket.gethostname()} {os.getpid()} run1", utcnow()
+    row.updated_at = utcnow() - timedelta(seconds=60 + jobs.STOP_GRACE - 5)       # alive, and within its time
+    db.session.commit()
+    assert client.get(f"/budgets/{w.budget_a}/annex-status.pdf").json["status"] == "running"
+    row = _row()
+    row.updated_at = utcnow() - timedelta(seconds=60 + jobs.STOP_GRACE + 1)       # still beating, past its time
+    db.session.commit()
+    status = client.get(f"/budgets/{w.budget_a}/annex-status.pdf").json
+    assert status == {"status": "failed", "message": "生成失败：生成超过时限（60 秒）仍未完成，已停止，详情见服务器日志（已尝试 1 次）",
+                      "url": status["url"]} and len(sent) == 1
+    page = client.get(f"/budgets/{w.budget_a}/annex.pdf").get_data(as_text=True)
+    assert "重新生成" in page and "Traceback" not in page
+    assert client.post(f"/budgets/{w.budget_a}/annex-retry.pdf?revision=1").status_code == 302 and len(sent) == 2
+
+
+def test_a_render_stopped_past_its_time_writes_nothing_when_it_ends_after_all(app, client, sent, monkeypatch):
+    """A render said failed past its time that fails later after all leaves the row as it was said."""
+    monkeypatch.setitem(annexes.KINDS, "pdf", (annexes.KINDS["pdf"][0], lambda result, meta: _said_failed()))
+    w = world.build()
+    log_in(client, "a_prep")
+    client.get(f"/budgets/{w.budget_a}/annex.pdf")
+    jobs.run("annex", sent[0])
+    assert (_row().status, _row().error, _row().attempts) == ("failed", "past its time", 0) and len(sent) == 1
+
+
+def _said_failed():
+    """(What the waiting page does meanwhile, from another connection.)"""
+    with db.engine.begin() as connection:
+        connection.execute(AnnexFile.__table__.update().values(status="failed", error="past its time"))
+    raise RuntimeError("ended after all")
+
+
+def test_a_timed_job_on_celery_has_its_pool_process_ended_a_little_past_its_time(app):
+    app.config.update(REDIS_URL=UNREACHABLE, JOB_TIMEOUT_SECONDS=120)
+    app.extensions.pop("celery", None)
+    from costing.celery_jobs import celery_for  # noqa: PLC0415 — as the tests of Celery do
+
+    try:
+        celery = celery_for(app)
+        assert celery.tasks["costing.annex"].time_limit == 120 + jobs.STOP_GRACE
+        assert celery.tasks["costing.correction_prices"].time_limit is None
+    finally:
+        app.extensions.pop("celery", None)

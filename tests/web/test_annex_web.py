@@ -198,3 +198,35 @@ def test_contract_details_entered_after_approval_are_issued_anew_and_the_approve
     assert "YB-2026-019" in text_of(client.get(f"/budgets/{w.budget_a}/annex.pdf").data)
     assert client.get(f"/budgets/{w.budget_a}/annex.pdf?revision=1&issue=1").data == signed.data
     assert "YB-2026-018" in text_of(client.get(f"/budgets/{w.budget_a}/annex.pdf?revision=1&issue=2").data)
+
+
+def test_a_file_issued_before_what_it_printed_was_stored_is_issued_anew_only_for_other_details(app, client):
+    """A file issued before 06a89ddef02d has no meta_json (migration 8ea0ef91b8b1 gives it one; one it left is read
+    at the next contract save): saving the same contract details again issues no 第 2 版, and the verify page
+    lists it as the first issue, with the details it printed, and a later issue after it."""
+    w = world.build()
+    approve(app, w.budget_a)
+    log_in(client, "a_prep")
+    client.post(f"/budgets/{w.budget_a}/contract", data={"contract_no": "YB-2026-017", "party_a": "", "party_b": ""})
+    signed = {kind: client.get(f"/budgets/{w.budget_a}/annex.{kind}").data for kind in ("pdf", "xlsx")}
+    for row in db.session.scalars(select(AnnexFile)):
+        assert row.issued_at is not None
+        row.meta_json = None                    # as 06a89ddef02d left a file stored before it
+    db.session.commit()
+    saved = client.post(f"/budgets/{w.budget_a}/contract", follow_redirects=True,
+                        data={"contract_no": "YB-2026-017", "party_a": "", "party_b": ""})
+    assert "已保存合同信息，附件将按此打印" in saved.get_data(as_text=True)
+    db.session.expire_all()
+    rows = db.session.scalars(select(AnnexFile)).all()
+    assert sorted((r.kind, r.issue) for r in rows) == [("pdf", 1), ("xlsx", 1)]
+    assert {json.loads(r.meta_json)["contract_no"] for r in rows} == {"YB-2026-017"}
+    code = db.session.scalar(select(Revision.verify_code).where(Revision.budget_id == w.budget_a))
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get(f"/verify/{code}").get_data(as_text=True)))
+    assert "附件第 1 版" in page and "合同编号 YB-2026-017" in page and "其后出具的版本" not in page
+    client.post(f"/budgets/{w.budget_a}/contract", data={"contract_no": "YB-2026-018", "party_a": "", "party_b": ""})
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get(f"/verify/{code}").get_data(as_text=True)))
+    first, later = page.split("其后出具的版本")
+    assert "附件第 1 版" in first and "合同编号 YB-2026-017" in first and "YB-2026-018" not in first
+    assert "第 2 版（" in later and "合同编号 YB-2026-018；甲方 渝北区民政局" in later
+    for kind in ("pdf", "xlsx"):
+        assert client.get(f"/budgets/{w.budget_a}/annex.{kind}?revision=1&issue=1").data == signed[kind]

@@ -1,7 +1,8 @@
 """Without Redis, background jobs run in a process of their own per server process (issue #20: the annex of the
 largest budget rendered inside a gunicorn worker for 89 s at 2.5 GB and left it 1.7 GB larger): never in the server
 process, with its memory capped, at a lower priority; a job whose process is stopped is reported, and the next job
-gets a new process; the process goes when idle, or after a job that took much memory."""
+gets a new process; the process goes when idle, or after a job that took much memory; a timed job (a render) past
+its time is stopped; a job sent with a delay lets the jobs due meanwhile run."""
 import json
 import os
 import time
@@ -97,8 +98,13 @@ def test_without_redis_a_saved_revisions_annexes_are_made_outside_the_server_pro
     assert answer.status_code == 200 and answer.data.startswith(b"%PDF")
 
 
-def test_an_annex_whose_process_is_stopped_fails_saying_why_and_can_be_made_again(app, client, probes, monkeypatch):
-    monkeypatch.setenv("COSTING_TEST_ANNEX_VANISHES", "1")
+@pytest.mark.parametrize(("how", "said"), [
+    ("COSTING_TEST_ANNEX_VANISHES", "生成它的后台进程意外停止（退出码 -9；该进程的内存上限为 1,024 MB），详情见服务器日志"),
+    ("COSTING_TEST_ANNEX_HANGS", "生成超过时限（2 秒）仍未完成，已停止，详情见服务器日志")])
+def test_an_annex_whose_process_is_stopped_or_whose_render_hangs_fails_saying_why_and_can_be_made_again(
+        app, client, probes, monkeypatch, how, said):
+    monkeypatch.setenv(how, "1")
+    app.config["JOB_TIMEOUT_SECONDS"] = 2
     w = world.build()
     log_in(client, "a_prep")
     assert client.get(f"/budgets/{w.budget_a}/annex.pdf").status_code == 202
@@ -106,10 +112,49 @@ def test_an_annex_whose_process_is_stopped_fails_saying_why_and_can_be_made_agai
     failed = client.get(f"/budgets/{w.budget_a}/annex.pdf")
     page = failed.get_data(as_text=True)
     assert failed.status_code == 500 and "PDF 附件生成失败" in page and "重新生成" in page
-    assert "生成它的后台进程意外停止（退出码 -9；该进程的内存上限为 1,024 MB），详情见服务器日志（已尝试 1 次）" in page
+    assert f"{said}（已尝试 1 次）" in page and "Traceback" not in page
+    assert client.get(f"/budgets/{w.budget_a}/annex-status.pdf").json["message"] == f"生成失败：{said}（已尝试 1 次）"
     jobs.stop(app)
-    monkeypatch.delenv("COSTING_TEST_ANNEX_VANISHES")
+    monkeypatch.delenv(how)
+    app.config["JOB_TIMEOUT_SECONDS"] = None        # the default (a first render in a new process loads its fonts)
     assert client.post(f"/budgets/{w.budget_a}/annex-retry.pdf?revision=1").status_code == 302
     jobs.wait_idle(app, 120)
     assert client.get(f"/budgets/{w.budget_a}/annex.pdf").status_code == 200
     assert job_probes.vanished            # (the module the job process imported)
+
+
+STOPPED = "生成超过时限（1 秒）仍未完成，已停止，详情见服务器日志"
+
+
+def test_a_timed_job_past_its_time_is_stopped_and_reported_and_the_next_job_runs(app, probes, monkeypatch):
+    app.config["JOB_TIMEOUT_SECONDS"] = 1
+    monkeypatch.setattr(jobs, "STOP_GRACE", 2)
+    with app.test_request_context():
+        jobs.dispatch("sleepy", 1)          # stops itself past its time, in its process
+        jobs.dispatch("stuck", 2)           # where its own limit cannot reach it: its process is stopped
+        jobs.dispatch("probe", 3)
+    jobs.wait_idle(app, 60)                 # (not the hour they would take)
+    assert probes(1)["stopped"] == STOPPED and probes(1)["pid"] != os.getpid()      # reported in its process
+    assert probes(2) == {"stopped": STOPPED, "pid": os.getpid()}                    # reported by the server process
+    assert probes(3)["pid"] not in (os.getpid(), probes(1)["pid"])      # in a new process: the other was stopped
+
+
+def test_a_job_sent_with_a_delay_lets_the_jobs_due_meanwhile_run_first(app, probes):
+    sent = time.time()
+    with app.test_request_context():
+        jobs.dispatch("probe", 1, countdown=3)          # a job tried again later
+        jobs.dispatch("probe", 2)
+    jobs.wait_idle(app, 60)
+    assert probes(2)["at"] < probes(1)["at"] and probes(1)["at"] >= sent + 3
+
+
+def test_on_the_thread_backend_a_job_sent_with_a_delay_holds_no_thread_meanwhile(app, tmp_path, monkeypatch):
+    monkeypatch.setenv("COSTING_TEST_PROBES", str(tmp_path))
+    app.config.update(JOBS="thread", JOB_THREADS=1)
+    sent = time.time()
+    with app.test_request_context():
+        jobs.dispatch("probe", 1, countdown=2)
+        jobs.dispatch("probe", 2)
+    jobs.wait_idle(app, 30)
+    first, second = (json.loads((tmp_path / f"{n}.json").read_text())["at"] for n in (1, 2))
+    assert second < sent + 1.5 and first >= sent + 2
