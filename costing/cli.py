@@ -57,7 +57,10 @@ def _read_input(name: str) -> bytes:
 
 
 def _dump(data) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))       # one write, not one per token
+    # indented for a person at a terminal; compact for a program (Python's C encoder writes no indentation: a
+    # 1,000-line budget's result is encoded in a tenth of the time), in one write either way
+    indent = 2 if sys.stdout.isatty() else None
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=indent))
     sys.stdout.write("\n")
 
 
