@@ -43,8 +43,9 @@ def _wrong_figure_and_two_budgets(app) -> None:
         service.justify(budget, preparer, {f.key: "经区财政局同意追加预算" for f in over}, 2)
         service.submit(budget, preparer, 2, confirmed=True)
         service.approve(budget, approver, 2, confirmed=True)
-        service.duplicate(budget, preparer, params, 2)
+        copy = service.duplicate(budget, preparer, params, 2)
         db.session.commit()
+        return copy.id
 
 
 def _shot(page, name: str) -> None:
@@ -55,7 +56,7 @@ def _shot(page, name: str) -> None:
 
 def test_a_wrong_allowance_corrected_reaches_the_budgets_it_priced(tmp_path):
     with live_server(f"sqlite:///{tmp_path}/corrections.sqlite") as (base, app), chromium() as browser:
-        _wrong_figure_and_two_budgets(app)
+        copy = _wrong_figure_and_two_budgets(app)       # the demo data's budgets come first
         admin = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         log_in(admin, base, "admin")
         admin.goto(f"{base}/admin/parameters/family/allowance.certificate_monthly")
@@ -92,7 +93,7 @@ def test_a_wrong_allowance_corrected_reaches_the_budgets_it_priced(tmp_path):
         log_in(preparer, base, "yubei.bianzhi")
         assert "2份预算用了此后经复核更正的数值" in re.sub(r"\s+", "", preparer.inner_text(".corrections-notice"))
         _shot(preparer, "corrections-budgets.png")
-        preparer.goto(f"{base}/budgets/2")
+        preparer.goto(f"{base}/budgets/{copy}")
         panel = preparer.inner_text("#corrections")
         assert differences.pop() in panel and "写明理由，按原数值继续" in panel
         preparer.check("form[action$='/submit'] input[name='confirm']")

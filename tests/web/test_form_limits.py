@@ -171,8 +171,9 @@ def test_the_field_limit_holds_a_full_budget_and_a_full_roster(app):
         roster = RosterForm(formdata=None, data={"roster": [{}]})
         budget_line = leaf_fields(budget.personnel) + leaf_fields(budget.costs)         # a staff line and a cost line
         others = leaf_fields(budget) - budget_line
-        # a roster row has 17 fields since it holds the 证书编号
-        assert (budget_line, leaf_fields(roster.roster)) == (19, 17) and budget_line <= limits.FIELDS_PER_LINE
+        # a roster row has 17 fields since it holds the 证书编号; a staff line and a cost line 23 since the contract
+        # over time (起止月份、调薪, a cost's 年度)
+        assert (budget_line, leaf_fields(roster.roster)) == (23, 17) and budget_line <= limits.FIELDS_PER_LINE
         assert leaf_fields(roster.roster) <= limits.FIELDS_PER_LINE
         assert MAX_LINES * budget_line + others < limits.MAX_FORM_FIELDS
 
