@@ -333,7 +333,12 @@ class _SheetPart(_Part):
         self.length = 0
 
     def start(self, name, attrs):
-        super().start(name, attrs)
+        # _Part.start's count, written out here: this runs once per element of a sheet (600,000 at most), and the
+        # call to it was a quarter of the time a flood of elements takes to refuse
+        self.depth += 1
+        self.elements += 1
+        if self.depth > MAX_DEPTH or self.elements > MAX_ELEMENTS:
+            self.too_much()
         if self.elements > self.max_elements:       # (only a look at a sheet's first rows has a smaller allowance)
             raise _Enough
         if self.cell_depth:
@@ -410,7 +415,7 @@ class _SheetPart(_Part):
         return f"第 {self.number} 行 {column_letters(self.column)}{self.number} 单元格"
 
     def end(self, name):
-        super().end(name)
+        self.depth -= 1                             # (_Part.end, written out: see start)
         if not self.cell_depth:
             return
         if self.depth >= self.cell_depth:

@@ -425,6 +425,11 @@ def _sheet_with_header(book: Xlsx) -> Cells:
     shown = [sheet for sheet in sheets if sheet.get("state", "visible") == "visible" and sheet not in named]
     candidates = (named + shown)[:SHEETS_LOOKED_AT] or sheets[:1]
     seen = False                    # whether any sheet looked at had a value in its first rows
+    if len(candidates) == 1 and named:      # the 花名册 sheet alone: read once (not looked into first), header and all
+        whole = book.cells(candidates[0], "", "人员", formulas="values", max_rows=MAX_ROWS + TITLE_ROWS_AND_TOTALS)
+        if _header_row(whole.rows) is not None:
+            return whole
+        _no_header(candidates, bool(whole.rows))
     for sheet in candidates:
         top = book.cells(sheet, "", "人员", formulas="values", until_row=HEADER_ROWS)
         seen = seen or bool(top.rows)
@@ -434,6 +439,11 @@ def _sheet_with_header(book: Xlsx) -> Cells:
                 f"读取的是工作表「{quoted(name, 31)}」" + ("（名为「花名册」的工作表中没有表头）" if named else
                                                     "（未找到名为「花名册」的工作表）"))
             return book.cells(sheet, which, "人员", formulas="values", max_rows=MAX_ROWS + TITLE_ROWS_AND_TOTALS)
+    _no_header(candidates, seen)
+
+
+def _no_header(candidates: list[dict], seen: bool) -> None:
+    """Refuse a file none of whose sheets looked at has a header row (``seen``: any had a value in its first rows)."""
     names = "、".join(f"「{quoted((s.get('name') or '').strip(), 31)}」" for s in candidates)
     refuse(("工作表是空的" if not seen and len(candidates) == 1 else
             f"在工作表{names}的前 {HEADER_ROWS} 行中没有找到表头（没有一行写着模板的列名，如「姓名或工号」「岗位」"
