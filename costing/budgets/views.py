@@ -476,6 +476,8 @@ def revision_figures(revision: Revision, result: BudgetResult, part: int = 1, la
     shown = {"personnel": result.personnel[first:first + SHOWN_LINES], "costs": result.costs[first:first + SHOWN_LINES],
              "part": part, "parts": max(1, -(-max(len(result.personnel), len(result.costs)) // SHOWN_LINES)),
              "first": first, "per_part": SHOWN_LINES, "budget_id": revision.budget_id, "number": revision.number}
+    # Markup only marks what Jinja has already rendered with autoescaping on (every name, post and note in it was
+    # escaped there), so the cached fragment is not escaped a second time where the page includes it
     return _FIGURES.get((*service.result_key(revision), part, later),
                         lambda: Markup(render_template("budgets/_revision_figures.html", result=result,
                                                        corrections=later, **shown)))

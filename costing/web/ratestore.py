@@ -76,6 +76,7 @@ class FileStorage(Storage):
     def get_expiry(self, key: str) -> float:
         row = self._db().execute("SELECT expires FROM counts WHERE key = ? AND expires > ?",
                                  (key, time.time())).fetchone()
+        # a moment (Unix seconds), as the limits library's storage interface returns it: no money or rate
         return float(row[0]) if row else time.time()
 
     def check(self) -> bool:
